@@ -1,0 +1,1 @@
+"""Storage: typed ORM models, the engine with its pragmas, and migrations."""

@@ -1,0 +1,125 @@
+"""Bring a profile's database to the current schema: refuse newer ones, back up before upgrading."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, inspect
+
+from desk.errors import DatabaseTooNew, DatabaseUnusable
+from desk.profile import Profile
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return cfg
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def known_revisions() -> set[str]:
+    script = ScriptDirectory.from_config(alembic_config())
+    return {rev.revision for rev in script.walk_revisions()}
+
+
+def _sqlite_revision_readonly(path: Path) -> str | None:
+    """The file's Alembic revision, read without writing a byte to it."""
+    with path.open("rb") as fh:
+        header = fh.read(16)
+    if header != SQLITE_MAGIC:
+        raise DatabaseUnusable(f"数据库文件“{path}”不是售后申诉工作台的数据库（文件头不对），已保持原样，未作任何修改。")
+    try:
+        con = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+        try:
+            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            if "alembic_version" not in tables:
+                if tables:
+                    raise DatabaseUnusable(
+                        f"数据库文件“{path}”不是售后申诉工作台的数据库（缺少版本记录），已保持原样。"
+                    )
+                return None
+            row = con.execute("SELECT version_num FROM alembic_version").fetchone()
+            return row[0] if row else None
+        finally:
+            con.close()
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseUnusable(f"数据库文件“{path}”已损坏，无法读取：{exc}。文件已保持原样。") from exc
+
+
+def backup_sqlite(src: Path, dest: Path) -> Path:
+    """A consistent copy through SQLite's online backup API (a raw copy would miss the WAL)."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    partial = dest.with_name(dest.name + ".partial")
+    source = sqlite3.connect(f"{src.as_uri()}?mode=ro", uri=True)
+    try:
+        target = sqlite3.connect(partial)
+        try:
+            source.backup(target)
+            target.execute("PRAGMA journal_mode=DELETE")
+        finally:
+            target.close()
+    finally:
+        source.close()
+    partial.replace(dest)
+    return dest
+
+
+def check_and_backup(profile: Profile) -> str | None:
+    """Refuse a database from a newer desk; back up an older one. Returns its revision (None = new)."""
+    path = profile.database
+    if not path.exists() or path.stat().st_size == 0:
+        return None
+    revision = _sqlite_revision_readonly(path)
+    if revision is None:
+        return None
+    if revision not in known_revisions():
+        raise DatabaseTooNew(
+            f"数据库“{path}”由更新版本的售后申诉工作台创建（架构版本 {revision}），"
+            "当前版本无法打开。请升级软件后再打开；数据库文件已保持原样，未作任何修改。"
+        )
+    if revision != head_revision():
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        dest = profile.backups_dir / f"before-upgrade-{revision}-{stamp}.sqlite3"
+        backup_sqlite(path, dest)
+        log.info("backed up %s to %s before upgrading", path, dest)
+    return revision
+
+
+def upgrade(engine: Engine) -> None:
+    """Apply every pending migration in one transaction on the given engine."""
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def check_server_revision(engine: Engine) -> None:
+    """For a shared server database: refuse one that a newer desk already upgraded."""
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return
+        rev = MigrationContext.configure(conn).get_current_revision()
+    if rev is not None and rev not in known_revisions():
+        raise DatabaseTooNew(f"共享数据库由更新版本的售后申诉工作台升级过（架构版本 {rev}），请先升级本机软件。")

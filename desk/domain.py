@@ -1,0 +1,259 @@
+"""Domain vocabulary and the immutable data objects the services hand to callers."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import NewType
+
+CaseId = NewType("CaseId", int)
+ShopId = NewType("ShopId", int)
+EvidenceId = NewType("EvidenceId", int)
+PacketId = NewType("PacketId", int)
+
+
+class Platform(enum.StrEnum):
+    """Shop platforms; the value is what the operator reads."""
+
+    PDD = "拼多多"
+    TAOBAO = "淘宝/天猫"
+    JD = "京东"
+    DOUYIN = "抖店"
+    KUAISHOU = "快手"
+    WECHAT = "微信小店"
+    OTHER = "其他"
+
+
+class CaseType(enum.StrEnum):
+    """The guide's five kinds of after-sales case."""
+
+    MISSING_ITEM = "漏发少件"
+    WRONG_ITEM = "发错商品"
+    QUALITY = "质量问题"
+    UNWANTED = "不想要了"
+    MALICIOUS = "恶意售后"
+
+
+class CaseStatus(enum.StrEnum):
+    """Where a case stands in the desk's workflow."""
+
+    OPEN = "待处理"
+    NEGOTIATING = "协商中"
+    WAITING_RETURN = "等待退货"
+    RESHIPPED = "已补发"
+    REFUNDED = "已退款"
+    APPEALING = "申诉中"
+    APPEAL_SUBMITTED = "已提交申诉"
+    APPEAL_WON = "申诉成功"
+    APPEAL_LOST = "申诉失败"
+    CLOSED = "已结案"
+
+
+class EvidenceKind(enum.StrEnum):
+    """What a piece of evidence shows; the order is the order of a packet."""
+
+    WAREHOUSE_WEIGHT = "仓库称重图"
+    COURIER_WEIGHT = "快递内网重量图"
+    REWEIGH = "复称图"
+    BUYER_PHOTO = "买家照片"
+    CHAT = "聊天截图"
+    GOODS_WITH_LABEL = "发货商品与面单合照"
+    LOGISTICS_VOUCHER = "物流凭证"
+    FREIGHT_VOUCHER = "运费凭证"
+    OTHER = "其他"
+
+
+class EventKind(enum.StrEnum):
+    """Entries of a case's timeline."""
+
+    CREATED = "created"
+    FIELD_CHANGED = "field_changed"
+    EVIDENCE_ADDED = "evidence_added"
+    EVIDENCE_REMOVED = "evidence_removed"
+    PACKET_GENERATED = "packet_generated"
+    NOTE = "note"
+
+
+# Fields of a case the operator may edit, with the label the UI and timeline show.
+CASE_FIELD_LABELS: dict[str, str] = {
+    "platform": "平台",
+    "shop_id": "店铺",
+    "order_no": "订单号",
+    "after_sales_no": "售后单号",
+    "tracking_no": "快递单号",
+    "courier": "快递公司",
+    "buyer_nick": "买家昵称",
+    "case_type": "售后类型",
+    "status": "状态",
+    "order_amount": "订单金额",
+    "refund_amount": "退款金额",
+    "description": "问题描述",
+    "notes": "备注",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ShopData:
+    """A shop the desk serves."""
+
+    id: ShopId
+    name: str
+    platform: Platform
+
+
+@dataclass(frozen=True, slots=True)
+class CaseDraft:
+    """What the operator fills in to create or edit a case; None on edit means unchanged."""
+
+    platform: Platform = Platform.PDD
+    shop_id: ShopId | None = None
+    order_no: str = ""
+    after_sales_no: str = ""
+    tracking_no: str = ""
+    courier: str = ""
+    buyer_nick: str = ""
+    case_type: CaseType = CaseType.MISSING_ITEM
+    status: CaseStatus = CaseStatus.OPEN
+    order_amount: Decimal | None = None
+    refund_amount: Decimal | None = None
+    description: str = ""
+    notes: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CaseData:
+    """A case as stored."""
+
+    id: CaseId
+    platform: Platform
+    shop_id: ShopId | None
+    shop_name: str
+    order_no: str
+    after_sales_no: str
+    tracking_no: str
+    courier: str
+    buyer_nick: str
+    case_type: CaseType
+    status: CaseStatus
+    order_amount: Decimal | None
+    refund_amount: Decimal | None
+    description: str
+    notes: str
+    created_at: datetime
+    updated_at: datetime
+    evidence_count: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class CaseRow:
+    """The few columns the case list shows, loaded lazily per visible row."""
+
+    id: CaseId
+    platform: Platform
+    shop_name: str
+    order_no: str
+    after_sales_no: str
+    tracking_no: str
+    buyer_nick: str
+    case_type: CaseType
+    status: CaseStatus
+    refund_amount: Decimal | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceData:
+    """A piece of evidence attached to a case; the blob itself stays in the store."""
+
+    id: EvidenceId
+    case_id: CaseId
+    kind: EvidenceKind
+    sha256: str
+    original_name: str
+    media_type: str
+    width: int | None
+    height: int | None
+    byte_size: int
+    caption: str
+    captured_at: datetime | None
+    imported_at: datetime
+    position: int
+    page_count: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EventData:
+    """One entry of a case's timeline."""
+
+    id: int
+    case_id: CaseId
+    at: datetime
+    kind: EventKind
+    field: str
+    old: str
+    new: str
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class PacketData:
+    """A generated appeal packet kept in the case's history."""
+
+    id: PacketId
+    case_id: CaseId
+    created_at: datetime
+    file_name: str
+    sha256: str
+    byte_size: int
+    page_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """What a write changed, so views refresh only what they show."""
+
+    cases: frozenset[CaseId] = frozenset()
+    evidence: frozenset[EvidenceId] = frozenset()
+    shops: frozenset[ShopId] = frozenset()
+    packets: frozenset[PacketId] = frozenset()
+    case_list: bool = False  # rows were added or removed, not just edited
+
+    def __or__(self, other: Changes) -> Changes:
+        return Changes(
+            cases=self.cases | other.cases,
+            evidence=self.evidence | other.evidence,
+            shops=self.shops | other.shops,
+            packets=self.packets | other.packets,
+            case_list=self.case_list or other.case_list,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ImportRejected:
+    """A file that could not be imported, with the reason in plain words."""
+
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    """What a batch import did: added, already present, rejected."""
+
+    added: tuple[EvidenceData, ...] = ()
+    duplicates: tuple[str, ...] = ()
+    rejected: tuple[ImportRejected, ...] = ()
+    cancelled: bool = False
+    changes: Changes = field(default_factory=Changes)
+
+    def summary(self) -> str:
+        parts = [f"导入 {len(self.added)} 个"]
+        if self.duplicates:
+            parts.append(f"重复 {len(self.duplicates)} 个（已存在，未重复保存）")
+        if self.rejected:
+            parts.append(f"拒绝 {len(self.rejected)} 个")
+        if self.cancelled:
+            parts.append("已取消")
+        return "，".join(parts)

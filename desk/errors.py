@@ -1,0 +1,43 @@
+"""Errors the operator sees: each names the thing and the reason in plain words."""
+
+from __future__ import annotations
+
+
+class DeskError(Exception):
+    """A failure the UI and CLI show as its message, without a traceback."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class EvidenceRejected(DeskError):
+    """A file cannot become evidence (corrupt, wrong type, too large, unreadable)."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(f"无法导入“{name}”：{reason}")
+        self.name = name
+        self.reason = reason
+
+
+class NotFound(DeskError):
+    """A case, shop or evidence item that does not exist (or no longer)."""
+
+
+class ValidationFailed(DeskError):
+    """Input the desk refuses to store."""
+
+
+class DatabaseTooNew(DeskError):
+    """The database was written by a newer version of the desk."""
+
+
+class DatabaseUnusable(DeskError):
+    """The database file is not a desk database or is damaged."""
+
+
+class PacketFailed(DeskError):
+    """An appeal packet could not be built."""

@@ -1,0 +1,1 @@
+"""Appeal packet PDFs: fonts, image preparation and the platypus document."""

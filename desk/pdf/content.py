@@ -1,0 +1,32 @@
+"""The plain data a packet is built from, so the PDF code never touches the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class PacketEvidence:
+    """One evidence item as it goes into a packet."""
+
+    kind: str  # EvidenceKind value, e.g. "仓库称重图"
+    blob_path: Path  # the stored original (never modified)
+    media_type: str  # "image/jpeg", "image/png", ..., "application/pdf"
+    original_name: str
+    caption: str
+    captured_at: datetime | None
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class PacketContent:
+    """Everything printed in an appeal packet."""
+
+    title: str  # e.g. "拼多多 维权申诉材料"
+    order_no: str
+    cover_fields: tuple[tuple[str, str], ...]  # (label, value) rows of the cover block, in order
+    description: str  # 问题描述
+    evidence: tuple[PacketEvidence, ...]  # already in packet order (grouped by kind)
+    generated_at: datetime

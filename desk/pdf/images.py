@@ -1,0 +1,149 @@
+"""Turning an evidence photo into a small, upright, metadata-free JPEG for a packet page."""
+
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import cast
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from desk.errors import DeskError
+
+try:
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+except ImportError:  # pragma: no cover - HEIC then shows as an unusable image, nothing else breaks
+    pass
+
+# Only decoders for formats phones and PCs actually produce; obscure plugins (FITS, DDS, ...) are
+# where most Pillow crash and bomb reports come from.
+_WANTED_FORMATS = ("JPEG", "MPO", "PNG", "WEBP", "HEIF", "AVIF", "GIF", "BMP", "TIFF")
+# Image.open(formats=...) needs the plugins loaded, and a build may lack one (AVIF).
+Image.init()
+ALLOWED_FORMATS = tuple(f for f in _WANTED_FORMATS if f in Image.OPEN)
+
+JPEG_QUALITY = 85
+# Small images are not blown up beyond one pixel per point, which keeps them crisp.
+MIN_DPI = 72
+
+_ORIENTATION_TAG = 0x0112
+
+
+class ImageUnusable(DeskError):
+    """An evidence image cannot be put into a packet; `reason` is plain Chinese."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedImage:
+    """A re-encoded image ready for the PDF, with the size it is placed at."""
+
+    jpeg: bytes
+    pixel_width: int
+    pixel_height: int
+    width_pt: float
+    height_pt: float
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return "找不到原件文件"
+    if isinstance(exc, PermissionError):
+        return "没有权限读取原件文件"
+    if isinstance(exc, Image.DecompressionBombError):
+        return "图片像素过多，为防止电脑卡死未处理"
+    if isinstance(exc, MemoryError):
+        return "图片太大，内存不足"
+    if isinstance(exc, UnidentifiedImageError):
+        return "无法识别的图片格式，或文件已损坏"
+    if isinstance(exc, OSError):
+        return "图片文件已损坏或不完整"
+    return "图片数据无法解码（文件已损坏或格式不受支持）"
+
+
+def _fit(width: int, height: int, box_w_pt: float, box_h_pt: float) -> tuple[float, float]:
+    scale = min(box_w_pt / width, box_h_pt / height, 72 / MIN_DPI)
+    return width * scale, height * scale
+
+
+def _to_rgb(im: Image.Image) -> Image.Image:
+    mode = im.mode
+    if mode == "RGB":
+        return im
+    if mode.startswith("I;16"):
+        # A plain convert("L") clips 16-bit values at 255, turning the picture white.
+        return im.convert("I").point(lambda v: v * (1 / 256)).convert("RGB")
+    if mode in ("I", "F"):
+        # Range unknown (scientific TIFFs); stretch what is there to 0..255.
+        low, high = cast(tuple[float, float], im.getextrema())
+        span = float(high) - float(low) or 1.0
+        scale = 255.0 / span
+        offset = -float(low) * scale
+        return im.convert("F").point(lambda v: v * scale + offset).convert("L").convert("RGB")
+    if mode in ("RGBA", "LA", "PA", "RGBa", "La") or (mode == "P" and "transparency" in im.info):
+        rgba = im.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(white, rgba).convert("RGB")
+    return im.convert("RGB")
+
+
+def _prepare(path: Path, box_w_pt: float, box_h_pt: float, dpi: int) -> PreparedImage:
+    with Image.open(path, formats=ALLOWED_FORMATS) as im:
+        # Frame 0 only: reading n_frames or seeking is where malformed files misbehave.
+        orientation = im.getexif().get(_ORIENTATION_TAG, 1)
+        width, height = im.size
+        if orientation in (5, 6, 7, 8):
+            width, height = height, width
+        if width <= 0 or height <= 0:
+            raise ValueError("empty image")
+        placed_w, placed_h = _fit(width, height, box_w_pt, box_h_pt)
+        target_w = max(1, math.ceil(placed_w * dpi / 72))
+        target_h = max(1, math.ceil(placed_h * dpi / 72))
+        if im.format in ("JPEG", "MPO"):
+            # draft() decodes at 1/2, 1/4 or 1/8 scale; it never goes below the requested size.
+            draft_size = (target_h, target_w) if orientation in (5, 6, 7, 8) else (target_w, target_h)
+            im.draft("RGB", draft_size)
+        im.load()
+        upright = ImageOps.exif_transpose(im)
+        rgb = _to_rgb(upright)
+        if rgb.width > target_w or rgb.height > target_h:
+            factor = min(target_w / rgb.width, target_h / rgb.height)
+            size = (max(1, round(rgb.width * factor)), max(1, round(rgb.height * factor)))
+            rgb = rgb.resize(size, Image.Resampling.LANCZOS)
+        # Only pixels leave this function: no EXIF (GPS, phone model), ICC or XMP.
+        clean = Image.frombytes("RGB", rgb.size, rgb.tobytes())
+        buf = io.BytesIO()
+        clean.save(buf, "JPEG", quality=JPEG_QUALITY, optimize=True)
+        return PreparedImage(
+            jpeg=buf.getvalue(),
+            pixel_width=clean.width,
+            pixel_height=clean.height,
+            width_pt=placed_w,
+            height_pt=placed_h,
+        )
+
+
+def prepare_image(
+    path: Path, media_type: str, box_w_pt: float, box_h_pt: float, dpi: int = 200
+) -> PreparedImage:
+    """Decode `path`, turn it upright, fit it into the box and re-encode it without metadata.
+
+    The image keeps its aspect ratio and fits inside `box_w_pt` x `box_h_pt` points; it is
+    downscaled to at most `dpi` at that size and never enlarged beyond 72 dpi. Any decoding
+    problem raises `ImageUnusable` with a reason in plain Chinese.
+    """
+    if not media_type.startswith("image/"):
+        raise ImageUnusable("不是图片文件")
+    if box_w_pt <= 0 or box_h_pt <= 0 or dpi <= 0:
+        raise ValueError("box and dpi must be positive")
+    try:
+        return _prepare(path, box_w_pt, box_h_pt, dpi)
+    except Exception as exc:  # Pillow raises far more than OSError on malformed files
+        raise ImageUnusable(_reason(exc)) from exc

@@ -1,0 +1,447 @@
+"""Building the appeal packet PDF from a PacketContent with ReportLab platypus."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import io
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from reportlab import rl_config
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    Image,
+    KeepTogether,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from desk.errors import PacketFailed
+from desk.pdf.content import PacketContent, PacketEvidence
+from desk.pdf.fonts import FontSet, coverage_gaps, markup_text, resolve_fonts
+from desk.pdf.images import ImageUnusable, prepare_image
+
+# ASCII85 makes image streams 25% larger and the build ~40x slower; invariant gives identical
+# bytes for identical input (fixed dates and document id), which tests and re-sends rely on.
+rl_config.useA85 = 0
+rl_config.invariant = 1
+
+PDF_TITLE = "售后申诉材料"
+PDF_AUTHOR = "售后申诉工作台"
+PDF_CREATOR = "售后申诉工作台"
+
+PAGE_W, PAGE_H = A4
+MARGIN_X = 18 * mm
+MARGIN_TOP = 22 * mm
+MARGIN_BOTTOM = 20 * mm
+FRAME_PAD = 6
+FRAME_W = PAGE_W - 2 * MARGIN_X
+FRAME_H = PAGE_H - MARGIN_TOP - MARGIN_BOTTOM
+CONTENT_W = FRAME_W - 2 * FRAME_PAD
+# Two photos with their captions fit on one page.
+IMAGE_BOX_W = CONTENT_W
+IMAGE_BOX_H = (FRAME_H - 2 * FRAME_PAD) / 2 - 62
+IMAGE_DPI = 200
+HEADER_TEXT_Y = PAGE_H - 15 * mm  # bottom of the header line of text; the rule sits just below
+
+UNKNOWN = "未知"
+GAP_WARNING = "以下字符当前字体无法显示：{chars}（PDF 中以 [?] 代替，可在设置中换用字库更全的字体）"
+
+Progress = Callable[[int, int, str], None]
+Cancel = Callable[[], bool]
+
+
+@dataclass(frozen=True, slots=True)
+class PacketResult:
+    """What a finished packet build reports back."""
+
+    path: Path
+    page_count: int
+    byte_size: int
+    sha256: str
+    warnings: tuple[str, ...]
+
+
+class _Cancelled(Exception):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class _Styles:
+    title: ParagraphStyle
+    meta: ParagraphStyle
+    h1: ParagraphStyle
+    h2: ParagraphStyle
+    body: ParagraphStyle
+    label: ParagraphStyle
+    caption: ParagraphStyle
+    note: ParagraphStyle
+
+
+def _styles(font: str) -> _Styles:
+    base = ParagraphStyle("body", fontName=font, fontSize=10.5, leading=16, wordWrap="CJK")
+    return _Styles(
+        title=ParagraphStyle("title", base, fontSize=18, leading=26, alignment=TA_CENTER, spaceAfter=4),
+        meta=ParagraphStyle("meta", base, fontSize=9, leading=13, alignment=TA_CENTER, textColor=colors.grey),
+        h1=ParagraphStyle("h1", base, fontSize=14, leading=20, spaceBefore=14, spaceAfter=6, keepWithNext=1),
+        h2=ParagraphStyle("h2", base, fontSize=12, leading=17, spaceBefore=8, spaceAfter=4, keepWithNext=1),
+        body=base,
+        label=ParagraphStyle("label", base, fontSize=10, leading=14, textColor=colors.HexColor("#333333")),
+        caption=ParagraphStyle("caption", base, fontSize=9, leading=13, textColor=colors.HexColor("#333333")),
+        note=ParagraphStyle("note", base, fontSize=10, leading=15, textColor=colors.HexColor("#7a2e0e")),
+    )
+
+
+class _Bookmark(Flowable):
+    """An invisible outline entry, kept on the same page as the heading after it."""
+
+    def __init__(self, key: str, title: str, level: int) -> None:
+        super().__init__()
+        self.key = key
+        self.title = title
+        self.level = level
+        self.keepWithNext = 1
+
+    def wrap(self, avail_w: float, avail_h: float) -> tuple[float, float]:
+        return 0, 0
+
+    def draw(self) -> None:
+        top = self.canv.absolutePosition(0, 0)[1]
+        self.canv.bookmarkPage(self.key, fit="XYZ", left=0, top=top)
+        self.canv.addOutlineEntry(self.title, self.key, level=self.level)
+
+
+class _PacketCanvas(Canvas):
+    """Defers finishing pages so every page can say "共 Y 页".
+
+    Bookmarks are deferred too: the document only learns page references when a page is
+    really emitted, so a bookmark made earlier would point at the first page.
+    """
+
+    def __init__(self, *args: Any, decorate: Callable[[Canvas, int, int], None], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._desk_pages: list[dict[str, Any]] = []
+        self._desk_bookmarks: dict[int, list[tuple[str, dict[str, Any]]]] = {}
+        self._desk_decorate = decorate
+
+    def bookmarkPage(self, key: str, **kwargs: Any) -> None:
+        self._desk_bookmarks.setdefault(self._pageNumber, []).append((key, kwargs))
+
+    def showPage(self) -> None:
+        self._desk_pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._desk_pages)
+        bookmarks = self._desk_bookmarks
+        for number, state in enumerate(self._desk_pages, start=1):
+            self.__dict__.update(state)
+            self._desk_decorate(self, number, total)
+            for key, kwargs in bookmarks.get(self._pageNumber, []):
+                Canvas.bookmarkPage(self, key, **kwargs)
+            Canvas.showPage(self)
+        Canvas.save(self)
+
+
+class _PacketDoc(BaseDocTemplate):
+    def __init__(self, target: io.BytesIO, cancel: Cancel | None, **kwargs: Any) -> None:
+        super().__init__(target, **kwargs)
+        self._cancel = cancel
+
+    def afterFlowable(self, flowable: Flowable) -> None:
+        if self._cancel is not None and self._cancel():
+            raise _Cancelled
+
+
+def _fmt_time(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value is not None else UNKNOWN
+
+
+def _placeholder(markup: str, styles: _Styles) -> Table:
+    table = Table([[Paragraph(markup, styles.note)]], colWidths=[CONTENT_W])
+    table.setStyle(
+        TableStyle(
+            [
+                ("BOX", (0, 0), (-1, -1), 0.8, colors.HexColor("#b0724f"), None, (3, 2)),
+                ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#fbf3ee")),
+                ("TOPPADDING", (0, 0), (-1, -1), 10),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 10),
+                ("LEFTPADDING", (0, 0), (-1, -1), 10),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 10),
+            ]
+        )
+    )
+    return table
+
+
+def _pdf_pages(path: Path) -> tuple[int | None, str | None]:
+    """Page count of a PDF evidence file, or the reason it cannot be read."""
+    from pypdf import PdfReader  # only packets with PDF evidence pay for the import
+
+    try:
+        reader = PdfReader(path, strict=False)
+        if reader.is_encrypted:
+            return None, "文件已加密（有密码保护），无法读取内容"
+        return len(reader.pages), None
+    except FileNotFoundError:
+        return None, "找不到原件文件"
+    except PermissionError:
+        return None, "没有权限读取原件文件"
+    except Exception:  # pypdf raises many kinds on damaged files
+        return None, "文件已损坏或不是有效的 PDF"
+
+
+class _StoryBuilder:
+    def __init__(self, content: PacketContent, fonts: FontSet) -> None:
+        self.content = content
+        self.fonts = fonts
+        self.styles = _styles(fonts.primary_name)
+        self.warnings: list[str] = []
+        self.text_seen: list[str] = []
+        self._keys = 0
+
+    def m(self, text: str, *, newlines: bool = True) -> str:
+        """Escaped markup for user text; also remembers it for the coverage check."""
+        self.text_seen.append(text)
+        return markup_text(text, self.fonts, newlines=newlines)
+
+    def heading(self, text: str, style: ParagraphStyle, level: int) -> list[Flowable]:
+        self._keys += 1
+        return [_Bookmark(f"s{self._keys}", text, level), Paragraph(self.m(text), style)]
+
+    def front(self) -> list[Flowable]:
+        c, s = self.content, self.styles
+        story: list[Flowable] = [
+            Paragraph(self.m(c.title), s.title),
+            Paragraph(self.m(f"订单号：{c.order_no}　　生成时间：{_fmt_time(c.generated_at)}"), s.meta),
+            Spacer(1, 6),
+            *self.heading("基本信息", s.h1, 0),
+        ]
+        rows = [
+            [Paragraph(self.m(label), s.label), Paragraph(self.m(value), s.body)]
+            for label, value in c.cover_fields
+        ]
+        if rows:
+            table = Table(rows, colWidths=[32 * mm, CONTENT_W - 32 * mm], repeatRows=0)
+            table.setStyle(
+                TableStyle(
+                    [
+                        ("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#999999")),
+                        ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#f0f0f0")),
+                        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                        ("TOPPADDING", (0, 0), (-1, -1), 4),
+                        ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+                    ]
+                )
+            )
+            story.append(table)
+        story += self.heading("问题描述", s.h1, 0)
+        story.append(Paragraph(self.m(c.description.strip() or "（未填写）"), s.body))
+        return story
+
+    def caption(self, number: int, ev: PacketEvidence) -> Paragraph:
+        first = f"凭证 {number}：{ev.caption}" if ev.caption.strip() else f"凭证 {number}"
+        second = (
+            f"拍摄时间：{_fmt_time(ev.captured_at)}　文件名：{ev.original_name}　SHA-256：{ev.sha256[:12]}"
+        )
+        return Paragraph(f"{self.m(first)}<br/>{self.m(second, newlines=False)}", self.styles.caption)
+
+    def item(self, number: int, ev: PacketEvidence) -> Flowable:
+        parts: list[Flowable]
+        if ev.media_type == "application/pdf":
+            pages, reason = _pdf_pages(ev.blob_path)
+            if reason is None:
+                text = f"PDF 凭证：{ev.original_name}（{pages} 页），原件 SHA-256 {ev.sha256}"
+            else:
+                text = f"PDF 凭证：{ev.original_name}，无法读取：{reason}。原件 SHA-256 {ev.sha256}"
+                self.warnings.append(f"凭证“{ev.original_name}”无法读取（{reason}），已用说明框代替。")
+            parts = [_placeholder(self.m(text), self.styles)]
+        else:
+            try:
+                img = prepare_image(ev.blob_path, ev.media_type, IMAGE_BOX_W, IMAGE_BOX_H, IMAGE_DPI)
+            except ImageUnusable as exc:
+                text = f"无法显示此图片：{exc.reason}。原件 SHA-256 {ev.sha256}"
+                self.warnings.append(f"凭证“{ev.original_name}”无法显示（{exc.reason}），已用说明框代替。")
+                parts = [_placeholder(self.m(text), self.styles)]
+            else:
+                flowable = Image(io.BytesIO(img.jpeg), width=img.width_pt, height=img.height_pt)
+                flowable.hAlign = "CENTER"
+                parts = [flowable]
+        parts += [Spacer(1, 4), self.caption(number, ev), Spacer(1, 12)]
+        return KeepTogether(parts)
+
+    def evidence(self, progress: Progress | None, cancel: Cancel | None) -> list[Flowable]:
+        s = self.styles
+        items = self.content.evidence
+        story: list[Flowable] = self.heading(f"凭证材料（共 {len(items)} 项）", s.h1, 0)
+        if not items:
+            story.append(Paragraph(self.m("（无凭证）"), s.body))
+            return story
+        groups: dict[str, list[tuple[int, PacketEvidence]]] = {}
+        for number, ev in enumerate(items, start=1):
+            groups.setdefault(ev.kind, []).append((number, ev))
+        done = 0
+        for kind, members in groups.items():
+            story += self.heading(f"{kind}（{len(members)} 项）", s.h2, 1)
+            for number, ev in members:
+                if cancel is not None and cancel():
+                    raise _Cancelled
+                story.append(self.item(number, ev))
+                done += 1
+                if progress is not None:
+                    progress(done, len(items), f"已处理凭证 {done}/{len(items)}：{ev.original_name}")
+        return story
+
+
+def _decorator(content: PacketContent, fonts: FontSet) -> Callable[[Canvas, int, int], None]:
+    header_style = ParagraphStyle("header", fontName=fonts.primary_name, fontSize=8.5, leading=11)
+    header = markup_text(f"订单号：{content.order_no}", fonts, newlines=False)
+    title = markup_text(content.title, fonts, newlines=False)
+
+    def decorate(canvas: Canvas, number: int, total: int) -> None:
+        canvas.saveState()
+        left = Paragraph(header, header_style)
+        right = Paragraph(title, ParagraphStyle("hr", header_style, alignment=2))
+        half = FRAME_W / 2
+        for para, x in ((left, MARGIN_X), (right, MARGIN_X + half)):
+            para.wrapOn(canvas, half, 40)
+            para.drawOn(canvas, x, HEADER_TEXT_Y)
+        canvas.setStrokeColor(colors.HexColor("#999999"))
+        canvas.setLineWidth(0.5)
+        canvas.line(MARGIN_X, HEADER_TEXT_Y - 3, PAGE_W - MARGIN_X, HEADER_TEXT_Y - 3)
+        canvas.setFont(fonts.primary_name, 9)
+        canvas.setFillColor(colors.HexColor("#555555"))
+        canvas.drawCentredString(PAGE_W / 2, 10 * mm, f"第 {number} 页 / 共 {total} 页")
+        canvas.restoreState()
+
+    return decorate
+
+
+def _render(
+    content: PacketContent, fonts: FontSet, progress: Progress | None, cancel: Cancel | None
+) -> tuple[bytes, int, list[str]]:
+    builder = _StoryBuilder(content, fonts)
+    story = builder.front()
+    story += builder.evidence(progress, cancel)
+
+    buf = io.BytesIO()
+    doc = _PacketDoc(
+        buf,
+        cancel,
+        pagesize=A4,
+        leftMargin=MARGIN_X,
+        rightMargin=MARGIN_X,
+        topMargin=MARGIN_TOP,
+        bottomMargin=MARGIN_BOTTOM,
+        title=PDF_TITLE,
+        author=PDF_AUTHOR,
+        creator=PDF_CREATOR,
+        subject="",
+        invariant=1,
+        lang="zh-CN",
+    )
+    frame = Frame(MARGIN_X, MARGIN_BOTTOM, FRAME_W, FRAME_H, id="body")
+    doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
+    canvasmaker = partial(_PacketCanvas, decorate=_decorator(content, fonts))
+    doc.build(story, canvasmaker=canvasmaker)
+
+    warnings = list(fonts.warnings)
+    gaps = coverage_gaps(
+        "".join([*builder.text_seen, content.order_no, content.title]),
+        fonts,
+    )
+    if gaps:
+        warnings.append(GAP_WARNING.format(chars="、".join(sorted(gaps))))
+    warnings.extend(builder.warnings)
+    return buf.getvalue(), doc.page, warnings
+
+
+def _write_message(exc: OSError) -> str:
+    if exc.errno == errno.ENOSPC:
+        return "磁盘空间不足"
+    if isinstance(exc, PermissionError):
+        return "没有写入权限，或文件正被其他程序（如 PDF 阅读器）打开"
+    if isinstance(exc, FileNotFoundError):
+        return "保存位置不存在"
+    return exc.strerror or "写入文件失败"
+
+
+def _fsync_dir(folder: Path) -> None:
+    # Makes the rename itself durable; directories cannot be opened on Windows, so skip there.
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def build_packet(
+    content: PacketContent,
+    out_path: Path,
+    *,
+    fonts: FontSet | None = None,
+    progress: Progress | None = None,
+    cancel: Cancel | None = None,
+) -> PacketResult:
+    """Build the appeal packet PDF for `content` at `out_path`, atomically.
+
+    The file is written as ``<out_path>.partial`` next to the target, flushed to disk and then
+    renamed over `out_path`, so a failed or cancelled build never leaves a half file and never
+    damages an earlier packet. Unusable evidence becomes a placeholder box plus a warning.
+    `progress(done, total, message)` is called after each evidence item; `cancel()` returning
+    True stops the build. Every failure raises `PacketFailed` with a plain message.
+    """
+    partial_path = out_path.with_name(out_path.name + ".partial")
+    try:
+        handle = open(partial_path, "wb")  # noqa: SIM115 - closed in every branch below
+    except OSError as exc:
+        raise PacketFailed(f"无法保存申诉材料到“{out_path}”：{_write_message(exc)}") from exc
+    try:
+        with handle:
+            chosen = fonts if fonts is not None else resolve_fonts()
+            data, page_count, warnings = _render(content, chosen, progress, cancel)
+            if cancel is not None and cancel():
+                raise _Cancelled
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(partial_path, out_path)
+        with contextlib.suppress(OSError):
+            _fsync_dir(out_path.parent)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            partial_path.unlink()
+        if isinstance(exc, _Cancelled):
+            raise PacketFailed("已取消") from None
+        if isinstance(exc, OSError):
+            raise PacketFailed(f"无法保存申诉材料到“{out_path}”：{_write_message(exc)}") from exc
+        if isinstance(exc, Exception):
+            raise PacketFailed(f"生成申诉材料失败：排版出错（{type(exc).__name__}）") from exc
+        raise
+    return PacketResult(
+        path=out_path,
+        page_count=page_count,
+        byte_size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        warnings=tuple(warnings),
+    )

@@ -1,0 +1,160 @@
+"""Appeal packets: gather a case into plain data, build the PDF, keep it in the case's history."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from desk.db import models as m
+from desk.db.types import utcnow
+from desk.domain import CaseId, Changes, EventKind, EvidenceKind, PacketData, PacketId
+from desk.errors import NotFound, PacketFailed
+from desk.pdf.content import PacketContent, PacketEvidence
+from desk.privacy import mask_phones
+from desk.services import convert
+from desk.store.blobstore import BlobStore
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int, str], None]
+Cancel = Callable[[], bool]
+
+KIND_ORDER = {kind: i for i, kind in enumerate(EvidenceKind)}
+_UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+
+
+@dataclass(frozen=True, slots=True)
+class PacketResult:
+    """A finished packet: where it is, its history entry, and anything the operator should know."""
+
+    path: Path
+    packet: PacketData
+    warnings: tuple[str, ...]
+    changes: Changes
+
+
+def local_time(dt: datetime | None) -> str:
+    return dt.astimezone().strftime("%Y-%m-%d %H:%M") if dt else ""
+
+
+class PacketService:
+    def __init__(
+        self, sessions: sessionmaker[Session], store: BlobStore, packets_dir: Path, font_path: Path | None = None
+    ) -> None:
+        self._sessions = sessions
+        self._store = store
+        self._packets_dir = packets_dir
+        self.font_path = font_path
+
+    def content(self, case_id: CaseId, *, generated_at: datetime | None = None) -> PacketContent:
+        """Everything the packet prints, with phone numbers masked in every text."""
+        with self._sessions() as s:
+            c = s.get(m.Case, case_id)
+            if c is None:
+                raise NotFound(f"售后记录 #{case_id} 不存在（可能已被删除）")
+            case = convert.case(c)
+            items = [
+                convert.evidence(e)
+                for e in s.scalars(select(m.Evidence).where(m.Evidence.case_id == case_id))
+            ]
+        items.sort(key=lambda e: (KIND_ORDER[e.kind], e.position, e.id))
+        when = generated_at or utcnow()
+        cover = (
+            ("店铺", case.shop_name or "（未指定）"),
+            ("平台", str(case.platform)),
+            ("订单号", case.order_no or "（未填写）"),
+            ("售后单号", case.after_sales_no or "（未填写）"),
+            ("快递单号", case.tracking_no or "（未填写）"),
+            ("快递公司", case.courier or "（未填写）"),
+            ("售后类型", str(case.case_type)),
+            ("退款金额", f"¥{case.refund_amount:.2f}" if case.refund_amount is not None else "（未填写）"),
+            ("证据数量", f"{len(items)} 项"),
+            ("生成日期", local_time(when)[:10]),
+        )
+        evidence = tuple(
+            PacketEvidence(
+                kind=str(e.kind),
+                blob_path=self._store.path_for(e.sha256),
+                media_type=e.media_type,
+                original_name=mask_phones(e.original_name),
+                caption=mask_phones(e.caption),
+                captured_at=e.captured_at,
+                sha256=e.sha256,
+            )
+            for e in items
+        )
+        return PacketContent(
+            title=f"{case.platform} 售后维权申诉材料",
+            order_no=case.order_no,
+            cover_fields=tuple((k, mask_phones(v)) for k, v in cover),
+            description=mask_phones(case.description) or "（未填写问题描述）",
+            evidence=evidence,
+            generated_at=when,
+        )
+
+    def default_path(self, case_id: CaseId, order_no: str, when: datetime) -> Path:
+        label = _UNSAFE_NAME.sub("_", order_no).strip("._ ") or f"case{case_id}"
+        stamp = when.astimezone().strftime("%Y%m%d-%H%M%S")
+        return self._packets_dir / f"case-{case_id}" / f"申诉材料-{label}-{stamp}.pdf"
+
+    def build(
+        self,
+        case_id: CaseId,
+        out_path: Path | None = None,
+        *,
+        progress: Progress | None = None,
+        cancel: Cancel | None = None,
+        generated_at: datetime | None = None,
+    ) -> PacketResult:
+        from desk.pdf.fonts import resolve_fonts
+        from desk.pdf.packet import build_packet
+
+        content = self.content(case_id, generated_at=generated_at)
+        path = out_path or self.default_path(case_id, content.order_no, content.generated_at)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise PacketFailed(f"无法创建文件夹“{path.parent}”：{exc.strerror or exc}") from exc
+        fonts = resolve_fonts(self.font_path)
+        result = build_packet(content, path, fonts=fonts, progress=progress, cancel=cancel)
+        with self._sessions.begin() as s:
+            c = s.get(m.Case, case_id)
+            if c is None:
+                raise NotFound(f"售后记录 #{case_id} 在生成期间被删除")
+            p = m.Packet(
+                case_id=case_id,
+                file_name=str(path),
+                sha256=result.sha256,
+                byte_size=result.byte_size,
+                page_count=result.page_count,
+            )
+            s.add(p)
+            s.add(
+                m.Event(
+                    case_id=case_id,
+                    kind=EventKind.PACKET_GENERATED,
+                    field="packet",
+                    new=path.name,
+                    detail=f"{result.page_count} 页｜SHA-256 {result.sha256[:12]}",
+                )
+            )
+            s.flush()
+            data = convert.packet(p)
+        return PacketResult(
+            path=path,
+            packet=data,
+            warnings=tuple(result.warnings),
+            changes=Changes(cases=frozenset({case_id}), packets=frozenset({PacketId(data.id)})),
+        )
+
+    def history(self, case_id: CaseId) -> list[PacketData]:
+        with self._sessions() as s:
+            rows = s.scalars(select(m.Packet).where(m.Packet.case_id == case_id).order_by(m.Packet.id.desc()))
+            return [convert.packet(p) for p in rows]

@@ -1,0 +1,55 @@
+"""Start the desk window: the one place where the core and the Qt UI are wired together."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import tempfile
+from pathlib import Path
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description="售后申诉工作台")
+    p.add_argument("--profile", help="数据文件夹（默认：环境变量 DESK_HOME，否则系统用户数据目录）")
+    p.add_argument("--demo", action="store_true", help="打开演示数据（未指定 --profile 时使用一个新的临时文件夹）")
+    p.add_argument("--verbose", action="store_true", help="日志写得更详细")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    from desk.app import open_desk
+    from desk.errors import DeskError
+    from desk.logs import setup_logging
+    from desk.profile import Profile, resolve_profile
+
+    if args.demo and not args.profile:
+        profile = Profile(Path(tempfile.mkdtemp(prefix="desk-demo-")))
+    else:
+        profile = resolve_profile(args.profile)
+    try:
+        profile.ensure()
+        setup_logging(profile.logs_dir, verbose=args.verbose)
+        desk = open_desk(profile)
+    except (DeskError, OSError) as exc:
+        logging.getLogger(__name__).exception("cannot open profile %s", profile.root)
+        message = exc.message if isinstance(exc, DeskError) else f"无法使用数据文件夹“{profile.root}”：{exc}"
+        from ui.app import show_startup_error
+
+        show_startup_error(message)
+        return 2
+    if args.demo and not desk.cases.list_ids():
+        from desk.demo import fill_demo
+
+        fill_demo(desk)
+    from ui.app import run
+
+    try:
+        return run(desk, demo=args.demo)
+    finally:
+        desk.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

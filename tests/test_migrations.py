@@ -1,0 +1,122 @@
+"""Migrations: empty → head equals the models, older databases are backed up, newer ones refused."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import create_engine
+
+from desk.app import open_desk
+from desk.db.engine import make_engine
+from desk.db.migrate import head_revision, upgrade
+from desk.db.models import Base
+from desk.errors import DatabaseTooNew, DatabaseUnusable
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_empty_to_head_matches_models(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'x.sqlite3'}")
+    upgrade(engine)
+    with engine.connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        diff = compare_metadata(ctx, Base.metadata)
+        assert ctx.get_current_revision() == head_revision()
+    assert diff == []
+
+
+def test_migrated_schema_has_every_table_and_index(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'x.sqlite3'}")
+    upgrade(engine)
+    created = create_engine(f"sqlite:///{tmp_path / 'y.sqlite3'}")
+    Base.metadata.create_all(created)
+
+    def schema(path: Path) -> set[tuple[str, str]]:
+        con = sqlite3.connect(path)
+        rows = con.execute(
+            "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' AND name != 'alembic_version'"
+        ).fetchall()
+        con.close()
+        return set(rows)
+
+    assert schema(tmp_path / "x.sqlite3") == schema(tmp_path / "y.sqlite3")
+
+
+def test_pragmas_durable(desk) -> None:  # type: ignore[no-untyped-def]
+    with desk.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+
+
+def test_newer_database_refused_untouched(tmp_path: Path) -> None:
+    d = open_desk(tmp_path / "p")
+    d.close()
+    db = tmp_path / "p" / "desk.sqlite3"
+    con = sqlite3.connect(db)
+    con.execute("UPDATE alembic_version SET version_num='9999_future'")
+    con.commit()
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.close()
+    before = _sha(db)
+    with pytest.raises(DatabaseTooNew) as info:
+        open_desk(tmp_path / "p")
+    assert "更新版本" in info.value.message
+    assert _sha(db) == before
+
+
+def test_older_database_backed_up_before_upgrade(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from desk.db import migrate
+
+    d = open_desk(tmp_path / "p")
+    d.shops.create("老店", "拼多多")
+    d.close()
+    current = head_revision()
+    # Make this desk's code one revision ahead of the file, as after an upgrade of the software.
+    monkeypatch.setattr(migrate, "head_revision", lambda: "0002_next")
+    monkeypatch.setattr(migrate, "known_revisions", lambda: {current, "0002_next"})
+    assert migrate.check_and_backup(migrate.Profile(tmp_path / "p")) == current
+    backups = list((tmp_path / "p" / "backups").glob(f"before-upgrade-{current}-*.sqlite3"))
+    assert len(backups) == 1
+    con = sqlite3.connect(backups[0])
+    assert con.execute("SELECT name FROM shops").fetchall() == [("老店",)]
+    assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    con.close()
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"this is not a database at all, just text" * 10, "不是"),
+        (b"SQLite format 3\x00" + b"\xff" * 2000, "损坏"),
+    ],
+)
+def test_bad_database_refused_untouched(tmp_path: Path, content: bytes, reason: str) -> None:
+    root = tmp_path / "p"
+    root.mkdir()
+    db = root / "desk.sqlite3"
+    db.write_bytes(content)
+    with pytest.raises(DatabaseUnusable) as info:
+        open_desk(root)
+    assert reason in info.value.message
+    assert db.read_bytes() == content
+
+
+def test_foreign_database_refused(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    root.mkdir()
+    con = sqlite3.connect(root / "desk.sqlite3")
+    con.execute("CREATE TABLE other (x)")
+    con.commit()
+    con.close()
+    before = _sha(root / "desk.sqlite3")
+    with pytest.raises(DatabaseUnusable):
+        open_desk(root)
+    assert _sha(root / "desk.sqlite3") == before

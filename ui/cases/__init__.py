@@ -1,0 +1,1 @@
+"""Case list and case form."""

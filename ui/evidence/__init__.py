@@ -1,0 +1,1 @@
+"""Evidence gallery: model, thumbnails and the panel."""

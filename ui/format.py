@@ -1,0 +1,22 @@
+"""How domain values read on screen: money, times, optional values."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+
+def money(value: Decimal | None) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+def when(value: datetime | None) -> str:
+    return "" if value is None else value.strftime("%Y-%m-%d %H:%M")
+
+
+def byte_size(n: int) -> str:
+    if n < 1024:
+        return f"{n} B"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.0f} KB"
+    return f"{n / 1024 / 1024:.1f} MB"

@@ -1,0 +1,352 @@
+"""Main window: case list on the left, case form and evidence panel on the right."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from desk.domain import CaseId, Changes
+
+from ui.cases.case_form import CaseForm
+from ui.cases.case_model import COLUMNS, CaseTableModel
+from ui.errors import APP_TITLE
+from ui.evidence.panel import EvidencePanel
+from ui.packet.preview import PacketPreview
+from ui.qt import (
+    QAbstractItemView,
+    QAction,
+    QCloseEvent,
+    QItemSelectionModel,
+    QKeySequence,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QModelIndex,
+    QSettings,
+    QSplitter,
+    Qt,
+    QTableView,
+    QTimer,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+from ui.tasks import Op, TaskRunner
+
+if TYPE_CHECKING:
+    from desk.app import Desk
+
+log = logging.getLogger(__name__)
+
+SEARCH_DELAY_MS = 200
+DEFAULT_SIZE = (1280, 800)
+# Initial column widths of the case list (px), in COLUMNS order.
+COLUMN_WIDTHS = (72, 64, 72, 90, 170, 130, 130, 90, 72, 120)
+
+
+def settings_for_ui() -> QSettings:
+    return QSettings("AfterSalesDesk", "desk")
+
+
+class MainWindow(QMainWindow):
+    """The desk's one main window.
+
+    Signals:
+        changes_applied(Changes): any write went through; every view refreshes what it shows.
+    """
+
+    changes_applied = Signal(object)
+
+    def __init__(
+        self,
+        desk: Desk,
+        *,
+        runner: TaskRunner,
+        settings: QSettings | None = None,
+        demo: bool = False,
+    ) -> None:
+        super().__init__()
+        self.desk = desk
+        self.runner = runner
+        self._settings = settings if settings is not None else settings_for_ui()
+        self._syncing = False  # set while we move the list selection ourselves
+        self._close_confirmed = False
+        self.preview: PacketPreview | None = None
+
+        profile = desk.profile
+        name = getattr(profile, "name", None) or profile.root.name or str(profile.root)
+        self.setWindowTitle(f"{APP_TITLE} — {name}" + ("（演示数据）" if demo else ""))
+
+        self.model = CaseTableModel(desk.cases, self)
+        self.form = CaseForm(desk.cases, desk.shops, runner)
+        self.panel = EvidencePanel(desk.evidence, runner)
+        self._build_central()
+        self._build_actions()
+
+        self.form.changes_made.connect(self.changes_applied.emit)
+        self.form.case_saved.connect(self._on_case_saved)
+        self.form.save_failed.connect(self._sync_list_to_form)
+        self.form.status_message.connect(self.show_status)
+        self.form.dirty_changed.connect(self._update_actions)
+        self.panel.changes_made.connect(self.changes_applied.emit)
+        self.panel.status_message.connect(self.show_status)
+        self.changes_applied.connect(self._on_changes_applied)
+
+        self.model.refresh("")
+        self._update_count()
+        self._restore_state()
+        self._update_actions()
+        if self.model.rowCount() > 0:
+            self.select_case(self.model.case_id(0))
+        else:
+            self.new_case()
+
+    # -- construction ----------------------------------------------------------------------------
+
+    def _build_central(self) -> None:
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("搜索订单号 / 售后单号 / 快递单号 / 买家")
+        self.search.setClearButtonEnabled(True)
+        self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self._run_search)
+        self.search.textChanged.connect(lambda _text: self._search_timer.start())
+
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
+        header = self.table.horizontalHeader()
+        header.setHighlightSections(False)
+        for column, width in enumerate(COLUMN_WIDTHS[: len(COLUMNS)]):
+            header.resizeSection(column, width)
+        self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(6, 6, 0, 6)
+        left_layout.addWidget(self.search)
+        left_layout.addWidget(self.table, 1)
+
+        self.right_splitter = QSplitter(Qt.Orientation.Vertical)
+        self.right_splitter.setObjectName("right_splitter")
+        self.right_splitter.addWidget(self.form)
+        self.right_splitter.addWidget(self.panel)
+        self.right_splitter.setStretchFactor(0, 3)
+        self.right_splitter.setStretchFactor(1, 2)
+        self.right_splitter.setChildrenCollapsible(False)
+
+        self.main_splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.main_splitter.setObjectName("main_splitter")
+        self.main_splitter.addWidget(left)
+        self.main_splitter.addWidget(self.right_splitter)
+        self.main_splitter.setStretchFactor(0, 2)
+        self.main_splitter.setStretchFactor(1, 3)
+        self.main_splitter.setChildrenCollapsible(False)
+        self.setCentralWidget(self.main_splitter)
+
+        self.count_label = QLabel()
+        self.statusBar().addPermanentWidget(self.count_label)
+
+    def _action(self, text: str, slot: Any, shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setStatusTip(tip)
+        action.triggered.connect(lambda _checked=False: slot())
+        return action
+
+    def _build_actions(self) -> None:
+        self.new_action = self._action("新建售后", self.new_case, QKeySequence.StandardKey.New, "新建一条售后记录")
+        self.save_action = self._action("保存", lambda: self.form.save(), QKeySequence.StandardKey.Save, "保存当前售后")
+        self.quit_action = self._action("退出", self.close, "Ctrl+Q")
+        self.find_action = self._action("查找", self.focus_search, QKeySequence.StandardKey.Find, "搜索售后")
+        self.packet_action = self._action("生成申诉材料", self.generate_packet, "Ctrl+G", "为当前售后生成申诉 PDF")
+        self.print_action = self._action("打印", self.print_packet, QKeySequence.StandardKey.Print, "生成并打印申诉材料")
+
+        menu = self.menuBar()
+        file_menu = menu.addMenu("文件")
+        file_menu.addActions([self.new_action, self.save_action])
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        edit_menu = menu.addMenu("编辑")
+        edit_menu.addAction(self.find_action)
+        appeal_menu = menu.addMenu("申诉")
+        appeal_menu.addActions([self.packet_action, self.print_action])
+
+        toolbar = QToolBar("工具栏")
+        toolbar.setObjectName("main_toolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        toolbar.addActions([self.new_action, self.save_action])
+        toolbar.addSeparator()
+        toolbar.addActions([self.packet_action, self.print_action])
+        self.addToolBar(toolbar)
+
+    # -- state -----------------------------------------------------------------------------------
+
+    def _restore_state(self) -> None:
+        s = self._settings
+        geometry = s.value("main/geometry")
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(*DEFAULT_SIZE)
+        for key, splitter in (("main/main_splitter", self.main_splitter), ("main/right_splitter", self.right_splitter)):
+            state = s.value(key)
+            if state is None or not splitter.restoreState(state):
+                total = DEFAULT_SIZE[0] if splitter is self.main_splitter else DEFAULT_SIZE[1]
+                splitter.setSizes([total * 2 // 5, total * 3 // 5])
+        header_state = s.value("main/case_header")
+        if header_state is not None:
+            self.table.horizontalHeader().restoreState(header_state)
+
+    def save_state(self) -> None:
+        s = self._settings
+        s.setValue("main/geometry", self.saveGeometry())
+        s.setValue("main/main_splitter", self.main_splitter.saveState())
+        s.setValue("main/right_splitter", self.right_splitter.saveState())
+        s.setValue("main/case_header", self.table.horizontalHeader().saveState())
+        s.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._close_confirmed and self.form.is_dirty():
+            event.ignore()
+
+            def close_now() -> None:
+                self._close_confirmed = True
+                self.close()
+
+            self.form.confirm_leave(close_now, question="当前售后有未保存的修改，退出前要保存吗？")
+            return
+        self.save_state()
+        if self.preview is not None:
+            self.preview.close()
+        super().closeEvent(event)
+
+    # -- list and selection ----------------------------------------------------------------------
+
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def _run_search(self) -> None:
+        self.model.refresh(self.search.text().strip())
+        self._sync_list_to_form()
+        self._update_count()
+
+    def _update_count(self) -> None:
+        n = self.model.rowCount()
+        self.count_label.setText(f"找到 {n} 条售后" if self.model.search else f"共 {n} 条售后")
+
+    def _on_current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if self._syncing:
+            return
+        case_id = self.model.case_id(current.row())
+        if case_id is None or case_id == self.form.case_id:
+            return
+        if not self.form.confirm_leave(lambda: self._open_case(case_id)):
+            # The operator stays on the unsaved case: put the list back (after this signal returns).
+            QTimer.singleShot(0, self._sync_list_to_form)
+
+    def select_case(self, case_id: CaseId | None) -> None:
+        """Select a case in the list, which opens it (asking about unsaved edits first)."""
+        row = self.model.row_of(case_id) if case_id is not None else None
+        if row is None:
+            return
+        self.table.setCurrentIndex(self.model.index(row, 0))
+
+    def _open_case(self, case_id: CaseId) -> None:
+        self.form.load_case(case_id)
+        self.panel.set_case(case_id)
+        self._sync_list_to_form()
+        self._update_actions()
+
+    def _sync_list_to_form(self) -> None:
+        """Make the list's selection show the case the form holds, without reopening it."""
+        self._syncing = True
+        try:
+            row = self.model.row_of(self.form.case_id) if self.form.case_id is not None else None
+            selection = self.table.selectionModel()
+            if row is None:
+                selection.clearSelection()
+                selection.setCurrentIndex(QModelIndex(), QItemSelectionModel.SelectionFlag.NoUpdate)
+            else:
+                index = self.model.index(row, 0)
+                selection.setCurrentIndex(
+                    index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+                )
+                self.table.scrollTo(index)
+        finally:
+            self._syncing = False
+
+    def new_case(self) -> None:
+        def start() -> None:
+            self.form.new_case()
+            self.panel.set_case(None)
+            self._sync_list_to_form()
+            self._update_actions()
+            self.form.focus_first_field()
+
+        self.form.confirm_leave(start)
+
+    def _on_case_saved(self, case_id: int) -> None:
+        if self.panel.case_id != case_id:
+            self.panel.set_case(CaseId(case_id))
+        self._sync_list_to_form()
+        self._update_actions()
+
+    def _on_changes_applied(self, changes: Changes) -> None:
+        if changes.cases or changes.case_list:
+            self.model.invalidate(changes.cases)
+            # Edits move a case to the top (newest updated first), so the order is re-read.
+            self.model.refresh()
+            self._sync_list_to_form()
+            self._update_count()
+        self.form.apply_changes(changes)
+        self.panel.apply_changes(changes)
+
+    def _update_actions(self, *_args: object) -> None:
+        has_case = self.form.case_id is not None
+        self.packet_action.setEnabled(has_case)
+        self.print_action.setEnabled(has_case)
+
+    def show_status(self, message: str) -> None:
+        self.statusBar().showMessage(message, 8000)
+
+    # -- packets ---------------------------------------------------------------------------------
+
+    def generate_packet(self, *, then_print: bool = False) -> None:
+        """Build the appeal PDF of the current case off the GUI thread, then preview it."""
+
+        def build() -> None:
+            case_id = self.form.case_id
+            if case_id is None:
+                self.show_status("请先保存售后，再生成申诉材料")
+                return
+            packets = self.desk.packets
+            Op(lambda progress, cancel: packets.build(case_id, progress=progress, cancel=cancel)).with_progress(
+                self, "正在生成申诉材料…"
+            ).on_success(lambda result: self._on_packet_built(result, then_print)).run(self.runner)
+
+        # Unsaved edits would silently be missing from the packet.
+        self.form.confirm_leave(build, question="当前售后有未保存的修改，生成申诉材料前要保存吗？")
+
+    def print_packet(self) -> None:
+        self.generate_packet(then_print=True)
+
+    def _on_packet_built(self, result: Any, then_print: bool) -> None:
+        self.changes_applied.emit(result.changes)
+        if self.preview is not None:
+            self.preview.close()
+            self.preview.deleteLater()
+        self.preview = PacketPreview(result.path, runner=self.runner, warnings=tuple(result.warnings), parent=self)
+        self.preview.status_message.connect(self.show_status)
+        self.preview.show()
+        self.show_status(f"已生成申诉材料：{result.path.name}")
+        if then_print:
+            self.preview.print_packet()

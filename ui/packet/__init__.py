@@ -1,0 +1,1 @@
+"""Appeal packet preview and printing."""
