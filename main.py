@@ -12,7 +12,9 @@ from pathlib import Path
 def parse_args(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(description="售后申诉工作台")
     p.add_argument("--profile", help="数据文件夹（默认：环境变量 DESK_HOME，否则系统用户数据目录）")
-    p.add_argument("--demo", action="store_true", help="打开演示数据（未指定 --profile 时使用一个新的临时文件夹）")
+    p.add_argument(
+        "--demo", action="store_true", help="打开演示数据（未指定 --profile 时使用一个新的临时文件夹）"
+    )
     p.add_argument("--verbose", action="store_true", help="日志写得更详细")
     return p.parse_args(argv)
 

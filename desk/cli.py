@@ -159,11 +159,15 @@ def _run(desk: Any, args: argparse.Namespace) -> int:
         out = Path(args.output).expanduser().resolve() if args.output else None
         result = desk.packets.build(CaseId(args.case), out)
         if args.json:
-            _print_json({"path": result.path, "packet": asdict(result.packet), "warnings": list(result.warnings)})
+            _print_json(
+                {"path": result.path, "packet": asdict(result.packet), "warnings": list(result.warnings)}
+            )
         else:
             for w in result.warnings:
                 print(f"注意：{w}", file=sys.stderr)
-            print(f"已生成：{result.path}（{result.packet.page_count} 页，{result.packet.byte_size / 1024:.0f} KB）")
+            print(
+                f"已生成：{result.path}（{result.packet.page_count} 页，{result.packet.byte_size / 1024:.0f} KB）"
+            )
         return 0
     raise AssertionError(args.command)
 

@@ -53,16 +53,47 @@ def _cases() -> list[DemoCase]:
                 notes="买家电话 13812348000（仅内部备注）",
             ),
             (
-                DemoEvidence("仓库称重-A01.jpg", EvidenceKind.WAREHOUSE_WEIGHT, lambda: img.scale_display_photo(1250, seed=1), "发货时仓库称重 1.250 kg"),
-                DemoEvidence("快递内网重量截图.png", EvidenceKind.COURIER_WEIGHT, lambda: img.courier_system_screenshot("YT7512049386021", "圆通速递", "1.26", seed=2), "揽收重量 1.26 kg"),
-                DemoEvidence("复称-同款三件.jpg", EvidenceKind.REWEIGH, lambda: img.scale_display_photo(1250, label="复称", seed=3), "重新打包同款 3 件复称 1.250 kg"),
-                DemoEvidence("买家照片-开箱.jpg", EvidenceKind.BUYER_PHOTO, lambda: img.buyer_photo("开箱只有两个收纳盒", seed=4), "买家发来的开箱照片"),
-                DemoEvidence("聊天记录-漏发.png", EvidenceKind.CHAT, lambda: img.chat_screenshot([
-                    ("buyer", "你好，我买了3个收纳盒，只收到2个"),
-                    ("shop", "亲亲，麻烦您拍一下收到的商品和外包装，签收时包裹有破损吗？是本人签收的吗？"),
-                    ("buyer", "包裹没破，是我自己签收的"),
-                    ("shop", "我们核对了仓库称重和快递揽收重量，与 3 件的重量一致哦，麻烦您再找找看"),
-                ], seed=5), "与买家的沟通记录"),
+                DemoEvidence(
+                    "仓库称重-A01.jpg",
+                    EvidenceKind.WAREHOUSE_WEIGHT,
+                    lambda: img.scale_display_photo(1250, seed=1),
+                    "发货时仓库称重 1.250 kg",
+                ),
+                DemoEvidence(
+                    "快递内网重量截图.png",
+                    EvidenceKind.COURIER_WEIGHT,
+                    lambda: img.courier_system_screenshot("YT7512049386021", "圆通速递", "1.26", seed=2),
+                    "揽收重量 1.26 kg",
+                ),
+                DemoEvidence(
+                    "复称-同款三件.jpg",
+                    EvidenceKind.REWEIGH,
+                    lambda: img.scale_display_photo(1250, label="复称", seed=3),
+                    "重新打包同款 3 件复称 1.250 kg",
+                ),
+                DemoEvidence(
+                    "买家照片-开箱.jpg",
+                    EvidenceKind.BUYER_PHOTO,
+                    lambda: img.buyer_photo("开箱只有两个收纳盒", seed=4),
+                    "买家发来的开箱照片",
+                ),
+                DemoEvidence(
+                    "聊天记录-漏发.png",
+                    EvidenceKind.CHAT,
+                    lambda: img.chat_screenshot(
+                        [
+                            ("buyer", "你好，我买了3个收纳盒，只收到2个"),
+                            (
+                                "shop",
+                                "亲亲，麻烦您拍一下收到的商品和外包装，签收时包裹有破损吗？是本人签收的吗？",
+                            ),
+                            ("buyer", "包裹没破，是我自己签收的"),
+                            ("shop", "我们核对了仓库称重和快递揽收重量，与 3 件的重量一致哦，麻烦您再找找看"),
+                        ],
+                        seed=5,
+                    ),
+                    "与买家的沟通记录",
+                ),
             ),
         ),
         DemoCase(
@@ -81,8 +112,17 @@ def _cases() -> list[DemoCase]:
                 description="买家称收到的颜色不对（下单灰色，收到米白色）。核对发货商品与面单合照，发出的是灰色。",
             ),
             (
-                DemoEvidence("买家照片-颜色.jpg", EvidenceKind.BUYER_PHOTO, lambda: img.buyer_photo("收到米白色收纳篮", seed=6)),
-                DemoEvidence("发货商品与面单合照.jpg", EvidenceKind.GOODS_WITH_LABEL, lambda: img.goods_with_label_photo("灰色棉麻收纳篮", "ZT75310498263", seed=7), "发货前拍照：灰色收纳篮与面单"),
+                DemoEvidence(
+                    "买家照片-颜色.jpg",
+                    EvidenceKind.BUYER_PHOTO,
+                    lambda: img.buyer_photo("收到米白色收纳篮", seed=6),
+                ),
+                DemoEvidence(
+                    "发货商品与面单合照.jpg",
+                    EvidenceKind.GOODS_WITH_LABEL,
+                    lambda: img.goods_with_label_photo("灰色棉麻收纳篮", "ZT75310498263", seed=7),
+                    "发货前拍照：灰色收纳篮与面单",
+                ),
             ),
         ),
         DemoCase(
@@ -101,12 +141,24 @@ def _cases() -> list[DemoCase]:
                 description="买家称台灯灯罩有裂痕。聊天中买家承认是自己不小心摔落导致，非商品质量问题。",
             ),
             (
-                DemoEvidence("买家照片-灯罩.jpg", EvidenceKind.BUYER_PHOTO, lambda: img.buyer_photo("灯罩边缘有裂痕", seed=8)),
-                DemoEvidence("聊天截图-承认摔落.png", EvidenceKind.CHAT, lambda: img.chat_screenshot([
-                    ("buyer", "台灯灯罩裂了，要退款"),
-                    ("shop", "亲，发货前我们都检查过的，方便说下是怎么裂的吗？"),
-                    ("buyer", "昨天孩子碰倒摔地上了，但是这质量也太差了"),
-                ], seed=9), "买家承认摔落"),
+                DemoEvidence(
+                    "买家照片-灯罩.jpg",
+                    EvidenceKind.BUYER_PHOTO,
+                    lambda: img.buyer_photo("灯罩边缘有裂痕", seed=8),
+                ),
+                DemoEvidence(
+                    "聊天截图-承认摔落.png",
+                    EvidenceKind.CHAT,
+                    lambda: img.chat_screenshot(
+                        [
+                            ("buyer", "台灯灯罩裂了，要退款"),
+                            ("shop", "亲，发货前我们都检查过的，方便说下是怎么裂的吗？"),
+                            ("buyer", "昨天孩子碰倒摔地上了，但是这质量也太差了"),
+                        ],
+                        seed=9,
+                    ),
+                    "买家承认摔落",
+                ),
             ),
         ),
         DemoCase(
@@ -125,12 +177,25 @@ def _cases() -> list[DemoCase]:
                 description="买家以不想要了为由申请退货退款，未购买运费险。已协商由买家承担退货运费，商品退回后退款。",
             ),
             (
-                DemoEvidence("运费凭证.png", EvidenceKind.FREIGHT_VOUCHER, lambda: img.freight_voucher("JT3018475920361", "12.00", seed=10), "物流公司开具的运费凭证"),
-                DemoEvidence("聊天-退货说明.png", EvidenceKind.CHAT, lambda: img.chat_screenshot([
-                    ("buyer", "拍错尺码了，不想要了"),
-                    ("shop", "亲，衣服需未洗未穿、吊牌完好，本店拒收到付件，退货运费需要您承担哦"),
-                    ("buyer", "好的"),
-                ], shop_name="暖暖童装小店", seed=11)),
+                DemoEvidence(
+                    "运费凭证.png",
+                    EvidenceKind.FREIGHT_VOUCHER,
+                    lambda: img.freight_voucher("JT3018475920361", "12.00", seed=10),
+                    "物流公司开具的运费凭证",
+                ),
+                DemoEvidence(
+                    "聊天-退货说明.png",
+                    EvidenceKind.CHAT,
+                    lambda: img.chat_screenshot(
+                        [
+                            ("buyer", "拍错尺码了，不想要了"),
+                            ("shop", "亲，衣服需未洗未穿、吊牌完好，本店拒收到付件，退货运费需要您承担哦"),
+                            ("buyer", "好的"),
+                        ],
+                        shop_name="暖暖童装小店",
+                        seed=11,
+                    ),
+                ),
             ),
         ),
         DemoCase(
@@ -152,8 +217,16 @@ def _cases() -> list[DemoCase]:
                 ),
             ),
             (
-                DemoEvidence("买家照片-非本店.jpg", EvidenceKind.BUYER_PHOTO, lambda: img.buyer_photo("一只蓝色塑料水杯", portrait=False, seed=12)),
-                DemoEvidence("发货合照.jpg", EvidenceKind.GOODS_WITH_LABEL, lambda: img.goods_with_label_photo("玻璃密封罐 3 只装", "YD4301928475016", seed=13)),
+                DemoEvidence(
+                    "买家照片-非本店.jpg",
+                    EvidenceKind.BUYER_PHOTO,
+                    lambda: img.buyer_photo("一只蓝色塑料水杯", portrait=False, seed=12),
+                ),
+                DemoEvidence(
+                    "发货合照.jpg",
+                    EvidenceKind.GOODS_WITH_LABEL,
+                    lambda: img.goods_with_label_photo("玻璃密封罐 3 只装", "YD4301928475016", seed=13),
+                ),
             ),
         ),
         DemoCase(

@@ -10,7 +10,13 @@ import unicodedata
 # mean it is part of a longer number (an order or tracking no.), which must stay readable.
 _SEP = r"[ \-.\u00a0\u200b]?"
 _MOBILE = re.compile(
-    r"(?<![0-9A-Za-z])(?:(?:\+|00)86" + _SEP + r")?(1[3-9]\d)" + _SEP + r"(\d{4})" + _SEP + r"(\d{4})(?![0-9])"
+    r"(?<![0-9A-Za-z])(?:(?:\+|00)86"
+    + _SEP
+    + r")?(1[3-9]\d)"
+    + _SEP
+    + r"(\d{4})"
+    + _SEP
+    + r"(\d{4})(?![0-9])"
 )
 _LANDLINE = re.compile(r"(?<![0-9A-Za-z-])(0\d{2,3})[ \-](\d{3,4})[ \-]?(\d{4})(?![0-9])")
 

@@ -187,7 +187,9 @@ def test_fifo_does_not_hang(desk, tmp_path: Path) -> None:  # type: ignore[no-un
     assert report.rejected and report.rejected[0].name == "pipe.jpg"
 
 
-def test_failure_after_blob_write_leaves_nothing(desk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_failure_after_blob_write_leaves_nothing(
+    desk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
     case = new_case(desk)
     src = tmp_path / "a.jpg"
     src.write_bytes(jpeg_bytes())

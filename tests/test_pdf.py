@@ -499,6 +499,56 @@ def test_prepare_image_missing_and_truncated(files: dict[str, Path], tmp_path: P
         prepare_image(files["corrupt"], "image/jpeg", 100, 100)
 
 
+def test_prepare_image_heic_loses_gps(tmp_path: Path) -> None:
+    try:
+        import pillow_heif
+
+        pillow_heif.register_heif_opener()
+        src = tmp_path / "iphone.heic"
+        exif = Image.Exif()
+        gps = exif.get_ifd(GPS_IFD)
+        gps[1] = "N"
+        gps[2] = (31.0, 12.0, 30.5)
+        Image.new("RGB", (64, 48), "red").save(src, exif=exif.tobytes())
+    except Exception as exc:  # no HEVC encoder in this build
+        pytest.skip(f"cannot write HEIC here: {exc}")
+    with Image.open(src) as original:
+        assert GPS_IFD in original.getexif()
+    prepared = prepare_image(src, "image/heic", 100, 100)
+    assert decoded(prepared.jpeg).size == (64, 48)
+
+
+def test_truncated_pdf_evidence_becomes_placeholder(files: dict[str, Path], tmp_path: Path) -> None:
+    data = files["pdf"].read_bytes()
+    broken = tmp_path / "cut.pdf"
+    broken.write_bytes(data[: len(data) // 2])
+    result = build_packet(
+        content_with((evidence("物流凭证", broken, "application/pdf", "被截断的面单"),)), tmp_path / "t.pdf"
+    )
+    text = squash("\n".join(p.extract_text() for p in PdfReader(result.path).pages))
+    assert "PDF凭证：cut.pdf，无法读取：文件已损坏或不是有效的PDF" in text
+    assert any("cut.pdf" in w for w in result.warnings)
+
+
+def test_group_heading_stays_with_its_first_item(files: dict[str, Path], tmp_path: Path) -> None:
+    items = (
+        evidence("仓库称重图", files["oriented"], "image/jpeg", "第一张"),
+        evidence("买家照片", files["png"], "image/png", "第二张"),
+    )
+    # Vary the text above so the headings land at every height of the page, bottom included.
+    for lines in range(0, 60, 3):
+        content = content_with(items, description="描述文字。" * 8 + "\n" + "一行说明\n" * lines)
+        out = build_packet(content, tmp_path / f"k{lines}.pdf")
+        pages = [squash(p.extract_text()) for p in PdfReader(out.path).pages]
+        for heading, caption in (
+            ("仓库称重图（1项）", "凭证1：第一张"),
+            ("买家照片（1项）", "凭证2：第二张"),
+        ):
+            where = [i for i, text in enumerate(pages) if heading in text]
+            assert where, (lines, heading)
+            assert caption in pages[where[0]], (lines, heading)
+
+
 # --- atomic write, cancel, failure --------------------------------------------------------------
 
 
@@ -517,6 +567,28 @@ def test_cancel_removes_partial_and_keeps_old_file(main_content: PacketContent, 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["packet.pdf"]
 
 
+def test_cancel_during_layout(tmp_path: Path, files: dict[str, Path]) -> None:
+    calls = 0
+
+    def cancel() -> bool:
+        nonlocal calls
+        calls += 1
+        return calls > 3  # past the per-item checks, inside ReportLab's layout
+
+    out = tmp_path / "late.pdf"
+    content = content_with((evidence("其他", files["png"], "image/png", "x"),))
+    with pytest.raises(PacketFailed, match="已取消"):
+        build_packet(content, out, cancel=cancel)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_target_is_a_folder(tmp_path: Path) -> None:
+    (tmp_path / "taken.pdf").mkdir()
+    with pytest.raises(PacketFailed, match="已有同名文件夹"):
+        build_packet(content_with(()), tmp_path / "taken.pdf")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["taken.pdf"]
+
+
 def test_missing_folder_fails_plainly(main_content: PacketContent, tmp_path: Path) -> None:
     with pytest.raises(PacketFailed, match="保存位置不存在"):
         build_packet(main_content, tmp_path / "no-such-dir" / "packet.pdf")
@@ -529,7 +601,7 @@ def test_layout_error_fails_plainly_without_partial(tmp_path: Path, monkeypatch:
         raise RuntimeError("internal detail")
 
     monkeypatch.setattr(packet._PacketDoc, "build", boom)
-    with pytest.raises(PacketFailed, match="生成申诉材料失败") as info:
+    with pytest.raises(PacketFailed, match="生成申诉材料失败：排版时出现内部错误") as info:
         build_packet(content_with(()), tmp_path / "x.pdf")
     assert "internal detail" not in str(info.value)
     assert list(tmp_path.iterdir()) == []

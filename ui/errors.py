@@ -8,7 +8,6 @@ import traceback
 from types import TracebackType
 
 from desk.errors import DeskError
-
 from ui.qt import QApplication, QMessageBox, QWidget
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,12 @@ def money(value: Decimal | None) -> str:
 
 
 def when(value: datetime | None) -> str:
-    return "" if value is None else value.strftime("%Y-%m-%d %H:%M")
+    """Local time of an aware (UTC) datetime; naive ones are shown as they are."""
+    if value is None:
+        return ""
+    if value.tzinfo is not None:
+        value = value.astimezone()
+    return value.strftime("%Y-%m-%d %H:%M")
 
 
 def byte_size(n: int) -> str:

@@ -6,7 +6,6 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from desk.domain import CaseId, Changes
-
 from ui.cases.case_form import CaseForm
 from ui.cases.case_model import COLUMNS, CaseTableModel
 from ui.errors import APP_TITLE
@@ -153,7 +152,13 @@ class MainWindow(QMainWindow):
         self.count_label = QLabel()
         self.statusBar().addPermanentWidget(self.count_label)
 
-    def _action(self, text: str, slot: Any, shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None, tip: str = "") -> QAction:
+    def _action(
+        self,
+        text: str,
+        slot: Any,
+        shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+        tip: str = "",
+    ) -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
@@ -163,12 +168,20 @@ class MainWindow(QMainWindow):
         return action
 
     def _build_actions(self) -> None:
-        self.new_action = self._action("新建售后", self.new_case, QKeySequence.StandardKey.New, "新建一条售后记录")
-        self.save_action = self._action("保存", lambda: self.form.save(), QKeySequence.StandardKey.Save, "保存当前售后")
+        self.new_action = self._action(
+            "新建售后", self.new_case, QKeySequence.StandardKey.New, "新建一条售后记录"
+        )
+        self.save_action = self._action(
+            "保存", lambda: self.form.save(), QKeySequence.StandardKey.Save, "保存当前售后"
+        )
         self.quit_action = self._action("退出", self.close, "Ctrl+Q")
         self.find_action = self._action("查找", self.focus_search, QKeySequence.StandardKey.Find, "搜索售后")
-        self.packet_action = self._action("生成申诉材料", self.generate_packet, "Ctrl+G", "为当前售后生成申诉 PDF")
-        self.print_action = self._action("打印", self.print_packet, QKeySequence.StandardKey.Print, "生成并打印申诉材料")
+        self.packet_action = self._action(
+            "生成申诉材料", self.generate_packet, "Ctrl+G", "为当前售后生成申诉 PDF"
+        )
+        self.print_action = self._action(
+            "打印", self.print_packet, QKeySequence.StandardKey.Print, "生成并打印申诉材料"
+        )
 
         menu = self.menuBar()
         file_menu = menu.addMenu("文件")
@@ -196,7 +209,10 @@ class MainWindow(QMainWindow):
         geometry = s.value("main/geometry")
         if geometry is None or not self.restoreGeometry(geometry):
             self.resize(*DEFAULT_SIZE)
-        for key, splitter in (("main/main_splitter", self.main_splitter), ("main/right_splitter", self.right_splitter)):
+        for key, splitter in (
+            ("main/main_splitter", self.main_splitter),
+            ("main/right_splitter", self.right_splitter),
+        ):
             state = s.value(key)
             if state is None or not splitter.restoreState(state):
                 total = DEFAULT_SIZE[0] if splitter is self.main_splitter else DEFAULT_SIZE[1]
@@ -278,7 +294,8 @@ class MainWindow(QMainWindow):
             else:
                 index = self.model.index(row, 0)
                 selection.setCurrentIndex(
-                    index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+                    index,
+                    QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
                 )
                 self.table.scrollTo(index)
         finally:
@@ -329,9 +346,11 @@ class MainWindow(QMainWindow):
                 self.show_status("请先保存售后，再生成申诉材料")
                 return
             packets = self.desk.packets
-            Op(lambda progress, cancel: packets.build(case_id, progress=progress, cancel=cancel)).with_progress(
-                self, "正在生成申诉材料…"
-            ).on_success(lambda result: self._on_packet_built(result, then_print)).run(self.runner)
+            Op(
+                lambda progress, cancel: packets.build(case_id, progress=progress, cancel=cancel)
+            ).with_progress(self, "正在生成申诉材料…").on_success(
+                lambda result: self._on_packet_built(result, then_print)
+            ).run(self.runner)
 
         # Unsaved edits would silently be missing from the packet.
         self.form.confirm_leave(build, question="当前售后有未保存的修改，生成申诉材料前要保存吗？")
@@ -344,7 +363,9 @@ class MainWindow(QMainWindow):
         if self.preview is not None:
             self.preview.close()
             self.preview.deleteLater()
-        self.preview = PacketPreview(result.path, runner=self.runner, warnings=tuple(result.warnings), parent=self)
+        self.preview = PacketPreview(
+            result.path, runner=self.runner, warnings=tuple(result.warnings), parent=self
+        )
         self.preview.status_message.connect(self.show_status)
         self.preview.show()
         self.show_status(f"已生成申诉材料：{result.path.name}")

@@ -55,6 +55,7 @@ from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QAbstractItemView,
     QApplication,
     QComboBox,
@@ -91,6 +92,7 @@ from PySide6.QtWidgets import (
 )
 
 __all__ = [
+    "QAbstractButton",
     "QAbstractItemView",
     "QAbstractListModel",
     "QAbstractTableModel",
@@ -130,8 +132,8 @@ __all__ = [
     "QMimeData",
     "QModelIndex",
     "QObject",
-    "QPainter",
     "QPaintEvent",
+    "QPainter",
     "QPalette",
     "QPdfDocument",
     "QPdfView",

@@ -28,10 +28,14 @@ def alembic_config() -> Config:
     return cfg
 
 
+def head_revisions() -> set[str]:
+    """Every head: parallel feature branches are allowed until a merge revision joins them."""
+    return set(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
 def head_revision() -> str:
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head is not None
-    return head
+    """The revisions a current database is stamped with, as one sortable string."""
+    return "+".join(sorted(head_revisions()))
 
 
 def known_revisions() -> set[str]:
@@ -40,11 +44,13 @@ def known_revisions() -> set[str]:
 
 
 def _sqlite_revision_readonly(path: Path) -> str | None:
-    """The file's Alembic revision, read without writing a byte to it."""
+    """The file's Alembic revision(s) joined by "+", read without writing a byte to it."""
     with path.open("rb") as fh:
         header = fh.read(16)
     if header != SQLITE_MAGIC:
-        raise DatabaseUnusable(f"数据库文件“{path}”不是售后申诉工作台的数据库（文件头不对），已保持原样，未作任何修改。")
+        raise DatabaseUnusable(
+            f"数据库文件“{path}”不是售后申诉工作台的数据库（文件头不对），已保持原样，未作任何修改。"
+        )
     try:
         con = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
         try:
@@ -55,8 +61,8 @@ def _sqlite_revision_readonly(path: Path) -> str | None:
                         f"数据库文件“{path}”不是售后申诉工作台的数据库（缺少版本记录），已保持原样。"
                     )
                 return None
-            row = con.execute("SELECT version_num FROM alembic_version").fetchone()
-            return row[0] if row else None
+            rows = con.execute("SELECT version_num FROM alembic_version").fetchall()
+            return "+".join(sorted(r[0] for r in rows)) if rows else None
         finally:
             con.close()
     except sqlite3.DatabaseError as exc:
@@ -89,7 +95,8 @@ def check_and_backup(profile: Profile) -> str | None:
     revision = _sqlite_revision_readonly(path)
     if revision is None:
         return None
-    if revision not in known_revisions():
+    unknown = set(revision.split("+")) - known_revisions()
+    if unknown:
         raise DatabaseTooNew(
             f"数据库“{path}”由更新版本的售后申诉工作台创建（架构版本 {revision}），"
             "当前版本无法打开。请升级软件后再打开；数据库文件已保持原样，未作任何修改。"
@@ -107,12 +114,13 @@ def upgrade(engine: Engine) -> None:
     cfg = alembic_config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, "heads")
 
 
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        heads = MigrationContext.configure(conn).get_current_heads()
+    return "+".join(sorted(heads)) if heads else None
 
 
 def check_server_revision(engine: Engine) -> None:
@@ -120,6 +128,9 @@ def check_server_revision(engine: Engine) -> None:
     with engine.connect() as conn:
         if not inspect(conn).has_table("alembic_version"):
             return
-        rev = MigrationContext.configure(conn).get_current_revision()
-    if rev is not None and rev not in known_revisions():
-        raise DatabaseTooNew(f"共享数据库由更新版本的售后申诉工作台升级过（架构版本 {rev}），请先升级本机软件。")
+        revs = set(MigrationContext.configure(conn).get_current_heads())
+    rev = "+".join(sorted(revs))
+    if revs - known_revisions():
+        raise DatabaseTooNew(
+            f"共享数据库由更新版本的售后申诉工作台升级过（架构版本 {rev}），请先升级本机软件。"
+        )

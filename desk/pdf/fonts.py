@@ -35,12 +35,12 @@ _REQUIRED_SAMPLE = "中文申诉订单号"
 
 # Rare characters (CJK Ext A and rare name characters) used to judge whether a second font
 # would add anything as a fallback; loading one costs ~0.1 s, so only useful ones are loaded.
-_FALLBACK_PROBE = "䶮㐀㑇㒰㓁㔉㕛㖞㗊㘎㙊堃喆玥昇淼犇赟𠀀"
+_FALLBACK_PROBE = "䶮㐀㑇㒰㓁㔉㕛㖞㗊㘎㙊堃喆玥昇淼犇赟"
 
 _LOCK = threading.Lock()
-# resolved path -> registered ReportLab name, or the reason the file cannot be used.
-_REGISTERED: dict[str, str] = {}
-_FAILED: dict[str, str] = {}
+# Keyed by resolved path, so each file is parsed at most once per process (~0.1 s per CJK font).
+_REGISTERED: dict[str, str] = {}  # path -> registered ReportLab name
+_FAILED: dict[str, str] = {}  # path -> why it cannot be used (kept for debugging)
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,13 +26,13 @@ from reportlab.platypus import (
     Flowable,
     Frame,
     Image,
-    KeepTogether,
     PageTemplate,
     Paragraph,
     Spacer,
     Table,
     TableStyle,
 )
+from reportlab.platypus.doctemplate import LayoutError
 
 from desk.errors import PacketFailed
 from desk.pdf.content import PacketContent, PacketEvidence
@@ -60,6 +60,7 @@ CONTENT_W = FRAME_W - 2 * FRAME_PAD
 IMAGE_BOX_W = CONTENT_W
 IMAGE_BOX_H = (FRAME_H - 2 * FRAME_PAD) / 2 - 62
 IMAGE_DPI = 200
+HEADER_TITLE_MAX = 30  # keeps the running header on one line
 HEADER_TEXT_Y = PAGE_H - 15 * mm  # bottom of the header line of text; the rule sits just below
 
 UNKNOWN = "未知"
@@ -105,12 +106,14 @@ def _styles(font: str) -> _Styles:
         h2=ParagraphStyle("h2", base, fontSize=12, leading=17, spaceBefore=8, spaceAfter=4, keepWithNext=1),
         body=base,
         label=ParagraphStyle("label", base, fontSize=10, leading=14, textColor=colors.HexColor("#333333")),
-        caption=ParagraphStyle("caption", base, fontSize=9, leading=13, textColor=colors.HexColor("#333333")),
+        caption=ParagraphStyle(
+            "caption", base, fontSize=9, leading=13, spaceAfter=12, textColor=colors.HexColor("#333333")
+        ),
         note=ParagraphStyle("note", base, fontSize=10, leading=15, textColor=colors.HexColor("#7a2e0e")),
     )
 
 
-class _Bookmark(Flowable):
+class _Bookmark(Flowable):  # type: ignore[misc,unused-ignore]
     """An invisible outline entry, kept on the same page as the heading after it."""
 
     def __init__(self, key: str, title: str, level: int) -> None:
@@ -129,7 +132,7 @@ class _Bookmark(Flowable):
         self.canv.addOutlineEntry(self.title, self.key, level=self.level)
 
 
-class _PacketCanvas(Canvas):
+class _PacketCanvas(Canvas):  # type: ignore[misc,unused-ignore]
     """Defers finishing pages so every page can say "共 Y 页".
 
     Bookmarks are deferred too: the document only learns page references when a page is
@@ -150,6 +153,7 @@ class _PacketCanvas(Canvas):
         self._startPage()
 
     def save(self) -> None:
+        self.showOutline()  # readers open with the bookmarks panel visible
         total = len(self._desk_pages)
         bookmarks = self._desk_bookmarks
         for number, state in enumerate(self._desk_pages, start=1):
@@ -161,7 +165,7 @@ class _PacketCanvas(Canvas):
         Canvas.save(self)
 
 
-class _PacketDoc(BaseDocTemplate):
+class _PacketDoc(BaseDocTemplate):  # type: ignore[misc,unused-ignore]
     def __init__(self, target: io.BytesIO, cancel: Cancel | None, **kwargs: Any) -> None:
         super().__init__(target, **kwargs)
         self._cancel = cancel
@@ -240,7 +244,7 @@ class _StoryBuilder:
             for label, value in c.cover_fields
         ]
         if rows:
-            table = Table(rows, colWidths=[32 * mm, CONTENT_W - 32 * mm], repeatRows=0)
+            table = Table(rows, colWidths=[32 * mm, CONTENT_W - 32 * mm], splitInRow=1)
             table.setStyle(
                 TableStyle(
                     [
@@ -264,7 +268,7 @@ class _StoryBuilder:
         )
         return Paragraph(f"{self.m(first)}<br/>{self.m(second, newlines=False)}", self.styles.caption)
 
-    def item(self, number: int, ev: PacketEvidence) -> Flowable:
+    def item(self, number: int, ev: PacketEvidence) -> list[Flowable]:
         parts: list[Flowable]
         if ev.media_type == "application/pdf":
             pages, reason = _pdf_pages(ev.blob_path)
@@ -285,8 +289,12 @@ class _StoryBuilder:
                 flowable = Image(io.BytesIO(img.jpeg), width=img.width_pt, height=img.height_pt)
                 flowable.hAlign = "CENTER"
                 parts = [flowable]
-        parts += [Spacer(1, 4), self.caption(number, ev), Spacer(1, 12)]
-        return KeepTogether(parts)
+        parts += [Spacer(1, 4), self.caption(number, ev)]
+        # keepWithNext rather than KeepTogether: the doc template only chains a heading's
+        # keepWithNext onto plain flowables, so a KeepTogether item could be orphaned from it.
+        for part in parts[:-1]:
+            part.keepWithNext = 1
+        return parts
 
     def evidence(self, progress: Progress | None, cancel: Cancel | None) -> list[Flowable]:
         s = self.styles
@@ -295,16 +303,18 @@ class _StoryBuilder:
         if not items:
             story.append(Paragraph(self.m("（无凭证）"), s.body))
             return story
-        groups: dict[str, list[tuple[int, PacketEvidence]]] = {}
-        for number, ev in enumerate(items, start=1):
-            groups.setdefault(ev.kind, []).append((number, ev))
+        # Items arrive grouped; a stray item of an earlier kind still joins its group, and
+        # numbering follows the printed order so "凭证 n" is easy to find.
+        groups: dict[str, list[PacketEvidence]] = {}
+        for ev in items:
+            groups.setdefault(ev.kind, []).append(ev)
         done = 0
         for kind, members in groups.items():
             story += self.heading(f"{kind}（{len(members)} 项）", s.h2, 1)
-            for number, ev in members:
+            for ev in members:
                 if cancel is not None and cancel():
                     raise _Cancelled
-                story.append(self.item(number, ev))
+                story += self.item(done + 1, ev)
                 done += 1
                 if progress is not None:
                     progress(done, len(items), f"已处理凭证 {done}/{len(items)}：{ev.original_name}")
@@ -314,7 +324,12 @@ class _StoryBuilder:
 def _decorator(content: PacketContent, fonts: FontSet) -> Callable[[Canvas, int, int], None]:
     header_style = ParagraphStyle("header", fontName=fonts.primary_name, fontSize=8.5, leading=11)
     header = markup_text(f"订单号：{content.order_no}", fonts, newlines=False)
-    title = markup_text(content.title, fonts, newlines=False)
+    short = (
+        content.title
+        if len(content.title) <= HEADER_TITLE_MAX
+        else content.title[: HEADER_TITLE_MAX - 1] + "…"
+    )
+    title = markup_text(short, fonts, newlines=False)
 
     def decorate(canvas: Canvas, number: int, total: int) -> None:
         canvas.saveState()
@@ -381,7 +396,17 @@ def _write_message(exc: OSError) -> str:
         return "没有写入权限，或文件正被其他程序（如 PDF 阅读器）打开"
     if isinstance(exc, FileNotFoundError):
         return "保存位置不存在"
+    if isinstance(exc, IsADirectoryError):
+        return "已有同名文件夹"
     return exc.strerror or "写入文件失败"
+
+
+def _layout_message(exc: Exception) -> str:
+    if isinstance(exc, MemoryError):
+        return "内存不足"
+    if isinstance(exc, LayoutError):
+        return "有一项内容过大，无法排入页面"
+    return "排版时出现内部错误"
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -436,7 +461,7 @@ def build_packet(
         if isinstance(exc, OSError):
             raise PacketFailed(f"无法保存申诉材料到“{out_path}”：{_write_message(exc)}") from exc
         if isinstance(exc, Exception):
-            raise PacketFailed(f"生成申诉材料失败：排版出错（{type(exc).__name__}）") from exc
+            raise PacketFailed(f"生成申诉材料失败：{_layout_message(exc)}") from exc
         raise
     return PacketResult(
         path=out_path,

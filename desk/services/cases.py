@@ -97,7 +97,11 @@ class CaseService:
             elif key == "shop_id":
                 out[key] = None if value in (None, "", 0) else ShopId(int(value))
             else:
-                text = clean_text(str(value or "")).strip() if key in SHORT_FIELDS else clean_text(str(value or ""))
+                text = (
+                    clean_text(str(value or "")).strip()
+                    if key in SHORT_FIELDS
+                    else clean_text(str(value or ""))
+                )
                 limit = MAX_SHORT if key in SHORT_FIELDS else MAX_TEXT
                 if len(text) > limit:
                     raise ValidationFailed(f"{label}太长（{len(text)} 个字符，上限 {limit}）")
@@ -107,8 +111,14 @@ class CaseService:
     def warnings(self, draft: CaseDraft) -> list[str]:
         """Things that look wrong but may be right: the operator is warned, not blocked."""
         notes: list[str] = []
-        if draft.platform == Platform.PDD and draft.order_no and not PDD_ORDER_RE.match(draft.order_no.strip()):
-            notes.append(f"拼多多订单号通常形如 240101-123456789012345（6 位日期-15 位数字），请核对：{draft.order_no}")
+        if (
+            draft.platform == Platform.PDD
+            and draft.order_no
+            and not PDD_ORDER_RE.match(draft.order_no.strip())
+        ):
+            notes.append(
+                f"拼多多订单号通常形如 240101-123456789012345（6 位日期-15 位数字），请核对：{draft.order_no}"
+            )
         if not draft.order_no and not draft.after_sales_no:
             notes.append("还没有填写订单号或售后单号，申诉材料里将缺少这一项")
         if (
@@ -125,7 +135,9 @@ class CaseService:
             c = s.get(m.Case, case_id)
             if c is None:
                 raise NotFound(f"售后记录 #{case_id} 不存在（可能已被删除）")
-            count = s.scalar(select(func.count()).select_from(m.Evidence).where(m.Evidence.case_id == case_id))
+            count = s.scalar(
+                select(func.count()).select_from(m.Evidence).where(m.Evidence.case_id == case_id)
+            )
             return convert.case(c, int(count or 0))
 
     def list_ids(self, search: str = "") -> list[CaseId]:
@@ -138,7 +150,12 @@ class CaseService:
                 or_(
                     *(
                         col.like(pattern, escape="\\")
-                        for col in (m.Case.order_no, m.Case.after_sales_no, m.Case.tracking_no, m.Case.buyer_nick)
+                        for col in (
+                            m.Case.order_no,
+                            m.Case.after_sales_no,
+                            m.Case.tracking_no,
+                            m.Case.buyer_nick,
+                        )
                     )
                 )
             )
@@ -183,7 +200,11 @@ class CaseService:
             c = s.get(m.Case, case_id)
             if c is None:
                 raise NotFound(f"售后记录 #{case_id} 不存在（可能已被删除）")
-            if "shop_id" in values and values["shop_id"] is not None and s.get(m.Shop, values["shop_id"]) is None:
+            if (
+                "shop_id" in values
+                and values["shop_id"] is not None
+                and s.get(m.Shop, values["shop_id"]) is None
+            ):
                 raise ValidationFailed("所选店铺不存在")
             now = utcnow()
             changed = False
@@ -206,7 +227,9 @@ class CaseService:
             if changed:
                 c.updated_at = now
             s.flush()
-            count = s.scalar(select(func.count()).select_from(m.Evidence).where(m.Evidence.case_id == case_id))
+            count = s.scalar(
+                select(func.count()).select_from(m.Evidence).where(m.Evidence.case_id == case_id)
+            )
             data = convert.case(c, int(count or 0))
         return data, Changes(cases=frozenset({data.id}) if changed else frozenset())
 

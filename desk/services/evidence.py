@@ -58,7 +58,9 @@ class EvidenceService:
     def list(self, case_id: CaseId) -> list[EvidenceData]:
         with self._sessions() as s:
             rows = s.scalars(
-                select(m.Evidence).where(m.Evidence.case_id == case_id).order_by(m.Evidence.position, m.Evidence.id)
+                select(m.Evidence)
+                .where(m.Evidence.case_id == case_id)
+                .order_by(m.Evidence.position, m.Evidence.id)
             )
             return [convert.evidence(e) for e in rows]
 
@@ -256,8 +258,13 @@ class EvidenceService:
             if kind is not None and EvidenceKind(kind) != ev.kind:
                 s.add(
                     m.Event(
-                        case_id=ev.case_id, at=now, kind=EventKind.FIELD_CHANGED, field="evidence.kind",
-                        old=str(ev.kind), new=str(EvidenceKind(kind)), detail=ev.original_name,
+                        case_id=ev.case_id,
+                        at=now,
+                        kind=EventKind.FIELD_CHANGED,
+                        field="evidence.kind",
+                        old=str(ev.kind),
+                        new=str(EvidenceKind(kind)),
+                        detail=ev.original_name,
                     )
                 )
                 ev.kind = EvidenceKind(kind)
@@ -268,8 +275,13 @@ class EvidenceService:
                 if caption != ev.caption:
                     s.add(
                         m.Event(
-                            case_id=ev.case_id, at=now, kind=EventKind.FIELD_CHANGED, field="evidence.caption",
-                            old=ev.caption, new=caption, detail=ev.original_name,
+                            case_id=ev.case_id,
+                            at=now,
+                            kind=EventKind.FIELD_CHANGED,
+                            field="evidence.caption",
+                            old=ev.caption,
+                            new=caption,
+                            detail=ev.original_name,
                         )
                     )
                     ev.caption = caption
@@ -284,7 +296,9 @@ class EvidenceService:
                 raise NotFound(f"证据 #{evidence_id} 不存在")
             items = list(
                 s.scalars(
-                    select(m.Evidence).where(m.Evidence.case_id == ev.case_id).order_by(m.Evidence.position, m.Evidence.id)
+                    select(m.Evidence)
+                    .where(m.Evidence.case_id == ev.case_id)
+                    .order_by(m.Evidence.position, m.Evidence.id)
                 )
             )
             items.remove(ev)
@@ -303,8 +317,11 @@ class EvidenceService:
             sha, case_id = ev.sha256, CaseId(ev.case_id)
             s.add(
                 m.Event(
-                    case_id=case_id, kind=EventKind.EVIDENCE_REMOVED, field="evidence",
-                    old=ev.original_name, detail=f"{ev.kind}｜SHA-256 {sha[:12]}",
+                    case_id=case_id,
+                    kind=EventKind.EVIDENCE_REMOVED,
+                    field="evidence",
+                    old=ev.original_name,
+                    detail=f"{ev.kind}｜SHA-256 {sha[:12]}",
                 )
             )
             s.delete(ev)
@@ -328,7 +345,9 @@ class EvidenceService:
                 info = media.probe(self._store.path_for(ev.sha256), ev.media_type)
             except media.MediaUnusable:
                 info = None
-            thumb = info.thumbnail if info is not None and info.thumbnail is not None else _broken_placeholder()
+            thumb = (
+                info.thumbnail if info is not None and info.thumbnail is not None else _broken_placeholder()
+            )
         self._save_thumb(path, thumb)
         return path
 

@@ -46,7 +46,11 @@ def local_time(dt: datetime | None) -> str:
 
 class PacketService:
     def __init__(
-        self, sessions: sessionmaker[Session], store: BlobStore, packets_dir: Path, font_path: Path | None = None
+        self,
+        sessions: sessionmaker[Session],
+        store: BlobStore,
+        packets_dir: Path,
+        font_path: Path | None = None,
     ) -> None:
         self._sessions = sessions
         self._store = store

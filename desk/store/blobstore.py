@@ -67,7 +67,9 @@ class BlobStore:
         try:
             st = os.fstat(fd)
             if not stat.S_ISREG(st.st_mode):
-                raise IsADirectoryError(str(src)) if stat.S_ISDIR(st.st_mode) else OSError("not a regular file")
+                raise (
+                    IsADirectoryError(str(src)) if stat.S_ISDIR(st.st_mode) else OSError("not a regular file")
+                )
             if st.st_size > max_bytes:
                 raise TooLarge(st.st_size)
             with os.fdopen(fd, "rb", closefd=False) as fh:

@@ -22,7 +22,6 @@ from desk.domain import (
     ShopData,
     ShopId,
 )
-
 from ui.errors import ask, show_error
 from ui.format import money, when
 from ui.qt import (
@@ -37,9 +36,9 @@ from ui.qt import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
-    Qt,
     QRegularExpression,
     QRegularExpressionValidator,
+    Qt,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -59,7 +58,19 @@ TEXT_FIELDS = ("description", "notes")
 LINE_FIELDS = ("order_no", "after_sales_no", "tracking_no", "courier", "buyer_nick")
 NO_SHOP = -1
 WARNING_DELAY_MS = 300  # warnings are re-checked once typing pauses, not on every key
-WARNING_STYLE = "color: #b35c00; background: #fff4e0; border: 1px solid #f0c890; border-radius: 3px; padding: 4px;"
+WARNING_STYLE = (
+    "color: #b35c00; background: #fff4e0; border: 1px solid #f0c890; border-radius: 3px; padding: 4px;"
+)
+
+EVENT_TITLES = {
+    EventKind.CREATED: "新建售后",
+    EventKind.EVIDENCE_ADDED: "添加证据",
+    EventKind.EVIDENCE_REMOVED: "删除证据",
+    EventKind.PACKET_GENERATED: "生成申诉材料",
+    EventKind.NOTE: "备注",
+}
+# Timeline fields that are not case fields (written by the evidence service).
+OTHER_FIELD_LABELS = {"evidence.kind": "证据类型", "evidence.caption": "证据说明"}
 
 # Grid placement of the single-line fields: (field, row, column pair).
 GRID: tuple[tuple[str, int, int], ...] = (
@@ -519,7 +530,8 @@ class CaseForm(QWidget):
     def refresh_timeline(self) -> None:
         if self._case_id is None:
             return
-        events = self._cases.timeline(self._case_id)
+        # Newest first: the operator usually wants to know what happened last.
+        events = list(reversed(self._cases.timeline(self._case_id)))
         table = self.timeline_table
         table.setRowCount(len(events))
         for row, event in enumerate(events):
@@ -532,19 +544,16 @@ class CaseForm(QWidget):
     def describe(self, event: EventData) -> tuple[str, str]:
         """(事件, 内容) in Chinese for one timeline entry."""
         if event.kind == EventKind.FIELD_CHANGED:
-            label = CASE_FIELD_LABELS.get(event.field, event.field)
+            label = CASE_FIELD_LABELS.get(event.field) or OTHER_FIELD_LABELS.get(event.field, event.field)
             old = self._display_value(event.field, event.old) or "（空）"
             new = self._display_value(event.field, event.new) or "（空）"
-            return f"修改{label}", f"{old} → {new}"
-        titles = {
-            EventKind.CREATED: "新建售后",
-            EventKind.EVIDENCE_ADDED: "添加证据",
-            EventKind.EVIDENCE_REMOVED: "删除证据",
-            EventKind.PACKET_GENERATED: "生成申诉材料",
-            EventKind.NOTE: "备注",
-        }
-        detail = event.detail or event.new or event.old
-        return titles.get(event.kind, "记录"), detail
+            subject = f"{event.detail}：" if event.detail else ""
+            return f"修改{label}", f"{subject}{old} → {new}"
+        title = EVENT_TITLES.get(event.kind, "记录")
+        parts = [p for p in (event.new or event.old, event.detail) if p]
+        if len(parts) == 2:
+            return title, f"{parts[0]}（{parts[1]}）"
+        return title, parts[0] if parts else ""
 
     def _display_value(self, field: str, raw: str) -> str:
         """Timeline values are stored as text; show enum members by their Chinese value, shops by name."""

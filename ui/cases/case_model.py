@@ -7,9 +7,8 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from desk.domain import CaseId, CaseRow
-
 from ui.format import money, when
-from ui.qt import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QObject, Qt
+from ui.qt import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +121,9 @@ class CaseTableModel(QAbstractTableModel):
             return COLUMNS[index.column()][1](row)
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):

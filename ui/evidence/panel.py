@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from desk.domain import CaseId, Changes, EvidenceData, EvidenceId, EvidenceKind, ImportReport
-
 from ui.errors import APP_TITLE, ask
 from ui.evidence.thumbnails import ThumbnailCache
 from ui.format import byte_size, when
@@ -54,7 +53,9 @@ log = logging.getLogger(__name__)
 EVIDENCE_ROLE = Qt.ItemDataRole.UserRole + 1
 THUMB_BOX = 150  # thumbnail square in the gallery, logical pixels
 CARD_PADDING = 6
-FILE_FILTER = "图片或 PDF (*.jpg *.jpeg *.png *.webp *.gif *.bmp *.tif *.tiff *.heic *.heif *.pdf);;所有文件 (*)"
+FILE_FILTER = (
+    "图片或 PDF (*.jpg *.jpeg *.png *.webp *.gif *.bmp *.tif *.tiff *.heic *.heif *.pdf);;所有文件 (*)"
+)
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -176,7 +177,9 @@ class EvidenceDelegate(QStyledItemDelegate):
             painter.setBrush(fill)
             painter.drawRoundedRect(card, 6, 6)
 
-            image_rect = QRect(card.left() + (card.width() - THUMB_BOX) // 2, card.top() + CARD_PADDING, THUMB_BOX, THUMB_BOX)
+            image_rect = QRect(
+                card.left() + (card.width() - THUMB_BOX) // 2, card.top() + CARD_PADDING, THUMB_BOX, THUMB_BOX
+            )
             pixmap = self._thumbnails.pixmap(evidence)
             if pixmap is not None:
                 size = pixmap.deviceIndependentSize().toSize()
@@ -192,7 +195,11 @@ class EvidenceDelegate(QStyledItemDelegate):
                 text = "加载中…" if failure is None else f"无法预览\n{failure}"
                 if failure is None and evidence.media_type == "application/pdf":
                     text = "PDF\n加载中…"
-                painter.drawText(image_rect.adjusted(12, 12, -12, -12), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, text)
+                painter.drawText(
+                    image_rect.adjusted(12, 12, -12, -12),
+                    Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                    text,
+                )
 
             metrics = QFontMetrics(option.font)
             line = metrics.height()
@@ -269,7 +276,11 @@ class GalleryView(QListView):
         if self.empty_text and (model is None or model.rowCount() == 0):
             painter = QPainter(self.viewport())
             painter.setPen(QColor("#888888"))
-            painter.drawText(self.viewport().rect().adjusted(16, 16, -16, -16), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.empty_text)
+            painter.drawText(
+                self.viewport().rect().adjusted(16, 16, -16, -16),
+                Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                self.empty_text,
+            )
             painter.end()
 
 
@@ -370,10 +381,14 @@ class EvidencePanel(QWidget):
         for evidence_id in selected:
             row = self.model.row_of(evidence_id)
             if row is not None:
-                self.view.selectionModel().select(self.model.index(row), QItemSelectionModel.SelectionFlag.Select)
+                self.view.selectionModel().select(
+                    self.model.index(row), QItemSelectionModel.SelectionFlag.Select
+                )
         has_case = self._case_id is not None
         self.add_button.setEnabled(has_case and not self._importing)
-        self.view.empty_text = "把图片或 PDF 拖到这里，或点击“添加证据…”" if has_case else "保存售后后即可添加证据"
+        self.view.empty_text = (
+            "把图片或 PDF 拖到这里，或点击“添加证据…”" if has_case else "保存售后后即可添加证据"
+        )
         self.view.viewport().update()
         self.title.setText(f"证据（{len(items)}）" if has_case else "证据")
         self._on_selection_changed()
@@ -454,7 +469,9 @@ class EvidencePanel(QWidget):
         files = list(paths)
 
         def work(progress: Callable[[int, int, str], None], cancel: Callable[[], bool]) -> ImportReport:
-            return self._evidence.import_files(case_id, expand(files), kind=kind, progress=progress, cancel=cancel)
+            return self._evidence.import_files(
+                case_id, expand(files), kind=kind, progress=progress, cancel=cancel
+            )
 
         def done() -> None:
             self._importing = False
@@ -462,7 +479,9 @@ class EvidencePanel(QWidget):
 
         self._importing = True
         self.add_button.setEnabled(False)
-        Op(work).with_progress(self, "正在导入证据…").on_success(self._on_imported).on_done(done).run(self._runner)
+        Op(work).with_progress(self, "正在导入证据…").on_success(self._on_imported).on_done(done).run(
+            self._runner
+        )
 
     def _on_imported(self, report: ImportReport) -> None:
         self.changes_made.emit(report.changes)
@@ -496,7 +515,11 @@ class EvidencePanel(QWidget):
         targets = self.selected()
         if not targets:
             return
-        what = f"“{targets[0].caption or targets[0].original_name}”" if len(targets) == 1 else f"选中的 {len(targets)} 个证据"
+        what = (
+            f"“{targets[0].caption or targets[0].original_name}”"
+            if len(targets) == 1
+            else f"选中的 {len(targets)} 个证据"
+        )
         if ask(self, f"删除{what}？", ["删除", "取消"], informative="删除后不会出现在申诉材料中。") != 0:
             return
         ids = [e.id for e in targets]

@@ -10,7 +10,6 @@ from pathlib import Path
 
 from desk.domain import EvidenceData, EvidenceId
 from desk.errors import DeskError
-
 from ui.qt import QImage, QImageReader, QObject, QPixmap, QSize, Qt, Signal
 from ui.tasks import TaskRunner
 
@@ -25,7 +24,7 @@ def _key(evidence: EvidenceData) -> Key:
 
 
 def read_scaled(path: Path, box: int) -> QImage:
-    """Decode an image file scaled to fit box×box; runs on a worker (QImage is thread-safe, QPixmap is not)."""
+    """Decode an image scaled to fit box×box; runs on a worker (QImage is thread-safe, QPixmap is not)."""
     reader = QImageReader(str(path))
     # The services already applied EXIF orientation to the thumbnail; do not rotate twice.
     reader.setAutoTransform(False)

@@ -34,7 +34,9 @@ log = logging.getLogger(__name__)
 
 ZOOM_STEP = 1.25
 MAX_PRINT_DPI = 300  # pages are rendered to images; beyond 300 dpi only memory grows, not legibility
-WARNING_STYLE = "color: #8a4b00; background: #fff4e0; border: 1px solid #f0c890; border-radius: 3px; padding: 6px;"
+WARNING_STYLE = (
+    "color: #8a4b00; background: #fff4e0; border: 1px solid #f0c890; border-radius: 3px; padding: 6px;"
+)
 
 
 def print_pdf(
@@ -62,7 +64,9 @@ def print_pdf(
             if page:
                 printer.newPage()
             points = document.pagePointSize(page)
-            image = document.render(page, QSize(round(points.width() / 72 * dpi), round(points.height() / 72 * dpi)))
+            image = document.render(
+                page, QSize(round(points.width() / 72 * dpi), round(points.height() / 72 * dpi))
+            )
             area = painter.viewport()
             scaled = image.size().scaled(area.size(), Qt.AspectRatioMode.KeepAspectRatio)
             target = QRect(area.topLeft(), scaled)
@@ -200,12 +204,17 @@ class PacketPreview(QDialog):
         def printed(pages: int) -> None:
             self.status_message.emit(f"已发送打印：{pages} 页")
 
-        Op(lambda progress, cancel: print_pdf(self.path, printer, progress=progress, cancel=cancel), pool="cpu").with_progress(
-            self, "正在打印…"
-        ).on_success(printed).on_done(lambda: self.print_button.setEnabled(True)).run(self._runner)
+        Op(
+            lambda progress, cancel: print_pdf(self.path, printer, progress=progress, cancel=cancel),
+            pool="cpu",
+        ).with_progress(self, "正在打印…").on_success(printed).on_done(
+            lambda: self.print_button.setEnabled(True)
+        ).run(self._runner)
 
     def save_copy(self) -> None:
-        target, _ = QFileDialog.getSaveFileName(self, "另存为", str(Path.home() / self.path.name), "PDF 文件 (*.pdf)")
+        target, _ = QFileDialog.getSaveFileName(
+            self, "另存为", str(Path.home() / self.path.name), "PDF 文件 (*.pdf)"
+        )
         if target:
             self.save_copy_to(Path(target))
 
@@ -218,7 +227,9 @@ class PacketPreview(QDialog):
             self.status_message.emit(f"已另存为 {target}")
             self.info_label.setText(f"共 {self.document.pageCount()} 页 · 已另存为 {target.name}")
 
-        Op(lambda: shutil.copyfile(source, target), parent=self, pool="cpu").on_success(saved).run(self._runner)
+        Op(lambda: shutil.copyfile(source, target), parent=self, pool="cpu").on_success(saved).run(
+            self._runner
+        )
 
     def closeEvent(self, event: QCloseEvent) -> None:
         # Release the file now, so the operator can delete or move it while the app runs.

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# One-command set-up for a fresh Debian/Ubuntu machine (Python >= 3.11):
+#   scripts/quickstart.sh demo   set everything up, then open the desk on a fresh demo profile
+#   scripts/quickstart.sh test   set everything up, then run the whole test suite headless
+# Safe to run again: it only installs what is missing.
+set -euo pipefail
+
+mode="${1:-}"
+shift || true
+case "$mode" in
+  demo|test|setup) ;;
+  *) echo "usage: $0 demo|test|setup [extra pytest args]" >&2; exit 2 ;;
+esac
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo"
+venv="${DESK_VENV:-$repo/.venv}"
+
+# Debian packages: Qt's window-system libraries (xcb), fonts with wide CJK coverage, the PDF and
+# image tools the tests use to look at what the desk produces.
+debs=(
+  python3-venv
+  libegl1 libgl1 libfontconfig1 libdbus-1-3 libxkbcommon0 libxkbcommon-x11-0
+  libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-randr0 libxcb-render-util0
+  libxcb-shape0 libxcb-xfixes0 libxcb-xkb1 libxcb-xinerama0
+  fonts-wqy-microhei fonts-wqy-zenhei
+  poppler-utils qpdf
+)
+
+if command -v apt-get >/dev/null 2>&1; then
+  missing=()
+  for p in "${debs[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    echo ">> installing Debian packages: ${missing[*]}"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+else
+  echo ">> not a Debian/Ubuntu system: install Qt's runtime libraries and poppler-utils yourself" >&2
+fi
+
+py="${PYTHON:-python3}"
+"$py" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || {
+  echo "Python 3.11 or newer is needed (found: $("$py" --version 2>&1))" >&2; exit 1; }
+
+if [ ! -x "$venv/bin/python" ]; then
+  echo ">> creating the virtual environment in $venv"
+  "$py" -m venv "$venv"
+fi
+stamp="$venv/.desk-installed"
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  echo ">> installing Python packages"
+  "$venv/bin/python" -m pip install -q --upgrade pip
+  "$venv/bin/python" -m pip install -q -e ".[test]"
+  touch "$stamp"
+fi
+
+case "$mode" in
+  setup)
+    echo ">> ready: $venv/bin/python main.py --demo"
+    ;;
+  demo)
+    exec "$venv/bin/python" main.py --demo "$@"
+    ;;
+  test)
+    export QT_QPA_PLATFORM=offscreen TZ=UTC
+    set +e
+    "$venv/bin/python" -m pytest "$@"
+    rc=$?
+    set -e
+    if [ "$rc" -eq 5 ]; then
+      echo "pytest collected no tests: that is a failure" >&2
+      exit 1
+    fi
+    exit "$rc"
+    ;;
+esac

@@ -1,0 +1,506 @@
+"""The main window end to end on a real desk: create, import, drop, search, packet preview, errors."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from desk.domain import CaseDraft, CaseId, CaseType, Platform
+from desk.errors import ValidationFailed
+from ui.app import FONT_FAMILY, register_font
+from ui.cases.case_model import CASE_ID_ROLE, CaseTableModel
+from ui.main_window import MainWindow
+from ui.qt import (
+    QAbstractButton,
+    QApplication,
+    QComboBox,
+    QDropEvent,
+    QFontDatabase,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QMimeData,
+    QPdfDocument,
+    QPointF,
+    QPrinter,
+    QSettings,
+    Qt,
+    QTabWidget,
+    QTimer,
+    QUrl,
+    QWidget,
+)
+from ui.tasks import TaskRunner
+
+pytestmark = pytest.mark.gui
+
+WAIT_MS = 20_000  # generous: CI machines are slow, and the first packet loads the PDF font
+
+
+@pytest.fixture
+def runner(qapp: QApplication, desk: Any) -> Iterator[TaskRunner]:
+    # Depends on desk so that it is shut down (running writes finished) before the desk closes.
+    r = TaskRunner()
+    yield r
+    r.shutdown(wait=True)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> QSettings:
+    return QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def make_window(qtbot: Any, desk: Any, runner: TaskRunner, settings: QSettings) -> Iterator[Any]:
+    made: list[MainWindow] = []
+
+    def make() -> MainWindow:
+        window = MainWindow(desk, runner=runner, settings=settings)
+        qtbot.addWidget(window)
+        window.resize(1280, 800)
+        window.show()
+        qtbot.waitExposed(window)
+        made.append(window)
+        return window
+
+    yield make
+    for window in made:
+        # Closing with unsaved edits would ask a modal question and hang the run.
+        window.form.revert()
+        window.close()
+
+
+@pytest.fixture
+def window(make_window: Any) -> MainWindow:
+    return make_window()
+
+
+@pytest.fixture
+def jpeg(tmp_path: Path) -> Path:
+    path = tmp_path / "仓库称重.jpg"
+    Image.new("RGB", (640, 480), (40, 140, 200)).save(path, "JPEG", quality=85)
+    return path
+
+
+def add_case(desk: Any, order_no: str, buyer: str = "", case_type: CaseType = CaseType.MISSING_ITEM) -> CaseId:
+    case, _ = desk.cases.create(
+        CaseDraft(platform=Platform.PDD, order_no=order_no, buyer_nick=buyer, case_type=case_type)
+    )
+    return case.id
+
+
+@pytest.fixture
+def captured_boxes(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, str]]:
+    """Message boxes are modal: record what they would have said instead of showing them."""
+    boxes: list[dict[str, str]] = []
+
+    def fake_exec(box: QMessageBox) -> int:
+        boxes.append({"text": box.text(), "informative": box.informativeText(), "details": box.detailedText()})
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", fake_exec)
+    return boxes
+
+
+def list_texts(window: MainWindow, column: int) -> list[str]:
+    model = window.model
+    return [model.index(row, column).data() for row in range(model.rowCount())]
+
+
+# -- creating ------------------------------------------------------------------------------------
+
+
+def test_new_case_is_saved_and_listed(window: MainWindow, qtbot: Any) -> None:
+    assert window.model.rowCount() == 0
+    new_button = window.findChild(QWidget, "main_toolbar").widgetForAction(window.new_action)  # type: ignore[union-attr]
+    qtbot.mouseClick(new_button, Qt.MouseButton.LeftButton)
+    form = window.form
+    assert form.case_id is None
+
+    qtbot.keyClicks(form.fields["order_no"], "240101-123456789012345")
+    case_type = form.fields["case_type"]
+    assert isinstance(case_type, QComboBox)
+    case_type.setCurrentIndex(case_type.findText("漏发少件"))
+    qtbot.keyClicks(form.fields["refund_amount"], "19.9")
+    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1 and form.case_id is not None, timeout=WAIT_MS)
+    assert list_texts(window, 0) == ["漏发少件"]
+    assert list_texts(window, 4) == ["240101-123456789012345"]
+    assert list_texts(window, 8) == ["19.90"]
+    assert window.table.currentIndex().data(CASE_ID_ROLE) == form.case_id
+    assert not form.is_dirty()
+    assert form.timeline_table.rowCount() >= 1
+    assert form.timeline_table.item(0, 1).text() == "新建售后"
+    # The evidence panel now belongs to the new case.
+    assert window.panel.case_id == form.case_id
+    assert window.panel.add_button.isEnabled()
+
+
+def test_edit_records_timeline_in_chinese(window: MainWindow, desk: Any, qtbot: Any) -> None:
+    case_id = add_case(desk, "240101-123456789012345")
+    window.model.refresh()
+    window.select_case(case_id)
+    form = window.form
+    assert form.case_id == case_id
+    status = form.fields["status"]
+    assert isinstance(status, QComboBox)
+    status.setCurrentIndex(status.findText("协商中"))
+    assert form.is_dirty()
+    window.save_action.trigger()
+    qtbot.waitUntil(lambda: not form.is_dirty() and form.timeline_table.rowCount() == 2, timeout=WAIT_MS)
+    assert form.timeline_table.item(0, 1).text() == "修改状态"
+    assert form.timeline_table.item(0, 2).text() == "待处理 → 协商中"
+    assert list_texts(window, 1) == ["协商中"]
+
+
+def test_warnings_are_shown_but_do_not_block(window: MainWindow, qtbot: Any) -> None:
+    form = window.form
+    form.new_case()
+    qtbot.keyClicks(form.fields["order_no"], "12345")
+    qtbot.waitUntil(lambda: form.warning_label.isVisible(), timeout=WAIT_MS)
+    assert "拼多多订单号通常形如" in form.warning_label.text()
+    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=WAIT_MS)
+
+
+# -- evidence ------------------------------------------------------------------------------------
+
+
+def wait_for_gallery(window: MainWindow, qtbot: Any, count: int) -> None:
+    panel = window.panel
+
+    def loaded() -> bool:
+        items = panel.model.items()
+        return len(items) == count and all(panel.thumbnails.has(item) for item in items)
+
+    qtbot.waitUntil(loaded, timeout=WAIT_MS)
+
+
+def test_import_shows_item_with_thumbnail(window: MainWindow, desk: Any, qtbot: Any, jpeg: Path) -> None:
+    case_id = add_case(desk, "240101-123456789012345")
+    window.model.refresh()
+    window.select_case(case_id)
+    assert window.panel.case_id == case_id
+
+    window.panel.import_paths([jpeg])
+    wait_for_gallery(window, qtbot, 1)
+    item = window.panel.model.items()[0]
+    assert item.original_name == "仓库称重.jpg"
+    assert window.panel.title.text() == "证据（1）"
+    assert "导入 1 个" in window.statusBar().currentMessage()
+    # The thumbnail is painted: the card is no longer the grey placeholder.
+    shot = window.panel.view.viewport().grab().toImage()
+    rect = window.panel.view.visualRect(window.panel.model.index(0))
+    centre = shot.pixelColor(rect.center().x(), rect.top() + 10 + 75)
+    assert (centre.red(), centre.green(), centre.blue()) != (242, 242, 242)
+
+
+@pytest.mark.parametrize("target", ["panel", "gallery"])
+def test_dropped_file_is_imported(window: MainWindow, desk: Any, qtbot: Any, jpeg: Path, target: str) -> None:
+    case_id = add_case(desk, "240101-123456789012345")
+    window.model.refresh()
+    window.select_case(case_id)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(jpeg))])
+    widget = window.panel if target == "panel" else window.panel.view.viewport()
+    event = QDropEvent(
+        QPointF(20, 20), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
+    QApplication.sendEvent(widget, event)
+    assert event.isAccepted()
+    wait_for_gallery(window, qtbot, 1)
+
+
+def test_rejected_files_are_listed_in_a_message(
+    window: MainWindow, desk: Any, qtbot: Any, tmp_path: Path, jpeg: Path, captured_boxes: list[dict[str, str]]
+) -> None:
+    case_id = add_case(desk, "240101-123456789012345")
+    window.model.refresh()
+    window.select_case(case_id)
+    bogus = tmp_path / "不是图片.jpg"
+    bogus.write_text("hello", encoding="utf-8")
+    window.panel.import_paths([jpeg, bogus])
+    qtbot.waitUntil(lambda: bool(captured_boxes), timeout=WAIT_MS)
+    assert "导入 1 个" in captured_boxes[0]["text"]
+    assert "拒绝 1 个" in captured_boxes[0]["text"]
+    assert "不是图片.jpg：" in captured_boxes[0]["informative"]
+    wait_for_gallery(window, qtbot, 1)
+
+
+def test_kind_and_caption_edits(window: MainWindow, desk: Any, qtbot: Any, jpeg: Path) -> None:
+    case_id = add_case(desk, "240101-123456789012345")
+    desk.evidence.import_files(case_id, [jpeg])
+    window.model.refresh()
+    window.select_case(case_id)
+    panel = window.panel
+    panel.view.setCurrentIndex(panel.model.index(0))
+    assert panel.caption_edit.isEnabled()
+    combo = panel.kind_combo
+    combo.setCurrentIndex(combo.findText("复称图"))
+    combo.activated.emit(combo.currentIndex())
+    qtbot.waitUntil(lambda: desk.evidence.list(case_id)[0].kind.value == "复称图", timeout=WAIT_MS)
+    panel.caption_edit.setText("复称 1.25kg")
+    panel.caption_edit.editingFinished.emit()
+    qtbot.waitUntil(lambda: desk.evidence.list(case_id)[0].caption == "复称 1.25kg", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: panel.model.items()[0].caption == "复称 1.25kg", timeout=WAIT_MS)
+
+
+def test_remove_asks_then_removes(
+    window: MainWindow, desk: Any, qtbot: Any, jpeg: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    case_id = add_case(desk, "240101-123456789012345")
+    desk.evidence.import_files(case_id, [jpeg])
+    window.model.refresh()
+    window.select_case(case_id)
+    window.panel.view.setCurrentIndex(window.panel.model.index(0))
+    monkeypatch.setattr("ui.evidence.panel.ask", lambda *a, **k: 0)  # 删除
+    window.panel.remove_selected()
+    qtbot.waitUntil(lambda: window.panel.model.rowCount() == 0, timeout=WAIT_MS)
+    assert desk.evidence.list(case_id) == []
+
+
+# -- packets -------------------------------------------------------------------------------------
+
+
+def test_generate_packet_opens_preview(window: MainWindow, desk: Any, qtbot: Any, jpeg: Path, tmp_path: Path) -> None:
+    case_id = add_case(desk, "240101-123456789012345")
+    desk.evidence.import_files(case_id, [jpeg])
+    window.model.refresh()
+    window.select_case(case_id)
+
+    # Measure how long the GUI thread goes without running its timer while the packet builds.
+    ticks: list[float] = []
+    timer = QTimer(interval=20)
+    timer.timeout.connect(lambda: ticks.append(time.monotonic()))
+    timer.start()
+    window.packet_action.trigger()
+
+    def ready() -> bool:
+        p = window.preview
+        return p is not None and p.document.status() == QPdfDocument.Status.Ready and p.document.pageCount() >= 1
+
+    qtbot.waitUntil(ready, timeout=WAIT_MS)
+    timer.stop()
+    preview = window.preview
+    assert preview is not None
+    assert preview.isVisible()
+    assert preview.info_label.text().startswith("共 ")
+    gap = max((b - a for a, b in zip(ticks, ticks[1:], strict=False)), default=0.0)
+    logging.getLogger(__name__).info("largest GUI pause while building: %.0f ms", gap * 1000)
+    assert gap < 1.0, f"GUI thread blocked for {gap * 1000:.0f} ms"
+
+    # Zoom buttons and 另存为 work without dialogs.
+    preview.zoom_in()
+    preview.fit_page()
+    copy = tmp_path / "copy.pdf"
+    preview.save_copy_to(copy)
+    qtbot.waitUntil(lambda: copy.is_file() and copy.stat().st_size == preview.path.stat().st_size, timeout=WAIT_MS)
+
+    # Printing renders every page onto the printer; a PDF printer lets us check the result.
+    printed = tmp_path / "printed.pdf"
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(printed))
+    preview.print_to(printer)
+    qtbot.waitUntil(lambda: preview.print_button.isEnabled() and printed.is_file(), timeout=WAIT_MS)
+    pages = QPdfDocument()
+    pages.load(str(printed))
+    assert pages.pageCount() == preview.document.pageCount()
+    # The timeline records the packet.
+    qtbot.waitUntil(lambda: window.form.timeline_table.item(0, 1).text() == "生成申诉材料", timeout=WAIT_MS)
+
+
+def test_packet_needs_a_saved_case(window: MainWindow) -> None:
+    window.new_case()
+    assert not window.packet_action.isEnabled()
+    assert not window.print_action.isEnabled()
+
+
+# -- search and list -----------------------------------------------------------------------------
+
+
+def test_search_box_filters_list(window: MainWindow, desk: Any, qtbot: Any) -> None:
+    add_case(desk, "240101-111111111111111", "张三")
+    add_case(desk, "240102-222222222222222", "李四")
+    add_case(desk, "240103-333333333333333", "王五")
+    window.model.refresh()
+    assert window.model.rowCount() == 3
+    qtbot.keyClicks(window.search, "李四")
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=WAIT_MS)
+    assert list_texts(window, 7) == ["李四"]
+    assert window.count_label.text() == "找到 1 条售后"
+    window.search.clear()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 3, timeout=WAIT_MS)
+    # Odd input never breaks the list.
+    for odd in ("%", "_", "'\"", "\\"):
+        window.search.setText(odd)
+        qtbot.waitUntil(lambda: window.model.search == odd, timeout=WAIT_MS)
+    window.find_action.trigger()
+    assert window.search.hasFocus() or QApplication.focusWidget() is window.search
+
+
+def test_case_model_passes_modeltester(qtmodeltester: Any, desk: Any) -> None:
+    for i in range(120):
+        add_case(desk, f"240101-{i:015d}", f"买家{i}")
+    calls: list[int] = []
+    real_rows = desk.cases.rows
+
+    def counting_rows(ids: Any) -> Any:
+        calls.append(len(ids))
+        return real_rows(ids)
+
+    desk.cases.rows = counting_rows
+    model = CaseTableModel(desk.cases)
+    model.refresh()
+    assert model.rowCount() == 120
+    assert model.index(0, 4).data() == f"240101-{119:015d}"  # newest first
+    assert calls == [100]  # one block, not one query per row
+    assert model.index(110, 7).data() == "买家9"
+    qtmodeltester.check(model)
+    # An id that no longer exists shows a placeholder instead of failing.
+    model.set_ids([CaseId(99999)])
+    assert model.index(0, 0).data() == "（已删除）"
+    qtmodeltester.check(model)
+
+
+# -- errors and leaving --------------------------------------------------------------------------
+
+
+def test_desk_error_is_shown_and_window_stays_usable(
+    window: MainWindow, desk: Any, qtbot: Any, monkeypatch: pytest.MonkeyPatch, captured_boxes: list[dict[str, str]]
+) -> None:
+    case_id = add_case(desk, "240101-123456789012345")
+    window.model.refresh()
+    window.select_case(case_id)
+
+    def refuse(*_args: Any, **_kwargs: Any) -> Any:
+        raise ValidationFailed("退款金额不能大于订单金额")
+
+    monkeypatch.setattr(desk.cases, "update", refuse)
+    form = window.form
+    qtbot.keyClicks(form.fields["buyer_nick"], "张三")
+    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(captured_boxes), timeout=WAIT_MS)
+    assert captured_boxes[0]["text"] == "退款金额不能大于订单金额"
+    assert captured_boxes[0]["details"] == ""  # no traceback for the operator
+    assert window.isEnabled()
+    assert form.is_dirty()  # the edit is kept so the operator can fix it
+    qtbot.waitUntil(lambda: form.save_button.isEnabled(), timeout=WAIT_MS)
+
+
+def test_unexpected_error_shows_details_and_logs(
+    window: MainWindow,
+    desk: Any,
+    qtbot: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    captured_boxes: list[dict[str, str]],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    case_id = add_case(desk, "240101-123456789012345")
+    window.model.refresh()
+    window.select_case(case_id)
+
+    def broken(*_args: Any, **_kwargs: Any) -> Any:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(desk.packets, "build", broken)
+    with caplog.at_level(logging.ERROR):
+        window.packet_action.trigger()
+        qtbot.waitUntil(lambda: bool(captured_boxes), timeout=WAIT_MS)
+    assert captured_boxes[0]["text"].startswith("发生意外错误")
+    assert "RuntimeError: disk on fire" in captured_boxes[0]["details"]
+    assert any(r.exc_info and "disk on fire" in str(r.exc_info[1]) for r in caplog.records)
+    assert window.isEnabled()
+
+
+def test_leaving_unsaved_edits_asks(
+    window: MainWindow, desk: Any, qtbot: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = add_case(desk, "240101-111111111111111", "张三")
+    second = add_case(desk, "240102-222222222222222", "李四")
+    window.model.refresh()
+    window.select_case(first)
+    form = window.form
+    qtbot.keyClicks(form.fields["courier"], "圆通")
+    assert form.is_dirty()
+
+    answers = iter([2, 1])  # 取消, then 不保存
+    monkeypatch.setattr("ui.cases.case_form.ask", lambda *a, **k: next(answers))
+    window.select_case(second)
+    qtbot.waitUntil(lambda: window.table.currentIndex().data(CASE_ID_ROLE) == first, timeout=WAIT_MS)
+    assert form.case_id == first and form.is_dirty()
+
+    window.select_case(second)
+    assert form.case_id == second and not form.is_dirty()
+    assert desk.cases.get(first).courier == ""
+
+    # 保存 saves first, then moves on.
+    qtbot.keyClicks(form.fields["courier"], "中通")
+    monkeypatch.setattr("ui.cases.case_form.ask", lambda *a, **k: 0)
+    window.select_case(first)
+    qtbot.waitUntil(lambda: form.case_id == first, timeout=WAIT_MS)
+    assert desk.cases.get(second).courier == "中通"
+
+
+def test_geometry_and_splitters_are_remembered(make_window: Any, settings: QSettings) -> None:
+    first = make_window()
+    first.main_splitter.setSizes([400, 880])
+    first.close()
+    assert settings.contains("main/geometry") and settings.contains("main/main_splitter")
+    second = make_window()
+    assert second.main_splitter.sizes()[0] == pytest.approx(400, abs=20)
+
+
+# -- looks ---------------------------------------------------------------------------------------
+
+ALLOWED_LATIN = {"PDF", "Ctrl", "kg", "SHA"}
+
+
+def visible_texts(root: QWidget) -> list[str]:
+    texts: list[str] = []
+    for widget in root.findChildren(QWidget):
+        if isinstance(widget, QLabel | QAbstractButton):
+            texts.append(widget.text())
+        if isinstance(widget, QLineEdit):
+            texts.append(widget.placeholderText())
+        if isinstance(widget, QComboBox):
+            texts.extend(widget.itemText(i) for i in range(widget.count()))
+        if isinstance(widget, QTabWidget):
+            texts.extend(widget.tabText(i) for i in range(widget.count()))
+        texts.extend(action.text() for action in widget.actions())
+    return texts
+
+
+def test_no_english_in_the_window(window: MainWindow, desk: Any) -> None:
+    case_id = add_case(desk, "240101-123456789012345")
+    window.model.refresh()
+    window.select_case(case_id)
+    texts = visible_texts(window)
+    texts += [window.model.headerData(c, Qt.Orientation.Horizontal) for c in range(window.model.columnCount())]
+    texts += [a.text() for menu in window.menuBar().actions() for a in [menu, *menu.menu().actions()]]
+    english = {w for t in texts for w in re.findall(r"[A-Za-z]{2,}", t or "")} - ALLOWED_LATIN
+    assert not english, english
+
+
+def test_bundled_font_is_the_fallback(qapp: QApplication) -> None:
+    family = register_font(qapp)
+    assert family == FONT_FAMILY
+    assert FONT_FAMILY in QFontDatabase.families()
+    assert qapp.font().families()[-1] == FONT_FAMILY
+
+
+def test_money_fields_refuse_negative_and_extra_decimals(window: MainWindow, qtbot: Any) -> None:
+    field = window.form.fields["order_amount"]
+    assert isinstance(field, QLineEdit)
+    qtbot.keyClicks(field, "-12.345")
+    assert field.text() == "12.34"
+    assert window.form.values()["order_amount"] == Decimal("12.34")

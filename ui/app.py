@@ -1,0 +1,87 @@
+"""Entry point of the UI: set up the QApplication (font, translations), show the main window, run."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ui.errors import APP_TITLE, install_excepthook
+from ui.qt import QApplication, QFont, QFontDatabase, QLibraryInfo, QLocale, QTranslator
+from ui.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from desk.app import Desk
+
+log = logging.getLogger(__name__)
+
+FONT_PATH = Path(__file__).resolve().parent.parent / "resources" / "fonts" / "wqy-microhei.ttc"
+FONT_FAMILY = "WenQuanYi Micro Hei"
+
+
+def register_font(app: QApplication, path: Path = FONT_PATH) -> str | None:
+    """Register the bundled CJK font and add it as the app font's fallback family.
+
+    A machine without any Chinese font would otherwise show every label as boxes. The system
+    font stays first, so Latin text keeps the platform's look.
+    """
+    if not path.is_file():
+        log.warning("bundled font missing: %s", path)
+        return None
+    font_id = QFontDatabase.addApplicationFont(str(path))
+    families = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
+    if not families:
+        log.warning("bundled font could not be loaded: %s", path)
+        return None
+    family = FONT_FAMILY if FONT_FAMILY in families else families[0]
+    font = QFont(app.font())
+    chain = [f for f in font.families() if f != family] or [font.family()]
+    font.setFamilies([*chain, family])
+    app.setFont(font)
+    return family
+
+
+def install_translations(app: QApplication) -> None:
+    """Load Qt's own zh_CN strings, so standard dialogs (file, print, context menus) read Chinese."""
+    directory = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    for name in ("qtbase_zh_CN", "qt_zh_CN"):
+        translator = QTranslator(app)
+        if translator.load(name, directory):
+            app.installTranslator(translator)
+        else:
+            log.info("Qt translation %s not found in %s", name, directory)
+    QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))
+
+
+def setup_application(argv: list[str] | None = None) -> QApplication:
+    """Create the QApplication if there is none, and configure it for the desk."""
+    existing = QApplication.instance()
+    app = (
+        existing
+        if isinstance(existing, QApplication)
+        else QApplication(argv if argv is not None else sys.argv)
+    )
+    app.setApplicationName("desk")
+    app.setOrganizationName("AfterSalesDesk")
+    app.setApplicationDisplayName(APP_TITLE)
+    register_font(app)
+    install_translations(app)
+    return app
+
+
+def run(desk: Desk, *, demo: bool) -> int:
+    """Show the main window for an opened desk and run the event loop; returns the exit code."""
+    # Imported here so that `python -m desk --help` style callers pay for the widgets only when needed.
+    from ui.main_window import MainWindow
+
+    app = setup_application()
+    install_excepthook()
+    runner = TaskRunner()
+    window = MainWindow(desk, runner=runner, demo=demo)
+    window.show()
+    try:
+        return app.exec()
+    finally:
+        # Let a running write (import, packet) finish rather than cutting it off mid-transaction.
+        runner.shutdown(wait=True)
