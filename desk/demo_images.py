@@ -588,7 +588,10 @@ def scale_display_photo(
             (x, iy0 + 318, x + bw, iy0 + 376), 14, fill=(92, 98, 110), outline=(40, 42, 48), width=2
         )
         d.text((x + bw / 2, iy0 + 347), word, font=_font(24), fill=(236, 238, 242), anchor="mm")
-    d.text((ix0 + 30, iy1 - 30), "Max 60kg   d=1g", font=_font(20), fill=(170, 176, 186), anchor="ls")
+    capacity = next(c for c in (60, 150, 300, 1000) if weight_g <= c * 1000)
+    d.text(
+        (ix0 + 30, iy1 - 30), f"Max {capacity}kg   d=1g", font=_font(20), fill=(170, 176, 186), anchor="ls"
+    )
     d.text((ix1 - 30, iy1 - 30), "FOR DEMO", font=_font(20), fill=(170, 176, 186), anchor="rs")
 
     img = _finish_photo(img, rng, (255, 246, 236, 214), 0.38, 7)
@@ -631,7 +634,12 @@ _BOX_COLORS: tuple[Color, ...] = (
 
 
 def _text_on(color: Color) -> Color:
-    return _INK if sum(color) > 480 else (250, 250, 250)
+    return _INK if _is_light(color) else (250, 250, 250)
+
+
+def _is_light(color: Color) -> bool:
+    r, g, b = color
+    return 0.299 * r + 0.587 * g + 0.114 * b > 150
 
 
 def _product_box(
@@ -645,7 +653,7 @@ def _product_box(
     d.polygon(side, fill=_shift(color, -46), outline=_shift(color, -70))
     d.rectangle((x, y, x + w, y + h), fill=color, outline=_shift(color, -60))
     ink = _text_on(color)
-    band = _shift(color, -60) if sum(color) > 480 else _shift(color, 60)
+    band = _shift(color, -60) if _is_light(color) else _shift(color, 60)
     d.rectangle((x + 1, y + 26, x + w - 1, y + 70), fill=band)
     d.text((x + w / 2, y + 48), "DeskDemo 优选", font=_font(24), fill=_text_on(band), anchor="mm")
     f = _font(30)
@@ -866,13 +874,13 @@ def _open_parcel(img: Image.Image, rng: random.Random, cx: float, cy: float, uni
     color = rng.choice(_BOX_COLORS)
     d.rectangle((px0 + 8, py0 + 10, px1 + 10, py1 + 12), fill=(60, 40, 20, 90))
     d.rectangle((px0, py0, px1, py1), fill=color, outline=_shift(color, -60))
-    d.rectangle((px0, py0 + 24, px1, py0 + 64), fill=_shift(color, -50 if sum(color) > 480 else 50))
+    d.rectangle((px0, py0 + 24, px1, py0 + 64), fill=_shift(color, -50 if _is_light(color) else 50))
     ink = _text_on(color)
     d.text(
         ((px0 + px1) / 2, py0 + 44),
         "DeskDemo",
         font=_font(24),
-        fill=_text_on(_shift(color, -50 if sum(color) > 480 else 50)),
+        fill=_text_on(_shift(color, -50 if _is_light(color) else 50)),
         anchor="mm",
     )
     d.text(((px0 + px1) / 2, (py0 + py1) / 2 + 30), "优选", font=_font(40), fill=ink, anchor="mm")
@@ -1002,9 +1010,7 @@ def _buyer_scene(description: str, portrait: bool, seed: int) -> tuple[Image.Ima
         img, center, radius = _damaged_item(img, rng, w * 0.5, h * 0.42, unit * 1.2)
         ring = (center, radius)
     else:
-        img = _open_parcel(
-            img, rng, w * (0.46 if portrait else 0.42), h * (0.42 if portrait else 0.45), unit * 1.2
-        )
+        img = _open_parcel(img, rng, w * (0.5 if portrait else 0.42), h * (0.4 if portrait else 0.45), unit)
     if description.strip():
         note = _sticky_note(description.strip(), rng)
         at = (w * 0.68, h * 0.83) if portrait else (w * 0.85, h * 0.77)

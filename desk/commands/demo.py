@@ -1,0 +1,23 @@
+"""`demo`: fill the profile with demo shops, cases and evidence."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("demo", help="在数据文件夹里生成演示数据（两个店铺、每种售后类型的案例和证据）")
+    p.add_argument("--force", action="store_true", help="文件夹里已有案例时也继续添加")
+    p.set_defaults(func=run)
+
+
+def run(desk: Any, args: argparse.Namespace) -> int:
+    from desk.demo import fill_demo
+
+    if desk.cases.list_ids() and not args.force:
+        print(f"“{desk.profile.root}”里已有售后记录，未添加演示数据（加 --force 仍然添加）。")
+        return 0
+    made = fill_demo(desk)
+    print(f"已在“{desk.profile.root}”生成演示数据：{len(made)} 条售后记录。")
+    return 0

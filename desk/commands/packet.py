@@ -1,0 +1,32 @@
+"""`packet`: build a case's appeal packet PDF."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from desk.commands import print_json
+from desk.domain import CaseId
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("packet", help="生成申诉材料 PDF")
+    p.add_argument("case", type=int)
+    p.add_argument("-o", "--output", help="输出 PDF 路径（默认存入数据文件夹的 packets/）")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=run)
+
+
+def run(desk: Any, args: argparse.Namespace) -> int:
+    out = Path(args.output).expanduser().resolve() if args.output else None
+    result = desk.packets.build(CaseId(args.case), out)
+    if args.json:
+        print_json({"path": result.path, "packet": asdict(result.packet), "warnings": list(result.warnings)})
+        return 0
+    for w in result.warnings:
+        print(f"注意：{w}", file=sys.stderr)
+    print(f"已生成：{result.path}（{result.packet.page_count} 页，{result.packet.byte_size / 1024:.0f} KB）")
+    return 0
