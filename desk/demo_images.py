@@ -141,8 +141,9 @@ def _textured(
     return _add_layers(Image.new("RGB", size, base), layers)
 
 
+@functools.lru_cache(maxsize=8)
 def _light(size: tuple[int, int], corners: tuple[int, int, int, int], vignette: float) -> Image.Image:
-    """An L light field: bilinear corner brightness (TL, TR, BL, BR) times a radial vignette."""
+    """An L light field: bilinear corner brightness (TL, TR, BL, BR) times a radial vignette (cached)."""
     field = Image.new("L", (2, 2))
     field.putdata(list(corners))
     m = field.resize(size, Image.Resampling.BILINEAR)
@@ -157,23 +158,34 @@ def _lit(img: Image.Image, light: Image.Image) -> Image.Image:
     return ImageChops.multiply(img, Image.merge("RGB", (light, light, light)))
 
 
+@functools.lru_cache(maxsize=8)
+def _camera_light(
+    size: tuple[int, int], corners: tuple[int, int, int, int], vignette: float, white_balance: Color
+) -> Image.Image:
+    """The RGB multiplier of a camera look: light field tinted by the white balance (cached)."""
+    light = _light(size, corners, vignette)
+    r, g, b = (light.point([v * c // 255 for v in range(256)]) for c in white_balance)
+    return Image.merge("RGB", (r, g, b))
+
+
+@functools.lru_cache(maxsize=8)
+def _sensor_noise(size: tuple[int, int], amount: int) -> Image.Image:
+    """A fixed RGB grain pattern mapping to -amount..+amount around `amount` (cached)."""
+    layer = _random_layer(random.Random("sensor-noise"), size)
+    n = layer.point([v * 2 * amount // 255 for v in range(256)])
+    return Image.merge("RGB", (n, n, n))
+
+
 def _finish_photo(
     img: Image.Image,
-    rng: random.Random,
     corners: tuple[int, int, int, int],
     vignette: float,
     grain: int,
     white_balance: Color = _WHITE,
 ) -> Image.Image:
     """Camera look: uneven light, vignette, colour cast, sensor noise."""
-    light = _light(img.size, corners, vignette)
-    if white_balance == _WHITE:
-        bands = (light, light, light)
-    else:
-        r, g, b = (light.point([v * c // 255 for v in range(256)]) for c in white_balance)
-        bands = (r, g, b)
-    img = ImageChops.multiply(img, Image.merge("RGB", bands))
-    return _add_layers(img, [(_random_layer(rng, img.size), grain)])
+    img = ImageChops.multiply(img, _camera_light(img.size, corners, vignette, white_balance))
+    return ImageChops.add(img, _sensor_noise(img.size, grain), 1.0, -grain)
 
 
 def _cast_shadows(
@@ -210,10 +222,6 @@ def _paste_rotated(img: Image.Image, layer: Image.Image, center: Point, degrees:
     lw, lh = layer.size
     outline = _box(center[0] - lw / 2, center[1] - lh / 2, center[0] + lw / 2, center[1] + lh / 2)
     return _rotated(outline, center, degrees)
-
-
-def _text_w(font: ImageFont.FreeTypeFont, text: str) -> float:
-    return font.getlength(text)
 
 
 def _ellipsize(text: str, font: ImageFont.FreeTypeFont, max_w: float) -> str:
@@ -594,7 +602,7 @@ def scale_display_photo(
     )
     d.text((ix1 - 30, iy1 - 30), "FOR DEMO", font=_font(20), fill=(170, 176, 186), anchor="rs")
 
-    img = _finish_photo(img, rng, (255, 246, 236, 214), 0.38, 7)
+    img = _finish_photo(img, (255, 246, 236, 214), 0.38, 7)
 
     # camera on-screen display, drawn crisp after the optics
     d = ImageDraw.Draw(img, "RGBA")
@@ -787,7 +795,7 @@ def goods_with_label_photo(
     for (bx, by, bw, bh), color in zip(boxes, colors, strict=True):
         _product_box(d, bx, by, bw, bh, 34, color, product_name)
 
-    img = _finish_photo(img, rng, (250, 255, 228, 236), 0.34, 8)
+    img = _finish_photo(img, (250, 255, 228, 236), 0.34, 8)
     _demo_tag(ImageDraw.Draw(img, "RGBA"), size, (255, 255, 255, 150))
     return _jpeg(img, when, "Packing Cam")
 
@@ -1019,7 +1027,7 @@ def _buyer_scene(description: str, portrait: bool, seed: int) -> tuple[Image.Ima
         outline = _rotated(_box(at[0] - nw / 2, at[1] - nh / 2, at[0] + nw / 2, at[1] + nh / 2), at, angle)
         img = _cast_shadows(img, [outline], (8, 12), 14, 0.4)
         _paste_rotated(img, note, at, angle)
-    img = _finish_photo(img, rng, (236, 255, 214, 238), 0.3, 9, white_balance=(255, 242, 222))
+    img = _finish_photo(img, (236, 255, 214, 238), 0.3, 9, white_balance=(255, 242, 222))
     d = ImageDraw.Draw(img, "RGBA")
     if ring:
         _red_ring(d, ring[0], ring[1], rng)
@@ -1234,7 +1242,7 @@ def courier_system_screenshot(
             if ty + row_h > bottom - 8:
                 break
             if r % 2:
-                d.rectangle((x0 + 20, ty, x1 - 20, ty + row_h), fill=(250, 251, 253))
+                d.rectangle((x0 + 20, ty + 1, x1 - 20, ty + row_h - 1), fill=(250, 251, 253))
             for c, (cell, cx) in enumerate(zip(row, xs, strict=False)):
                 f = _font(16, mono=c == mono_col)
                 d.text(
@@ -1325,8 +1333,8 @@ def chat_screenshot(
     ``messages`` are (side, text) with side "buyer" or "shop"; text wraps by measured width (CJK
     anywhere) and keeps explicit newlines; the text "[图片]" shows a picture placeholder. A side of
     "time" inserts a separator reading text; without any, separators appear every 5 messages from
-    ``started_at`` (default: seed-derived, 2026-11-22). When the chat is taller than 2400 px the oldest
-    messages are left out, as if scrolled to the bottom. ``buyer_name`` defaults to a seed-derived nickname.
+    ``started_at`` (default: seed-derived, 2026-11-22). When the chat is taller than 2400 px the newest
+    messages are shown, as if scrolled to the bottom. ``buyer_name`` defaults to a seed-derived nickname.
     """
     for side, _ in messages:
         if side not in ("buyer", "shop", "time"):
@@ -1363,58 +1371,21 @@ def chat_screenshot(
 
     status_h, title_h, card_h, footer_h = 84, 140, 170, 190
     chrome = status_h + title_h + card_h + footer_h
-    laid_out = len(items)
-    while items and chrome + 110 + sum(h for _, h, _ in items) > CHAT_MAX_HEIGHT:
-        items.pop(0)
-    trimmed = len(items) < laid_out
-    content_h = 40 + sum(h for _, h, _ in items) + (70 if trimmed else 0)
-    h = max(CHAT_MIN_HEIGHT, min(CHAT_MAX_HEIGHT, chrome + content_h))
+    items_h = sum(h for _, h, _ in items)
+    overflow = chrome + 40 + items_h > CHAT_MAX_HEIGHT
+    h = CHAT_MAX_HEIGHT if overflow else max(CHAT_MIN_HEIGHT, chrome + 40 + items_h)
     img = Image.new("RGB", (w, h), _CHAT_BG)
     d = ImageDraw.Draw(img)
-
-    # status + title bar
-    d.rectangle((0, 0, w, status_h + title_h), fill=(247, 247, 247))
-    _status_bar(d, w, f"{clock:%H:%M}")
-    ty = status_h + title_h / 2
-    d.line([(70, ty - 26), (46, ty), (70, ty + 26)], fill=_INK, width=5, joint="curve")
-    d.text((w / 2, ty - 16), _ellipsize(nick, _font(44), 600), font=_font(44), fill=_INK, anchor="mm")
-    d.text(
-        (w / 2, ty + 36),
-        _ellipsize(f"拼多多买家 · 咨询 {shop_name}", _font(28), 640),
-        font=_font(28),
-        fill=(140, 140, 140),
-        anchor="mm",
-    )
-    for i in range(3):
-        cx = w - 90 + i * 20
-        d.ellipse((cx - 5, ty - 5, cx + 5, ty + 5), fill=_INK)
-    d.line((0, status_h + title_h, w, status_h + title_h), fill=(220, 220, 220), width=2)
-
-    # order card
-    cy0 = status_h + title_h + 18
-    d.rounded_rectangle((24, cy0, w - 24, cy0 + card_h - 36), 18, fill=_WHITE)
-    thumb = rng.choice(_BOX_COLORS)
-    d.rounded_rectangle((48, cy0 + 20, 138, cy0 + 110), 10, fill=thumb)
-    d.text((93, cy0 + 65), "商品", font=_font(26), fill=_text_on(thumb), anchor="mm")
-    order_no = f"{clock:%y%m%d}-{rng.randint(10**14, 10**15 - 1)}"
-    d.text((162, cy0 + 40), f"订单号 {order_no}", font=_font(30), fill=_INK, anchor="lm")
-    d.text(
-        (162, cy0 + 88),
-        f"实付 ¥{rng.randint(29, 129)}.90   共3件   已签收",
-        font=_font(28),
-        fill=(120, 120, 120),
-        anchor="lm",
-    )
-    d.rounded_rectangle((w - 200, cy0 + 40, w - 48, cy0 + 90), 25, outline=_PDD_RED, width=2)
-    d.text((w - 124, cy0 + 65), "查看订单", font=_font(26), fill=_PDD_RED, anchor="mm")
+    msg_top = status_h + title_h + card_h
 
     # messages
-    y = status_h + title_h + card_h + 40
-    if trimmed:
-        d.text((w / 2, y + 20), "— 上滑查看更多历史消息 —", font=_font(28), fill=(160, 160, 160), anchor="mm")
-        y += 70
+    # when too tall, the newest messages sit on the input bar, as if scrolled to the bottom
+    y = h - footer_h - 20 - items_h if overflow else msg_top + 40
     buyer_color = rng.choice(((120, 170, 220), (236, 150, 110), (130, 190, 150), (190, 150, 210)))
     for kind, item_h, payload in items:
+        if y + item_h < msg_top:  # scrolled away under the title bar
+            y += item_h
+            continue
         if kind == "time":
             label = payload[0] if payload else ""
             tw = _font(28).getlength(label)
@@ -1463,6 +1434,43 @@ def chat_screenshot(
             d.text((bx - 14, y + bh), "已读", font=_font(26), fill=(150, 150, 150), anchor="rd")
         y += item_h
 
+    # status + title bar and order card, drawn over anything scrolled beneath them
+    d.rectangle((0, 0, w, msg_top), fill=_CHAT_BG)
+    d.rectangle((0, 0, w, status_h + title_h), fill=(247, 247, 247))
+    _status_bar(d, w, f"{clock:%H:%M}")
+    ty = status_h + title_h / 2
+    d.line([(70, ty - 26), (46, ty), (70, ty + 26)], fill=_INK, width=5, joint="curve")
+    d.text((w / 2, ty - 16), _ellipsize(nick, _font(44), 600), font=_font(44), fill=_INK, anchor="mm")
+    d.text(
+        (w / 2, ty + 36),
+        _ellipsize(f"拼多多买家 · 咨询 {shop_name}", _font(28), 640),
+        font=_font(28),
+        fill=(140, 140, 140),
+        anchor="mm",
+    )
+    for i in range(3):
+        cx = w - 90 + i * 20
+        d.ellipse((cx - 5, ty - 5, cx + 5, ty + 5), fill=_INK)
+    d.line((0, status_h + title_h, w, status_h + title_h), fill=(220, 220, 220), width=2)
+
+    # order card
+    cy0 = status_h + title_h + 18
+    d.rounded_rectangle((24, cy0, w - 24, cy0 + card_h - 36), 18, fill=_WHITE)
+    thumb = rng.choice(_BOX_COLORS)
+    d.rounded_rectangle((48, cy0 + 20, 138, cy0 + 110), 10, fill=thumb)
+    d.text((93, cy0 + 65), "商品", font=_font(26), fill=_text_on(thumb), anchor="mm")
+    order_no = f"{clock:%y%m%d}-{rng.randint(10**14, 10**15 - 1)}"
+    d.text((162, cy0 + 40), f"订单号 {order_no}", font=_font(30), fill=_INK, anchor="lm")
+    d.text(
+        (162, cy0 + 88),
+        f"实付 ¥{rng.randint(29, 129)}.90   共3件   已签收",
+        font=_font(28),
+        fill=(120, 120, 120),
+        anchor="lm",
+    )
+    d.rounded_rectangle((w - 200, cy0 + 40, w - 48, cy0 + 90), 25, outline=_PDD_RED, width=2)
+    d.text((w - 124, cy0 + 65), "查看订单", font=_font(26), fill=_PDD_RED, anchor="mm")
+
     # input bar
     fy = h - footer_h
     d.rectangle((0, fy, w, h), fill=(247, 247, 247))
@@ -1475,7 +1483,7 @@ def chat_screenshot(
     d.text((54, fy + 127), "请输入消息…", font=_font(32), fill=(170, 170, 170), anchor="lm")
     d.rounded_rectangle((w - 170, fy + 92, w - 30, fy + 162), 14, fill=_PDD_RED)
     d.text((w - 100, fy + 127), "发送", font=_font(32), fill=_WHITE, anchor="mm")
-    _demo_tag(d, (w, fy), (150, 150, 150, 255))
+    _demo_tag(d, (w - 14, h + 6), (150, 150, 150, 255))
     return _png(img)
 
 
@@ -1548,10 +1556,10 @@ def _seal(top_text: str, center_text: str, radius: int, color: Color, rng: rando
     ]
     md.polygon(star, fill=255)
     md.text((c, c + radius * 0.5), center_text, font=_font(int(radius * 0.2)), fill=255, anchor="mm")
-    fs = int(radius * 0.24)
-    chars = list(top_text)
+    chars = list(top_text) or [" "]
     span = min(250.0, 24.0 * len(chars))
-    r_text = radius - fs * 0.5 - radius * 0.12
+    r_text = radius * 0.76
+    fs = int(min(radius * 0.24, r_text * math.radians(span) / len(chars) * 0.95))
     for i, ch in enumerate(chars):
         phi = 270 - span / 2 + (span * (i + 0.5) / len(chars))
         glyph = Image.new("L", (fs * 2, fs * 2), 0)
@@ -1594,7 +1602,8 @@ def freight_voucher(
     d.text((w / 2, 62), "运  费  凭  证", font=_font(50), fill=brown, anchor="mm")
     d.line((w / 2 - 190, 100, w / 2 + 190, 100), fill=brown, width=3)
     d.line((w / 2 - 190, 107, w / 2 + 190, 107), fill=brown, width=2)
-    d.text((w / 2, 132), f"{courier}（示例）· 寄件运费结算", font=_font(20), fill=brown, anchor="mm")
+    subtitle = _ellipsize(f"{courier}（示例）· 寄件运费结算", _font(20), 560)
+    d.text((w / 2, 132), subtitle, font=_font(20), fill=brown, anchor="mm")
     _qr_like(d, 60, 24, 105, tracking_no + amount_yuan, ink)
     d.text((180, 48), "凭证代码", font=_font(18), fill=brown, anchor="lm")
     d.text((270, 48), f"0{rng.randint(10**10, 10**11 - 1)}", font=_font(18, mono=True), fill=ink, anchor="lm")
@@ -1673,14 +1682,16 @@ def freight_voucher(
         y += row_h
     d.rectangle((x0, y, x0 + lab_w, y + row_h + 10), fill=(246, 236, 226))
     d.text((x0 + lab_w / 2, y + (row_h + 10) / 2), "合计金额", font=f_lab, fill=brown, anchor="mm")
+    figures = f"（小写）¥{amount:,.2f}"
+    d.text((x1 - 24, y + (row_h + 10) / 2), figures, font=_font(24), fill=ink, anchor="rm")
+    words_w = x1 - 24 - _font(24).getlength(figures) - 30 - (x0 + lab_w + 16)
     d.text(
         (x0 + lab_w + 16, y + (row_h + 10) / 2),
-        "ⓧ " + _rmb_upper(amount),
+        _ellipsize("ⓧ " + _rmb_upper(amount), _font(24), words_w),
         font=_font(24),
         fill=ink,
         anchor="lm",
     )
-    d.text((x1 - 24, y + (row_h + 10) / 2), f"（小写）¥{amount:,.2f}", font=_font(24), fill=ink, anchor="rm")
     y += row_h + 10
     remark_h = 70
     d.rectangle((x0, y, x0 + lab_w, y + remark_h), fill=(246, 236, 226))
@@ -1715,7 +1726,8 @@ def freight_voucher(
     d.line((x0 + lab_w, info_bottom + 4 * row_h, x0 + lab_w, y), fill=brown, width=1)
 
     fy = y + 40
-    d.text((x0, fy), f"开具单位：{courier}（示例）义乌北苑网点", font=_font(20), fill=brown, anchor="lm")
+    issuer = _ellipsize(f"开具单位：{courier}（示例）义乌北苑网点", _font(20), 460)
+    d.text((x0, fy), issuer, font=_font(20), fill=brown, anchor="lm")
     d.text((x0 + 480, fy), "经办人：王**", font=_font(20), fill=brown, anchor="lm")
     d.text((x0 + 650, fy), "复核：李**", font=_font(20), fill=brown, anchor="lm")
     seal = _seal(f"{courier}（示例）有限公司", "运费专用章", 110, (214, 40, 36), rng)

@@ -144,6 +144,7 @@ class CaseData:
     created_at: datetime
     updated_at: datetime
     evidence_count: int = 0
+    version: int = 1  # bumps on every saved change; an edit based on an older one is refused
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,10 @@ class NotFound(DeskError):
     """A case, shop or evidence item that does not exist (or no longer)."""
 
 
+class EditConflict(DeskError):
+    """Someone else saved the same record since it was loaded; reload before saving again."""
+
+
 class ValidationFailed(DeskError):
     """Input the desk refuses to store."""
 

@@ -97,3 +97,15 @@ def test_search_finds_numbers_and_chinese_nick(desk) -> None:  # type: ignore[no
     # Newest updated first.
     desk.cases.update(a.id, notes="x")
     assert desk.cases.list_ids()[0] == a.id
+
+
+def test_stale_edit_is_refused_not_overwritten(desk) -> None:  # type: ignore[no-untyped-def]
+    from desk.errors import EditConflict
+
+    case, _ = desk.cases.create(CaseDraft(notes="原始"))
+    mine = desk.cases.get(case.id)
+    theirs, _ = desk.cases.update(case.id, expected_version=mine.version, notes="对方的修改")
+    assert theirs.version == mine.version + 1
+    with pytest.raises(EditConflict, match="重新载入"):
+        desk.cases.update(case.id, expected_version=mine.version, notes="我的修改")
+    assert desk.cases.get(case.id).notes == "对方的修改"

@@ -27,7 +27,7 @@ from desk.domain import (
     Platform,
     ShopId,
 )
-from desk.errors import NotFound, ValidationFailed
+from desk.errors import EditConflict, NotFound, ValidationFailed
 from desk.services import convert
 
 PDD_ORDER_RE = re.compile(r"^\d{6}-\d{15}$")
@@ -193,13 +193,24 @@ class CaseService:
             data = convert.case(c)
         return data, Changes(cases=frozenset({data.id}), case_list=True)
 
-    def update(self, case_id: CaseId, **changes: Any) -> tuple[CaseData, Changes]:
-        """Apply the given fields in one transaction; each real change becomes a timeline entry."""
+    def update(
+        self, case_id: CaseId, *, expected_version: int | None = None, **changes: Any
+    ) -> tuple[CaseData, Changes]:
+        """Apply the given fields in one transaction; each real change becomes a timeline entry.
+
+        With expected_version (the CaseData.version the editor loaded), a save on top of someone
+        else's newer save is refused with EditConflict instead of silently overwriting it.
+        """
         values = self._normalise(changes)
         with self._sessions.begin() as s:
-            c = s.get(m.Case, case_id)
+            c = s.get(m.Case, case_id, with_for_update=expected_version is not None)
             if c is None:
                 raise NotFound(f"售后记录 #{case_id} 不存在（可能已被删除）")
+            if expected_version is not None and c.version != expected_version:
+                raise EditConflict(
+                    f"售后记录 #{case_id} 已被他人（或另一个窗口）修改过，为避免覆盖对方的修改，本次未保存。"
+                    "请重新载入后再修改。"
+                )
             if (
                 "shop_id" in values
                 and values["shop_id"] is not None

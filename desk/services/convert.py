@@ -41,6 +41,7 @@ def case(c: m.Case, evidence_count: int = 0) -> CaseData:
         created_at=c.created_at,
         updated_at=c.updated_at,
         evidence_count=evidence_count,
+        version=c.version,
     )
 
 
