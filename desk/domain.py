@@ -51,6 +51,22 @@ class CaseStatus(enum.StrEnum):
     CLOSED = "已结案"
 
 
+class Resolution(enum.StrEnum):
+    """How a case was (or is to be) settled; the guide's remedies plus the platform's."""
+
+    NONE = "未定"
+    RESHIP = "补发"
+    COMPENSATE = "补差价"
+    EXCHANGE = "换货"
+    RETURN_REFUND = "退货退款"
+    REFUND_ONLY = "仅退款"
+    REPAIR = "维修"
+    REJECT = "驳回"
+    APPEAL = "申诉"
+    COURIER_CLAIM = "快递理赔"
+    WITHDRAWN = "买家撤销"
+
+
 class EvidenceKind(enum.StrEnum):
     """What a piece of evidence shows; the order is the order of a packet."""
 

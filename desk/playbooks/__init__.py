@@ -1,0 +1,1 @@
+"""The guide's after-sales playbooks as data: loading, validation, walking and drafting."""
