@@ -160,7 +160,7 @@ def test_shop_copy_overrides_shipped(tmp_path: Path) -> None:
 def test_load_file_names_the_problem(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text('id = "x"\ncase_type = "不存在"\ntitle = "t"\nstart = "a"\n', encoding="utf-8")
-    with pytest.raises(PlaybookError, match="bad.toml"):
+    with pytest.raises(PlaybookError, match=r"bad\.toml"):
         load_file(bad, set())
 
 
