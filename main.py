@@ -33,6 +33,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         profile.ensure()
         setup_logging(profile.logs_dir, verbose=args.verbose)
+        # One window per profile: a second start hands over to the first one and exits.
+        from ui.app import setup_application
+        from ui.single_instance import claim_or_hand_over
+
+        setup_application()
+        if claim_or_hand_over(profile.root) is None:
+            return 0
         desk = open_desk(profile)
     except (DeskError, OSError) as exc:
         logging.getLogger(__name__).exception("cannot open profile %s", profile.root)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from desk.db.engine import ENV_DATABASE_URL, database_url, make_engine, make_sessionmaker
+from desk.db.engine import database_url, is_sqlite, make_engine, make_sessionmaker
 from desk.db.migrate import check_and_backup, check_server_revision, upgrade
 from desk.errors import DatabaseUnusable, DeskError
 from desk.profile import Profile
@@ -17,6 +17,7 @@ from desk.services.cases import CaseService
 from desk.services.evidence import EvidenceService
 from desk.services.packets import PacketService
 from desk.services.shops import ShopService
+from desk.settings import load_settings
 from desk.store.blobstore import BlobStore
 
 log = logging.getLogger(__name__)
@@ -47,10 +48,22 @@ def open_desk(profile: Profile | Path | str, *, font_path: Path | None = None) -
         raise DeskError(f"无法使用数据文件夹“{profile.root}”：{exc.strerror or exc}") from exc
     if not os.access(profile.root, os.W_OK):
         raise DeskError(f"数据文件夹“{profile.root}”是只读的，无法保存任何记录。请换一个可写的文件夹。")
-    shared = bool(os.environ.get(ENV_DATABASE_URL))
+    from desk.backup.restore import recover_interrupted_restore
+
+    notice = recover_interrupted_restore(profile)
+    if notice:
+        log.warning(notice)
+    settings = load_settings(profile)
+    url = database_url(profile)
+    shared = not is_sqlite(url)
+    if shared and settings.shared_blob_dir is None:
+        raise DeskError(
+            "共享数据库模式需要一个所有电脑都能访问的共享证据文件夹：请在 settings.toml 的 [evidence] "
+            "shared_folder 或环境变量 DESK_BLOB_DIR 中设置它，否则其他电脑看不到这里导入的证据。"
+        )
     if not shared:
         check_and_backup(profile)
-    engine = make_engine(database_url(profile))
+    engine = make_engine(url)
     try:
         if shared:
             check_server_revision(engine)
@@ -61,9 +74,23 @@ def open_desk(profile: Profile | Path | str, *, font_path: Path | None = None) -
     except Exception as exc:
         engine.dispose()
         log.exception("opening the database failed")
-        raise DatabaseUnusable(f"无法打开数据库“{profile.database}”：{exc}") from exc
-    store = BlobStore(profile.evidence_dir / "blobs", profile.evidence_tmp)
-    leftovers = store.cleanup_tmp()
+        from desk.db.engine import connection_problem, describe_url
+
+        raise DatabaseUnusable(
+            f"无法打开{describe_url(url)}：{connection_problem(getattr(exc, 'orig', None) or exc)}"
+        ) from exc
+    if settings.shared_blob_dir is not None:
+        # Temp files sit beside the shared blobs, so the final rename stays on one file system.
+        try:
+            store = BlobStore(settings.shared_blob_dir / "blobs", settings.shared_blob_dir / "tmp")
+        except OSError as exc:
+            engine.dispose()
+            raise DeskError(
+                f"无法使用共享证据文件夹“{settings.shared_blob_dir}”：{exc.strerror or exc}"
+            ) from exc
+    else:
+        store = BlobStore(profile.evidence_dir / "blobs", profile.evidence_tmp)
+    leftovers = store.cleanup_tmp(min_age_seconds=86400 if settings.shared_blob_dir is not None else 0)
     if leftovers:
         log.info("removed %d temp files left by an interrupted import", leftovers)
     sessions = make_sessionmaker(engine)

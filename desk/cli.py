@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from desk.errors import DeskError
-from desk.profile import resolve_profile
+from desk.profile import Profile, resolve_profile
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +19,9 @@ COMMAND_MODULES = (
     "desk.commands.cases",
     "desk.commands.evidence",
     "desk.commands.packet",
+    "desk.commands.backup",
+    "desk.commands.restore",
+    "desk.commands.check",
 )
 
 
@@ -41,6 +44,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         profile.ensure()
         setup_logging(profile.logs_dir, verbose=args.verbose)
+        if getattr(args, "profile_func", None) is not None:
+            # Commands that must work on a profile that does not open (restore) get the folder only.
+            return _run_on_profile(profile, args)
         desk = open_desk(profile)
     except DeskError as exc:
         print(f"错误：{exc.message}", file=sys.stderr)
@@ -61,6 +67,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 3
     finally:
         desk.close()
+
+
+def _run_on_profile(profile: Profile, args: argparse.Namespace) -> int:
+    try:
+        result: int = args.profile_func(profile, args)
+        return result
+    except DeskError as exc:
+        log.info("command failed: %s", exc.message, exc_info=True)
+        print(f"错误：{exc.message}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("已取消。", file=sys.stderr)
+        return 130
+    except Exception:
+        log.exception("command %s crashed", args.command)
+        print(f"错误：发生意外错误，详情已写入日志 {profile.logs_dir / 'desk.log'}", file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":

@@ -45,3 +45,27 @@ class DatabaseUnusable(DeskError):
 
 class PacketFailed(DeskError):
     """An appeal packet could not be built."""
+
+
+class StorageFull(DeskError):
+    """The disk (or the database server's disk) is full; nothing was saved."""
+
+
+class StorageReadOnly(DeskError):
+    """The data folder or database cannot be written to."""
+
+
+class DatabaseLocked(DeskError):
+    """Another program holds the database lock for longer than we wait."""
+
+
+class ProfileInUse(DeskError):
+    """Another desk window (or a restore) is using this profile."""
+
+
+class BackupFailed(DeskError):
+    """A backup archive could not be written or verified; no archive was left behind."""
+
+
+class RestoreRefused(DeskError):
+    """An archive is damaged, hostile or from another version; the profile was not changed."""

@@ -15,6 +15,35 @@ REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus" / "pillow-images"
 
 
+# Shared-database mode: DESK_TEST_DATABASE_URL=postgresql+psycopg://… reruns the core suite on PostgreSQL
+# (scripts/pg_test_server.sh starts one). Each test gets an empty schema and its own evidence folder.
+PG_URL = os.environ.get("DESK_TEST_DATABASE_URL", "")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not PG_URL:
+        return
+    skip = pytest.mark.skip(reason="about the SQLite file itself; this run is against PostgreSQL")
+    for item in items:
+        if "sqlite_only" in item.keywords or "gui" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _shared_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not PG_URL:
+        return
+    from sqlalchemy import create_engine
+
+    engine = create_engine(PG_URL)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
+        conn.exec_driver_sql("CREATE SCHEMA public")
+    engine.dispose()
+    monkeypatch.setenv("DESK_DATABASE_URL", PG_URL)
+    monkeypatch.setenv("DESK_BLOB_DIR", str(tmp_path / "shared-evidence"))
+
+
 @pytest.fixture
 def desk(tmp_path: Path) -> Iterator[object]:
     from desk.app import open_desk

@@ -49,6 +49,7 @@ def test_migrated_schema_has_every_table_and_index(tmp_path: Path) -> None:
     assert schema(tmp_path / "x.sqlite3") == schema(tmp_path / "y.sqlite3")
 
 
+@pytest.mark.sqlite_only
 def test_pragmas_durable(desk) -> None:  # type: ignore[no-untyped-def]
     with desk.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
@@ -56,6 +57,7 @@ def test_pragmas_durable(desk) -> None:  # type: ignore[no-untyped-def]
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
 
 
+@pytest.mark.sqlite_only
 def test_newer_database_refused_untouched(tmp_path: Path) -> None:
     d = open_desk(tmp_path / "p")
     d.close()
@@ -72,6 +74,7 @@ def test_newer_database_refused_untouched(tmp_path: Path) -> None:
     assert _sha(db) == before
 
 
+@pytest.mark.sqlite_only
 def test_older_database_backed_up_before_upgrade(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from desk.db import migrate
 
@@ -83,14 +86,20 @@ def test_older_database_backed_up_before_upgrade(tmp_path: Path, monkeypatch: py
     monkeypatch.setattr(migrate, "head_revision", lambda: "0002_next")
     monkeypatch.setattr(migrate, "known_revisions", lambda: {current, "0002_next"})
     assert migrate.check_and_backup(migrate.Profile(tmp_path / "p")) == current
-    backups = list((tmp_path / "p" / "backups").glob(f"before-upgrade-{current}-*.sqlite3"))
+    backups = list((tmp_path / "p" / "backups").glob(f"before-upgrade-{current}-*.deskbackup"))
     assert len(backups) == 1
-    con = sqlite3.connect(backups[0])
+    # The automatic backup is a full, verified archive (docs/backup.md) holding the old database.
+    import tarfile
+
+    with tarfile.open(backups[0]) as tar:
+        tar.extract("database.sqlite3", tmp_path / "x", filter="data")
+    con = sqlite3.connect(tmp_path / "x" / "database.sqlite3")
     assert con.execute("SELECT name FROM shops").fetchall() == [("老店",)]
     assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     con.close()
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize(
     ("content", "reason"),
     [
@@ -109,6 +118,7 @@ def test_bad_database_refused_untouched(tmp_path: Path, content: bytes, reason: 
     assert db.read_bytes() == content
 
 
+@pytest.mark.sqlite_only
 def test_foreign_database_refused(tmp_path: Path) -> None:
     root = tmp_path / "p"
     root.mkdir()

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
+import os
 import re
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from decimal import Decimal
@@ -15,15 +19,17 @@ from PIL import Image
 
 from desk.domain import CaseDraft, CaseId, CaseType, Platform
 from desk.errors import ValidationFailed
-from ui.app import FONT_FAMILY, register_font
+from ui.app import FONT_FAMILY, register_font, run
 from ui.cases.case_model import CASE_ID_ROLE, CaseTableModel
 from ui.main_window import MainWindow
 from ui.qt import (
     QAbstractButton,
     QApplication,
     QComboBox,
+    QDragEnterEvent,
     QDropEvent,
     QFontDatabase,
+    QInputMethodEvent,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -63,8 +69,8 @@ def make_window(qtbot: Any, desk: Any, runner: TaskRunner, settings: QSettings) 
     made: list[MainWindow] = []
 
     def make() -> MainWindow:
+        # Not qtbot.addWidget: qtbot would close it before we can drop unsaved edits (see below).
         window = MainWindow(desk, runner=runner, settings=settings)
-        qtbot.addWidget(window)
         window.resize(1280, 800)
         window.show()
         qtbot.waitExposed(window)
@@ -90,11 +96,25 @@ def jpeg(tmp_path: Path) -> Path:
     return path
 
 
-def add_case(desk: Any, order_no: str, buyer: str = "", case_type: CaseType = CaseType.MISSING_ITEM) -> CaseId:
+def add_case(
+    desk: Any, order_no: str, buyer: str = "", case_type: CaseType = CaseType.MISSING_ITEM
+) -> CaseId:
     case, _ = desk.cases.create(
         CaseDraft(platform=Platform.PDD, order_no=order_no, buyer_nick=buyer, case_type=case_type)
     )
     return case.id
+
+
+@pytest.fixture(autouse=True)
+def no_modal_dialogs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A modal dialog nobody answers hangs the run: fail instead. Tests that expect one override this."""
+
+    def refuse(*_args: Any, **_kwargs: Any) -> int:
+        raise AssertionError("unexpected modal dialog")
+
+    monkeypatch.setattr(QMessageBox, "exec", refuse)
+    monkeypatch.setattr("ui.cases.case_form.ask", refuse)
+    monkeypatch.setattr("ui.evidence.panel.ask", refuse)
 
 
 @pytest.fixture
@@ -103,11 +123,20 @@ def captured_boxes(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, str]]:
     boxes: list[dict[str, str]] = []
 
     def fake_exec(box: QMessageBox) -> int:
-        boxes.append({"text": box.text(), "informative": box.informativeText(), "details": box.detailedText()})
+        boxes.append(
+            {"text": box.text(), "informative": box.informativeText(), "details": box.detailedText()}
+        )
         return 0
 
     monkeypatch.setattr(QMessageBox, "exec", fake_exec)
     return boxes
+
+
+def type_text(widget: QWidget, text: str) -> None:
+    """Type like an input method commits Chinese (QTest.keyClicks aborts on non-ASCII characters)."""
+    event = QInputMethodEvent()
+    event.setCommitString(text)
+    QApplication.sendEvent(widget, event)
 
 
 def list_texts(window: MainWindow, column: int) -> list[str]:
@@ -166,8 +195,10 @@ def test_warnings_are_shown_but_do_not_block(window: MainWindow, qtbot: Any) -> 
     form = window.form
     form.new_case()
     qtbot.keyClicks(form.fields["order_no"], "12345")
-    qtbot.waitUntil(lambda: form.warning_label.isVisible(), timeout=WAIT_MS)
-    assert "拼多多订单号通常形如" in form.warning_label.text()
+    # A new form already warns that no order number is filled in; typing one changes the advice.
+    assert "还没有填写订单号" in form.warning_label.text()
+    qtbot.waitUntil(lambda: "拼多多订单号通常形如" in form.warning_label.text(), timeout=WAIT_MS)
+    assert form.warning_label.isVisible()
     qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=WAIT_MS)
 
@@ -212,16 +243,35 @@ def test_dropped_file_is_imported(window: MainWindow, desk: Any, qtbot: Any, jpe
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(jpeg))])
     widget = window.panel if target == "panel" else window.panel.view.viewport()
-    event = QDropEvent(
-        QPointF(20, 20), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
-    )
-    QApplication.sendEvent(widget, event)
-    assert event.isAccepted()
+    # Qt delivers a drop only to the widget that accepted the drag's enter event, as in a real drag.
+    args = (Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    enter = QDragEnterEvent(QPointF(20, 20), *args)
+    QApplication.sendEvent(widget, enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(QPointF(20, 20), *args)
+    QApplication.sendEvent(widget, drop)
+    assert drop.isAccepted()
     wait_for_gallery(window, qtbot, 1)
 
 
+def test_drop_is_refused_until_the_case_is_saved(window: MainWindow, jpeg: Path) -> None:
+    window.new_case()
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(jpeg)), QUrl("https://example.com/a.jpg")])
+    args = (Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    for widget in (window.panel, window.panel.view.viewport()):
+        enter = QDragEnterEvent(QPointF(20, 20), *args)
+        QApplication.sendEvent(widget, enter)
+        assert not enter.isAccepted()
+
+
 def test_rejected_files_are_listed_in_a_message(
-    window: MainWindow, desk: Any, qtbot: Any, tmp_path: Path, jpeg: Path, captured_boxes: list[dict[str, str]]
+    window: MainWindow,
+    desk: Any,
+    qtbot: Any,
+    tmp_path: Path,
+    jpeg: Path,
+    captured_boxes: list[dict[str, str]],
 ) -> None:
     case_id = add_case(desk, "240101-123456789012345")
     window.model.refresh()
@@ -271,7 +321,9 @@ def test_remove_asks_then_removes(
 # -- packets -------------------------------------------------------------------------------------
 
 
-def test_generate_packet_opens_preview(window: MainWindow, desk: Any, qtbot: Any, jpeg: Path, tmp_path: Path) -> None:
+def test_generate_packet_opens_preview(
+    window: MainWindow, desk: Any, qtbot: Any, jpeg: Path, tmp_path: Path
+) -> None:
     case_id = add_case(desk, "240101-123456789012345")
     desk.evidence.import_files(case_id, [jpeg])
     window.model.refresh()
@@ -286,7 +338,9 @@ def test_generate_packet_opens_preview(window: MainWindow, desk: Any, qtbot: Any
 
     def ready() -> bool:
         p = window.preview
-        return p is not None and p.document.status() == QPdfDocument.Status.Ready and p.document.pageCount() >= 1
+        return (
+            p is not None and p.document.status() == QPdfDocument.Status.Ready and p.document.pageCount() >= 1
+        )
 
     qtbot.waitUntil(ready, timeout=WAIT_MS)
     timer.stop()
@@ -294,7 +348,7 @@ def test_generate_packet_opens_preview(window: MainWindow, desk: Any, qtbot: Any
     assert preview is not None
     assert preview.isVisible()
     assert preview.info_label.text().startswith("共 ")
-    gap = max((b - a for a, b in zip(ticks, ticks[1:], strict=False)), default=0.0)
+    gap = max((b - a for a, b in itertools.pairwise(ticks)), default=0.0)
     logging.getLogger(__name__).info("largest GUI pause while building: %.0f ms", gap * 1000)
     assert gap < 1.0, f"GUI thread blocked for {gap * 1000:.0f} ms"
 
@@ -303,7 +357,9 @@ def test_generate_packet_opens_preview(window: MainWindow, desk: Any, qtbot: Any
     preview.fit_page()
     copy = tmp_path / "copy.pdf"
     preview.save_copy_to(copy)
-    qtbot.waitUntil(lambda: copy.is_file() and copy.stat().st_size == preview.path.stat().st_size, timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: copy.is_file() and copy.stat().st_size == preview.path.stat().st_size, timeout=WAIT_MS
+    )
 
     # Printing renders every page onto the printer; a PDF printer lets us check the result.
     printed = tmp_path / "printed.pdf"
@@ -334,7 +390,7 @@ def test_search_box_filters_list(window: MainWindow, desk: Any, qtbot: Any) -> N
     add_case(desk, "240103-333333333333333", "王五")
     window.model.refresh()
     assert window.model.rowCount() == 3
-    qtbot.keyClicks(window.search, "李四")
+    type_text(window.search, "李四")
     qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=WAIT_MS)
     assert list_texts(window, 7) == ["李四"]
     assert window.count_label.text() == "找到 1 条售后"
@@ -343,7 +399,7 @@ def test_search_box_filters_list(window: MainWindow, desk: Any, qtbot: Any) -> N
     # Odd input never breaks the list.
     for odd in ("%", "_", "'\"", "\\"):
         window.search.setText(odd)
-        qtbot.waitUntil(lambda: window.model.search == odd, timeout=WAIT_MS)
+        qtbot.waitUntil(lambda odd=odd: window.model.search == odd, timeout=WAIT_MS)
     window.find_action.trigger()
     assert window.search.hasFocus() or QApplication.focusWidget() is window.search
 
@@ -376,7 +432,11 @@ def test_case_model_passes_modeltester(qtmodeltester: Any, desk: Any) -> None:
 
 
 def test_desk_error_is_shown_and_window_stays_usable(
-    window: MainWindow, desk: Any, qtbot: Any, monkeypatch: pytest.MonkeyPatch, captured_boxes: list[dict[str, str]]
+    window: MainWindow,
+    desk: Any,
+    qtbot: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    captured_boxes: list[dict[str, str]],
 ) -> None:
     case_id = add_case(desk, "240101-123456789012345")
     window.model.refresh()
@@ -387,7 +447,7 @@ def test_desk_error_is_shown_and_window_stays_usable(
 
     monkeypatch.setattr(desk.cases, "update", refuse)
     form = window.form
-    qtbot.keyClicks(form.fields["buyer_nick"], "张三")
+    type_text(form.fields["buyer_nick"], "张三")
     qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: bool(captured_boxes), timeout=WAIT_MS)
     assert captured_boxes[0]["text"] == "退款金额不能大于订单金额"
@@ -430,7 +490,7 @@ def test_leaving_unsaved_edits_asks(
     window.model.refresh()
     window.select_case(first)
     form = window.form
-    qtbot.keyClicks(form.fields["courier"], "圆通")
+    type_text(form.fields["courier"], "圆通")
     assert form.is_dirty()
 
     answers = iter([2, 1])  # 取消, then 不保存
@@ -444,7 +504,7 @@ def test_leaving_unsaved_edits_asks(
     assert desk.cases.get(first).courier == ""
 
     # 保存 saves first, then moves on.
-    qtbot.keyClicks(form.fields["courier"], "中通")
+    type_text(form.fields["courier"], "中通")
     monkeypatch.setattr("ui.cases.case_form.ask", lambda *a, **k: 0)
     window.select_case(first)
     qtbot.waitUntil(lambda: form.case_id == first, timeout=WAIT_MS)
@@ -485,10 +545,79 @@ def test_no_english_in_the_window(window: MainWindow, desk: Any) -> None:
     window.model.refresh()
     window.select_case(case_id)
     texts = visible_texts(window)
-    texts += [window.model.headerData(c, Qt.Orientation.Horizontal) for c in range(window.model.columnCount())]
+    texts += [
+        window.model.headerData(c, Qt.Orientation.Horizontal) for c in range(window.model.columnCount())
+    ]
     texts += [a.text() for menu in window.menuBar().actions() for a in [menu, *menu.menu().actions()]]
     english = {w for t in texts for w in re.findall(r"[A-Za-z]{2,}", t or "")} - ALLOWED_LATIN
     assert not english, english
+
+
+GLYPH_PROBE = """
+import sys
+from PySide6.QtGui import QTextLayout
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+if sys.argv[1] == "register":
+    from ui.app import register_font
+    register_font(app)
+layout = QTextLayout("售后申诉", app.font())
+layout.beginLayout(); layout.createLine(); layout.endLayout()
+for run in layout.glyphRuns():
+    print(run.rawFont().familyName(), *run.glyphIndexes())
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="fontconfig decides the system fonts only on Linux")
+@pytest.mark.parametrize("mode", ["plain", "register"])
+def test_chinese_renders_without_any_system_font(tmp_path: Path, mode: str) -> None:
+    """A machine with no fonts at all (fontconfig pointed at an empty folder) still shapes Chinese."""
+    (tmp_path / "empty").mkdir()
+    conf = tmp_path / "fonts.conf"
+    conf.write_text(
+        f'<?xml version="1.0"?><fontconfig><dir>{tmp_path / "empty"}</dir>'
+        f"<cachedir>{tmp_path / 'cache'}</cachedir></fontconfig>",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "FONTCONFIG_FILE": str(conf), "QT_QPA_PLATFORM": "offscreen"}
+    repo = Path(__file__).resolve().parents[1]
+    out = subprocess.run(
+        [sys.executable, "-c", GLYPH_PROBE, mode],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    runs = [line.split() for line in out.stdout.splitlines() if line.strip()]
+    glyphs = [int(g) for run in runs for g in run if g.isdigit()]
+    if mode == "plain":
+        # The control: without the bundled font every character is a missing glyph (a box).
+        assert all(g <= 1 for g in glyphs)
+    else:
+        assert [" ".join(r[:-4]) for r in runs] == [FONT_FAMILY]
+        assert all(g > 1 for g in glyphs)
+
+
+def test_run_shows_the_window_and_returns(
+    qapp: QApplication, desk: Any, monkeypatch: pytest.MonkeyPatch, settings: QSettings
+) -> None:
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # run() installs its own; put it back after
+    monkeypatch.setattr("ui.main_window.settings_for_ui", lambda: settings)
+    add_case(desk, "240101-123456789012345")
+    seen: list[str] = []
+
+    def close_main() -> None:
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, MainWindow) and widget.isVisible():
+                seen.append(widget.windowTitle())
+                widget.close()
+
+    QTimer.singleShot(300, close_main)
+    assert run(desk, demo=True) == 0
+    assert seen and seen[0].startswith("售后申诉工作台 — ") and seen[0].endswith("（演示数据）")
+    assert settings.contains("main/geometry")
 
 
 def test_bundled_font_is_the_fallback(qapp: QApplication) -> None:

@@ -38,7 +38,9 @@ def test_success_runs_on_gui_thread(runner: TaskRunner, qtbot: Any) -> None:
         worker.append(threading.current_thread() is threading.main_thread())
         return 42
 
-    Op(work).on_success(lambda v: got.append((v, threading.current_thread() is threading.main_thread()))).run(runner)
+    Op(work).on_success(lambda v: got.append((v, threading.current_thread() is threading.main_thread()))).run(
+        runner
+    )
     qtbot.waitUntil(lambda: bool(got))
     assert got == [(42, True)]
     assert worker == [False]
@@ -111,7 +113,11 @@ def test_progress_and_cancel(runner: TaskRunner, qtbot: Any) -> None:
         return "finished"
 
     Op(work).with_progress(parent, "正在导入证据…").on_success(results.append).run(runner)
-    qtbot.waitUntil(lambda: any(isinstance(w, QProgressDialog) and w.isVisible() for w in parent.findChildren(QProgressDialog)))
+    qtbot.waitUntil(
+        lambda: any(
+            isinstance(w, QProgressDialog) and w.isVisible() for w in parent.findChildren(QProgressDialog)
+        )
+    )
     dialog = parent.findChildren(QProgressDialog)[0]
     qtbot.waitUntil(lambda: "文件" in dialog.labelText())
     cancel_button = next(b for b in dialog.findChildren(QPushButton) if b.text() == "取消")
@@ -136,3 +142,26 @@ def test_results_after_shutdown_are_dropped(qapp: QApplication) -> None:
     time.sleep(0.1)
     qapp.processEvents()
     assert got == []
+
+
+def test_cancelled_desk_error_is_not_an_error(runner: TaskRunner, qtbot: Any, boxes: list[str]) -> None:
+    """Services report 取消 as DeskError("已取消"); that must not pop up a warning."""
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    parent.show()
+    cancelled: list[bool] = []
+
+    def work(progress: Callable[[int, int, str], None], cancel: Callable[[], bool]) -> None:
+        for i in range(500):
+            if cancel():
+                raise DeskError("已取消")
+            progress(i, 500, "")
+            time.sleep(0.01)
+
+    Op(work).with_progress(parent, "正在生成申诉材料…").on_cancelled(lambda: cancelled.append(True)).run(
+        runner
+    )
+    qtbot.waitUntil(lambda: any(d.isVisible() for d in parent.findChildren(QProgressDialog)))
+    parent.findChildren(QProgressDialog)[0].canceled.emit()
+    qtbot.waitUntil(lambda: bool(cancelled))
+    assert boxes == []

@@ -7,7 +7,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ui.errors import APP_TITLE, install_excepthook
+from ui.crash import install as install_crash_handlers
+from ui.errors import APP_TITLE
+from ui.main_window import MainWindow
 from ui.qt import QApplication, QFont, QFontDatabase, QLibraryInfo, QLocale, QTranslator
 from ui.tasks import TaskRunner
 
@@ -65,23 +67,39 @@ def setup_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationName("desk")
     app.setOrganizationName("AfterSalesDesk")
     app.setApplicationDisplayName(APP_TITLE)
-    register_font(app)
-    install_translations(app)
+    # Once per application: a second run() in the same process must not stack translators.
+    if not app.property("desk_configured"):
+        register_font(app)
+        install_translations(app)
+        app.setProperty("desk_configured", True)
     return app
 
 
 def run(desk: Desk, *, demo: bool) -> int:
     """Show the main window for an opened desk and run the event loop; returns the exit code."""
-    # Imported here so that `python -m desk --help` style callers pay for the widgets only when needed.
-    from ui.main_window import MainWindow
-
     app = setup_application()
-    install_excepthook()
+    # Unexpected errors: a dialog with 复制详情 and the log; native crashes go to logs/native-crash.log.
+    handler = install_crash_handlers(desk.profile.logs_dir)
     runner = TaskRunner()
     window = MainWindow(desk, runner=runner, demo=demo)
     window.show()
+    from ui.tools import start_reliability_services
+
+    start_reliability_services(window)  # hand-over target, last crash report, daily backup
     try:
         return app.exec()
     finally:
         # Let a running write (import, packet) finish rather than cutting it off mid-transaction.
         runner.shutdown(wait=True)
+        handler.uninstall()
+
+
+def show_startup_error(message: str) -> None:
+    """The profile could not be opened (there is no window yet): say why, in the operator's words."""
+    from ui.qt import QMessageBox
+
+    setup_application()
+    box = QMessageBox(QMessageBox.Icon.Critical, APP_TITLE, message)
+    box.setInformativeText("详细信息已写入日志。")
+    box.addButton("确定", QMessageBox.ButtonRole.AcceptRole)
+    box.exec()

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import logging
-import sys
 import traceback
-from types import TracebackType
 
 from desk.errors import DeskError
-from ui.qt import QApplication, QMessageBox, QWidget
+from ui.qt import QMessageBox, QWidget
 
 log = logging.getLogger(__name__)
 
@@ -48,25 +46,3 @@ def ask(parent: QWidget | None, text: str, buttons: list[str], *, informative: s
     box.exec()
     clicked = box.clickedButton()
     return made.index(clicked) if clicked in made else -1
-
-
-def install_excepthook() -> None:
-    """Log and show exceptions that escape a slot instead of letting them vanish into stderr."""
-    showing = False
-
-    def hook(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
-        nonlocal showing
-        if issubclass(exc_type, KeyboardInterrupt):
-            sys.__excepthook__(exc_type, exc, tb)
-            return
-        if showing or QApplication.instance() is None:
-            # An error while showing an error: log only, so we never loop on dialogs.
-            log.error("unhandled exception", exc_info=(exc_type, exc, tb))
-            return
-        showing = True
-        try:
-            show_error(QApplication.activeWindow(), exc)
-        finally:
-            showing = False
-
-    sys.excepthook = hook

@@ -41,7 +41,10 @@ log = logging.getLogger(__name__)
 SEARCH_DELAY_MS = 200
 DEFAULT_SIZE = (1280, 800)
 # Initial column widths of the case list (px), in COLUMNS order.
-COLUMN_WIDTHS = (72, 64, 72, 90, 170, 130, 130, 90, 72, 120)
+COLUMN_WIDTHS = (72, 80, 72, 112, 172, 130, 130, 90, 72, 120)
+# By default the list shows its first five columns whole (up to 订单号); the rest scroll into view.
+LIST_COLUMNS_SHOWN = 5
+LIST_CHROME = 24  # frame, left margin and a vertical scroll bar
 
 
 def settings_for_ui() -> QSettings:
@@ -83,12 +86,12 @@ class MainWindow(QMainWindow):
         self._build_central()
         self._build_actions()
 
-        self.form.changes_made.connect(self.changes_applied.emit)
+        self.form.changes_made.connect(self.changes_applied)
         self.form.case_saved.connect(self._on_case_saved)
         self.form.save_failed.connect(self._sync_list_to_form)
         self.form.status_message.connect(self.show_status)
         self.form.dirty_changed.connect(self._update_actions)
-        self.panel.changes_made.connect(self.changes_applied.emit)
+        self.panel.changes_made.connect(self.changes_applied)
         self.panel.status_message.connect(self.show_status)
         self.changes_applied.connect(self._on_changes_applied)
 
@@ -192,6 +195,9 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(self.find_action)
         appeal_menu = menu.addMenu("申诉")
         appeal_menu.addActions([self.packet_action, self.print_action])
+        from ui.tools import install_tools_menu
+
+        install_tools_menu(self)  # 工具: 备份…, 恢复…, 检查数据
 
         toolbar = QToolBar("工具栏")
         toolbar.setObjectName("main_toolbar")
@@ -209,14 +215,13 @@ class MainWindow(QMainWindow):
         geometry = s.value("main/geometry")
         if geometry is None or not self.restoreGeometry(geometry):
             self.resize(*DEFAULT_SIZE)
-        for key, splitter in (
-            ("main/main_splitter", self.main_splitter),
-            ("main/right_splitter", self.right_splitter),
-        ):
-            state = s.value(key)
-            if state is None or not splitter.restoreState(state):
-                total = DEFAULT_SIZE[0] if splitter is self.main_splitter else DEFAULT_SIZE[1]
-                splitter.setSizes([total * 2 // 5, total * 3 // 5])
+        state = s.value("main/main_splitter")
+        if state is None or not self.main_splitter.restoreState(state):
+            left = sum(COLUMN_WIDTHS[:LIST_COLUMNS_SHOWN]) + LIST_CHROME
+            self.main_splitter.setSizes([left, DEFAULT_SIZE[0] - left])
+        state = s.value("main/right_splitter")
+        if state is None or not self.right_splitter.restoreState(state):
+            self.right_splitter.setSizes([DEFAULT_SIZE[1] * 11 // 20, DEFAULT_SIZE[1] * 9 // 20])
         header_state = s.value("main/case_header")
         if header_state is not None:
             self.table.horizontalHeader().restoreState(header_state)
@@ -346,11 +351,11 @@ class MainWindow(QMainWindow):
                 self.show_status("请先保存售后，再生成申诉材料")
                 return
             packets = self.desk.packets
-            Op(
-                lambda progress, cancel: packets.build(case_id, progress=progress, cancel=cancel)
-            ).with_progress(self, "正在生成申诉材料…").on_success(
-                lambda result: self._on_packet_built(result, then_print)
-            ).run(self.runner)
+            op = Op(lambda progress, cancel: packets.build(case_id, progress=progress, cancel=cancel))
+            op.with_progress(self, "正在生成申诉材料…")
+            op.on_success(lambda result: self._on_packet_built(result, then_print))
+            op.on_cancelled(lambda: self.show_status("已取消生成申诉材料"))
+            op.run(self.runner)
 
         # Unsaved edits would silently be missing from the packet.
         self.form.confirm_leave(build, question="当前售后有未保存的修改，生成申诉材料前要保存吗？")

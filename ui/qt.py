@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ctypes
+import sys
+
 from PySide6.QtCore import (
     QAbstractListModel,
     QAbstractTableModel,
@@ -42,6 +45,7 @@ from PySide6.QtGui import (
     QFontMetrics,
     QImage,
     QImageReader,
+    QInputMethodEvent,
     QKeySequence,
     QPainter,
     QPaintEvent,
@@ -51,6 +55,7 @@ from PySide6.QtGui import (
     QRegularExpressionValidator,
     QShortcut,
 )
+from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
@@ -92,6 +97,7 @@ from PySide6.QtWidgets import (
 )
 
 __all__ = [
+    "SINGLETONS_GUARDED",
     "QAbstractButton",
     "QAbstractItemView",
     "QAbstractListModel",
@@ -120,12 +126,15 @@ __all__ = [
     "QImage",
     "QImageReader",
     "QInputDialog",
+    "QInputMethodEvent",
     "QItemSelectionModel",
     "QKeySequence",
     "QLabel",
     "QLibraryInfo",
     "QLineEdit",
     "QListView",
+    "QLocalServer",
+    "QLocalSocket",
     "QLocale",
     "QMainWindow",
     "QMessageBox",
@@ -176,3 +185,48 @@ __all__ = [
     "Signal",
     "Slot",
 ]
+
+
+_PROBE_ROUNDS = 64
+# Enough references that no realistic session can drop them all: 2**40 at a million a second is 12 days.
+_IMMORTAL_MARGIN = 1 << 40
+
+
+def _binding_drops_singletons() -> bool:
+    """Whether this PySide6 build hands out None and True without owning a reference.
+
+    PySide6 6.12.0 on CPython 3.11 does: every wrapped call that returns None (setText, processEvents,
+    a QVariant that is empty, a Python paintEvent returning) and every Python-side Signal.emit()
+    (which returns True) lowers the singleton's reference count by one. After some thousand calls
+    the interpreter aborts with "Fatal Python error: none_dealloc" (or bool_dealloc). From CPython
+    3.12 these objects are immortal and the counts never move, so the bug is invisible there.
+    """
+    if sys.implementation.name != "cpython" or sys.version_info >= (3, 12):
+        return False
+
+    class _Probe(QObject):
+        ping = Signal()
+
+    probe = _Probe()
+    before = sys.getrefcount(None)
+    for _ in range(_PROBE_ROUNDS):
+        probe.property("desk-probe")  # an empty QVariant comes back as None
+    drops_none = before - sys.getrefcount(None) >= _PROBE_ROUNDS
+    before = sys.getrefcount(True)
+    for _ in range(_PROBE_ROUNDS):
+        probe.ping.emit()
+    drops_true = before - sys.getrefcount(True) >= _PROBE_ROUNDS
+    return drops_none or drops_true
+
+
+def _make_immortal(obj: object) -> None:
+    """Give a singleton a huge reference count, as CPython 3.12 does for it (ob_refcnt is its first field)."""
+    ctypes.c_ssize_t.from_address(id(obj)).value += _IMMORTAL_MARGIN
+
+
+# Done once, at the first Qt import of the UI, before any widget exists: nothing can be freed by it,
+# because these singletons are never deallocated anyway; it only takes away the fatal count of zero.
+SINGLETONS_GUARDED = _binding_drops_singletons()
+if SINGLETONS_GUARDED:
+    for _singleton in (None, True, False):
+        _make_immortal(_singleton)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Generic, Literal, TypeVar
 
+from desk.errors import DeskError
 from ui.errors import APP_TITLE, show_error
 from ui.qt import QObject, QProgressDialog, Qt, QWidget, Signal, Slot
 
@@ -57,6 +58,11 @@ class TaskRunner:
 
     def submit(self, fn: Callable[[], T], *, pool: Pool = "db") -> Future[T]:
         """Run fn on a worker; the caller deals with the future (see Op for the usual path)."""
+        if self._closed:
+            # The window is going away (e.g. a late paint asked for a thumbnail): do nothing.
+            dropped: Future[T] = Future()
+            dropped.cancel()
+            return dropped
         executor = self._db if pool == "db" else self._cpu
         return executor.submit(fn)
 
@@ -94,6 +100,7 @@ class Op(Generic[T]):
         self._success: Callable[[T], None] | None = None
         self._failure: Callable[[BaseException], None] | None = None
         self._done: Callable[[], None] | None = None
+        self._cancelled: Callable[[], None] | None = None
         self._label: str | None = None
         self._action = ""
 
@@ -109,6 +116,11 @@ class Op(Generic[T]):
     def on_done(self, cb: Callable[[], None]) -> Op[T]:
         """Run cb after success or failure, e.g. to re-enable a button."""
         self._done = cb
+        return self
+
+    def on_cancelled(self, cb: Callable[[], None]) -> Op[T]:
+        """Run cb instead of an error message when the operator pressed 取消 and the call gave up."""
+        self._cancelled = cb
         return self
 
     def with_progress(self, parent: QWidget, label: str) -> Op[T]:
@@ -128,7 +140,7 @@ class Op(Generic[T]):
             dialog.setMaximum(max(total, 1))
             dialog.setValue(min(done, max(total, 1)))
             if name:
-                dialog.setLabelText(f"{self._label}\n{name}（{min(done + 1, total)}/{total}）")
+                dialog.setLabelText(f"{self._label}\n{name}")
 
         def progress(done: int, total: int, name: str = "") -> None:
             runner.run_on_gui(functools.partial(on_progress, done, total, name))
@@ -143,6 +155,12 @@ class Op(Generic[T]):
                 if error is None:
                     if self._success is not None:
                         self._success(result)
+                elif cancel_event.is_set() and isinstance(error, DeskError):
+                    # The services report a cancelled job as a DeskError ("已取消"): the operator
+                    # asked for it, so it is not an error worth a message box.
+                    log.info("cancelled: %s", error)
+                    if self._cancelled is not None:
+                        self._cancelled()
                 elif self._failure is not None:
                     self._failure(error)
                 else:

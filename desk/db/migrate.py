@@ -102,10 +102,16 @@ def check_and_backup(profile: Profile) -> str | None:
             "当前版本无法打开。请升级软件后再打开；数据库文件已保持原样，未作任何修改。"
         )
     if revision != head_revision():
+        # The whole profile as one verified archive (docs/backup.md), restorable like any backup.
+        from desk.backup.archive import SUFFIX
+        from desk.backup.auto import backup_profile
+        from desk.settings import backups_folder, load_settings
+
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        dest = profile.backups_dir / f"before-upgrade-{revision}-{stamp}.sqlite3"
-        backup_sqlite(path, dest)
-        log.info("backed up %s to %s before upgrading", path, dest)
+        folder = backups_folder(profile, load_settings(profile))
+        dest = folder / f"before-upgrade-{revision}-{stamp}{SUFFIX}"
+        backup_profile(profile, dest)
+        log.info("backed up %s to %s before upgrading", profile.root, dest)
     return revision
 
 
@@ -113,6 +119,9 @@ def upgrade(engine: Engine) -> None:
     """Apply every pending migration in one transaction on the given engine."""
     cfg = alembic_config()
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # Several PCs may start at once on a shared database: one migrates, the others wait.
+            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(804580)")
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "heads")
 

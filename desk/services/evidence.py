@@ -189,7 +189,12 @@ class EvidenceService:
             if created:
                 self._remove_blob_if_orphan(staged.sha256)
             log.error("storing %s failed", name, exc_info=True)
-            reason = "磁盘空间已满，未能保存" if exc.errno == 28 else f"保存失败（{exc.strerror or exc}）"
+            if exc.errno == 28:
+                reason = "磁盘空间已满，未能保存"
+            elif isinstance(exc, PermissionError) or exc.errno == 30:
+                reason = "证据文件夹没有写入权限（只读），未能保存"
+            else:
+                reason = f"保存失败（{exc.strerror or exc}）"
             raise EvidenceRejected(name, reason) from exc
         except Exception:
             self._store.discard(staged)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,6 +22,9 @@ from desk.pdf.content import PacketContent, PacketEvidence
 from desk.privacy import mask_phones
 from desk.services import convert
 from desk.store.blobstore import BlobStore
+
+if TYPE_CHECKING:
+    from desk.pdf.packet import PacketResult as BuiltPacket
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +111,13 @@ class PacketService:
     def default_path(self, case_id: CaseId, order_no: str, when: datetime) -> Path:
         label = _UNSAFE_NAME.sub("_", order_no).strip("._ ") or f"case{case_id}"
         stamp = when.astimezone().strftime("%Y%m%d-%H%M%S")
-        return self._packets_dir / f"case-{case_id}" / f"申诉材料-{label}-{stamp}.pdf"
+        folder = self._packets_dir / f"case-{case_id}"
+        path = folder / f"申诉材料-{label}-{stamp}.pdf"
+        n = 2
+        while path.exists():  # two packets in the same second: keep both (older versions are kept)
+            path = folder / f"申诉材料-{label}-{stamp}-{n}.pdf"
+            n += 1
+        return path
 
     def build(
         self,
@@ -128,6 +139,22 @@ class PacketService:
             raise PacketFailed(f"无法创建文件夹“{path.parent}”：{exc.strerror or exc}") from exc
         fonts = resolve_fonts(self.font_path)
         result = build_packet(content, path, fonts=fonts, progress=progress, cancel=cancel)
+        try:
+            data = self._record(case_id, path, result)
+        except BaseException:
+            # The history row did not commit (disk full, case deleted): take the file back too,
+            # so a packet is either fully recorded or absent, never half applied.
+            with contextlib.suppress(OSError):
+                path.unlink()
+            raise
+        return PacketResult(
+            path=path,
+            packet=data,
+            warnings=tuple(result.warnings),
+            changes=Changes(cases=frozenset({case_id}), packets=frozenset({PacketId(data.id)})),
+        )
+
+    def _record(self, case_id: CaseId, path: Path, result: BuiltPacket) -> PacketData:
         with self._sessions.begin() as s:
             c = s.get(m.Case, case_id)
             if c is None:
@@ -150,13 +177,7 @@ class PacketService:
                 )
             )
             s.flush()
-            data = convert.packet(p)
-        return PacketResult(
-            path=path,
-            packet=data,
-            warnings=tuple(result.warnings),
-            changes=Changes(cases=frozenset({case_id}), packets=frozenset({PacketId(data.id)})),
-        )
+            return convert.packet(p)
 
     def history(self, case_id: CaseId) -> list[PacketData]:
         with self._sessions() as s:

@@ -122,7 +122,14 @@ class BlobStore:
             os.chmod(staged.tmp_path, 0o444)
         os.replace(staged.tmp_path, dest)
         crashpoint("blob-renamed")
-        fsync_dir(dest.parent)
+        try:
+            fsync_dir(dest.parent)
+        except BaseException:
+            # Not durable, so not stored: the caller reports the failure and no row will point here.
+            with contextlib.suppress(OSError):
+                os.chmod(dest, 0o644)
+                dest.unlink()
+            raise
         return True
 
     def discard(self, staged: StagedBlob) -> None:
@@ -135,12 +142,21 @@ class BlobStore:
             os.chmod(path, 0o644)
             path.unlink()
 
-    def cleanup_tmp(self) -> int:
-        """Remove temp files a crash left behind; they were never referenced by a row."""
+    def cleanup_tmp(self, min_age_seconds: float = 0) -> int:
+        """Remove temp files a crash left behind; they were never referenced by a row.
+
+        min_age_seconds spares younger files: in a shared evidence folder they may belong to an
+        import another PC is running right now.
+        """
+        import time
+
         removed = 0
+        now = time.time()
         for p in self.tmp.iterdir():
             if p.is_file():
                 with contextlib.suppress(OSError):
+                    if min_age_seconds and now - p.stat().st_mtime < min_age_seconds:
+                        continue
                     p.unlink()
                     removed += 1
         return removed

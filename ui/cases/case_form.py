@@ -179,7 +179,8 @@ class CaseForm(QWidget):
                 box = QHBoxLayout()
                 box.setContentsMargins(0, 0, 0, 0)
                 box.addWidget(editor, 1)
-                self.add_shop_button = QToolButton(text="新建店铺…")
+                self.add_shop_button = QToolButton()
+                self.add_shop_button.setText("新建店铺…")
                 self.add_shop_button.setToolTip("按当前平台新建一个店铺")
                 self.add_shop_button.clicked.connect(self.add_shop)
                 box.addWidget(self.add_shop_button)
@@ -263,7 +264,7 @@ class CaseForm(QWidget):
             # Money ≥ 0 with at most two decimals; a minus sign cannot even be typed.
             line.setValidator(QRegularExpressionValidator(QRegularExpression(r"\d{0,9}(\.\d{0,2})?"), line))
             line.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            line.textEdited.connect(self._on_edited)
+            line.textChanged.connect(self._on_edited)
             line.editingFinished.connect(lambda line=line: self._normalize_money(line))
             editor = line
         elif name in TEXT_FIELDS:
@@ -274,7 +275,7 @@ class CaseForm(QWidget):
             editor = text
         else:
             line = QLineEdit()
-            line.textEdited.connect(self._on_edited)
+            line.textChanged.connect(self._on_edited)
             editor = line
         editor.setObjectName(name)
         self.fields[name] = editor

@@ -249,21 +249,25 @@ class GalleryView(QListView):
         self.setSpacing(4)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.empty_text = ""
+        self.accepts_files: Callable[[], bool] = lambda: True
+
+    def _wanted(self, mime: QMimeData) -> list[Path]:
+        return local_paths(mime) if self.accepts_files() else []
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if local_paths(event.mimeData()):
+        if self._wanted(event.mimeData()):
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:
-        if local_paths(event.mimeData()):
+        if self._wanted(event.mimeData()):
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        paths = local_paths(event.mimeData())
+        paths = self._wanted(event.mimeData())
         if paths:
             event.acceptProposedAction()
             self.files_dropped.emit(paths)
@@ -335,6 +339,7 @@ class EvidencePanel(QWidget):
         self.view.setModel(self.model)
         self.view.setItemDelegate(EvidenceDelegate(self.thumbnails, self.view))
         self.view.files_dropped.connect(self.import_paths)
+        self.view.accepts_files = lambda: self._case_id is not None
         self.view.selectionModel().selectionChanged.connect(self._on_selection_changed)
 
         self.kind_combo = QComboBox()
@@ -414,8 +419,8 @@ class EvidencePanel(QWidget):
         self._editing = one
         self.kind_combo.setEnabled(bool(selected))
         self.caption_edit.setEnabled(one is not None)
-        if selected:
-            self.kind_combo.setCurrentIndex(self.kind_combo.findData(selected[0].kind.name))
+        # No selection: an empty combo, rather than a kind that belongs to nothing.
+        self.kind_combo.setCurrentIndex(self.kind_combo.findData(selected[0].kind.name) if selected else -1)
         self.caption_edit.setText(one.caption if one else "")
 
     def _on_kind_chosen(self, index: int) -> None:
@@ -441,7 +446,7 @@ class EvidencePanel(QWidget):
             return
         self._editing = None  # the reload after the change picks the fresh item again
         Op(lambda: self._evidence.update(editing.id, caption=caption), parent=self).on_success(
-            self.changes_made.emit
+            lambda changes: self.changes_made.emit(changes)
         ).run(self._runner)
 
     def _on_thumbnail_ready(self, evidence_id: int) -> None:

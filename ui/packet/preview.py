@@ -7,6 +7,7 @@ import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from desk.errors import DeskError
 from ui.qt import (
     QCloseEvent,
     QDialog,
@@ -48,18 +49,18 @@ def print_pdf(
     """
     document = QPdfDocument()
     if document.load(str(path)) != QPdfDocument.Error.None_:
-        raise OSError(f"无法打开 {path.name}")
+        raise DeskError(f"无法打开申诉材料“{path.name}”，文件可能已被移动或删除")
     pages = document.pageCount()
     dpi = min(printer.resolution(), MAX_PRINT_DPI)
     painter = QPainter()
     if not painter.begin(printer):
-        raise OSError("打印机无法开始打印")
+        raise DeskError("打印机无法开始打印，请检查打印机是否已连接")
     printed = 0
     try:
         for page in range(pages):
             if cancel():
                 printer.abort()
-                break
+                raise DeskError("已取消打印")
             progress(page, pages, f"第 {page + 1} 页")
             if page:
                 printer.newPage()
@@ -155,9 +156,9 @@ class PacketPreview(QDialog):
         layout.addLayout(bar)
         layout.addWidget(self.view, 1)
 
-        QShortcut(QKeySequence.StandardKey.Print, self, activated=self.print_packet)
-        QShortcut(QKeySequence.StandardKey.ZoomIn, self, activated=self.zoom_in)
-        QShortcut(QKeySequence.StandardKey.ZoomOut, self, activated=self.zoom_out)
+        QShortcut(QKeySequence.StandardKey.Print, self, self.print_packet)
+        QShortcut(QKeySequence.StandardKey.ZoomIn, self, self.zoom_in)
+        QShortcut(QKeySequence.StandardKey.ZoomOut, self, self.zoom_out)
 
     # -- zoom ------------------------------------------------------------------------------------
 
@@ -207,9 +208,9 @@ class PacketPreview(QDialog):
         Op(
             lambda progress, cancel: print_pdf(self.path, printer, progress=progress, cancel=cancel),
             pool="cpu",
-        ).with_progress(self, "正在打印…").on_success(printed).on_done(
-            lambda: self.print_button.setEnabled(True)
-        ).run(self._runner)
+        ).with_progress(self, "正在打印…").on_success(printed).on_cancelled(
+            lambda: self.status_message.emit("已取消打印")
+        ).on_done(lambda: self.print_button.setEnabled(True)).run(self._runner)
 
     def save_copy(self) -> None:
         target, _ = QFileDialog.getSaveFileName(
