@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine
 
 from desk.db.engine import database_url, is_sqlite, make_engine, make_sessionmaker
-from desk.db.migrate import check_and_backup, check_server_revision, upgrade
+from desk.db.migrate import backup_server_before_upgrade, check_and_backup, check_server_revision, upgrade
 from desk.errors import DatabaseUnusable, DeskError
 from desk.profile import Profile
 from desk.services.cases import CaseService
 from desk.services.evidence import EvidenceService
+from desk.services.orders import OrderService
+from desk.platforms import PlatformProfiles
+from desk.platforms.loader import USER_FOLDER as PLATFORMS_FOLDER
 from desk.services.packets import PacketService
+from desk.services.products import ProductService
 from desk.services.shops import ShopService
+from desk.services.views import ViewService
+from desk.services.weights import WeightService
 from desk.settings import load_settings
 from desk.store.blobstore import BlobStore
 
@@ -33,6 +39,20 @@ class Desk:
     shops: ShopService
     evidence: EvidenceService
     packets: PacketService
+    platforms: PlatformProfiles  # platform profiles: shipped defaults or the operator's copies
+    views: ViewService  # saved views of the case list
+    # Orders, products and weights (issue 5): built from the engine, so every way of making a Desk has them.
+    orders: OrderService = field(init=False)
+    products: ProductService = field(init=False)
+    weights: WeightService = field(init=False)
+
+    def __post_init__(self) -> None:
+        sessions = make_sessionmaker(self.engine)
+        self.orders, self.products, self.weights = (
+            OrderService(sessions),
+            ProductService(sessions),
+            WeightService(sessions),
+        )
 
     def close(self) -> None:
         self.engine.dispose()
@@ -67,6 +87,7 @@ def open_desk(profile: Profile | Path | str, *, font_path: Path | None = None) -
     try:
         if shared:
             check_server_revision(engine)
+            backup_server_before_upgrade(profile, engine)
         upgrade(engine)
     except DeskError:
         engine.dispose()
@@ -94,11 +115,14 @@ def open_desk(profile: Profile | Path | str, *, font_path: Path | None = None) -
     if leftovers:
         log.info("removed %d temp files left by an interrupted import", leftovers)
     sessions = make_sessionmaker(engine)
+    platforms = PlatformProfiles(profile.root / PLATFORMS_FOLDER)
     return Desk(
         profile=profile,
         engine=engine,
-        cases=CaseService(sessions),
+        cases=CaseService(sessions, pauses_clock=platforms.pauses_clock, packets_dir=profile.packets_dir),
         shops=ShopService(sessions),
         evidence=EvidenceService(sessions, store, profile.thumbnails_dir),
         packets=PacketService(sessions, store, profile.packets_dir, font_path),
+        platforms=platforms,
+        views=ViewService(sessions),
     )

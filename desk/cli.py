@@ -17,11 +17,15 @@ log = logging.getLogger(__name__)
 COMMAND_MODULES = (
     "desk.commands.demo",
     "desk.commands.cases",
+    "desk.commands.case",
     "desk.commands.evidence",
     "desk.commands.packet",
     "desk.commands.backup",
     "desk.commands.restore",
     "desk.commands.check",
+    "desk.commands.orders",
+    "desk.commands.products",
+    "desk.commands.weights",
 )
 
 

@@ -282,4 +282,7 @@ def fill_demo(desk: Any) -> list[CaseId]:
                 if ev.caption:
                     desk.evidence.update(added.id, caption=ev.caption)
         made.append(case.id)
+    from desk.orders.demo import fill_demo_orders  # orders, products with weights, weight records
+
+    fill_demo_orders(desk, made)
     return made

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from decimal import Decimal
 from typing import NewType
 
@@ -41,7 +41,8 @@ class CaseStatus(enum.StrEnum):
 
     OPEN = "待处理"
     NEGOTIATING = "协商中"
-    WAITING_RETURN = "等待退货"
+    WAITING_RETURN = "等待退货"  # the buyer is to send the goods back (等待买家寄回)
+    WAITING_COURIER = "等待快递回复"  # a claim or a check is with the courier
     RESHIPPED = "已补发"
     REFUNDED = "已退款"
     APPEALING = "申诉中"
@@ -81,6 +82,31 @@ class EvidenceKind(enum.StrEnum):
     OTHER = "其他"
 
 
+# Kinds whose picture shows a parcel's weight; their weight in grams feeds the weight check.
+WEIGHT_KINDS = frozenset({EvidenceKind.WAREHOUSE_WEIGHT, EvidenceKind.COURIER_WEIGHT, EvidenceKind.REWEIGH})
+
+
+class MarkShape(enum.StrEnum):
+    """What an annotation draws on an evidence picture."""
+
+    REDACT = "redact"  # a filled black rectangle: hides a phone number or an address
+    BOX = "box"  # a red rectangle outline
+    ARROW = "arrow"  # a red arrow from (x0, y0) to (x1, y1)
+    TEXT = "text"  # a text label with its top-left corner at (x0, y0)
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """One annotation, in coordinates from 0 to 1 of the upright picture (EXIF applied, before rotation)."""
+
+    shape: MarkShape
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    text: str = ""
+
+
 class EventKind(enum.StrEnum):
     """Entries of a case's timeline."""
 
@@ -90,6 +116,8 @@ class EventKind(enum.StrEnum):
     EVIDENCE_REMOVED = "evidence_removed"
     PACKET_GENERATED = "packet_generated"
     NOTE = "note"
+    TRASHED = "trashed"  # moved to the trash
+    RESTORED = "restored"  # taken back out of the trash
 
 
 # Fields of a case the operator may edit, with the label the UI and timeline show.
@@ -102,12 +130,38 @@ CASE_FIELD_LABELS: dict[str, str] = {
     "courier": "快递公司",
     "buyer_nick": "买家昵称",
     "case_type": "售后类型",
+    "after_sales_type": "退款类型",
+    "after_sales_reason": "退款原因",
     "status": "状态",
+    "resolution": "处理方式",
+    "appeal_type": "申诉类型",
+    "due_at": "截止时间",
     "order_amount": "订单金额",
     "refund_amount": "退款金额",
+    "refund_paid": "实退金额",
+    "compensation_paid": "补差价",
+    "reship_cost": "补发成本",
+    "freight_paid": "运费支出",
+    "recovered_appeal": "申诉追回",
+    "recovered_courier": "快递赔付",
     "description": "问题描述",
     "notes": "备注",
 }
+
+# Money of a case: what was asked, paid out and recovered (yuan, Decimal, two places).
+MONEY_FIELDS = (
+    "order_amount",
+    "refund_amount",
+    "refund_paid",
+    "compensation_paid",
+    "reship_cost",
+    "freight_paid",
+    "recovered_appeal",
+    "recovered_courier",
+)
+# Paid out by the shop, and recovered again: their difference is what a case cost.
+COST_FIELDS = ("refund_paid", "compensation_paid", "reship_cost", "freight_paid")
+RECOVERED_FIELDS = ("recovered_appeal", "recovered_courier")
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +171,9 @@ class ShopData:
     id: ShopId
     name: str
     platform: Platform
+    return_address: str = ""
+    return_policy: str = ""  # 退换货须知, quoted in replies and packets
+    contact: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +193,17 @@ class CaseDraft:
     refund_amount: Decimal | None = None
     description: str = ""
     notes: str = ""
+    after_sales_type: str = ""  # the platform's 退款类型 (仅退款, 退货退款, 换货, 补寄, 维修 …)
+    after_sales_reason: str = ""  # the platform's 退款原因
+    resolution: Resolution = Resolution.NONE
+    appeal_type: str = ""  # "维权申诉 · 运费申诉": the platform profile's appeal type and sub-type
+    due_at: datetime | None = None  # when the platform's countdown ends (UTC)
+    refund_paid: Decimal | None = None
+    compensation_paid: Decimal | None = None
+    reship_cost: Decimal | None = None
+    freight_paid: Decimal | None = None
+    recovered_appeal: Decimal | None = None
+    recovered_courier: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +229,26 @@ class CaseData:
     updated_at: datetime
     evidence_count: int = 0
     version: int = 1  # bumps on every saved change; an edit based on an older one is refused
+    after_sales_type: str = ""
+    after_sales_reason: str = ""
+    resolution: Resolution = Resolution.NONE
+    appeal_type: str = ""
+    due_at: datetime | None = None
+    due_paused_at: datetime | None = None  # set while a waiting status holds the clock
+    refund_paid: Decimal | None = None
+    compensation_paid: Decimal | None = None
+    reship_cost: Decimal | None = None
+    freight_paid: Decimal | None = None
+    recovered_appeal: Decimal | None = None
+    recovered_courier: Decimal | None = None
+    deleted_at: datetime | None = None  # in the trash since
+
+    @property
+    def net_cost(self) -> Decimal:
+        """Paid out minus recovered: what the case has cost the shop so far."""
+        paid = sum((getattr(self, f) or Decimal(0) for f in COST_FIELDS), Decimal(0))
+        back = sum((getattr(self, f) or Decimal(0) for f in RECOVERED_FIELDS), Decimal(0))
+        return (paid - back).quantize(Decimal("0.01"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +266,11 @@ class CaseRow:
     status: CaseStatus
     refund_amount: Decimal | None
     updated_at: datetime
+    created_at: datetime | None = None
+    due_at: datetime | None = None
+    due_paused_at: datetime | None = None
+    resolution: Resolution = Resolution.NONE
+    deleted_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +291,21 @@ class EvidenceData:
     imported_at: datetime
     position: int
     page_count: int | None = None
+    animated: bool = False  # an animated GIF/PNG/WebP: the first frame is the evidence picture
+    duration_ms: int | None = None  # videos
+    weight_grams: int | None = None  # weight evidence: the weight the picture shows
+    rotation: int = 0  # 0, 90, 180 or 270 degrees clockwise, applied on top of EXIF orientation
+    kind_confirmed: bool = True  # False while the kind is only the desk's guess
+    marks: tuple[Mark, ...] = ()  # annotations and redactions, applied to exports and packets
+    key_frames: tuple[int, ...] = ()  # videos: the moments (ms) the operator picked for packets
+
+    @property
+    def is_video(self) -> bool:
+        return self.media_type.startswith("video/")
+
+    @property
+    def is_pdf(self) -> bool:
+        return self.media_type == "application/pdf"
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,3 +382,75 @@ class ImportReport:
         if self.cancelled:
             parts.append("已取消")
         return "，".join(parts)
+
+
+class DueFilter(enum.StrEnum):
+    """Deadline queues of the case list."""
+
+    ANY = ""
+    SOON = "soon"  # running, ends within DUE_SOON_HOURS
+    OVERDUE = "overdue"  # running, already past
+    HAS_DUE = "has_due"
+    NO_DUE = "no_due"
+    PAUSED = "paused"
+
+
+DUE_SOON_HOURS = 24
+
+# Sort keys of the case list (the column's field) and their labels.
+SORT_KEYS: dict[str, str] = {
+    "updated_at": "更新时间",
+    "created_at": "新建时间",
+    "due_at": "截止时间",
+    "case_type": "售后类型",
+    "status": "状态",
+    "platform": "平台",
+    "shop": "店铺",
+    "order_no": "订单号",
+    "after_sales_no": "售后单号",
+    "tracking_no": "快递单号",
+    "buyer_nick": "买家",
+    "refund_amount": "退款金额",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFilter:
+    """Which cases a list shows, in which order; also what a saved view stores."""
+
+    search: str = ""
+    case_types: tuple[CaseType, ...] = ()
+    statuses: tuple[CaseStatus, ...] = ()
+    shop_ids: tuple[int, ...] = ()  # 0 means "no shop"
+    platforms: tuple[Platform, ...] = ()
+    due: DueFilter = DueFilter.ANY
+    created_from: date | None = None  # local calendar days, inclusive
+    created_to: date | None = None
+    trash: bool = False  # the trash instead of the live cases
+    sort: str = "updated_at"
+    descending: bool = True
+
+    def without_search(self) -> CaseFilter:
+        return replace(self, search="")
+
+    @property
+    def is_default(self) -> bool:
+        return self == CaseFilter()
+
+
+@dataclass(frozen=True, slots=True)
+class SavedViewData:
+    """A named filter in the sidebar."""
+
+    id: int
+    name: str
+    filter: CaseFilter
+    position: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    """Ids that match a search, or a hint why the input cannot be searched as typed."""
+
+    ids: frozenset[CaseId] | None  # None: no search (everything matches)
+    hint: str = ""

@@ -37,6 +37,14 @@ def _try_lock(fh: IO[bytes]) -> bool:
     return True
 
 
+_held_here: set[Path] = set()
+
+
+def held_by_this_process(root: Path) -> bool:
+    """True if this very process owns the profile (a second flock from here would fail)."""
+    return (root / LOCK_NAME).resolve() in _held_here
+
+
 class ProfileLock:
     """Exclusive ownership of a profile folder for this process.
 
@@ -72,6 +80,7 @@ class ProfileLock:
             fh.write(f"{os.getpid()}\n".encode())
             fh.flush()
         self._fh = fh
+        _held_here.add(self.path.resolve())
         return True
 
     def acquire(self) -> ProfileLock:
@@ -93,6 +102,7 @@ class ProfileLock:
         if self._fh is None:
             return
         fh, self._fh = self._fh, None
+        _held_here.discard(self.path.resolve())
         with contextlib.suppress(OSError):
             fh.close()
 

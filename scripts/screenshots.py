@@ -10,6 +10,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 SIZE = (1280, 800)
@@ -32,6 +33,43 @@ def make_demo(profile: Path) -> None:
     subprocess.run(
         [sys.executable, "-m", "desk", "--profile", str(profile), "demo"], cwd=REPO, check=True, timeout=300
     )
+
+
+def shoot_viewer(desk: Any, window: Any, pump: Callable[..., None], out: Path) -> None:
+    """The evidence viewer on a goods-with-label photo: the receiver's phone and address blacked out."""
+    from desk.domain import EvidenceKind, Mark, MarkShape
+
+    found = [
+        (case_id, e)
+        for case_id in desk.cases.list_ids()
+        for e in desk.evidence.list(case_id)
+        if e.kind == EvidenceKind.GOODS_WITH_LABEL
+    ]
+    if not found:
+        return
+    case_id, item = found[0]
+    desk.evidence.set_marks(
+        item.id,
+        [
+            Mark(MarkShape.REDACT, 0.625, 0.455, 0.93, 0.56),  # 收件人电话与地址
+            Mark(MarkShape.BOX, 0.62, 0.395, 0.87, 0.445),  # 快递单号
+            Mark(MarkShape.ARROW, 0.42, 0.2, 0.61, 0.4),
+            Mark(MarkShape.TEXT, 0.2, 0.12, 0.2, 0.12, "单号与售后记录一致"),
+        ],
+    )
+    window.select_case(case_id)
+    panel = window.panel
+    item = next(e for e in panel.model.items() if e.id == item.id)
+    viewer = panel.open_viewer(item)
+    assert viewer is not None
+    viewer.resize(1000, 760)
+    viewer.set_tool("redact")
+    pump(30, lambda: viewer.loaded)
+    viewer.canvas.selected = 0  # the redaction, outlined as the operator just drew it
+    viewer.canvas.update()
+    pump(0.3)
+    viewer.grab().save(str(out))
+    viewer.close()
 
 
 def main() -> int:
@@ -79,13 +117,13 @@ def main() -> int:
         case_id = max(ids, key=lambda i: (len(desk.evidence.list(i)), -ids.index(i)))
         window.select_case(case_id)
         panel = window.panel
-        panel.view.setCurrentIndex(panel.model.index(0))
-        pump(
-            20,
-            lambda: bool(panel.model.items()) and all(panel.thumbnails.has(e) for e in panel.model.items()),
-        )
+        panel.view.setCurrentIndex(panel.model.index_of(panel.model.items()[0].id))
+        pump(20, lambda: bool(panel.model.items()) and panel.thumbnails_shown())
         pump(0.3)
         window.grab().save(str(args.out / "main.png"))
+        shoot_viewer(desk, window, pump, args.out / "viewer.png")
+        window.select_case(case_id)
+        pump(0.3)
 
         form = window.form
         form.grab().save(str(args.out / "case_form.png"))
@@ -114,12 +152,17 @@ def main() -> int:
         pump(2.0)  # QPdfView renders pages on its own thread
         preview.grab().save(str(args.out / "preview.png"))
         preview.close()
+
+        from screenshots_orders import shoot_orders  # issue 5: orders, products, import, weight check
+
+        for shot in shoot_orders(desk, window, pump, args.out, workdir):
+            print(shot)
     finally:
         window.form.revert()
         window.close()
         runner.shutdown(wait=True)
         desk.close()
-    for name in ("main", "case_form", "timeline", "new_case", "preview"):
+    for name in ("main", "viewer", "case_form", "timeline", "new_case", "preview"):
         print(args.out / f"{name}.png")
     return 0
 

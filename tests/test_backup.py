@@ -279,7 +279,8 @@ def test_database_from_another_version_is_refused(archive: Path, target: Path, t
         db = tmp_path / f"{revision}.sqlite3"
         db.write_bytes(_db_bytes(archive))
         con = sqlite3.connect(db)
-        con.execute("UPDATE alembic_version SET version_num=?", (revision,))
+        con.execute("DELETE FROM alembic_version")
+        con.execute("INSERT INTO alembic_version VALUES (?)", (revision,))
         con.commit()
         con.close()
         swapped = rewrite(

@@ -104,7 +104,8 @@ def test_newer_database_message(tmp_path: Path) -> None:
     profile = tmp_path / "p"
     run(profile, "cases")
     con = sqlite3.connect(profile / "desk.sqlite3")
-    con.execute("UPDATE alembic_version SET version_num='9999'")
+    con.execute("DELETE FROM alembic_version")
+    con.execute("INSERT INTO alembic_version VALUES ('9999')")
     con.commit()
     con.close()
     proc = run(profile, "cases", check=False)

@@ -102,3 +102,20 @@ def test_native_crash_is_logged_and_offered_once(tmp_path: Path, qtbot) -> None:
     assert list(logs.glob("native-crash-*.log"))
     assert pending_native_crash(logs) is None
     assert not offer_native_crash_report(None, logs, ask=ask)
+
+
+def test_report_is_set_aside_before_this_runs_faulthandler_takes_the_file(tmp_path: Path) -> None:
+    import ui.crash as crash
+
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "native-crash.log").write_text("Fatal Python error: Segmentation fault\n", encoding="utf-8")
+    handler = crash.install(logs)
+    try:
+        # This run's faulthandler writes to a fresh native-crash.log; the old report waits to be offered.
+        assert pending_native_crash(logs) is None
+        asked = []
+        assert offer_native_crash_report(None, logs, ask=lambda *a, **k: asked.append(a) or 1)
+        assert asked and list(logs.glob("native-crash-*.log"))
+    finally:
+        handler.uninstall()  # faulthandler back on stderr

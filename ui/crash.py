@@ -4,6 +4,7 @@ while the desk keeps running; native crashes are written by faulthandler and off
 
 from __future__ import annotations
 
+import contextlib
 import faulthandler
 import logging
 import sys
@@ -24,6 +25,8 @@ NATIVE_LOG = "native-crash.log"
 COPY_LABEL = "复制详情"
 
 _native_file: IO[str] | None = None
+# A report found (and set aside) at start, before faulthandler took the file over for this run.
+_previous_report: tuple[Path, str] | None = None
 
 
 def describe(exc: BaseException) -> str:
@@ -79,6 +82,7 @@ class CrashHandler(QObject):
     def uninstall(self) -> None:
         sys.excepthook = self._previous_hook
         threading.excepthook = self._previous_thread_hook
+        disable_native_crash_log()
 
     def excepthook(self, exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
         if issubclass(exc_type, KeyboardInterrupt):
@@ -86,6 +90,7 @@ class CrashHandler(QObject):
             return
         details = "".join(traceback.format_exception(exc_type, exc, tb))
         log.error("unhandled exception\n%s", details)
+        _to_console(details)
         self.caught.emit(exc, details)
 
     def thread_excepthook(self, args: threading.ExceptHookArgs) -> None:
@@ -94,6 +99,7 @@ class CrashHandler(QObject):
         details = "".join(traceback.format_exception(args.exc_type, args.exc_value, args.exc_traceback))
         name = args.thread.name if args.thread is not None else "?"
         log.error("unhandled exception in thread %s\n%s", name, details)
+        _to_console(details)
         self.caught.emit(args.exc_value, details)
 
     @Slot(object, str)
@@ -109,6 +115,16 @@ class CrashHandler(QObject):
             log.exception("could not show the error dialog")
 
 
+def _to_console(details: str) -> None:
+    # Also to the console, if there is one: an error that ends the program (no event loop left to
+    # show the dialog) must not vanish silently for someone who started it from a terminal.
+    stream = sys.__stderr__
+    if stream is not None:
+        with contextlib.suppress(Exception):
+            stream.write(details)
+            stream.flush()
+
+
 def _alive(box: QMessageBox) -> bool:
     try:
         return box.isVisible()
@@ -117,7 +133,15 @@ def _alive(box: QMessageBox) -> bool:
 
 
 def install(logs_dir: Path) -> CrashHandler:
-    """Hooks for Python exceptions (main and worker threads) and faulthandler for native crashes."""
+    """Hooks for Python exceptions (main and worker threads) and faulthandler for native crashes.
+
+    A report left by the previous run is set aside first (offered later by offer_native_crash_report),
+    so this run's faulthandler starts on a fresh file.
+    """
+    global _previous_report
+    found = pending_native_crash(logs_dir)
+    if found is not None:
+        _previous_report = (archive_native_crash(found[0]), found[1])
     enable_native_crash_log(logs_dir)
     return CrashHandler().install()
 
@@ -132,6 +156,15 @@ def enable_native_crash_log(logs_dir: Path) -> Path:
     _native_file = open(path, "a", encoding="utf-8")  # noqa: SIM115 - must stay open for faulthandler
     faulthandler.enable(file=_native_file, all_threads=True)
     return path
+
+
+def disable_native_crash_log() -> None:
+    """Back to faulthandler on stderr (the window has closed; also keeps test runs tidy)."""
+    global _native_file
+    if _native_file is not None:
+        faulthandler.enable(file=sys.__stderr__ or sys.stderr, all_threads=True)
+        _native_file.close()
+        _native_file = None
 
 
 def pending_native_crash(logs_dir: Path) -> tuple[Path, str] | None:
@@ -166,11 +199,14 @@ class CrashReportDialog(_QDialog):
 
 def offer_native_crash_report(parent: QWidget | None, logs_dir: Path, *, ask: Any = None) -> bool:
     """At start: if the last run crashed natively, say so and offer to show the report. True if offered."""
-    found = pending_native_crash(logs_dir)
-    if found is None:
-        return False
-    path, text = found
-    kept = archive_native_crash(path)
+    global _previous_report
+    report, _previous_report = _previous_report, None
+    if report is None:
+        found = pending_native_crash(logs_dir)
+        if found is None:
+            return False
+        report = (archive_native_crash(found[0]), found[1])
+    kept, text = report
     log.warning("the previous run crashed natively; report kept as %s", kept)
     if ask is None:
         from ui.errors import ask as ask_user

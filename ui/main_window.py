@@ -179,6 +179,17 @@ class MainWindow(QMainWindow):
         )
         self.quit_action = self._action("退出", self.close, "Ctrl+Q")
         self.find_action = self._action("查找", self.focus_search, QKeySequence.StandardKey.Find, "搜索售后")
+        # Window-wide, yet a focused text field still pastes and undoes its own text (it takes the
+        # shortcut first); everywhere else Ctrl+V adds the clipboard's screenshot as evidence.
+        self.paste_action = self._action(
+            "粘贴证据",
+            lambda: self.panel.paste(),
+            QKeySequence.StandardKey.Paste,
+            "把剪贴板里的截图或文件添加为当前售后的证据",
+        )
+        self.undo_evidence_action = self._action(
+            "撤销证据操作", lambda: self.panel.undo(), QKeySequence.StandardKey.Undo, "撤销删除证据或修改类型"
+        )
         self.packet_action = self._action(
             "生成申诉材料", self.generate_packet, "Ctrl+G", "为当前售后生成申诉 PDF"
         )
@@ -193,11 +204,16 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.quit_action)
         edit_menu = menu.addMenu("编辑")
         edit_menu.addAction(self.find_action)
+        edit_menu.addSeparator()
+        edit_menu.addActions([self.paste_action, self.undo_evidence_action])
         appeal_menu = menu.addMenu("申诉")
         appeal_menu.addActions([self.packet_action, self.print_action])
         from ui.tools import install_tools_menu
 
         install_tools_menu(self)  # 工具: 备份…, 恢复…, 检查数据
+        from ui.orders import install_orders_menu
+
+        install_orders_menu(self)  # 订单: 订单…, 导入…, 商品与重量…; and the case form's 称重核对 tab
 
         toolbar = QToolBar("工具栏")
         toolbar.setObjectName("main_toolbar")
@@ -244,6 +260,7 @@ class MainWindow(QMainWindow):
 
             self.form.confirm_leave(close_now, question="当前售后有未保存的修改，退出前要保存吗？")
             return
+        self.panel.shutdown()
         self.save_state()
         if self.preview is not None:
             self.preview.close()

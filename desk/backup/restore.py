@@ -38,7 +38,7 @@ from desk.backup.snapshot import load_snapshot_into_server
 from desk.db.engine import database_url, is_sqlite, make_engine
 from desk.errors import DeskError, RestoreRefused
 from desk.faults import crashpoint
-from desk.lock import ProfileLock
+from desk.lock import ProfileLock, held_by_this_process
 from desk.profile import Profile
 from desk.settings import load_settings
 from desk.store.blobstore import fsync_dir
@@ -331,10 +331,30 @@ def _finish(root: Path, doc: dict[str, object]) -> None:
 
 
 def recover_interrupted_restore(profile: Profile) -> str | None:
-    """Called by open_desk before anything else: undo or finish a restore a crash interrupted."""
+    """Called by open_desk before anything else: undo or finish a restore a crash interrupted.
+
+    Only when no other live process owns the profile: a restore that is running right now (it holds
+    the lock) must not be "recovered" under its feet.
+    """
     root = profile.root
     if not root.is_dir():
         return None
+    if held_by_this_process(root):
+        return _recover(root)
+    probe = ProfileLock(root)
+    try:
+        if not probe.try_acquire():
+            log.info("profile %s is owned by another process; leaving any restore to it", root)
+            return None
+    except DeskError:
+        return None  # read-only folder: nothing could have been half restored here by us
+    try:
+        return _recover(root)
+    finally:
+        probe.release()
+
+
+def _recover(root: Path) -> str | None:
     doc = _read_journal(root)
     message = None
     if doc is not None:
@@ -448,10 +468,15 @@ def restore_backup(
     if lock is None:
         own_lock = ProfileLock(profile.root).acquire()
     try:
-        profile.ensure()
-        recover_interrupted_restore(profile)
         staging = profile.root / f"{STAGING_PREFIX}{secrets.token_hex(6)}"
-        staging.mkdir(mode=0o700)
+        try:
+            profile.ensure()
+            recover_interrupted_restore(profile)
+            staging.mkdir(mode=0o700)
+        except OSError as exc:
+            raise RestoreRefused(
+                f"无法在数据文件夹“{profile.root}”中准备恢复：{exc.strerror or exc}（文件夹可能是只读的）。{UNCHANGED}"
+            ) from exc
         try:
             try:
                 manifest = extract_and_validate(archive, staging, progress=progress, cancel=cancel)

@@ -11,7 +11,7 @@ import contextlib
 import sqlite3
 from pathlib import Path
 
-from sqlalchemy import Connection, make_url, text
+from sqlalchemy import Connection, MetaData, Table, make_url, select, text
 
 from desk.db.engine import is_sqlite, make_engine, normalise_url
 from desk.errors import BackupFailed
@@ -50,32 +50,66 @@ def _sqlite_snapshot(src: Path, dest: Path) -> None:
         source.close()
 
 
-def _copy_tables(source: Connection, target: Connection, *, clear_target: bool) -> None:
-    from desk.db.models import Base
+def _common_tables(source: Connection, target: Connection) -> list[tuple[Table, Table]]:
+    """Tables (and their shared columns) present on both sides, parents before children.
 
-    tables = Base.metadata.sorted_tables
+    Reflection, not the ORM models: a snapshot of an older schema (before an upgrade) copies too.
+    """
+    src_meta, dst_meta = MetaData(), MetaData()
+    src_meta.reflect(source)
+    dst_meta.reflect(target)
+    pairs = []
+    for table in dst_meta.sorted_tables:
+        if table.name == "alembic_version" or table.name not in src_meta.tables:
+            continue
+        pairs.append((src_meta.tables[table.name], table))
+    return pairs
+
+
+def _copy_tables(source: Connection, target: Connection, *, clear_target: bool) -> None:
+    pairs = _common_tables(source, target)
     if clear_target:
-        for table in reversed(tables):
-            target.execute(table.delete())
-    for table in tables:
-        result = source.execution_options(stream_results=True, yield_per=BATCH).execute(table.select())
-        for chunk in result.mappings().partitions(BATCH):
-            target.execute(table.insert(), [dict(r) for r in chunk])
+        for _src, dst in reversed(pairs):
+            target.execute(dst.delete())
+    for src, dst in pairs:
+        names = [c.name for c in dst.columns if c.name in src.columns]
+        query = select(*(src.c[n] for n in names))
+        result = source.execution_options(stream_results=True, yield_per=BATCH).execute(query)
+        for chunk in result.partitions(BATCH):
+            target.execute(dst.insert(), [dict(zip(names, row, strict=True)) for row in chunk])
+
+
+def _rebuild_search_indexes(conn: Connection) -> None:
+    """FTS5 indexes are SQLite-only and derived: rebuild them from the copied rows."""
+    rows = conn.exec_driver_sql(
+        "SELECT name FROM sqlite_master WHERE type='table' AND lower(sql) LIKE '%using fts5%'"
+    ).fetchall()
+    for (name,) in rows:
+        quoted = '"' + name.replace('"', '""') + '"'
+        conn.exec_driver_sql(f"INSERT INTO {quoted}({quoted}) VALUES('rebuild')")
 
 
 def _server_snapshot(url: str, dest: Path) -> None:
-    from desk.db.migrate import current_revision, head_revision, upgrade
+    from alembic import command
+
+    from desk.db.migrate import alembic_config, current_revision
 
     server = make_engine(url)
     local = make_engine(f"sqlite:///{dest}")
     try:
-        if current_revision(server) != head_revision():
-            raise BackupFailed("共享数据库的架构版本与本机软件不一致，请先升级本机软件再备份。")
-        upgrade(local)
+        revision = current_revision(server)
+        if not revision:
+            raise BackupFailed("共享数据库还是空的，没有可备份的内容。")
+        cfg = alembic_config()
+        with local.begin() as lconn:
+            cfg.attributes["connection"] = lconn
+            for rev in revision.split("+"):
+                command.upgrade(cfg, rev)  # the same schema the server has, even before an upgrade
         with server.connect() as sconn:
             sconn = sconn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
             with sconn.begin(), local.begin() as lconn:
                 _copy_tables(sconn, lconn, clear_target=False)
+                _rebuild_search_indexes(lconn)
     finally:
         server.dispose()
         local.dispose()
@@ -88,21 +122,20 @@ def _server_snapshot(url: str, dest: Path) -> None:
 
 def load_snapshot_into_server(snap: Path, url: str) -> None:
     """Replace every row on the server with the snapshot's, in one transaction (all or nothing)."""
-    from desk.db.models import Base
-
     server = make_engine(url)
     local = make_engine(f"sqlite:///{snap}")
     try:
         with local.connect() as lconn, server.begin() as sconn:
-            names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+            pairs = _common_tables(lconn, sconn)
+            names = ", ".join(f'"{dst.name}"' for _src, dst in pairs)
             sconn.execute(text(f"LOCK TABLE {names} IN ACCESS EXCLUSIVE MODE"))
             _copy_tables(lconn, sconn, clear_target=True)
-            for table in Base.metadata.sorted_tables:
-                if "id" in table.c:
+            for _src, dst in pairs:
+                if "id" in dst.c:
                     sconn.execute(
                         text(
-                            f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                            f'COALESCE((SELECT max(id) FROM "{table.name}"), 0) + 1, false)'
+                            f"SELECT setval(pg_get_serial_sequence('{dst.name}', 'id'), "
+                            f'COALESCE((SELECT max(id) FROM "{dst.name}"), 0) + 1, false)'
                         )
                     )
     finally:

@@ -15,10 +15,15 @@ from desk.domain import CaseId, EvidenceKind
 def register(sub: Any) -> None:
     ev = sub.add_parser("evidence", help="证据")
     ev_sub = ev.add_subparsers(dest="evidence_command", required=True)
-    add = ev_sub.add_parser("add", help="给售后记录添加证据文件")
+    add = ev_sub.add_parser(
+        "add",
+        help="给售后记录添加证据：图片（JPEG/PNG/WebP/GIF/BMP/TIFF/HEIC/AVIF）、PDF、视频（MP4/MOV 等）或整个文件夹",
+    )
     add.add_argument("case", type=int)
-    add.add_argument("files", nargs="+")
-    add.add_argument("--kind", choices=[k.value for k in EvidenceKind], help="证据类别（默认按文件名推测）")
+    add.add_argument("files", nargs="+", help="文件或文件夹（文件夹导入其中全部文件）")
+    add.add_argument(
+        "--kind", choices=[k.value for k in EvidenceKind], help="证据类别（默认按文件名推测，待确认）"
+    )
     add.add_argument("--json", action="store_true")
     add.set_defaults(func=run_add)
     lst = ev_sub.add_parser("list", help="列出售后记录的证据")
@@ -29,13 +34,16 @@ def register(sub: Any) -> None:
 
 def run_add(desk: Any, args: argparse.Namespace) -> int:
     kind = EvidenceKind(args.kind) if args.kind else None
-    report = desk.evidence.import_files(CaseId(args.case), [Path(f) for f in args.files], kind=kind)
+    report = desk.evidence.import_files(
+        CaseId(args.case), [Path(f) for f in args.files], kind=kind, folders=True
+    )
     if args.json:
         print_json(
             {
                 "added": [asdict(e) for e in report.added],
                 "duplicates": list(report.duplicates),
                 "rejected": [asdict(r) for r in report.rejected],
+                "summary": report.summary(),
             }
         )
     else:
@@ -57,6 +65,21 @@ def run_list(desk: Any, args: argparse.Namespace) -> int:
         print_json([asdict(e) for e in items])
         return 0
     for e in items:
-        size = f"{e.width}×{e.height}" if e.width else f"{e.page_count or '?'} 页"
-        print(f"#{e.id}\t{e.kind}\t{e.original_name}\t{size}\t{e.sha256[:12]}\t{e.caption}")
+        if e.duration_ms is not None:
+            size = f"{e.width}×{e.height} 视频 {e.duration_ms / 1000:.1f} 秒"
+        elif e.width:
+            size = f"{e.width}×{e.height}" + (f"，{e.page_count} 页" if e.page_count else "")
+        else:
+            size = f"{e.page_count or '?'} 页"
+        extra = []
+        if not e.kind_confirmed:
+            extra.append("类型待确认")
+        if e.weight_grams is not None:
+            extra.append(f"{e.weight_grams} 克")
+        if e.marks:
+            extra.append(f"标注 {len(e.marks)} 处")
+        if e.key_frames:
+            extra.append(f"关键帧 {len(e.key_frames)} 个")
+        note = "，".join(extra)
+        print(f"#{e.id}\t{e.kind}\t{e.original_name}\t{size}\t{e.sha256[:12]}\t{e.caption}\t{note}".rstrip())
     return 0

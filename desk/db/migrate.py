@@ -115,6 +115,21 @@ def check_and_backup(profile: Profile) -> str | None:
     return revision
 
 
+def backup_server_before_upgrade(profile: Profile, engine: Engine) -> None:
+    """Shared database: the same full archive before an upgrade as for a local one."""
+    revision = current_revision(engine)
+    if not revision or revision == head_revision():
+        return
+    from desk.backup.archive import SUFFIX
+    from desk.backup.auto import backup_profile
+    from desk.settings import backups_folder, load_settings
+
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    dest = backups_folder(profile, load_settings(profile)) / f"before-upgrade-{revision}-{stamp}{SUFFIX}"
+    backup_profile(profile, dest)
+    log.info("backed up the shared database to %s before upgrading", dest)
+
+
 def upgrade(engine: Engine) -> None:
     """Apply every pending migration in one transaction on the given engine."""
     cfg = alembic_config()

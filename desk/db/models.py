@@ -7,11 +7,25 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Enum, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    false,
+    true,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from desk.db.types import Money, UTCDateTime, utcnow
-from desk.domain import CaseStatus, CaseType, EventKind, EvidenceKind, Platform
+from desk.domain import CaseStatus, CaseType, EventKind, EvidenceKind, MarkShape, Platform, Resolution
 
 # Stable constraint names so Alembic batch migrations on SQLite can address them.
 NAMING = {
@@ -51,6 +65,9 @@ class Shop(Base):
     name: Mapped[str] = mapped_column(String(200))
     platform: Mapped[Platform] = mapped_column(_enum(Platform))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    return_address: Mapped[str] = mapped_column(Text, default="", server_default="")
+    return_policy: Mapped[str] = mapped_column(Text, default="", server_default="")  # 退换货须知
+    contact: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
     __table_args__ = (UniqueConstraint("platform", "name"),)
 
@@ -76,6 +93,22 @@ class Case(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     # Optimistic-locking counter: a second writer of the same case is detected, never silent.
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Issue 3: the platform's own type and reason, the settlement, the deadline, money, the trash.
+    after_sales_type: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    after_sales_reason: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    resolution: Mapped[Resolution] = mapped_column(
+        _enum(Resolution), default=Resolution.NONE, server_default=Resolution.NONE.value
+    )
+    appeal_type: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    due_at: Mapped[datetime | None] = mapped_column(index=True)
+    due_paused_at: Mapped[datetime | None]
+    refund_paid: Mapped[Decimal | None]
+    compensation_paid: Mapped[Decimal | None]
+    reship_cost: Mapped[Decimal | None]
+    freight_paid: Mapped[Decimal | None]
+    recovered_appeal: Mapped[Decimal | None]
+    recovered_courier: Mapped[Decimal | None]
+    deleted_at: Mapped[datetime | None]
 
     shop: Mapped[Shop | None] = relationship()
     evidence: Mapped[list[Evidence]] = relationship(
@@ -86,6 +119,11 @@ class Case(Base):
     )
 
     __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        # The list: live (or trashed) cases, newest first, read in index order.
+        Index("ix_cases_deleted_at_updated_at", "deleted_at", "updated_at"),
+        Index("ix_cases_created_at", "created_at"),
+    )
 
 
 class Evidence(Base):
@@ -105,10 +143,50 @@ class Evidence(Base):
     captured_at: Mapped[datetime | None]
     imported_at: Mapped[datetime] = mapped_column(default=utcnow)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    animated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
+    weight_grams: Mapped[int | None] = mapped_column(Integer)
+    rotation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # False while the kind is the desk's guess (from the name, or "pasted → 聊天截图").
+    kind_confirmed: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     case: Mapped[Case] = relationship(back_populates="evidence")
+    marks: Mapped[list[EvidenceMark]] = relationship(
+        cascade="all, delete-orphan", order_by="EvidenceMark.position", passive_deletes=True
+    )
+    frames: Mapped[list[EvidenceFrame]] = relationship(
+        cascade="all, delete-orphan", order_by="EvidenceFrame.at_ms", passive_deletes=True
+    )
 
     __table_args__ = (UniqueConstraint("case_id", "sha256"),)
+
+
+class EvidenceMark(Base):
+    """An annotation or redaction on an evidence picture; the original file is never changed."""
+
+    __tablename__ = "evidence_marks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evidence_id: Mapped[int] = mapped_column(ForeignKey("evidence.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    shape: Mapped[MarkShape] = mapped_column(_enum(MarkShape))
+    x0: Mapped[float] = mapped_column(Float)
+    y0: Mapped[float] = mapped_column(Float)
+    x1: Mapped[float] = mapped_column(Float)
+    y1: Mapped[float] = mapped_column(Float)
+    text: Mapped[str] = mapped_column(Text, default="")
+
+
+class EvidenceFrame(Base):
+    """A moment of a video the operator picked to show in packets."""
+
+    __tablename__ = "evidence_frames"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evidence_id: Mapped[int] = mapped_column(ForeignKey("evidence.id", ondelete="CASCADE"), index=True)
+    at_ms: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (UniqueConstraint("evidence_id", "at_ms"),)
 
 
 class Event(Base):
@@ -138,3 +216,29 @@ class Packet(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     byte_size: Mapped[int] = mapped_column(Integer)
     page_count: Mapped[int] = mapped_column(Integer)
+
+
+class SavedView(Base):
+    """A named filter of the case list, shown in the sidebar."""
+
+    __tablename__ = "saved_views"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    filter_json: Mapped[str] = mapped_column(Text, default="{}")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+@event.listens_for(Base.metadata, "after_create")
+def _create_search_index(_target: Any, connection: Any, **_kw: Any) -> None:
+    """create_all builds the search index too (migrations build it in 0002_cases_depth)."""
+    from desk.db import search_schema
+
+    if connection.dialect.name == "sqlite":
+        search_schema.create_sqlite_search(connection.exec_driver_sql)
+    elif connection.dialect.name == "postgresql":
+        search_schema.create_postgresql_search(connection)
+
+
+from desk.db import models_orders as _orders  # noqa: E402,F401

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from desk.domain import Mark
+
 
 @dataclass(frozen=True, slots=True)
 class PacketEvidence:
@@ -18,6 +20,10 @@ class PacketEvidence:
     caption: str
     captured_at: datetime | None
     sha256: str
+    marks: tuple[Mark, ...] = ()  # annotations and redactions, drawn on the picture
+    rotation: int = 0  # degrees clockwise, on top of EXIF orientation
+    key_frames: tuple[int, ...] = ()  # videos: moments (ms) to show; none = the first frame
+    duration_ms: int | None = None  # videos
 
 
 @dataclass(frozen=True, slots=True)

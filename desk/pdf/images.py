@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from desk.domain import Mark
 from desk.errors import DeskError
+from desk.store.render import draw_marks, rotate_clockwise
 
 try:
     import pillow_heif
@@ -94,7 +97,50 @@ def _to_rgb(im: Image.Image) -> Image.Image:
     return im.convert("RGB")
 
 
-def _prepare(path: Path, box_w_pt: float, box_h_pt: float, dpi: int) -> PreparedImage:
+def _finish(
+    upright: Image.Image,
+    target: tuple[int, int],
+    placed: tuple[float, float],
+    marks: Sequence[Mark],
+    rotation: int,
+) -> PreparedImage:
+    """Fit an upright picture into target pixels (before rotation), draw marks, turn, re-encode."""
+    target_w, target_h = target
+    rgb = _to_rgb(upright)
+    if rgb.width > target_w or rgb.height > target_h:
+        factor = min(target_w / rgb.width, target_h / rgb.height)
+        size = (max(1, round(rgb.width * factor)), max(1, round(rgb.height * factor)))
+        rgb = rgb.resize(size, Image.Resampling.LANCZOS)
+    # Marks go on at the final size, so a redaction is exactly black in the packet's pixels.
+    rgb = rotate_clockwise(draw_marks(rgb, marks), rotation)
+    # Only pixels leave this function: no EXIF (GPS, phone model), ICC or XMP.
+    clean = Image.frombytes("RGB", rgb.size, rgb.tobytes())
+    buf = io.BytesIO()
+    clean.save(buf, "JPEG", quality=JPEG_QUALITY, optimize=True)
+    return PreparedImage(
+        jpeg=buf.getvalue(),
+        pixel_width=clean.width,
+        pixel_height=clean.height,
+        width_pt=placed[0],
+        height_pt=placed[1],
+    )
+
+
+def _targets(
+    width: int, height: int, rotation: int, box_w_pt: float, box_h_pt: float, dpi: int
+) -> tuple[tuple[int, int], tuple[float, float]]:
+    """Pixel size of the upright picture before rotation, and the placed size in points after it."""
+    turned = rotation % 180 == 90
+    shown_w, shown_h = (height, width) if turned else (width, height)
+    placed_w, placed_h = _fit(shown_w, shown_h, box_w_pt, box_h_pt)
+    target_w = max(1, math.ceil(placed_w * dpi / 72))
+    target_h = max(1, math.ceil(placed_h * dpi / 72))
+    return ((target_h, target_w) if turned else (target_w, target_h)), (placed_w, placed_h)
+
+
+def _prepare(
+    path: Path, box_w_pt: float, box_h_pt: float, dpi: int, marks: Sequence[Mark], rotation: int
+) -> PreparedImage:
     with Image.open(path, formats=ALLOWED_FORMATS) as im:
         # Frame 0 only: reading n_frames or seeking is where malformed files misbehave.
         orientation = im.getexif().get(_ORIENTATION_TAG, 1)
@@ -103,47 +149,64 @@ def _prepare(path: Path, box_w_pt: float, box_h_pt: float, dpi: int) -> Prepared
             width, height = height, width
         if width <= 0 or height <= 0:
             raise ValueError("empty image")
-        placed_w, placed_h = _fit(width, height, box_w_pt, box_h_pt)
-        target_w = max(1, math.ceil(placed_w * dpi / 72))
-        target_h = max(1, math.ceil(placed_h * dpi / 72))
+        target, placed = _targets(width, height, rotation, box_w_pt, box_h_pt, dpi)
         if im.format in ("JPEG", "MPO"):
             # draft() decodes at 1/2, 1/4 or 1/8 scale; it never goes below the requested size.
-            draft_size = (target_h, target_w) if orientation in (5, 6, 7, 8) else (target_w, target_h)
+            draft_size = (target[1], target[0]) if orientation in (5, 6, 7, 8) else target
             im.draft("RGB", draft_size)
         im.load()
-        upright = ImageOps.exif_transpose(im)
-        rgb = _to_rgb(upright)
-        if rgb.width > target_w or rgb.height > target_h:
-            factor = min(target_w / rgb.width, target_h / rgb.height)
-            size = (max(1, round(rgb.width * factor)), max(1, round(rgb.height * factor)))
-            rgb = rgb.resize(size, Image.Resampling.LANCZOS)
-        # Only pixels leave this function: no EXIF (GPS, phone model), ICC or XMP.
-        clean = Image.frombytes("RGB", rgb.size, rgb.tobytes())
-        buf = io.BytesIO()
-        clean.save(buf, "JPEG", quality=JPEG_QUALITY, optimize=True)
-        return PreparedImage(
-            jpeg=buf.getvalue(),
-            pixel_width=clean.width,
-            pixel_height=clean.height,
-            width_pt=placed_w,
-            height_pt=placed_h,
-        )
+        return _finish(ImageOps.exif_transpose(im), target, placed, marks, rotation)
 
 
 def prepare_image(
-    path: Path, media_type: str, box_w_pt: float, box_h_pt: float, dpi: int = 200
+    path: Path,
+    media_type: str,
+    box_w_pt: float,
+    box_h_pt: float,
+    dpi: int = 200,
+    *,
+    marks: Sequence[Mark] = (),
+    rotation: int = 0,
 ) -> PreparedImage:
     """Decode `path`, turn it upright, fit it into the box and re-encode it without metadata.
 
     The image keeps its aspect ratio and fits inside `box_w_pt` x `box_h_pt` points; it is
-    downscaled to at most `dpi` at that size and never enlarged beyond 72 dpi. Any decoding
-    problem raises `ImageUnusable` with a reason in plain Chinese.
+    downscaled to at most `dpi` at that size and never enlarged beyond 72 dpi. `marks`
+    (annotations and redactions) are drawn and the operator's `rotation` applied; the original
+    file is only read. Any decoding problem raises `ImageUnusable` with a reason in plain Chinese.
     """
     if not media_type.startswith("image/"):
         raise ImageUnusable("不是图片文件")
     if box_w_pt <= 0 or box_h_pt <= 0 or dpi <= 0:
         raise ValueError("box and dpi must be positive")
     try:
-        return _prepare(path, box_w_pt, box_h_pt, dpi)
+        return _prepare(path, box_w_pt, box_h_pt, dpi, marks, rotation)
     except Exception as exc:  # Pillow raises far more than OSError on malformed files
         raise ImageUnusable(_reason(exc)) from exc
+
+
+def prepare_video_frame(
+    path: Path,
+    media_type: str,
+    at_ms: int,
+    box_w_pt: float,
+    box_h_pt: float,
+    dpi: int = 200,
+    *,
+    rotation: int = 0,
+) -> PreparedImage:
+    """One frame of a video evidence clip, prepared like a photo (upright, fitted, metadata-free)."""
+    from desk.store import media
+
+    if media_type not in media.VIDEO_TYPES:
+        raise ImageUnusable("不是视频文件")
+    try:
+        frame = media.video_frame(path, media_type, at_ms)
+    except media.MediaUnusable as exc:
+        raise ImageUnusable(str(exc)) from exc
+    except FileNotFoundError as exc:
+        raise ImageUnusable("找不到原件文件") from exc
+    except Exception as exc:
+        raise ImageUnusable("视频画面无法解码") from exc
+    target, placed = _targets(frame.width, frame.height, rotation, box_w_pt, box_h_pt, dpi)
+    return _finish(frame, target, placed, (), rotation)

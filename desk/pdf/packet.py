@@ -37,7 +37,7 @@ from reportlab.platypus.doctemplate import LayoutError
 from desk.errors import PacketFailed
 from desk.pdf.content import PacketContent, PacketEvidence
 from desk.pdf.fonts import FontSet, coverage_gaps, markup_text, resolve_fonts
-from desk.pdf.images import ImageUnusable, prepare_image
+from desk.pdf.images import ImageUnusable, prepare_image, prepare_video_frame
 
 # ASCII85 makes image streams 25% larger and the build ~40x slower; invariant gives identical
 # bytes for identical input (fixed dates and document id), which tests and re-sends rely on.
@@ -278,9 +278,19 @@ class _StoryBuilder:
                 text = f"PDF 凭证：{ev.original_name}，无法读取：{reason}。原件 SHA-256 {ev.sha256}"
                 self.warnings.append(f"凭证“{ev.original_name}”无法读取（{reason}），已用说明框代替。")
             parts = [_placeholder(self.m(text), self.styles)]
+        elif ev.media_type.startswith("video/"):
+            parts = self.video_frames(ev)
         else:
             try:
-                img = prepare_image(ev.blob_path, ev.media_type, IMAGE_BOX_W, IMAGE_BOX_H, IMAGE_DPI)
+                img = prepare_image(
+                    ev.blob_path,
+                    ev.media_type,
+                    IMAGE_BOX_W,
+                    IMAGE_BOX_H,
+                    IMAGE_DPI,
+                    marks=ev.marks,
+                    rotation=ev.rotation,
+                )
             except ImageUnusable as exc:
                 text = f"无法显示此图片：{exc.reason}。原件 SHA-256 {ev.sha256}"
                 self.warnings.append(f"凭证“{ev.original_name}”无法显示（{exc.reason}），已用说明框代替。")
@@ -294,6 +304,33 @@ class _StoryBuilder:
         # keepWithNext onto plain flowables, so a KeepTogether item could be orphaned from it.
         for part in parts[:-1]:
             part.keepWithNext = 1
+        return parts
+
+    def video_frames(self, ev: PacketEvidence) -> list[Flowable]:
+        """A video clip is shown as the frames the operator picked (or its first frame)."""
+        moments = ev.key_frames or (0,)
+        parts: list[Flowable] = []
+        # Several frames share the photo box; two or more sit at half height each.
+        box_h = IMAGE_BOX_H if len(moments) == 1 else IMAGE_BOX_H / 2 - 14
+        for at_ms in moments:
+            try:
+                img = prepare_video_frame(
+                    ev.blob_path, ev.media_type, at_ms, IMAGE_BOX_W, box_h, IMAGE_DPI, rotation=ev.rotation
+                )
+            except ImageUnusable as exc:
+                text = f"无法显示视频画面（{_clock(at_ms)}）：{exc.reason}。原件 SHA-256 {ev.sha256}"
+                self.warnings.append(
+                    f"视频“{ev.original_name}”的画面无法显示（{exc.reason}），已用说明框代替。"
+                )
+                parts.append(_placeholder(self.m(text), self.styles))
+                continue
+            flowable = Image(io.BytesIO(img.jpeg), width=img.width_pt, height=img.height_pt)
+            flowable.hAlign = "CENTER"
+            parts.append(flowable)
+            label = f"视频画面 {_clock(at_ms)}" + ("" if ev.key_frames else "（未选关键帧，显示第一帧）")
+            if ev.duration_ms:
+                label += f"，视频总长 {_clock(ev.duration_ms)}"
+            parts.append(Paragraph(self.m(label), self.styles.label))
         return parts
 
     def evidence(self, progress: Progress | None, cancel: Cancel | None) -> list[Flowable]:
@@ -319,6 +356,12 @@ class _StoryBuilder:
                 if progress is not None:
                     progress(done, len(items), f"已处理凭证 {done}/{len(items)}：{ev.original_name}")
         return story
+
+
+def _clock(ms: int) -> str:
+    seconds = max(0, ms) / 1000
+    minutes, rest = divmod(seconds, 60)
+    return f"{int(minutes):02d}:{rest:04.1f}"
 
 
 def _decorator(content: PacketContent, fonts: FontSet) -> Callable[[Canvas, int, int], None]:

@@ -1,39 +1,66 @@
-"""Cases: create, edit with a timeline of every change, list and search."""
+"""Cases: create, edit (status workflow, deadlines, money) with a timeline of every change, list, filter
+and search, trash, bulk changes."""
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Sequence
-from dataclasses import asdict, fields
+import shutil
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, fields
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, case, delete, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from desk import workflow
 from desk.db import models as m
 from desk.db.types import utcnow
+from desk.deadlines import parse_due
 from desk.domain import (
     CASE_FIELD_LABELS,
+    DUE_SOON_HOURS,
+    MONEY_FIELDS,
+    SORT_KEYS,
     CaseData,
     CaseDraft,
+    CaseFilter,
     CaseId,
     CaseRow,
     CaseStatus,
     CaseType,
     Changes,
+    DueFilter,
     EventData,
     EventKind,
     Platform,
+    Resolution,
+    SearchResult,
     ShopId,
 )
 from desk.errors import EditConflict, NotFound, ValidationFailed
 from desk.services import convert
+from desk.services import search as case_search
+
+log = logging.getLogger(__name__)
 
 PDD_ORDER_RE = re.compile(r"^\d{6}-\d{15}$")
 MAX_TEXT = 20_000
 MAX_SHORT = 64
 SHORT_FIELDS = ("order_no", "after_sales_no", "tracking_no", "courier")
+# Other single-line fields and their length limits (the columns' sizes).
+LINE_LIMITS = {"buyer_nick": 128, "after_sales_type": 32, "after_sales_reason": 64, "appeal_type": 64}
+ENUM_FIELDS: dict[str, Any] = {
+    "platform": Platform,
+    "case_type": CaseType,
+    "status": CaseStatus,
+    "resolution": Resolution,
+}
+# Statuses without a running deadline: nothing is left to answer on the platform.
+NO_DEADLINE = (CaseStatus.CLOSED, CaseStatus.APPEAL_WON)
 
 
 def display_value(field: str, value: Any) -> str:
@@ -42,6 +69,8 @@ def display_value(field: str, value: Any) -> str:
         return ""
     if isinstance(value, Decimal):
         return f"{value:.2f}"
+    if isinstance(value, datetime):
+        return value.astimezone().strftime("%Y-%m-%d %H:%M")
     return str(value)
 
 
@@ -69,53 +98,101 @@ def parse_money(value: Any, label: str) -> Decimal | None:
 
 
 def like_pattern(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+    return case_search.like_pattern(text)
+
+
+def _enum(cls: Any, value: Any, label: str) -> Any:
+    try:
+        return cls(value)
+    except ValueError as exc:
+        allowed = "、".join(v.value for v in cls)
+        raise ValidationFailed(f"{label}“{value}”无效，可选：{allowed}") from exc
+
+
+def draft_fields() -> tuple[str, ...]:
+    return tuple(f.name for f in fields(CaseDraft))
+
+
+@dataclass(frozen=True, slots=True)
+class BulkResult:
+    """What a bulk change did: the cases changed, and each refused case with the reason."""
+
+    changed: tuple[CaseId, ...]
+    refused: tuple[tuple[CaseId, str], ...]
+    changes: Changes
+
+    def summary(self) -> str:
+        text = f"已修改 {len(self.changed)} 条售后"
+        if self.refused:
+            text += f"，{len(self.refused)} 条未修改"
+        return text
+
+
+@dataclass(frozen=True, slots=True)
+class QueryResult:
+    ids: list[CaseId]
+    hint: str = ""
 
 
 class CaseService:
     """One unit of work per call; returns data objects and what changed."""
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        pauses_clock: Callable[[Platform], bool] | None = None,
+        packets_dir: Path | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
         self._sessions = sessions
+        self._pauses_clock = pauses_clock or (lambda _platform: True)
+        self._packets_dir = packets_dir
+        self._now = clock
 
     # -- validation -------------------------------------------------------------------------
-    def _normalise(self, values: dict[str, Any]) -> dict[str, Any]:
+    def _normalise(self, values: dict[str, Any], *, now: datetime | None = None) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for key, value in values.items():
             if key not in CASE_FIELD_LABELS:
                 raise ValidationFailed(f"未知字段：{key}")
             label = CASE_FIELD_LABELS[key]
-            if key == "platform":
-                out[key] = _enum(Platform, value, label)
-            elif key == "case_type":
-                out[key] = _enum(CaseType, value, label)
-            elif key == "status":
-                out[key] = _enum(CaseStatus, value, label)
-            elif key in ("order_amount", "refund_amount"):
+            if key in ENUM_FIELDS:
+                out[key] = _enum(ENUM_FIELDS[key], value, label)
+            elif key in MONEY_FIELDS:
                 out[key] = parse_money(value, label)
             elif key == "shop_id":
-                out[key] = None if value in (None, "", 0) else ShopId(int(value))
+                try:
+                    out[key] = None if value in (None, "", 0, "0") else ShopId(int(value))
+                except (TypeError, ValueError) as exc:
+                    raise ValidationFailed(f"{label}“{value}”无效") from exc
+            elif key == "due_at":
+                out[key] = self._due(value, now)
             else:
-                text = (
-                    clean_text(str(value or "")).strip()
-                    if key in SHORT_FIELDS
-                    else clean_text(str(value or ""))
-                )
-                limit = MAX_SHORT if key in SHORT_FIELDS else MAX_TEXT
+                raw = clean_text(str(value or ""))
+                if key in SHORT_FIELDS or key in LINE_LIMITS:
+                    text = " ".join(raw.split())  # one line: no tabs or line breaks
+                    limit = LINE_LIMITS.get(key, MAX_SHORT)
+                else:
+                    text, limit = raw, MAX_TEXT
                 if len(text) > limit:
                     raise ValidationFailed(f"{label}太长（{len(text)} 个字符，上限 {limit}）")
                 out[key] = text
         return out
 
+    def _due(self, value: Any, now: datetime | None) -> datetime | None:
+        if value is None or value == "":
+            return None
+        if isinstance(value, datetime):
+            if value.tzinfo is None:
+                raise ValidationFailed("截止时间缺少时区")
+            return value.astimezone(UTC)
+        return parse_due(str(value), now=now or self._now())
+
     def warnings(self, draft: CaseDraft) -> list[str]:
         """Things that look wrong but may be right: the operator is warned, not blocked."""
         notes: list[str] = []
-        if (
-            draft.platform == Platform.PDD
-            and draft.order_no
-            and not PDD_ORDER_RE.match(draft.order_no.strip())
-        ):
+        if draft.platform == Platform.PDD and draft.order_no and not PDD_ORDER_RE.match(draft.order_no.strip()):
             notes.append(
                 f"拼多多订单号通常形如 240101-123456789012345（6 位日期-15 位数字），请核对：{draft.order_no}"
             )
@@ -127,6 +204,12 @@ class CaseService:
             and draft.refund_amount > draft.order_amount
         ):
             notes.append("退款金额大于订单金额，请核对")
+        if (
+            draft.refund_paid is not None
+            and draft.order_amount is not None
+            and draft.refund_paid > draft.order_amount
+        ):
+            notes.append("实退金额大于订单金额，请核对")
         return notes
 
     # -- reads ------------------------------------------------------------------------------
@@ -134,58 +217,176 @@ class CaseService:
         with self._sessions() as s:
             c = s.get(m.Case, case_id)
             if c is None:
-                raise NotFound(f"售后记录 #{case_id} 不存在（可能已被删除）")
-            count = s.scalar(
-                select(func.count()).select_from(m.Evidence).where(m.Evidence.case_id == case_id)
-            )
-            return convert.case(c, int(count or 0))
+                raise NotFound(f"售后记录 #{case_id} 不存在（可能已被彻底删除）")
+            return convert.case(c, self._evidence_count(s, case_id))
 
-    def list_ids(self, search: str = "") -> list[CaseId]:
-        """Ids newest-updated first; the search is literal (no wildcards, no syntax)."""
-        query = select(m.Case.id).order_by(m.Case.updated_at.desc(), m.Case.id.desc())
-        text = clean_text(search).strip()
-        if text:
-            pattern = like_pattern(text)
-            query = query.where(
-                or_(
-                    *(
-                        col.like(pattern, escape="\\")
-                        for col in (
-                            m.Case.order_no,
-                            m.Case.after_sales_no,
-                            m.Case.tracking_no,
-                            m.Case.buyer_nick,
-                        )
-                    )
-                )
-            )
+    def get_many(self, ids: Sequence[CaseId]) -> list[CaseData]:
+        """Cases in the order given (missing ones left out), e.g. for an export."""
+        out: dict[int, CaseData] = {}
         with self._sessions() as s:
-            return [CaseId(i) for i in s.scalars(query)]
+            counts = dict(
+                s.execute(
+                    select(m.Evidence.case_id, func.count())
+                    .where(m.Evidence.case_id.in_(list(ids)))
+                    .group_by(m.Evidence.case_id)
+                ).all()
+            )
+            for chunk in _chunks(list(ids), 500):
+                for c in s.scalars(select(m.Case).where(m.Case.id.in_(chunk))):
+                    out[c.id] = convert.case(c, int(counts.get(c.id, 0)))
+        return [out[i] for i in ids if i in out]
+
+    @staticmethod
+    def _evidence_count(s: Session, case_id: int) -> int:
+        return int(s.scalar(select(func.count()).select_from(m.Evidence).where(m.Evidence.case_id == case_id)) or 0)
+
+    def search(self, text: str) -> SearchResult:
+        """The ids of the cases (live or trashed) whose text contains every term typed."""
+        query = case_search.parse(text)
+        if query.hint:
+            return SearchResult(ids=frozenset(), hint=query.hint)
+        if not query.terms:
+            return SearchResult(ids=None)
+        with self._sessions() as s:
+            dialect = s.get_bind().dialect.name
+            ids = s.scalars(case_search.matching_ids_select(query, dialect))
+            return SearchResult(ids=frozenset(CaseId(i) for i in ids))
+
+    def query(self, flt: CaseFilter | str = "", *, now: datetime | None = None) -> QueryResult:
+        """Ids of the cases a list shows, in its order; with a hint when the search cannot be run."""
+        if isinstance(flt, str):
+            flt = CaseFilter(search=flt)
+        parsed = case_search.parse(flt.search)
+        if parsed.hint:
+            return QueryResult([], parsed.hint)
+        now = now or self._now()
+        with self._sessions() as s:
+            dialect = s.get_bind().dialect.name
+            stmt = select(m.Case.id)
+            stmt = stmt.where(*self._conditions(flt, now))
+            stmt = case_search.restrict(stmt, parsed, dialect)
+            if flt.sort == "shop":
+                stmt = stmt.outerjoin(m.Shop, m.Shop.id == m.Case.shop_id)
+            stmt = stmt.order_by(*self._order(flt))
+            return QueryResult([CaseId(i) for i in s.scalars(stmt)])
+
+    def list_ids(self, search: CaseFilter | str = "") -> list[CaseId]:
+        """Ids of a list (a filter, or just a search over the live cases), newest updated first by default."""
+        return self.query(search).ids
+
+    @staticmethod
+    def _conditions(flt: CaseFilter, now: datetime) -> list[ColumnElement[bool]]:
+        c = m.Case
+        out: list[ColumnElement[bool]] = [c.deleted_at.is_not(None) if flt.trash else c.deleted_at.is_(None)]
+        if flt.case_types:
+            out.append(c.case_type.in_(flt.case_types))
+        if flt.statuses:
+            out.append(c.status.in_(flt.statuses))
+        if flt.platforms:
+            out.append(c.platform.in_(flt.platforms))
+        if flt.shop_ids:
+            shops = [i for i in flt.shop_ids if i]
+            parts: list[ColumnElement[bool]] = [c.shop_id.in_(shops)] if shops else []
+            if 0 in flt.shop_ids:
+                parts.append(c.shop_id.is_(None))
+            out.append(or_(*parts))
+        running = [c.due_at.is_not(None), c.due_paused_at.is_(None), c.status.not_in(NO_DEADLINE)]
+        if flt.due == DueFilter.SOON:
+            out += [*running, c.due_at >= now, c.due_at < now + timedelta(hours=DUE_SOON_HOURS)]
+        elif flt.due == DueFilter.OVERDUE:
+            out += [*running, c.due_at < now]
+        elif flt.due == DueFilter.HAS_DUE:
+            out.append(c.due_at.is_not(None))
+        elif flt.due == DueFilter.NO_DUE:
+            out.append(c.due_at.is_(None))
+        elif flt.due == DueFilter.PAUSED:
+            out += [c.due_at.is_not(None), c.due_paused_at.is_not(None)]
+        tz = datetime.now().astimezone().tzinfo
+        if flt.created_from is not None:
+            out.append(c.created_at >= datetime.combine(flt.created_from, time(0), tz).astimezone(UTC))
+        if flt.created_to is not None:
+            end = datetime.combine(flt.created_to + timedelta(days=1), time(0), tz).astimezone(UTC)
+            out.append(c.created_at < end)
+        return out
+
+    @staticmethod
+    def _order(flt: CaseFilter) -> list[Any]:
+        c = m.Case
+        key = flt.sort if flt.sort in SORT_KEYS else "updated_at"
+        column: Any
+        if key == "shop":
+            column = func.coalesce(m.Shop.name, "")
+        elif key in ("status", "case_type", "platform"):
+            members = list(ENUM_FIELDS[key])
+            column = case({v.value: i for i, v in enumerate(members)}, value=getattr(c, key), else_=len(members))
+        else:
+            column = getattr(c, key)
+        first = column.desc() if flt.descending else column.asc()
+        tie = c.id.desc() if flt.descending else c.id.asc()
+        if key == "due_at":
+            return [c.due_at.is_(None), first, tie]  # cases without a deadline last, either way
+        return [first, tie]
 
     def rows(self, ids: Sequence[CaseId]) -> dict[CaseId, CaseRow]:
+        """The list's columns for the given ids (one query; what the list model asks per screenful)."""
         if not ids:
             return {}
-        with self._sessions() as s:
-            query = (
-                select(m.Case, m.Shop.name)
-                .outerjoin(m.Shop, m.Shop.id == m.Case.shop_id)
-                .where(m.Case.id.in_(list(ids)))
+        c = m.Case
+        stmt = (
+            select(
+                c.id,
+                c.platform,
+                func.coalesce(m.Shop.name, ""),
+                c.order_no,
+                c.after_sales_no,
+                c.tracking_no,
+                c.buyer_nick,
+                c.case_type,
+                c.status,
+                c.refund_amount,
+                c.updated_at,
+                c.created_at,
+                c.due_at,
+                c.due_paused_at,
+                c.resolution,
+                c.deleted_at,
             )
-            return {CaseId(c.id): convert.case_row(c, name or "") for c, name in s.execute(query)}
+            .outerjoin(m.Shop, m.Shop.id == c.shop_id)
+            .where(c.id.in_(list(ids)))
+        )
+        with self._sessions() as s:
+            return {CaseId(r[0]): CaseRow(CaseId(r[0]), *r[1:]) for r in s.execute(stmt)}
 
     def timeline(self, case_id: CaseId) -> list[EventData]:
         with self._sessions() as s:
             events = s.scalars(select(m.Event).where(m.Event.case_id == case_id).order_by(m.Event.id))
             return [convert.event(e) for e in events]
 
+    def counts(self, *, now: datetime | None = None) -> dict[str, int]:
+        """How many cases each queue of the sidebar holds (live cases; the trash separately)."""
+        now = now or self._now()
+        out: dict[str, int] = {}
+        with self._sessions() as s:
+            for name, flt in (
+                ("all", CaseFilter()),
+                ("soon", CaseFilter(due=DueFilter.SOON)),
+                ("overdue", CaseFilter(due=DueFilter.OVERDUE)),
+                ("trash", CaseFilter(trash=True)),
+            ):
+                stmt = select(func.count()).select_from(m.Case).where(*self._conditions(flt, now))
+                out[name] = int(s.scalar(stmt) or 0)
+        return out
+
     # -- writes -----------------------------------------------------------------------------
     def create(self, draft: CaseDraft) -> tuple[CaseData, Changes]:
-        values = self._normalise(asdict(draft))
+        now = self._now()
+        values = self._normalise(asdict(draft), now=now)
         with self._sessions.begin() as s:
             if values["shop_id"] is not None and s.get(m.Shop, values["shop_id"]) is None:
-                raise ValidationFailed("所选店铺不存在")
-            now = utcnow()
+                raise ValidationFailed("所选店铺不存在（可能已被删除）")
             c = m.Case(**values, created_at=now, updated_at=now)
+            if c.due_at is not None and c.status in workflow.WAITING_STATUSES and self._pauses_clock(c.platform):
+                c.due_paused_at = now
             s.add(c)
             s.flush()
             s.add(m.Event(case_id=c.id, at=now, kind=EventKind.CREATED, detail=f"新建售后：{c.case_type}"))
@@ -199,50 +400,81 @@ class CaseService:
         """Apply the given fields in one transaction; each real change becomes a timeline entry.
 
         With expected_version (the CaseData.version the editor loaded), a save on top of someone
-        else's newer save is refused with EditConflict instead of silently overwriting it.
+        else's newer save is refused with EditConflict instead of silently overwriting it. A status
+        change must be allowed by the workflow (desk.workflow), or nothing is saved.
         """
-        values = self._normalise(changes)
+        now = self._now()
+        values = self._normalise(changes, now=now)
         with self._sessions.begin() as s:
             c = s.get(m.Case, case_id, with_for_update=expected_version is not None)
             if c is None:
-                raise NotFound(f"售后记录 #{case_id} 不存在（可能已被删除）")
+                raise NotFound(f"售后记录 #{case_id} 不存在（可能已被彻底删除）")
             if expected_version is not None and c.version != expected_version:
                 raise EditConflict(
                     f"售后记录 #{case_id} 已被他人（或另一个窗口）修改过，为避免覆盖对方的修改，本次未保存。"
                     "请重新载入后再修改。"
                 )
-            if (
-                "shop_id" in values
-                and values["shop_id"] is not None
-                and s.get(m.Shop, values["shop_id"]) is None
-            ):
-                raise ValidationFailed("所选店铺不存在")
-            now = utcnow()
-            changed = False
-            for key, new in values.items():
-                old = getattr(c, key)
-                if old == new:
-                    continue
-                changed = True
-                setattr(c, key, new)
-                s.add(
-                    m.Event(
-                        case_id=c.id,
-                        at=now,
-                        kind=EventKind.FIELD_CHANGED,
-                        field=key,
-                        old=self._shop_label(s, old) if key == "shop_id" else display_value(key, old),
-                        new=self._shop_label(s, new) if key == "shop_id" else display_value(key, new),
-                    )
-                )
-            if changed:
-                c.updated_at = now
+            changed = self._apply(s, c, values, now)
             s.flush()
-            count = s.scalar(
-                select(func.count()).select_from(m.Evidence).where(m.Evidence.case_id == case_id)
-            )
-            data = convert.case(c, int(count or 0))
+            data = convert.case(c, self._evidence_count(s, case_id))
         return data, Changes(cases=frozenset({data.id}) if changed else frozenset())
+
+    def _apply(self, s: Session, c: m.Case, values: dict[str, Any], now: datetime) -> bool:
+        """Set fields on a loaded case, with workflow checks, clock pausing and timeline entries."""
+        if "shop_id" in values and values["shop_id"] is not None and s.get(m.Shop, values["shop_id"]) is None:
+            raise ValidationFailed("所选店铺不存在（可能已被删除）")
+        old_status = c.status
+        if "status" in values:
+            workflow.check_transition(old_status, values["status"])
+        changed = False
+
+        def record(key: str, old: Any, new: Any, detail: str = "") -> None:
+            s.add(
+                m.Event(
+                    case_id=c.id,
+                    at=now,
+                    kind=EventKind.FIELD_CHANGED,
+                    field=key,
+                    old=self._shop_label(s, old) if key == "shop_id" else display_value(key, old),
+                    new=self._shop_label(s, new) if key == "shop_id" else display_value(key, new),
+                    detail=detail,
+                )
+            )
+
+        for key, new in values.items():
+            old = getattr(c, key)
+            if old == new:
+                continue
+            changed = True
+            setattr(c, key, new)
+            detail = "重新打开" if key == "status" and workflow.is_reopen(old, new) else ""
+            record(key, old, new, detail)
+            if key == "due_at" and c.due_paused_at is not None:
+                c.due_paused_at = now if new is not None else None  # a new deadline is held from now
+        if changed:
+            self._clock_follows_status(c, old_status, now, record)
+            c.updated_at = now
+        return changed
+
+    def _clock_follows_status(
+        self, c: m.Case, old_status: CaseStatus, now: datetime, record: Callable[..., None]
+    ) -> None:
+        """Entering a waiting status holds the deadline clock; leaving it moves the deadline on by the wait."""
+        waiting_now = c.status in workflow.WAITING_STATUSES
+        waiting_before = old_status in workflow.WAITING_STATUSES
+        if waiting_now and not waiting_before and c.due_at is not None and c.due_paused_at is None:
+            if self._pauses_clock(c.platform):
+                c.due_paused_at = now
+                record("due_paused_at", None, now, f"“{c.status.value}”期间截止时间暂停计时")
+        elif not waiting_now and c.due_paused_at is not None:
+            held = now - c.due_paused_at
+            paused_at = c.due_paused_at
+            c.due_paused_at = None
+            if c.due_at is not None:
+                old_due = c.due_at
+                c.due_at = c.due_at + held
+                record("due_at", old_due, c.due_at, f"恢复计时（暂停了 {_minutes(held)}）")
+            record("due_paused_at", paused_at, None, "恢复计时")
 
     def add_note(self, case_id: CaseId, text: str) -> Changes:
         text = clean_text(text).strip()
@@ -253,8 +485,78 @@ class CaseService:
             if c is None:
                 raise NotFound(f"售后记录 #{case_id} 不存在")
             s.add(m.Event(case_id=case_id, kind=EventKind.NOTE, detail=text[:MAX_TEXT]))
-            c.updated_at = utcnow()
+            c.updated_at = self._now()
         return Changes(cases=frozenset({case_id}))
+
+    def bulk_update(self, ids: Sequence[CaseId], **changes: Any) -> BulkResult:
+        """Set the same fields on many cases in one transaction; a case the workflow refuses is skipped
+        (with its reason), every other one changes completely."""
+        now = self._now()
+        values = self._normalise(changes, now=now)
+        done: list[CaseId] = []
+        refused: list[tuple[CaseId, str]] = []
+        with self._sessions.begin() as s:
+            for case_id in ids:
+                c = s.get(m.Case, case_id)
+                if c is None or c.deleted_at is not None:
+                    refused.append((case_id, "不存在或已在回收站"))
+                    continue
+                try:
+                    with s.begin_nested():
+                        if self._apply(s, c, values, now):
+                            done.append(case_id)
+                except ValidationFailed as exc:
+                    refused.append((case_id, exc.message))
+        return BulkResult(tuple(done), tuple(refused), Changes(cases=frozenset(done), case_list=bool(done)))
+
+    # -- trash ------------------------------------------------------------------------------
+    def trash(self, ids: Iterable[CaseId]) -> Changes:
+        """Move cases to the trash (restorable; nothing is deleted)."""
+        return self._set_trashed(ids, trashed=True)
+
+    def restore(self, ids: Iterable[CaseId]) -> Changes:
+        """Take cases out of the trash."""
+        return self._set_trashed(ids, trashed=False)
+
+    def _set_trashed(self, ids: Iterable[CaseId], *, trashed: bool) -> Changes:
+        now = self._now()
+        done: set[CaseId] = set()
+        with self._sessions.begin() as s:
+            for case_id in ids:
+                c = s.get(m.Case, case_id)
+                if c is None:
+                    raise NotFound(f"售后记录 #{case_id} 不存在（可能已被彻底删除）")
+                if (c.deleted_at is not None) == trashed:
+                    continue
+                c.deleted_at = now if trashed else None
+                c.updated_at = now
+                kind = EventKind.TRASHED if trashed else EventKind.RESTORED
+                s.add(m.Event(case_id=c.id, at=now, kind=kind, detail="移入回收站" if trashed else "从回收站恢复"))
+                done.add(CaseId(case_id))
+        return Changes(cases=frozenset(done), case_list=bool(done))
+
+    def purge(self, ids: Iterable[CaseId]) -> tuple[Changes, list[str]]:
+        """Delete trashed cases for good, with their evidence rows, timeline and packets.
+
+        Returns the evidence originals (SHA-256) the cases used, for EvidenceService.purge() to remove
+        those no other case uses. Cases not in the trash are refused: deleting is always two steps.
+        """
+        wanted = [CaseId(i) for i in ids]
+        with self._sessions.begin() as s:
+            rows = s.execute(select(m.Case.id, m.Case.deleted_at).where(m.Case.id.in_(wanted))).all()
+            live = [r[0] for r in rows if r[1] is None]
+            if live:
+                raise ValidationFailed(
+                    f"售后记录 #{live[0]} 不在回收站里：请先删除（移入回收站），再从回收站彻底删除。"
+                )
+            found = [CaseId(r[0]) for r in rows]
+            shas = list(s.scalars(select(m.Evidence.sha256).where(m.Evidence.case_id.in_(found)).distinct()))
+            if found:
+                s.execute(delete(m.Case).where(m.Case.id.in_(found), m.Case.deleted_at.is_not(None)))
+        if self._packets_dir is not None:
+            for case_id in found:
+                shutil.rmtree(self._packets_dir / f"case-{case_id}", ignore_errors=True)
+        return Changes(cases=frozenset(found), case_list=bool(found)), shas
 
     @staticmethod
     def _shop_label(s: Session, shop_id: Any) -> str:
@@ -264,13 +566,18 @@ class CaseService:
         return shop.name if shop is not None else f"#{shop_id}"
 
 
-def _enum(cls: Any, value: Any, label: str) -> Any:
-    try:
-        return cls(value)
-    except ValueError as exc:
-        allowed = "、".join(v.value for v in cls)
-        raise ValidationFailed(f"{label}“{value}”无效，可选：{allowed}") from exc
+def _minutes(delta: timedelta) -> str:
+    from desk.deadlines import describe_delta
+
+    return describe_delta(delta)
 
 
-def draft_fields() -> tuple[str, ...]:
-    return tuple(f.name for f in fields(CaseDraft))
+def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def local_day_bounds(day: date) -> tuple[datetime, datetime]:
+    tz = datetime.now().astimezone().tzinfo
+    start = datetime.combine(day, time(0), tz)
+    return start.astimezone(UTC), (start + timedelta(days=1)).astimezone(UTC)

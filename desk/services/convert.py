@@ -10,6 +10,7 @@ from desk.domain import (
     EventData,
     EvidenceData,
     EvidenceId,
+    Mark,
     PacketData,
     PacketId,
     ShopData,
@@ -18,7 +19,14 @@ from desk.domain import (
 
 
 def shop(s: m.Shop) -> ShopData:
-    return ShopData(id=ShopId(s.id), name=s.name, platform=s.platform)
+    return ShopData(
+        id=ShopId(s.id),
+        name=s.name,
+        platform=s.platform,
+        return_address=s.return_address or "",
+        return_policy=s.return_policy or "",
+        contact=s.contact or "",
+    )
 
 
 def case(c: m.Case, evidence_count: int = 0) -> CaseData:
@@ -42,6 +50,19 @@ def case(c: m.Case, evidence_count: int = 0) -> CaseData:
         updated_at=c.updated_at,
         evidence_count=evidence_count,
         version=c.version,
+        after_sales_type=c.after_sales_type or "",
+        after_sales_reason=c.after_sales_reason or "",
+        resolution=c.resolution,
+        appeal_type=c.appeal_type or "",
+        due_at=c.due_at,
+        due_paused_at=c.due_paused_at,
+        refund_paid=c.refund_paid,
+        compensation_paid=c.compensation_paid,
+        reship_cost=c.reship_cost,
+        freight_paid=c.freight_paid,
+        recovered_appeal=c.recovered_appeal,
+        recovered_courier=c.recovered_courier,
+        deleted_at=c.deleted_at,
     )
 
 
@@ -58,10 +79,22 @@ def case_row(c: m.Case, shop_name: str) -> CaseRow:
         status=c.status,
         refund_amount=c.refund_amount,
         updated_at=c.updated_at,
+        created_at=c.created_at,
+        due_at=c.due_at,
+        due_paused_at=c.due_paused_at,
+        resolution=c.resolution,
+        deleted_at=c.deleted_at,
     )
 
 
-def evidence(e: m.Evidence) -> EvidenceData:
+def evidence(
+    e: m.Evidence, *, marks: tuple[Mark, ...] | None = None, frames: tuple[int, ...] | None = None
+) -> EvidenceData:
+    """marks/frames may be given when the caller knows them (a new row has none: no extra query)."""
+    if marks is None:
+        marks = tuple(Mark(mk.shape, mk.x0, mk.y0, mk.x1, mk.y1, mk.text) for mk in e.marks)
+    if frames is None:
+        frames = tuple(f.at_ms for f in e.frames)
     return EvidenceData(
         id=EvidenceId(e.id),
         case_id=CaseId(e.case_id),
@@ -77,6 +110,13 @@ def evidence(e: m.Evidence) -> EvidenceData:
         imported_at=e.imported_at,
         position=e.position,
         page_count=e.page_count,
+        animated=bool(e.animated),
+        duration_ms=e.duration_ms,
+        weight_grams=e.weight_grams,
+        rotation=e.rotation or 0,
+        kind_confirmed=bool(e.kind_confirmed),
+        marks=marks,
+        key_frames=frames,
     )
 
 

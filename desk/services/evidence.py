@@ -1,23 +1,33 @@
-"""Evidence: verified import into the blob store, metadata, thumbnails, removal."""
+"""Evidence: verified, parallel import into the blob store; metadata, marks, key frames; export; removal."""
 
 from __future__ import annotations
 
 import contextlib
+import enum
+import io
 import logging
 import os
+import re
+import shutil
+import tempfile
 import threading
-from collections.abc import Callable, Sequence
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from PIL import Image
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from desk.db import models as m
 from desk.db.types import utcnow
 from desk.domain import (
+    WEIGHT_KINDS,
     CaseId,
     Changes,
     EventKind,
@@ -26,13 +36,15 @@ from desk.domain import (
     EvidenceKind,
     ImportRejected,
     ImportReport,
+    Mark,
+    MarkShape,
 )
-from desk.errors import EvidenceRejected, NotFound, ValidationFailed
+from desk.errors import DeskError, EvidenceRejected, NotFound, ValidationFailed
 from desk.faults import crashpoint
 from desk.services import convert
 from desk.services.cases import clean_text
-from desk.store import media
-from desk.store.blobstore import BlobStore, StagedBlob, TooLarge
+from desk.store import media, render
+from desk.store.blobstore import BlobStore, StagedBlob, TooLarge, fsync_dir
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +52,24 @@ Progress = Callable[[int, int, str], None]
 Cancel = Callable[[], bool]
 
 MAX_CAPTION = 500
+MAX_WEIGHT_GRAMS = 1_000_000  # one tonne: anything above is a typing error
+MAX_KEY_FRAMES = 20
+# Rows per database transaction during a batch import (each transaction is one fsync of the log).
+IMPORT_BATCH = 16
+# ...or fewer, so that no acknowledged file waits long for its commit.
+IMPORT_BATCH_SECONDS = 0.5
+# Files up to this size are decoded from the bytes read while hashing (the source is read once).
+DECODE_IN_MEMORY = 48 * 1024 * 1024
+# Folder import leaves out what phones and PCs put beside pictures.
+SKIPPED_SUFFIXES = frozenset({".aae", ".xmp", ".thm", ".ini", ".db", ".lnk", ".ds_store"})
+_UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+
+
+class _Keep(enum.Enum):
+    KEEP = 0
+
+
+KEEP = _Keep.KEEP
 
 
 def display_name(path: Path) -> str:
@@ -47,11 +77,58 @@ def display_name(path: Path) -> str:
     return path.name or str(path)
 
 
+def import_workers() -> int:
+    """Decode workers: one per usable core plus two, so that fsync waits overlap with decoding."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        cores = os.cpu_count() or 2
+    return max(1, cores) + 2
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    name: str
+    path: Path | None = None
+    data: bytes | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """A verified file in the temp folder, ready to be placed and recorded."""
+
+    name: str
+    staged: StagedBlob
+    info: media.MediaInfo
+    thumb_jpeg: bytes | None
+    file_time: datetime | None
+
+
+_Outcome = tuple[list[EvidenceData], list[str], list[ImportRejected]]
+
+
+@dataclass(slots=True)
+class _Batch:
+    """Files placed in the store whose rows are not committed yet."""
+
+    items: list[tuple[_Prepared, bool]]  # (file, blob newly created by this import)
+    dirs: set[Path]
+    started: float
+
+
 class EvidenceService:
-    def __init__(self, sessions: sessionmaker[Session], store: BlobStore, thumbnails_dir: Path) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        store: BlobStore,
+        thumbnails_dir: Path,
+        *,
+        workers: int | None = None,
+    ) -> None:
         self._sessions = sessions
         self._store = store
         self._thumbs = thumbnails_dir
+        self._workers = workers or import_workers()
         self._thumb_lock = threading.Lock()
 
     # -- reads ------------------------------------------------------------------------------
@@ -60,6 +137,7 @@ class EvidenceService:
             rows = s.scalars(
                 select(m.Evidence)
                 .where(m.Evidence.case_id == case_id)
+                .options(selectinload(m.Evidence.marks), selectinload(m.Evidence.frames))
                 .order_by(m.Evidence.position, m.Evidence.id)
             )
             return [convert.evidence(e) for e in rows]
@@ -84,296 +162,719 @@ class EvidenceService:
         paths: Sequence[Path],
         *,
         kind: EvidenceKind | None = None,
+        suggest: EvidenceKind | None = None,
+        folders: bool = False,
         progress: Progress | None = None,
         cancel: Cancel | None = None,
     ) -> ImportReport:
-        """Import each file on its own; bad files are reported and skipped, never half-stored."""
+        """Import files; bad files are reported and skipped, never half-stored.
+
+        With `folders`, a folder stands for the files inside it (see expand_paths); otherwise it
+        is refused like any other non-file.
+
+        `kind` is the operator's choice for every file; without it the kind is a guess (`suggest`,
+        else from the file name) that the operator confirms later. Files are read, hashed, verified
+        and thumbnailed by a pool of workers; the rows are written by this thread, a few per
+        transaction, each only after its original is durably in the store.
+        """
         self._require_case(case_id)
+        files = expand_paths([Path(p) for p in paths]) if folders else [Path(p) for p in paths]
+        jobs = [_Job(display_name(p), path=p) for p in files]
+        return self._run(case_id, jobs, kind, suggest, progress, cancel)
+
+    def import_bytes(
+        self,
+        case_id: CaseId,
+        data: bytes,
+        name: str,
+        *,
+        kind: EvidenceKind | None = None,
+        suggest: EvidenceKind | None = None,
+    ) -> ImportReport:
+        """Import data that came without a file (a pasted screenshot, a picture dragged from a browser)."""
+        self._require_case(case_id)
+        return self._run(case_id, [_Job(name, data=data)], kind, suggest, None, None)
+
+    def _run(
+        self,
+        case_id: CaseId,
+        jobs: Sequence[_Job],
+        kind: EvidenceKind | None,
+        suggest: EvidenceKind | None,
+        progress: Progress | None,
+        cancel: Cancel | None,
+    ) -> ImportReport:
         added: list[EvidenceData] = []
         duplicates: list[str] = []
         rejected: list[ImportRejected] = []
-        total = len(paths)
+        total = len(jobs)
         cancelled = False
-        for i, raw in enumerate(paths):
-            if cancel is not None and cancel():
-                cancelled = True
-                break
-            path = Path(raw)
-            name = display_name(path)
-            if progress is not None:
-                progress(i, total, name)
+        known = self._case_shas(case_id)
+        batch = _Batch([], set(), time.monotonic())
+
+        def flush() -> None:
+            if batch.items:
+                done, dup, bad = self._commit_batch(case_id, batch, kind, suggest)
+                added.extend(done)
+                duplicates.extend(dup)
+                rejected.extend(bad)
+            batch.items, batch.dirs, batch.started = [], set(), time.monotonic()
+
+        window = self._workers * 2 + 2
+        workers = min(self._workers, max(1, total))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="desk-import") as pool:
+            pending: deque[Future[_Prepared | ImportRejected]] = deque()
+            next_job = 0
+
+            def fill() -> None:
+                nonlocal next_job
+                while next_job < total and len(pending) < window:
+                    pending.append(pool.submit(self._prepare, jobs[next_job]))
+                    next_job += 1
+
             try:
-                staged = self._stage_path(path, name)
-                result = self._finish(case_id, staged, name, kind, self._file_time(path))
-            except EvidenceRejected as exc:
-                rejected.append(ImportRejected(name, exc.reason))
-                continue
-            if result is None:
-                duplicates.append(name)
-            else:
-                added.append(result)
+                for i, job in enumerate(jobs):
+                    if cancel is not None and cancel():
+                        cancelled = True
+                        break
+                    fill()
+                    if progress is not None:
+                        progress(i, total, job.name)
+                    outcome = pending.popleft().result()
+                    fill()
+                    if isinstance(outcome, ImportRejected):
+                        rejected.append(outcome)
+                        continue
+                    sha = outcome.staged.sha256
+                    if sha in known:
+                        self._store.discard(outcome.staged)
+                        duplicates.append(outcome.name)
+                        continue
+                    try:
+                        created, dirs = self._store.place(outcome.staged)
+                    except OSError as exc:
+                        self._store.discard(outcome.staged)
+                        log.error("placing %s failed", outcome.name, exc_info=True)
+                        rejected.append(ImportRejected(outcome.name, _storage_reason(exc)))
+                        continue
+                    known.add(sha)
+                    batch.items.append((outcome, created))
+                    batch.dirs.update(dirs)
+                    if (
+                        len(batch.items) >= IMPORT_BATCH
+                        or time.monotonic() - batch.started > IMPORT_BATCH_SECONDS
+                    ):
+                        flush()
+                flush()
+            finally:
+                # Cancelled, or an unexpected error: whatever the workers still prepare is dropped.
+                for future in pending:
+                    future.cancel()
+                for future in pending:
+                    if future.cancelled():
+                        continue
+                    with contextlib.suppress(Exception):
+                        late = future.result()
+                        if isinstance(late, _Prepared):
+                            self._store.discard(late.staged)
+                if batch.items:  # an exception escaped before the last flush
+                    for prepared, created in batch.items:
+                        if created:
+                            self._remove_blob_if_orphan(prepared.staged.sha256)
         if progress is not None and not cancelled:
             progress(total, total, "")
         return _report(case_id, added, duplicates, rejected, cancelled)
 
-    def import_bytes(
-        self, case_id: CaseId, data: bytes, name: str, *, kind: EvidenceKind | None = None
-    ) -> ImportReport:
-        """Import image data that came without a file (a pasted screenshot, a dragged picture)."""
-        self._require_case(case_id)
+    def _prepare(self, job: _Job) -> _Prepared | ImportRejected:
+        """Worker: read once (hashing and copying to the temp folder), sniff, verify, thumbnail."""
+        staged: StagedBlob | None = None
         try:
-            if len(data) > media.MAX_IMAGE_BYTES:
-                raise EvidenceRejected(name, _too_large(len(data), media.MAX_IMAGE_BYTES))
-            staged = self._store.stage_bytes(data)
-            result = self._finish(case_id, staged, name, kind, None)
-        except EvidenceRejected as exc:
-            return _report(case_id, [], [], [ImportRejected(name, exc.reason)], False)
-        if result is None:
-            return _report(case_id, [], [name], [], False)
-        return _report(case_id, [result], [], [], False)
-
-    def _stage_path(self, path: Path, name: str) -> StagedBlob:
-        try:
-            return self._store.stage_file(path, media.MAX_IMAGE_BYTES)
-        except FileNotFoundError as exc:
-            raise EvidenceRejected(name, "文件不存在（可能已被移动或删除）") from exc
-        except IsADirectoryError as exc:
-            raise EvidenceRejected(name, "这是文件夹，不是文件") from exc
-        except PermissionError as exc:
-            raise EvidenceRejected(name, "没有读取权限") from exc
-        except TooLarge as exc:
-            raise EvidenceRejected(name, _too_large(int(exc.args[0]), media.MAX_IMAGE_BYTES)) from exc
-        except OSError as exc:
-            log.warning("cannot read %s", path, exc_info=True)
-            if exc.errno is not None and exc.errno == 28:
-                raise EvidenceRejected(name, "磁盘空间已满，未能保存") from exc
-            raise EvidenceRejected(name, f"无法读取文件（{exc.strerror or exc}）") from exc
-
-    def _finish(
-        self,
-        case_id: CaseId,
-        staged: StagedBlob,
-        name: str,
-        kind: EvidenceKind | None,
-        file_time: datetime | None,
-    ) -> EvidenceData | None:
-        """Verify a staged blob, store it, then commit its row; on any failure nothing remains."""
-        created = False
-        try:
+            staged = self._stage(job)
             media_type = media.sniff(staged.head)
             if media_type is None:
-                raise EvidenceRejected(name, media.describe_unknown(staged.head))
-            if media_type == "application/pdf" and staged.size > media.MAX_PDF_BYTES:
-                raise EvidenceRejected(name, _too_large(staged.size, media.MAX_PDF_BYTES))
+                raise EvidenceRejected(job.name, media.describe_unknown(staged.head))
+            limit = media.max_bytes(media_type)
+            if staged.size > limit:
+                raise EvidenceRejected(job.name, _too_large(staged.size, limit))
+            source: Path | bytes = staged.data if staged.data is not None else staged.tmp_path
             try:
-                info = media.probe(staged.tmp_path, media_type)
+                info = media.probe(source, media_type)
             except media.MediaUnusable as exc:
-                raise EvidenceRejected(name, str(exc)) from exc
-            if self._in_case(case_id, staged.sha256):
+                raise EvidenceRejected(job.name, str(exc)) from exc
+            thumb = _jpeg(info.thumbnail) if info.thumbnail is not None else None
+            file_time = _file_time(job.path) if job.path is not None else None
+            # The bytes served their purpose; do not hold them while the file waits for its commit.
+            return _Prepared(job.name, replace(staged, data=None), info, thumb, file_time)
+        except EvidenceRejected as exc:
+            if staged is not None:
                 self._store.discard(staged)
-                return None
-            created = self._store.commit(staged)
-            self._write_thumbnail(staged.sha256, info)
-            return self._insert(case_id, staged, name, kind, info, file_time)
-        except EvidenceRejected:
-            self._store.discard(staged)
-            if created:
-                self._remove_blob_if_orphan(staged.sha256)
-            raise
-        except IntegrityError:
-            # The same content was added to this case by a parallel import: a duplicate, not an error.
-            self._store.discard(staged)
-            return None
+            return ImportRejected(job.name, exc.reason)
+        except Exception as exc:
+            if staged is not None:
+                self._store.discard(staged)
+            log.exception("importing %s failed unexpectedly", job.name)
+            return ImportRejected(job.name, f"导入时出现内部错误（{type(exc).__name__}），详情已写入日志")
+
+    def _stage(self, job: _Job) -> StagedBlob:
+        if job.data is not None:
+            if len(job.data) > media.MAX_VIDEO_BYTES:
+                raise EvidenceRejected(job.name, _too_large(len(job.data), media.MAX_VIDEO_BYTES))
+            try:
+                return self._store.stage_bytes(job.data)
+            except OSError as exc:
+                log.warning("cannot stage %s", job.name, exc_info=True)
+                raise EvidenceRejected(job.name, _storage_reason(exc)) from exc
+        assert job.path is not None
+        try:
+            return self._store.stage_file(
+                job.path, lambda head: media.max_bytes(media.sniff(head)), keep_bytes=DECODE_IN_MEMORY
+            )
+        except FileNotFoundError as exc:
+            raise EvidenceRejected(job.name, "文件不存在（可能已被移动或删除）") from exc
+        except IsADirectoryError as exc:
+            raise EvidenceRejected(job.name, "这是文件夹，不是文件") from exc
+        except PermissionError as exc:
+            raise EvidenceRejected(job.name, "没有读取权限") from exc
+        except TooLarge as exc:
+            size = int(exc.args[0])
+            limit = int(exc.args[1]) if len(exc.args) > 1 else media.MAX_IMAGE_BYTES
+            raise EvidenceRejected(job.name, _too_large(size, limit)) from exc
         except OSError as exc:
-            self._store.discard(staged)
-            if created:
-                self._remove_blob_if_orphan(staged.sha256)
-            log.error("storing %s failed", name, exc_info=True)
-            if exc.errno == 28:
-                reason = "磁盘空间已满，未能保存"
-            elif isinstance(exc, PermissionError) or exc.errno == 30:
-                reason = "证据文件夹没有写入权限（只读），未能保存"
-            else:
-                reason = f"保存失败（{exc.strerror or exc}）"
-            raise EvidenceRejected(name, reason) from exc
-        except Exception:
-            self._store.discard(staged)
-            if created:
-                self._remove_blob_if_orphan(staged.sha256)
-            raise
+            log.warning("cannot read %s", job.path, exc_info=True)
+            if exc.errno is not None and exc.errno == 28:
+                raise EvidenceRejected(job.name, "磁盘空间已满，未能保存") from exc
+            if str(exc) == "not a regular file":
+                raise EvidenceRejected(job.name, "这不是普通文件（可能是管道或设备），无法导入") from exc
+            raise EvidenceRejected(job.name, f"无法读取文件（{exc.strerror or exc}）") from exc
+
+    def _commit_batch(
+        self,
+        case_id: CaseId,
+        batch: _Batch,
+        kind: EvidenceKind | None,
+        suggest: EvidenceKind | None,
+    ) -> _Outcome:
+        """Make the placed originals durable (one fsync per folder), then record them in one transaction."""
+        items = batch.items
+        try:
+            self._store.sync_dirs(batch.dirs)
+        except OSError as exc:
+            log.error("syncing the evidence folders failed", exc_info=True)
+            for prepared, created in items:
+                if created:
+                    self._remove_blob_if_orphan(prepared.staged.sha256)
+            reason = _storage_reason(exc)
+            return [], [], [ImportRejected(p.name, reason) for p, _ in items]
+        try:
+            rows = self._insert(case_id, [p for p, _ in items], kind, suggest)
+        except Exception as exc:
+            if len(items) == 1:
+                return self._insert_failed(case_id, items[0], exc)
+            # One file spoiled the transaction (or the disk filled up): record them one by one.
+            log.warning("batch insert failed; retrying file by file", exc_info=True)
+            outcome: _Outcome = ([], [], [])
+            for item in items:
+                try:
+                    outcome[0].extend(self._insert(case_id, [item[0]], kind, suggest))
+                except Exception as one_exc:
+                    _, d, b = self._insert_failed(case_id, item, one_exc)
+                    outcome[1].extend(d)
+                    outcome[2].extend(b)
+            self._write_thumbnails([p for p, _ in items])
+            return outcome
+        self._write_thumbnails([p for p, _ in items])
+        return [*rows], [], []
+
+    def _insert_failed(self, case_id: CaseId, item: tuple[_Prepared, bool], exc: Exception) -> _Outcome:
+        prepared, created = item
+        if created:
+            self._remove_blob_if_orphan(prepared.staged.sha256)
+        if isinstance(exc, IntegrityError):
+            # The same content was added to this case by a parallel import: a duplicate, not an error.
+            return [], [prepared.name], []
+        if isinstance(exc, EvidenceRejected):
+            return [], [], [ImportRejected(prepared.name, exc.reason)]
+        if isinstance(exc, DeskError):
+            return [], [], [ImportRejected(prepared.name, exc.message)]
+        if isinstance(exc, OSError):
+            log.error("storing %s failed", prepared.name, exc_info=exc)
+            return [], [], [ImportRejected(prepared.name, _storage_reason(exc))]
+        log.error("recording %s failed", prepared.name, exc_info=exc)
+        return [], [], [ImportRejected(prepared.name, _db_reason(exc))]
 
     def _insert(
         self,
         case_id: CaseId,
-        staged: StagedBlob,
-        name: str,
+        items: Sequence[_Prepared],
         kind: EvidenceKind | None,
-        info: media.MediaInfo,
-        file_time: datetime | None,
-    ) -> EvidenceData:
-        chosen = kind or suggest_kind(name, info.media_type)
+        suggest: EvidenceKind | None,
+    ) -> Sequence[EvidenceData]:
         with self._sessions.begin() as s:
             case = s.get(m.Case, case_id)
             if case is None:
-                raise EvidenceRejected(name, "对应的售后记录已不存在")
+                raise EvidenceRejected(items[0].name, "对应的售后记录已不存在")
             last = s.scalar(select(func.max(m.Evidence.position)).where(m.Evidence.case_id == case_id))
+            position = (last if last is not None else -1) + 1
             now = utcnow()
-            ev = m.Evidence(
-                case_id=case_id,
-                kind=chosen,
-                sha256=staged.sha256,
-                original_name=clean_text(name),
-                media_type=info.media_type,
-                width=info.width,
-                height=info.height,
-                page_count=info.page_count,
-                byte_size=staged.size,
-                caption="",
-                captured_at=info.captured_at or file_time,
-                imported_at=now,
-                position=(last if last is not None else -1) + 1,
-            )
-            s.add(ev)
-            s.add(
-                m.Event(
+            rows = []
+            for prepared in items:
+                chosen = kind or suggest or suggest_kind(prepared.name, prepared.info.media_type)
+                info = prepared.info
+                ev = m.Evidence(
                     case_id=case_id,
-                    at=now,
-                    kind=EventKind.EVIDENCE_ADDED,
-                    field="evidence",
-                    new=clean_text(name),
-                    detail=f"{chosen}｜SHA-256 {staged.sha256[:12]}",
+                    kind=chosen,
+                    kind_confirmed=kind is not None,
+                    sha256=prepared.staged.sha256,
+                    original_name=clean_text(prepared.name),
+                    media_type=info.media_type,
+                    width=info.width,
+                    height=info.height,
+                    page_count=info.page_count,
+                    byte_size=prepared.staged.size,
+                    caption="",
+                    captured_at=info.captured_at or prepared.file_time,
+                    imported_at=now,
+                    position=position,
+                    animated=info.animated,
+                    duration_ms=info.duration_ms,
+                    rotation=0,
                 )
-            )
+                position += 1
+                s.add(ev)
+                s.add(
+                    m.Event(
+                        case_id=case_id,
+                        at=now,
+                        kind=EventKind.EVIDENCE_ADDED,
+                        field="evidence",
+                        new=clean_text(prepared.name),
+                        detail=f"{chosen}｜SHA-256 {prepared.staged.sha256[:12]}",
+                    )
+                )
+                rows.append(ev)
             case.updated_at = now
             s.flush()
             crashpoint("evidence-before-commit")
-            data = convert.evidence(ev)
+            data = [convert.evidence(ev, marks=(), frames=()) for ev in rows]
         crashpoint("evidence-after-commit")
         return data
 
+    def _write_thumbnails(self, items: Iterable[_Prepared]) -> None:
+        for prepared in items:
+            if prepared.thumb_jpeg is None:
+                continue
+            path = self._thumb_path(prepared.staged.sha256)
+            if path.is_file():
+                continue
+            try:
+                self._save_thumb_bytes(path, prepared.thumb_jpeg)
+            except OSError:
+                # The cache is rebuilt on demand; failing to write it must not fail an import.
+                log.warning("thumbnail cache write failed for %s", prepared.name, exc_info=True)
+
     # -- edits ------------------------------------------------------------------------------
     def update(
-        self, evidence_id: EvidenceId, *, kind: EvidenceKind | None = None, caption: str | None = None
+        self,
+        evidence_id: EvidenceId,
+        *,
+        kind: EvidenceKind | None = None,
+        caption: str | None = None,
+        weight_grams: int | _Keep | None = KEEP,
+        rotation: int | None = None,
+        confirm_kind: bool = False,
     ) -> Changes:
+        """Edit what the operator may edit. Choosing a kind (even the same one) confirms it."""
         with self._sessions.begin() as s:
             ev = s.get(m.Evidence, evidence_id)
             if ev is None:
                 raise NotFound(f"证据 #{evidence_id} 不存在（可能已被删除）")
             now = utcnow()
-            if kind is not None and EvidenceKind(kind) != ev.kind:
+
+            def event(field: str, old: str, new: str) -> None:
                 s.add(
                     m.Event(
                         case_id=ev.case_id,
                         at=now,
                         kind=EventKind.FIELD_CHANGED,
-                        field="evidence.kind",
-                        old=str(ev.kind),
-                        new=str(EvidenceKind(kind)),
+                        field=field,
+                        old=old,
+                        new=new,
                         detail=ev.original_name,
                     )
                 )
-                ev.kind = EvidenceKind(kind)
+
+            if kind is not None:
+                if EvidenceKind(kind) != ev.kind:
+                    event("evidence.kind", str(ev.kind), str(EvidenceKind(kind)))
+                    ev.kind = EvidenceKind(kind)
+                ev.kind_confirmed = True
+            if confirm_kind:
+                ev.kind_confirmed = True
             if caption is not None:
                 caption = clean_text(caption).strip()
                 if len(caption) > MAX_CAPTION:
                     raise ValidationFailed(f"说明文字太长（上限 {MAX_CAPTION} 个字符）")
                 if caption != ev.caption:
-                    s.add(
-                        m.Event(
-                            case_id=ev.case_id,
-                            at=now,
-                            kind=EventKind.FIELD_CHANGED,
-                            field="evidence.caption",
-                            old=ev.caption,
-                            new=caption,
-                            detail=ev.original_name,
-                        )
-                    )
+                    event("evidence.caption", ev.caption, caption)
                     ev.caption = caption
+            if not isinstance(weight_grams, _Keep):
+                grams = weight_grams
+                if grams is not None and not (0 < grams <= MAX_WEIGHT_GRAMS):
+                    raise ValidationFailed(
+                        f"重量 {grams} 克不合理（应在 1 克到 {MAX_WEIGHT_GRAMS // 1000} 千克之间）"
+                    )
+                if grams != ev.weight_grams:
+                    event("evidence.weight", _grams(ev.weight_grams), _grams(grams))
+                    ev.weight_grams = grams
+            if rotation is not None:
+                ev.rotation = rotation % 360 // 90 * 90
+            case_id = CaseId(ev.case_id)
+        return Changes(cases=frozenset({case_id}), evidence=frozenset({evidence_id}))
+
+    def rotate(self, evidence_id: EvidenceId, quarter_turns: int = 1) -> Changes:
+        """Turn the picture clockwise by 90° steps; the original stays as it is."""
+        current = self.get(evidence_id).rotation
+        return self.update(evidence_id, rotation=current + 90 * quarter_turns)
+
+    def set_marks(self, evidence_id: EvidenceId, marks: Sequence[Mark]) -> Changes:
+        """Replace the annotations and redactions of a picture (the original file is never touched)."""
+        if len(marks) > render.MAX_MARKS:
+            raise ValidationFailed(f"标注太多（上限 {render.MAX_MARKS} 个）")
+        cleaned = [render.clamp_mark(mk) for mk in marks]
+        with self._sessions.begin() as s:
+            ev = s.get(m.Evidence, evidence_id)
+            if ev is None:
+                raise NotFound(f"证据 #{evidence_id} 不存在（可能已被删除）")
+            if ev.media_type == media.PDF_TYPE or ev.media_type in media.VIDEO_TYPES:
+                raise ValidationFailed("只能在图片上标注或遮挡")
+            old = _marks_summary([MarkShape(x.shape) for x in ev.marks])
+            ev.marks.clear()
+            s.flush()
+            for pos, mk in enumerate(cleaned):
+                ev.marks.append(
+                    m.EvidenceMark(
+                        position=pos, shape=mk.shape, x0=mk.x0, y0=mk.y0, x1=mk.x1, y1=mk.y1, text=mk.text
+                    )
+                )
+            new = _marks_summary([mk.shape for mk in cleaned])
+            if old != new:
+                s.add(
+                    m.Event(
+                        case_id=ev.case_id,
+                        kind=EventKind.FIELD_CHANGED,
+                        field="evidence.marks",
+                        old=old,
+                        new=new,
+                        detail=ev.original_name,
+                    )
+                )
+            case_id = CaseId(ev.case_id)
+        return Changes(cases=frozenset({case_id}), evidence=frozenset({evidence_id}))
+
+    def set_key_frames(self, evidence_id: EvidenceId, at_ms: Iterable[int]) -> Changes:
+        """The moments of a video that packets show, in milliseconds from the start."""
+        with self._sessions.begin() as s:
+            ev = s.get(m.Evidence, evidence_id)
+            if ev is None:
+                raise NotFound(f"证据 #{evidence_id} 不存在（可能已被删除）")
+            if ev.media_type not in media.VIDEO_TYPES:
+                raise ValidationFailed("只有视频可以选关键帧")
+            end = ev.duration_ms if ev.duration_ms is not None else None
+            moments = sorted({max(0, int(t)) for t in at_ms})
+            if end is not None:
+                moments = [min(t, max(0, end - 1)) for t in moments]
+                moments = sorted(set(moments))
+            if len(moments) > MAX_KEY_FRAMES:
+                raise ValidationFailed(f"关键帧太多（上限 {MAX_KEY_FRAMES} 个）")
+            ev.frames.clear()
+            s.flush()
+            for t in moments:
+                ev.frames.append(m.EvidenceFrame(at_ms=t))
             case_id = CaseId(ev.case_id)
         return Changes(cases=frozenset({case_id}), evidence=frozenset({evidence_id}))
 
     def move(self, evidence_id: EvidenceId, new_position: int) -> Changes:
         """Put an item at a new place in its case's gallery (0 = first)."""
+        return self.move_many([evidence_id], new_position)
+
+    def move_many(self, evidence_ids: Sequence[EvidenceId], new_position: int) -> Changes:
+        """Put items (in the given order) at a place of their case's gallery, counted without them."""
+        if not evidence_ids:
+            return Changes()
         with self._sessions.begin() as s:
-            ev = s.get(m.Evidence, evidence_id)
-            if ev is None:
-                raise NotFound(f"证据 #{evidence_id} 不存在")
+            first = s.get(m.Evidence, evidence_ids[0])
+            if first is None:
+                raise NotFound(f"证据 #{evidence_ids[0]} 不存在")
             items = list(
                 s.scalars(
                     select(m.Evidence)
-                    .where(m.Evidence.case_id == ev.case_id)
+                    .where(m.Evidence.case_id == first.case_id)
                     .order_by(m.Evidence.position, m.Evidence.id)
                 )
             )
-            items.remove(ev)
-            items.insert(max(0, min(new_position, len(items))), ev)
-            for pos, item in enumerate(items):
+            by_id = {e.id: e for e in items}
+            moving = [by_id[i] for i in evidence_ids if i in by_id]
+            if len(moving) != len(set(evidence_ids)):
+                raise NotFound("要移动的证据不在同一条售后记录中，或已被删除")
+            rest = [e for e in items if e not in moving]
+            at = max(0, min(new_position, len(rest)))
+            ordered = rest[:at] + moving + rest[at:]
+            for pos, item in enumerate(ordered):
                 item.position = pos
-            case_id = CaseId(ev.case_id)
+            case_id = CaseId(first.case_id)
         return Changes(cases=frozenset({case_id}), evidence=frozenset(EvidenceId(i.id) for i in items))
 
+    # -- removal and undo -------------------------------------------------------------------
     def remove(self, evidence_id: EvidenceId) -> Changes:
         """Remove the item from its case; the blob goes only when no case uses it any more."""
-        with self._sessions.begin() as s:
-            ev = s.get(m.Evidence, evidence_id)
-            if ev is None:
-                raise NotFound(f"证据 #{evidence_id} 不存在（可能已被删除）")
-            sha, case_id = ev.sha256, CaseId(ev.case_id)
-            s.add(
-                m.Event(
-                    case_id=case_id,
-                    kind=EventKind.EVIDENCE_REMOVED,
-                    field="evidence",
-                    old=ev.original_name,
-                    detail=f"{ev.kind}｜SHA-256 {sha[:12]}",
-                )
-            )
-            s.delete(ev)
-            case = s.get(m.Case, case_id)
-            if case is not None:
-                case.updated_at = utcnow()
-        self._remove_blob_if_orphan(sha)
-        return Changes(cases=frozenset({case_id}), evidence=frozenset({evidence_id}))
+        changes, removed = self.remove_many([evidence_id])
+        self.purge([e.sha256 for e in removed])
+        return changes
 
-    # -- thumbnails -------------------------------------------------------------------------
+    def remove_many(self, evidence_ids: Sequence[EvidenceId]) -> tuple[Changes, tuple[EvidenceData, ...]]:
+        """Remove items but keep their originals, so restore() can undo it; call purge() when undo expires."""
+        removed: list[EvidenceData] = []
+        cases: set[CaseId] = set()
+        with self._sessions.begin() as s:
+            for evidence_id in evidence_ids:
+                ev = s.get(m.Evidence, evidence_id)
+                if ev is None:
+                    raise NotFound(f"证据 #{evidence_id} 不存在（可能已被删除）")
+                removed.append(convert.evidence(ev))
+                case_id = CaseId(ev.case_id)
+                cases.add(case_id)
+                s.add(
+                    m.Event(
+                        case_id=case_id,
+                        kind=EventKind.EVIDENCE_REMOVED,
+                        field="evidence",
+                        old=ev.original_name,
+                        detail=f"{ev.kind}｜SHA-256 {ev.sha256[:12]}",
+                    )
+                )
+                s.delete(ev)
+            for case_id in cases:
+                case = s.get(m.Case, case_id)
+                if case is not None:
+                    case.updated_at = utcnow()
+        changes = Changes(cases=frozenset(cases), evidence=frozenset(e.id for e in removed))
+        return changes, tuple(removed)
+
+    def restore(self, items: Sequence[EvidenceData]) -> tuple[Changes, tuple[EvidenceData, ...]]:
+        """Undo a removal: the items come back at their places, with kind, caption, marks and key frames."""
+        for item in items:
+            if not self._store.exists(item.sha256):
+                raise NotFound(f"“{item.original_name}”的原始文件已被清除，无法撤销删除")
+        restored: list[m.Evidence] = []
+        cases: set[CaseId] = set()
+        with self._sessions.begin() as s:
+            for item in sorted(items, key=lambda e: e.position):
+                case = s.get(m.Case, item.case_id)
+                if case is None:
+                    raise NotFound(f"售后记录 #{item.case_id} 已不存在，无法撤销删除")
+                if s.scalar(
+                    select(m.Evidence.id).where(
+                        m.Evidence.case_id == item.case_id, m.Evidence.sha256 == item.sha256
+                    )
+                ):
+                    continue  # imported again meanwhile: nothing to bring back
+                for other in s.scalars(
+                    select(m.Evidence).where(
+                        m.Evidence.case_id == item.case_id, m.Evidence.position >= item.position
+                    )
+                ):
+                    other.position += 1
+                ev = m.Evidence(
+                    case_id=item.case_id,
+                    kind=item.kind,
+                    kind_confirmed=item.kind_confirmed,
+                    sha256=item.sha256,
+                    original_name=item.original_name,
+                    media_type=item.media_type,
+                    width=item.width,
+                    height=item.height,
+                    page_count=item.page_count,
+                    byte_size=item.byte_size,
+                    caption=item.caption,
+                    captured_at=item.captured_at,
+                    imported_at=item.imported_at,
+                    position=item.position,
+                    animated=item.animated,
+                    duration_ms=item.duration_ms,
+                    weight_grams=item.weight_grams,
+                    rotation=item.rotation,
+                )
+                ev.marks = [
+                    m.EvidenceMark(
+                        position=i, shape=mk.shape, x0=mk.x0, y0=mk.y0, x1=mk.x1, y1=mk.y1, text=mk.text
+                    )
+                    for i, mk in enumerate(item.marks)
+                ]
+                ev.frames = [m.EvidenceFrame(at_ms=t) for t in item.key_frames]
+                s.add(ev)
+                s.add(
+                    m.Event(
+                        case_id=item.case_id,
+                        kind=EventKind.EVIDENCE_ADDED,
+                        field="evidence",
+                        new=item.original_name,
+                        detail=f"撤销删除｜{item.kind}｜SHA-256 {item.sha256[:12]}",
+                    )
+                )
+                case.updated_at = utcnow()
+                cases.add(CaseId(item.case_id))
+                restored.append(ev)
+            s.flush()
+            data = tuple(convert.evidence(ev) for ev in restored)
+        return Changes(cases=frozenset(cases), evidence=frozenset(e.id for e in data)), data
+
+    def purge(self, sha256s: Iterable[str]) -> None:
+        """Delete originals that no case uses any more (after a removal can no longer be undone)."""
+        for sha in set(sha256s):
+            self._remove_blob_if_orphan(sha)
+
+    # -- pictures ---------------------------------------------------------------------------
     def thumbnail(self, evidence_id: EvidenceId, size: int = media.THUMB_SIZE) -> Path:
         """A cached JPEG thumbnail (orientation applied); made on first use, keyed by content."""
-        ev = self.get(evidence_id)
-        path = self._thumb_path(ev.sha256)
+        return self.thumbnail_for(self.get(evidence_id))
+
+    def thumbnail_for(self, evidence: EvidenceData) -> Path:
+        """The cached thumbnail of an item the caller already holds (no database query on a cache hit).
+
+        The thumbnail is upright but without the operator's rotation and marks, which the viewer
+        and gallery draw on top; it is keyed by the content's SHA-256 alone.
+        """
+        path = self._thumb_path(evidence.sha256)
         if path.is_file():
             return path
-        if ev.media_type == "application/pdf":
-            thumb = _pdf_placeholder(ev.page_count)
-        else:
-            try:
-                info = media.probe(self._store.path_for(ev.sha256), ev.media_type)
-            except media.MediaUnusable:
-                info = None
-            thumb = (
-                info.thumbnail if info is not None and info.thumbnail is not None else _broken_placeholder()
-            )
-        self._save_thumb(path, thumb)
+        blob = self._store.path_for(evidence.sha256)
+        thumb: Image.Image
+        try:
+            info = media.probe(blob, evidence.media_type)
+            thumb = info.thumbnail if info.thumbnail is not None else _pdf_placeholder(info.page_count)
+        except media.MediaUnusable:
+            thumb = _broken_placeholder()
+        self._save_thumb_bytes(path, _jpeg(thumb))
         return path
+
+    def preview(self, evidence: EvidenceData, *, max_side: int = 2048, at_ms: int | None = None) -> bytes:
+        """The picture for the viewer: upright, fitting max_side, without marks or rotation (JPEG/PNG)."""
+        blob = self._store.path_for(evidence.sha256)
+        try:
+            if evidence.is_video:
+                im = render.render(blob, evidence.media_type, at_ms=at_ms or 0, max_side=max_side)
+            else:
+                im = render.load_upright(blob, evidence.media_type, max_side)
+        except FileNotFoundError as exc:
+            raise DeskError(f"“{evidence.original_name}”的原始文件不见了，请运行“检查数据”") from exc
+        except media.MediaUnusable as exc:
+            raise DeskError(f"无法显示“{evidence.original_name}”：{exc}") from exc
+        except Exception as exc:
+            log.warning("preview of %s failed", evidence.original_name, exc_info=True)
+            raise DeskError(f"无法显示“{evidence.original_name}”：文件无法解码") from exc
+        fmt = "PNG" if evidence.media_type in render.LOSSLESS_SOURCES else "JPEG"
+        return render.encode_clean(im, fmt, quality=90)
+
+    def export_copy(self, evidence_id: EvidenceId, folder: Path) -> Path:
+        """Write a copy for sending elsewhere: marks and rotation applied, no EXIF/GPS or other metadata.
+
+        Pictures are re-encoded (PNG for screenshots, JPEG for photos); videos are re-packed
+        without their metadata (GPS, device); PDFs are copied as they are. Never overwrites a file.
+        """
+        ev = self.get(evidence_id)
+        blob = self._store.path_for(ev.sha256)
+        stem = _safe_stem(ev.original_name) or f"证据{ev.id}"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            if ev.is_pdf:
+                ext = ".pdf"
+            elif ev.is_video:
+                ext = media.EXTENSIONS.get(ev.media_type, ".mp4")
+            else:
+                fmt, ext = render.export_format(ev.media_type)
+            dest = _free_name(folder, stem, ext)
+            fd, tmp_name = tempfile.mkstemp(prefix=".export-", suffix=ext, dir=folder)
+            os.close(fd)
+            tmp = Path(tmp_name)
+            try:
+                if ev.is_pdf:
+                    with blob.open("rb") as src, tmp.open("wb") as out:
+                        while chunk := src.read(1 << 20):
+                            out.write(chunk)
+                elif ev.is_video:
+                    render.remux_without_metadata(blob, tmp, ev.media_type)
+                else:
+                    im = render.render(blob, ev.media_type, marks=ev.marks, rotation=ev.rotation)
+                    tmp.write_bytes(render.encode_clean(im, fmt))
+                with tmp.open("rb+") as fh:
+                    os.fsync(fh.fileno())
+                os.replace(tmp, dest)
+                with contextlib.suppress(OSError):
+                    fsync_dir(folder)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
+                raise
+        except FileNotFoundError as exc:
+            if not blob.exists():
+                raise DeskError(f"无法导出“{ev.original_name}”：原始文件不见了，请运行“检查数据”") from exc
+            raise DeskError(f"无法导出“{ev.original_name}”：保存位置不存在") from exc
+        except OSError as exc:
+            log.warning("export of %s failed", ev.original_name, exc_info=True)
+            raise DeskError(f"无法导出“{ev.original_name}”：{_storage_reason(exc)}") from exc
+        except media.MediaUnusable as exc:
+            raise DeskError(f"无法导出“{ev.original_name}”：{exc}") from exc
+        except DeskError:
+            raise
+        except Exception as exc:
+            log.error("export of %s failed", ev.original_name, exc_info=True)
+            raise DeskError(f"无法导出“{ev.original_name}”：文件无法解码（{type(exc).__name__}）") from exc
+        return dest
+
+    def open_copy(self, evidence_id: EvidenceId) -> Path:
+        """A copy of the original under its own name (with the right extension), for the system viewer.
+
+        Originals are stored under their SHA-256 without an extension, which no viewer can open.
+        The copy lives in the cache folder (a hard link where possible: no extra space), read-only.
+        """
+        ev = self.get(evidence_id)
+        blob = self._store.path_for(ev.sha256)
+        ext = media.EXTENSIONS.get(ev.media_type, "")
+        stem = _safe_stem(ev.original_name) or f"证据{ev.id}"
+        folder = self._thumbs.parent / "open" / ev.sha256[:16]
+        dest = folder / f"{stem}{ext}"
+        if dest.is_file():
+            return dest
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            tmp = folder / f".{ev.sha256[:16]}.{threading.get_ident()}.tmp"
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+            try:
+                os.link(blob, tmp)
+            except OSError:
+                with blob.open("rb") as src, tmp.open("wb") as out:
+                    while chunk := src.read(1 << 20):
+                        out.write(chunk)
+                with contextlib.suppress(OSError):
+                    os.chmod(tmp, 0o444)
+            os.replace(tmp, dest)
+        except FileNotFoundError as exc:
+            raise DeskError(f"“{ev.original_name}”的原始文件不见了，请运行“检查数据”") from exc
+        except OSError as exc:
+            raise DeskError(f"无法打开“{ev.original_name}”：{_storage_reason(exc)}") from exc
+        return dest
+
+    def video_frame_jpeg(self, evidence: EvidenceData, at_ms: int, max_side: int = 2048) -> bytes:
+        return self.preview(evidence, max_side=max_side, at_ms=at_ms)
 
     def _thumb_path(self, sha256: str) -> Path:
         return self._thumbs / sha256[:2] / f"{sha256}-{media.THUMB_SIZE}.jpg"
 
-    def _write_thumbnail(self, sha256: str, info: media.MediaInfo) -> None:
-        path = self._thumb_path(sha256)
-        if path.is_file():
-            return
-        thumb = info.thumbnail if info.thumbnail is not None else _pdf_placeholder(info.page_count)
-        try:
-            self._save_thumb(path, thumb)
-        except OSError:
-            # The cache is rebuilt on demand; failing to write it must not fail an import.
-            log.warning("thumbnail cache write failed for %s", sha256, exc_info=True)
-
-    def _save_thumb(self, path: Path, image: Image.Image) -> None:
+    def _save_thumb_bytes(self, path: Path, data: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-        image.convert("RGB").save(tmp, "JPEG", quality=85)
+        tmp.write_bytes(data)
         os.replace(tmp, path)
 
     # -- helpers ----------------------------------------------------------------------------
@@ -382,12 +883,9 @@ class EvidenceService:
             if s.get(m.Case, case_id) is None:
                 raise NotFound(f"售后记录 #{case_id} 不存在（可能已被删除）")
 
-    def _in_case(self, case_id: CaseId, sha256: str) -> bool:
+    def _case_shas(self, case_id: CaseId) -> set[str]:
         with self._sessions() as s:
-            found = s.scalar(
-                select(m.Evidence.id).where(m.Evidence.case_id == case_id, m.Evidence.sha256 == sha256)
-            )
-            return found is not None
+            return set(s.scalars(select(m.Evidence.sha256).where(m.Evidence.case_id == case_id)))
 
     def _remove_blob_if_orphan(self, sha256: str) -> None:
         with self._sessions() as s:
@@ -396,13 +894,27 @@ class EvidenceService:
             self._store.remove(sha256)
             with contextlib.suppress(OSError):
                 self._thumb_path(sha256).unlink()
+            shutil.rmtree(self._thumbs.parent / "open" / sha256[:16], ignore_errors=True)
 
-    @staticmethod
-    def _file_time(path: Path) -> datetime | None:
-        try:
-            return datetime.fromtimestamp(path.stat().st_mtime, UTC)
-        except OSError:
-            return None
+
+def expand_paths(paths: Sequence[Path]) -> list[Path]:
+    """Folders stand for the files inside them (sub-folders too), in name order; the rest as given.
+
+    Hidden files and the side files phones and PCs leave beside pictures (.AAE, .XMP, Thumbs.db,
+    desktop.ini) are left out; symbolic links to folders are not followed, so a loop cannot hang.
+    """
+    out: list[Path] = []
+    for path in paths:
+        if not path.is_dir() or path.is_symlink():
+            out.append(path)
+            continue
+        for root, dirs, files in os.walk(path):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in sorted(files):
+                if name.startswith(".") or Path(name).suffix.lower() in SKIPPED_SUFFIXES:
+                    continue
+                out.append(Path(root) / name)
+    return out
 
 
 def suggest_kind(name: str, media_type: str) -> EvidenceKind:
@@ -412,7 +924,7 @@ def suggest_kind(name: str, media_type: str) -> EvidenceKind:
         (("复称",), EvidenceKind.REWEIGH),
         (("内网", "快递重量", "揽收"), EvidenceKind.COURIER_WEIGHT),
         (("称重", "weigh", "scale"), EvidenceKind.WAREHOUSE_WEIGHT),
-        (("聊天", "chat", "截图", "screenshot", "微信图片", "qq图片"), EvidenceKind.CHAT),
+        (("聊天", "chat", "截图", "screenshot", "微信图片", "qq图片", "wechat"), EvidenceKind.CHAT),
         (("面单", "label", "合照"), EvidenceKind.GOODS_WITH_LABEL),
         (("运费", "freight"), EvidenceKind.FREIGHT_VOUCHER),
         (("物流", "凭证", "logistics"), EvidenceKind.LOGISTICS_VOUCHER),
@@ -421,13 +933,80 @@ def suggest_kind(name: str, media_type: str) -> EvidenceKind:
     for words, kind in rules:
         if any(w in lowered for w in words):
             return kind
-    if media_type == "application/pdf":
+    if media_type == media.PDF_TYPE:
         return EvidenceKind.LOGISTICS_VOUCHER
     return EvidenceKind.OTHER
 
 
+def _file_time(path: Path) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    except (OSError, ValueError, OverflowError):
+        return None
+
+
+def _jpeg(im: Image.Image) -> bytes:
+    """A thumbnail for the cache: pixels only, no optimisation pass (it is rebuilt if lost)."""
+    buf = io.BytesIO()
+    (im if im.mode in ("RGB", "L") else im.convert("RGB")).save(buf, "JPEG", quality=85)
+    return buf.getvalue()
+
+
 def _too_large(size: int, limit: int) -> str:
     return f"文件太大（{size / 1024 / 1024:.1f} MB），上限 {limit // 1024 // 1024} MB"
+
+
+def _storage_reason(exc: BaseException) -> str:
+    errno = getattr(exc, "errno", None)
+    if errno == 28:
+        return "磁盘空间已满，未能保存"
+    if isinstance(exc, PermissionError) or errno == 30:
+        return "证据文件夹没有写入权限（只读），未能保存"
+    return f"保存失败（{getattr(exc, 'strerror', None) or exc}）"
+
+
+def _db_reason(exc: BaseException | None) -> str:
+    text = str(getattr(exc, "orig", None) or exc or "").lower()
+    if "full" in text or "no space" in text:
+        return "磁盘空间已满，未能保存"
+    if "locked" in text or "busy" in text:
+        return "数据库正被其他程序占用，未能保存，请稍后再试"
+    if "readonly" in text or "read-only" in text:
+        return "数据库是只读的，未能保存"
+    return f"保存记录失败（{type(exc).__name__}），详情已写入日志"
+
+
+def _grams(value: int | None) -> str:
+    return "" if value is None else f"{value} 克"
+
+
+def _marks_summary(shapes: Sequence[MarkShape]) -> str:
+    redactions = sum(1 for s in shapes if s == MarkShape.REDACT)
+    others = len(shapes) - redactions
+    parts = []
+    if redactions:
+        parts.append(f"遮挡 {redactions} 处")
+    if others:
+        parts.append(f"标注 {others} 处")
+    return "，".join(parts) or "无"
+
+
+def _safe_stem(name: str) -> str:
+    stem = Path(name).stem if "." in name else name
+    stem = _UNSAFE_NAME.sub("_", stem).strip(" .")
+    # Leave room for "-2" and the extension within 255 bytes.
+    while len(stem.encode("utf-8")) > 200:
+        stem = stem[:-1]
+    return stem
+
+
+def _free_name(folder: Path, stem: str, ext: str) -> Path:
+    candidate = folder / f"{stem}{ext}"
+    n = 2
+    while candidate.exists():
+        candidate = folder / f"{stem}-{n}{ext}"
+        n += 1
+    return candidate
 
 
 def _report(
@@ -462,3 +1041,7 @@ def _broken_placeholder() -> Image.Image:
     im = Image.new("RGB", (256, 192), (240, 240, 240))
     ImageDraw.Draw(im).line((0, 0, 255, 191), fill=(200, 0, 0), width=3)
     return im
+
+
+# The kinds whose weight the operator is asked for; re-exported for the UI.
+__all__ = ["KEEP", "WEIGHT_KINDS", "EvidenceService", "expand_paths", "suggest_kind"]

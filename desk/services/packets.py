@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from desk.db import models as m
 from desk.db.types import utcnow
@@ -71,7 +71,11 @@ class PacketService:
             case = convert.case(c)
             items = [
                 convert.evidence(e)
-                for e in s.scalars(select(m.Evidence).where(m.Evidence.case_id == case_id))
+                for e in s.scalars(
+                    select(m.Evidence)
+                    .where(m.Evidence.case_id == case_id)
+                    .options(selectinload(m.Evidence.marks), selectinload(m.Evidence.frames))
+                )
             ]
         items.sort(key=lambda e: (KIND_ORDER[e.kind], e.position, e.id))
         when = generated_at or utcnow()
@@ -96,6 +100,10 @@ class PacketService:
                 caption=mask_phones(e.caption),
                 captured_at=e.captured_at,
                 sha256=e.sha256,
+                marks=e.marks,
+                rotation=e.rotation,
+                key_frames=e.key_frames,
+                duration_ms=e.duration_ms,
             )
             for e in items
         )

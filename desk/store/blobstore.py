@@ -8,6 +8,7 @@ import logging
 import os
 import stat
 import tempfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -20,7 +21,7 @@ CHUNK = 1 << 20
 
 
 class TooLarge(Exception):
-    """The source grew past the byte limit while it was being read."""
+    """The source is (or grew while it was read) past the byte limit; args are (size, limit)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +32,7 @@ class StagedBlob:
     sha256: str
     size: int
     head: bytes
+    data: bytes | None = None  # the whole content, kept when small enough to decode from memory
 
 
 def fsync_dir(path: Path) -> None:
@@ -59,8 +61,14 @@ class BlobStore:
     def exists(self, sha256: str) -> bool:
         return self.path_for(sha256).is_file()
 
-    def stage_file(self, src: Path, max_bytes: int) -> StagedBlob:
-        """Copy a regular file into a temp blob, hashing as it reads (the source is read once)."""
+    def stage_file(
+        self, src: Path, max_bytes: int | Callable[[bytes], int], *, keep_bytes: int = 0
+    ) -> StagedBlob:
+        """Copy a regular file into a temp blob, hashing as it reads (the source is read once).
+
+        max_bytes may be a function of the first bytes (the type decides the limit); files up to
+        keep_bytes are also returned in memory, so they can be decoded without reading them again.
+        """
         # O_NONBLOCK so a FIFO passed as a "file" cannot hang the import.
         flags = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)
         fd = os.open(src, flags)
@@ -70,32 +78,49 @@ class BlobStore:
                 raise (
                     IsADirectoryError(str(src)) if stat.S_ISDIR(st.st_mode) else OSError("not a regular file")
                 )
-            if st.st_size > max_bytes:
-                raise TooLarge(st.st_size)
+            if isinstance(max_bytes, int) and st.st_size > max_bytes:
+                raise TooLarge(st.st_size, max_bytes)
             with os.fdopen(fd, "rb", closefd=False) as fh:
-                return self.stage_stream(fh, max_bytes)
+                return self.stage_stream(fh, max_bytes, keep_bytes=keep_bytes, known_size=st.st_size)
         finally:
             os.close(fd)
 
-    def stage_stream(self, fh: BinaryIO, max_bytes: int) -> StagedBlob:
+    def stage_stream(
+        self,
+        fh: BinaryIO,
+        max_bytes: int | Callable[[bytes], int],
+        *,
+        keep_bytes: int = 0,
+        known_size: int | None = None,
+    ) -> StagedBlob:
         digest = hashlib.sha256()
         size = 0
-        head = b""
+        limit = max_bytes if isinstance(max_bytes, int) else None
+        first = fh.read(CHUNK)
+        head = first[:4096]
+        if limit is None:
+            assert callable(max_bytes)
+            limit = max_bytes(head)
+        if known_size is not None and known_size > limit:
+            raise TooLarge(known_size, limit)
+        kept: list[bytes] | None = [] if keep_bytes else None
         fd, name = tempfile.mkstemp(prefix="blob-", suffix=".tmp", dir=self.tmp)
         tmp_path = Path(name)
         try:
             with os.fdopen(fd, "wb") as out:
-                while True:
-                    chunk = fh.read(CHUNK)
-                    if not chunk:
-                        break
-                    if len(head) < 4096:
-                        head += chunk[: 4096 - len(head)]
+                chunk = first
+                while chunk:
                     size += len(chunk)
-                    if size > max_bytes:
-                        raise TooLarge(size)
+                    if size > limit:
+                        raise TooLarge(size, limit)
                     digest.update(chunk)
                     out.write(chunk)
+                    if kept is not None:
+                        if size <= keep_bytes:
+                            kept.append(chunk)
+                        else:
+                            kept = None
+                    chunk = fh.read(CHUNK)
                 out.flush()
                 os.fsync(out.fileno())
             crashpoint("blob-temp-written")
@@ -103,34 +128,56 @@ class BlobStore:
             with contextlib.suppress(FileNotFoundError):
                 tmp_path.unlink()
             raise
-        return StagedBlob(tmp_path, digest.hexdigest(), size, head)
+        data = b"".join(kept) if kept is not None else None
+        return StagedBlob(tmp_path, digest.hexdigest(), size, head, data)
 
     def stage_bytes(self, data: bytes) -> StagedBlob:
         import io
 
-        return self.stage_stream(io.BytesIO(data), max_bytes=len(data) + 1)
+        return self.stage_stream(
+            io.BytesIO(data), max_bytes=len(data) + 1, keep_bytes=len(data), known_size=len(data)
+        )
 
     def commit(self, staged: StagedBlob) -> bool:
         """Move a staged blob into place; True if it is new, False if the content was already stored."""
+        created, dirs = self.place(staged)
+        if created:
+            try:
+                self.sync_dirs(dirs)
+            except BaseException:
+                # Not durable, so not stored: the caller reports the failure and no row will point here.
+                self.remove(staged.sha256)
+                raise
+        return created
+
+    def place(self, staged: StagedBlob) -> tuple[bool, list[Path]]:
+        """Rename a staged blob into place without syncing folders; returns (new?, folders to fsync).
+
+        For batches: place every blob, then sync_dirs() once over the union of folders, and only
+        then commit the rows that point at them.
+        """
         dest = self.path_for(staged.sha256)
         if dest.is_file():
             self.discard(staged)
-            return False
-        dest.parent.mkdir(parents=True, exist_ok=True)
+            return False, []
+        dirs = [dest.parent]
+        # New folders must reach the disk too: their entries live in the parent folder.
+        for folder in (dest.parent.parent, dest.parent):
+            if not folder.is_dir():
+                folder.mkdir(exist_ok=True)
+                dirs.append(folder.parent)
         # Originals are never modified: the blob is read-only once in the store.
         with contextlib.suppress(OSError):
             os.chmod(staged.tmp_path, 0o444)
         os.replace(staged.tmp_path, dest)
         crashpoint("blob-renamed")
-        try:
-            fsync_dir(dest.parent)
-        except BaseException:
-            # Not durable, so not stored: the caller reports the failure and no row will point here.
-            with contextlib.suppress(OSError):
-                os.chmod(dest, 0o644)
-                dest.unlink()
-            raise
-        return True
+        return True, dirs
+
+    @staticmethod
+    def sync_dirs(dirs: Iterable[Path]) -> None:
+        """fsync each folder once (deepest first, so a new folder is durable before its entry)."""
+        for folder in sorted(set(dirs), key=lambda p: len(p.parts), reverse=True):
+            fsync_dir(folder)
 
     def discard(self, staged: StagedBlob) -> None:
         with contextlib.suppress(FileNotFoundError):

@@ -1,18 +1,25 @@
 """What a file really is: type sniffed from its bytes against an allow-list, then probed safely.
 
 Size policy (documented in docs/profile.md):
-- Any evidence file: at most 200 MB (images) or 100 MB (PDF documents).
+- Images at most 200 MB, PDF documents at most 100 MB, video clips at most 1 GB.
 - JPEG photos up to 250 megapixels are accepted; they are verified with reduced-size (draft)
-  decoding, so even a 200 MP phone photo costs little memory.
+  decoding, which still reads every compressed byte, so even a 200 MP photo costs little memory.
 - Other image formats up to 100 megapixels, fully decoded once to prove they are intact.
-- Animated GIF/PNG and multi-page TIFF: the first frame is the evidence picture; frames are
-  never iterated, so a bomb hidden in a later frame cannot hurt.
-- ICO/CUR, SVG, DDS, PSD and everything not listed in ALLOWED are refused before Pillow sees them.
+- Animated GIF/PNG/WebP and multi-page TIFF: the first frame is the evidence picture; frames are
+  never decoded past the first, so a bomb hidden in a later frame cannot hurt.
+- Videos (MP4, MOV, 3GP, MKV, WebM, AVI) up to 8K (7680×4320) and 3 hours; every packet is read
+  to prove the file is complete, and only the frames shown are decoded. The demuxer is chosen from
+  the sniffed type, never guessed by FFmpeg, so playlists and other file-referencing formats never open.
+- PDFs must open without a password (a permissions-only password is fine).
+- ICO/CUR, SVG, DDS, PSD, audio, Office documents and everything not listed in ALLOWED are refused
+  before any decoder sees them.
 """
 
 from __future__ import annotations
 
+import io
 import logging
+import threading
 import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
@@ -24,8 +31,11 @@ log = logging.getLogger(__name__)
 
 MAX_IMAGE_BYTES = 200 * 1024 * 1024
 MAX_PDF_BYTES = 100 * 1024 * 1024
+MAX_VIDEO_BYTES = 1024 * 1024 * 1024
 MAX_JPEG_PIXELS = 250_000_000
 MAX_OTHER_PIXELS = 100_000_000
+MAX_VIDEO_PIXELS = 7680 * 4320
+MAX_VIDEO_SECONDS = 3 * 3600
 THUMB_SIZE = 256
 
 # Pillow refuses (DecompressionBombError) above twice this; our own limits above are stricter per
@@ -33,19 +43,23 @@ THUMB_SIZE = 256
 Image.MAX_IMAGE_PIXELS = MAX_JPEG_PIXELS // 2 + 1
 
 _heif_registered = False
+_heif_lock = threading.Lock()
+# PDFium is not thread-safe: one document operation at a time in the whole process.
+PDFIUM_LOCK = threading.Lock()
 
 
-def _register_heif() -> None:
+def register_heif() -> None:
     global _heif_registered
-    if _heif_registered:
-        return
-    try:
-        import pillow_heif
+    with _heif_lock:
+        if _heif_registered:
+            return
+        try:
+            import pillow_heif
 
-        pillow_heif.register_heif_opener()
-    except Exception:  # a missing optional codec must not stop the desk
-        log.warning("pillow-heif unavailable: HEIC photos cannot be imported", exc_info=True)
-    _heif_registered = True
+            pillow_heif.register_heif_opener()
+        except Exception:  # a missing optional codec must not stop the desk
+            log.warning("pillow-heif unavailable: HEIC photos cannot be imported", exc_info=True)
+        _heif_registered = True
 
 
 IMAGE_TYPES: dict[str, str] = {
@@ -58,7 +72,17 @@ IMAGE_TYPES: dict[str, str] = {
     "image/heic": "HEIF",
     "image/avif": "AVIF",
 }
-ALLOWED = frozenset([*IMAGE_TYPES, "application/pdf"])
+# The FFmpeg demuxer for each video type: forced, so FFmpeg never probes for another format.
+VIDEO_TYPES: dict[str, str] = {
+    "video/mp4": "mov",
+    "video/quicktime": "mov",
+    "video/3gpp": "mov",
+    "video/x-matroska": "matroska",
+    "video/webm": "matroska",
+    "video/x-msvideo": "avi",
+}
+PDF_TYPE = "application/pdf"
+ALLOWED = frozenset([*IMAGE_TYPES, *VIDEO_TYPES, PDF_TYPE])
 
 TYPE_LABELS = {
     "image/jpeg": "JPEG 图片",
@@ -70,9 +94,45 @@ TYPE_LABELS = {
     "image/heic": "HEIC/HEIF 照片",
     "image/avif": "AVIF 图片",
     "application/pdf": "PDF 文档",
+    "video/mp4": "MP4 视频",
+    "video/quicktime": "MOV 视频",
+    "video/3gpp": "3GP 视频",
+    "video/x-matroska": "MKV 视频",
+    "video/webm": "WebM 视频",
+    "video/x-msvideo": "AVI 视频",
+}
+
+# File name extensions for exported copies and downloads, by media type.
+EXTENSIONS = {
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "image/gif": ".gif",
+    "image/webp": ".webp",
+    "image/bmp": ".bmp",
+    "image/tiff": ".tif",
+    "image/heic": ".heic",
+    "image/avif": ".avif",
+    "application/pdf": ".pdf",
+    "video/mp4": ".mp4",
+    "video/quicktime": ".mov",
+    "video/3gpp": ".3gp",
+    "video/x-matroska": ".mkv",
+    "video/webm": ".webm",
+    "video/x-msvideo": ".avi",
 }
 
 _HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"mif1", b"msf1", b"heim", b"heis"}
+_AUDIO_BRANDS = {b"M4A ", b"M4B ", b"M4P ", b"F4A ", b"F4B "}
+_QT_ATOMS = {b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"}
+
+
+def max_bytes(media_type: str | None) -> int:
+    """The byte limit for a type; unknown types get the image limit (they are refused anyway)."""
+    if media_type in VIDEO_TYPES:
+        return MAX_VIDEO_BYTES
+    if media_type == PDF_TYPE:
+        return MAX_PDF_BYTES
+    return MAX_IMAGE_BYTES
 
 
 def sniff(head: bytes) -> str | None:
@@ -85,20 +145,33 @@ def sniff(head: bytes) -> str | None:
         return "image/gif"
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "image/webp"
+    if head[:4] == b"RIFF" and head[8:12] == b"AVI ":
+        return "video/x-msvideo"
     if head[:2] == b"BM" and len(head) >= 26:
         return "image/bmp"
     if head[:4] in (b"II*\x00", b"MM\x00*"):
         return "image/tiff"
     if head[4:8] == b"ftyp":
-        brands = {head[8:12]} | {head[i : i + 4] for i in range(16, min(len(head), 64), 4)}
+        major = head[8:12]
+        brands = {major} | {head[i : i + 4] for i in range(16, min(len(head), 64), 4)}
         if b"avif" in brands or b"avis" in brands:
             return "image/avif"
         if brands & _HEIF_BRANDS:
             return "image/heic"
-        return None
+        if major in _AUDIO_BRANDS:
+            return None
+        if major == b"qt  ":
+            return "video/quicktime"
+        if major.startswith((b"3gp", b"3g2")):
+            return "video/3gpp"
+        return "video/mp4"
+    if head[4:8] in _QT_ATOMS and len(head) >= 16:
+        return "video/quicktime"  # old QuickTime files start with an atom, not ftyp
+    if head.startswith(b"\x1a\x45\xdf\xa3"):
+        return "video/webm" if b"webm" in head[:64] else "video/x-matroska"
     # PDF readers accept the header anywhere in the first KiB; so do we.
     if b"%PDF-" in head[:1024]:
-        return "application/pdf"
+        return PDF_TYPE
     return None
 
 
@@ -107,23 +180,29 @@ def describe_unknown(head: bytes) -> str:
     if not head:
         return "文件是空的（0 字节）"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        return "这是 Office 文档（如 Word .doc），不是图片或 PDF"
+        return "这是 Office 文档（如 Word .doc），不是图片、视频或 PDF"
     if head.startswith(b"PK\x03\x04"):
-        return "这是压缩包或 Office 文档（zip），不是图片或 PDF"
+        return "这是压缩包或 Office 文档（zip），不是图片、视频或 PDF"
     if head.startswith(b"\x00\x00\x01\x00") or head.startswith(b"\x00\x00\x02\x00"):
         return "这是图标文件（ICO/CUR），不作为证据接收"
     if head.startswith(b"DDS "):
         return "这是 DDS 贴图文件，不在支持的格式之内"
+    if head.startswith(b"8BPS"):
+        return "这是 Photoshop 文件（PSD），请先另存为 JPEG 或 PNG"
     if head.lstrip().startswith((b"<svg", b"<?xml")):
         return "这是 SVG/XML 文件，不在支持的格式之内"
-    if head[4:8] == b"ftyp":
-        return "这是视频或不支持的 HEIF 变体，目前只接收图片和 PDF"
+    if head[4:8] == b"ftyp" and head[8:12] in _AUDIO_BRANDS:
+        return "这是音频文件，不是视频或图片"
+    if head.startswith((b"ID3", b"fLaC", b"OggS")) or head[:2] in (b"\xff\xfb", b"\xff\xf3"):
+        return "这是音频文件，不是视频或图片"
+    if head.startswith((b"#EXTM3U", b"ffconcat")):
+        return "这是播放列表文件，不是视频本身"
     try:
         head.decode("utf-8")
-        return "这是文本文件，不是图片或 PDF（扩展名可能被改过）"
+        return "这是文本文件，不是图片、视频或 PDF（扩展名可能被改过）"
     except UnicodeDecodeError:
         pass
-    return "文件内容不是支持的图片（JPEG/PNG/GIF/WebP/BMP/TIFF/HEIC/AVIF）或 PDF"
+    return "文件内容不是支持的图片（JPEG/PNG/GIF/WebP/BMP/TIFF/HEIC/AVIF）、视频（MP4/MOV 等）或 PDF"
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,10 +216,18 @@ class MediaInfo:
     captured_at: datetime | None
     animated: bool = False
     thumbnail: Image.Image | None = None  # small, orientation applied, RGB
+    duration_ms: int | None = None
 
 
 class MediaUnusable(Exception):
     """The file is not usable evidence; str() is the reason in plain words."""
+
+
+Source = Path | bytes
+
+
+def _open_source(source: Source) -> Path | io.BytesIO:
+    return io.BytesIO(source) if isinstance(source, bytes) else source
 
 
 def _exif_time(im: Image.Image) -> datetime | None:
@@ -165,6 +252,32 @@ def _exif_time(im: Image.Image) -> datetime | None:
         return None
 
 
+_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+def orientation(im: Image.Image) -> int:
+    """The EXIF orientation (1-8); unreadable or odd values mean 1, "as stored"."""
+    try:
+        value = int(im.getexif().get(0x0112, 1))
+    except Exception:
+        log.debug("EXIF orientation unreadable", exc_info=True)
+        return 1
+    return value if value in _TRANSPOSE else 1
+
+
+def apply_orientation(im: Image.Image, value: int) -> Image.Image:
+    method = _TRANSPOSE.get(value)
+    return im.transpose(method) if method is not None else im
+
+
 def upright(im: Image.Image) -> Image.Image:
     """A copy turned the way the camera's EXIF says; unreadable EXIF means "as stored"."""
     try:
@@ -174,29 +287,64 @@ def upright(im: Image.Image) -> Image.Image:
         return im.copy()
 
 
+def to_rgb(im: Image.Image) -> Image.Image:
+    """Any Pillow mode as RGB (or L), transparency on white, 16-bit scaled rather than clipped."""
+    mode = im.mode
+    if mode in ("RGB", "L"):
+        return im
+    if mode.startswith("I;16") or mode == "I":
+        return im.convert("I").point(lambda v: v * (1 / 256)).convert("L")
+    if mode == "F":
+        return im.convert("L")
+    if mode in ("RGBA", "LA", "PA", "RGBa", "La") or (mode == "P" and "transparency" in im.info):
+        rgba = im.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(white, rgba).convert("RGB")
+    return im.convert("RGB")
+
+
 def _map_pillow_error(exc: BaseException) -> str:
     text = str(exc)
     if isinstance(exc, Image.DecompressionBombError):
         return "图片像素过大（文件头声称的尺寸异常巨大，疑似“解压炸弹”），为保护电脑已拒绝"
     if isinstance(exc, Image.UnidentifiedImageError):
         return "文件已损坏，无法识别为图片"
-    if "truncated" in text.lower() or "Truncated" in text:
+    if "truncated" in text.lower():
         return "图片文件不完整（被截断），可能没有下载或复制完"
     if isinstance(exc, MemoryError):
         return "图片太大，内存不足以读取"
     return f"图片数据已损坏，无法解码（{type(exc).__name__}: {text[:80]}）"
 
 
-def probe_image(path: Path, media_type: str) -> MediaInfo:
-    """Open, bound-check and fully verify an image; build a small thumbnail on the way."""
-    if media_type in ("image/heic", "image/avif"):
-        _register_heif()
+def image_formats(media_type: str) -> list[str]:
     fmt = IMAGE_TYPES[media_type]
-    formats = [fmt, "MPO"] if fmt == "JPEG" else ([fmt, "HEIF", "AVIF"] if fmt in ("HEIF", "AVIF") else [fmt])
+    if media_type in ("image/heic", "image/avif"):
+        register_heif()
+    if fmt == "JPEG":
+        return ["JPEG", "MPO"]
+    if fmt in ("HEIF", "AVIF"):
+        return [f for f in ("HEIF", "AVIF") if f in Image.OPEN or f == fmt]
+    return [fmt]
+
+
+def _thumbnail(im: Image.Image, turn: int) -> Image.Image:
+    # In place when no conversion was needed: the caller's image is closed right after.
+    thumb = to_rgb(im)
+    # Bicubic is plenty for a 256-pixel preview of a draft-decoded photo, and twice as fast.
+    thumb.thumbnail((THUMB_SIZE, THUMB_SIZE), Image.Resampling.BICUBIC)
+    if thumb is im:
+        thumb = thumb.copy()  # detached from the file object, which the caller closes
+    return apply_orientation(thumb, turn)
+
+
+def probe_image(source: Source, media_type: str) -> MediaInfo:
+    """Open, bound-check and fully verify an image; build a small thumbnail on the way."""
+    formats = image_formats(media_type)
+    fmt = IMAGE_TYPES[media_type]
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            with Image.open(path, formats=formats) as im:
+            with Image.open(_open_source(source), formats=formats) as im:
                 width, height = im.size
                 if width <= 0 or height <= 0:
                     raise MediaUnusable("图片尺寸为 0，文件已损坏")
@@ -207,65 +355,265 @@ def probe_image(path: Path, media_type: str) -> MediaInfo:
                         f"超过上限 {limit / 1e6:.0f} 百万像素"
                     )
                 if fmt == "JPEG":
-                    im.draft("RGB", (THUMB_SIZE * 2, THUMB_SIZE * 2))
+                    # Decodes at 1/2..1/8 scale: every compressed byte is still read (a truncated
+                    # or corrupt file fails), at a fraction of the time and memory.
+                    im.draft("RGB", (THUMB_SIZE, THUMB_SIZE))
                 # Decodes every byte of the first frame, proving the file is intact. It must come
                 # before getexif(), which loads PNGs itself and would swallow a truncation error.
                 im.load()
                 captured = _exif_time(im)
+                turn = orientation(im)
                 animated = False
                 try:
                     animated = bool(getattr(im, "is_animated", False))
                 except Exception:  # some corrupt multi-frame files fail only when probed
                     animated = True
-                thumb = upright(im)
-                if thumb.mode not in ("RGB", "L"):
-                    if thumb.mode in ("RGBA", "LA", "P", "PA") or "A" in thumb.getbands():
-                        rgba = thumb.convert("RGBA")
-                        bg = Image.new("RGB", rgba.size, (255, 255, 255))
-                        bg.paste(rgba, mask=rgba.getchannel("A"))
-                        thumb = bg
-                    elif thumb.mode.startswith("I;16") or thumb.mode == "I":
-                        thumb = thumb.point(lambda v: v / 256).convert("L")
-                    else:
-                        thumb = thumb.convert("RGB")
-                thumb.thumbnail((THUMB_SIZE, THUMB_SIZE), Image.Resampling.LANCZOS)
-                return MediaInfo(media_type, width, height, None, captured, animated, thumb)
+                thumb = _thumbnail(im, turn)
+                pages: int | None = None
+                if fmt == "TIFF":
+                    # Counting pages walks the page directory only; no later page is decoded.
+                    try:
+                        frames = int(getattr(im, "n_frames", 1))
+                        pages = frames if frames > 1 else None
+                    except Exception:
+                        log.debug("TIFF page count unreadable", exc_info=True)
+                    animated = False
+                if turn in (5, 6, 7, 8):
+                    width, height = height, width
+                return MediaInfo(media_type, width, height, pages, captured, animated, thumb)
     except MediaUnusable:
         raise
     except Exception as exc:  # Pillow raises OSError, ValueError, TypeError, SyntaxError, ...
-        log.info("image %s rejected", path, exc_info=True)
+        log.info("image rejected (%s)", media_type, exc_info=True)
         raise MediaUnusable(_map_pillow_error(exc)) from exc
 
 
-def probe_pdf(path: Path) -> MediaInfo:
-    """Count pages; an encrypted PDF is kept (it is a real voucher), a broken one refused."""
+# -- PDF --------------------------------------------------------------------------------------------
+
+
+def _pdfium_reason(exc: BaseException) -> str:
+    text = str(exc).lower()
+    if "password" in text:
+        return "PDF 设有打开密码，无法查看内容；请用密码打开后另存为无密码的 PDF 再导入"
+    return "PDF 文件已损坏，无法打开"
+
+
+def render_pdf_page(source: Source, page: int = 0, max_side: int = THUMB_SIZE) -> Image.Image:
+    """One page of a PDF as an RGB picture fitting max_side (PDFium, one call at a time)."""
+    import pypdfium2 as pdfium
+
+    with PDFIUM_LOCK:
+        doc = pdfium.PdfDocument(source if isinstance(source, bytes) else str(source))
+        try:
+            p = doc[page]
+            try:
+                w, h = p.get_size()
+                scale = max_side / max(w, h, 1)
+                bitmap = p.render(scale=scale, fill_color=(255, 255, 255, 255))
+                return bitmap.to_pil().convert("RGB")
+            finally:
+                p.close()
+        finally:
+            doc.close()
+
+
+def probe_pdf(source: Source) -> MediaInfo:
+    """Open the PDF (a permissions-only password is fine), count pages, draw the first page."""
+    try:
+        import pypdfium2 as pdfium
+    except ImportError:  # pragma: no cover - the dependency is required; degrade to pypdf
+        return _probe_pdf_pypdf(source)
+    try:
+        with PDFIUM_LOCK:
+            doc = pdfium.PdfDocument(source if isinstance(source, bytes) else str(source))
+            try:
+                pages = len(doc)
+            finally:
+                doc.close()
+    except Exception as exc:
+        log.info("pdf rejected", exc_info=True)
+        raise MediaUnusable(_pdfium_reason(exc)) from exc
+    if pages == 0:
+        raise MediaUnusable("PDF 文件没有任何页面")
+    try:
+        thumb: Image.Image | None = render_pdf_page(source, 0, THUMB_SIZE)
+    except Exception:  # the document opened; a page PDFium cannot draw gets a placeholder
+        log.warning("first PDF page could not be drawn", exc_info=True)
+        thumb = None
+    return MediaInfo(PDF_TYPE, None, None, pages, None, thumbnail=thumb)
+
+
+def _probe_pdf_pypdf(source: Source) -> MediaInfo:  # pragma: no cover - fallback only
     import pypdf
-    from pypdf.errors import PdfReadError
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            reader = pypdf.PdfReader(str(path), strict=False)
-            if reader.is_encrypted:
-                try:
-                    reader.decrypt("")
-                    pages: int | None = len(reader.pages)
-                except Exception:
-                    pages = None
-            else:
-                pages = len(reader.pages)
-    except (PdfReadError, ValueError, OSError, KeyError, TypeError, AttributeError) as exc:
-        log.info("pdf %s rejected", path, exc_info=True)
-        raise MediaUnusable("PDF 文件已损坏，无法读取") from exc
+            reader = pypdf.PdfReader(_open_source(source), strict=False)
+            if reader.is_encrypted and not reader.decrypt(""):
+                raise MediaUnusable(_pdfium_reason(Exception("password")))
+            pages = len(reader.pages)
+    except MediaUnusable:
+        raise
     except Exception as exc:
-        log.info("pdf %s rejected", path, exc_info=True)
-        raise MediaUnusable(f"PDF 文件无法读取（{type(exc).__name__}）") from exc
+        raise MediaUnusable("PDF 文件已损坏，无法读取") from exc
     if pages == 0:
         raise MediaUnusable("PDF 文件没有任何页面")
-    return MediaInfo("application/pdf", None, None, pages, None)
+    return MediaInfo(PDF_TYPE, None, None, pages, None)
 
 
-def probe(path: Path, media_type: str) -> MediaInfo:
-    if media_type == "application/pdf":
-        return probe_pdf(path)
-    return probe_image(path, media_type)
+# -- video ------------------------------------------------------------------------------------------
+
+
+def _video_time(metadata: dict[str, str]) -> datetime | None:
+    raw = metadata.get("creation_time") or metadata.get("com.apple.quicktime.creationdate")
+    if not raw:
+        return None
+    try:
+        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    if value.year < 1995:  # 1904/1970 epochs of cameras that never set the clock
+        return None
+    return value.astimezone(UTC)
+
+
+def _video_reason(exc: BaseException) -> str:
+    import av
+
+    if isinstance(exc, av.error.InvalidDataError):
+        return "视频文件已损坏或不完整（可能没有下载或复制完）"
+    if isinstance(exc, av.error.EOFError | EOFError):
+        return "视频文件不完整（被截断），可能没有下载或复制完"
+    if isinstance(exc, MemoryError):
+        return "视频太大，内存不足以读取"
+    return f"视频无法读取（{type(exc).__name__}）"
+
+
+def _open_video(source: Source, media_type: str):  # type: ignore[no-untyped-def]
+    import av
+
+    fmt = VIDEO_TYPES[media_type]
+    target = io.BytesIO(source) if isinstance(source, bytes) else str(source)
+    return av.open(target, mode="r", format=fmt, options={"enable_drefs": "0"})
+
+
+def upright_frame(frame: object) -> Image.Image:
+    """A decoded video frame as an RGB picture, turned the way the file's display matrix says."""
+    im: Image.Image = frame.to_image()  # type: ignore[attr-defined]
+    turn = int(getattr(frame, "rotation", 0) or 0) % 360
+    if turn:
+        # The display matrix angle is counter-clockwise, as Pillow's rotate() is.
+        im = im.rotate(turn, expand=True)
+    return im
+
+
+def probe_video(source: Source, media_type: str) -> MediaInfo:
+    """Prove a video is complete (every packet readable), read its facts, draw its first frame."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with _open_video(source, media_type) as container:
+                if not container.streams.video:
+                    raise MediaUnusable("文件里没有视频画面（可能只是音频）")
+                stream = container.streams.video[0]
+                width = int(stream.codec_context.width or 0)
+                height = int(stream.codec_context.height or 0)
+                if width <= 0 or height <= 0:
+                    raise MediaUnusable("视频画面尺寸为 0，文件已损坏")
+                if width * height > MAX_VIDEO_PIXELS:
+                    raise MediaUnusable(f"视频分辨率过大（{width}×{height}），上限为 8K（7680×4320）")
+                duration_s = _duration(container, stream)
+                if duration_s is not None and duration_s > MAX_VIDEO_SECONDS:
+                    raise MediaUnusable(
+                        f"视频太长（{duration_s / 60:.0f} 分钟），上限 {MAX_VIDEO_SECONDS // 60} 分钟"
+                    )
+                captured = _video_time(dict(container.metadata)) or _video_time(dict(stream.metadata))
+                first = None
+                for frame in container.decode(stream):
+                    first = upright_frame(frame)
+                    break
+                if first is None:
+                    raise MediaUnusable("视频里没有可以显示的画面")
+                # Reading every packet (no decoding) proves the file is complete: a clip cut off
+                # in the middle has fewer packets than its index promises.
+                container.seek(0)
+                packets = 0
+                last_end = 0.0
+                for packet in container.demux(stream):
+                    if packet.size:
+                        packets += 1
+                        if packet.pts is not None and packet.time_base is not None:
+                            last_end = max(last_end, float(packet.pts * packet.time_base))
+                expected = int(stream.frames or 0)
+                if expected and packets < expected:
+                    raise MediaUnusable(
+                        f"视频文件不完整（只读到 {packets}/{expected} 帧），可能没有下载或复制完"
+                    )
+                if packets == 0:
+                    raise MediaUnusable("视频里没有可以显示的画面")
+                if duration_s is None:
+                    duration_s = last_end
+    except MediaUnusable:
+        raise
+    except Exception as exc:
+        log.info("video rejected (%s)", media_type, exc_info=True)
+        raise MediaUnusable(_video_reason(exc)) from exc
+    thumb = first.copy()
+    thumb.thumbnail((THUMB_SIZE, THUMB_SIZE), Image.Resampling.LANCZOS)
+    return MediaInfo(
+        media_type,
+        first.width,
+        first.height,
+        None,
+        captured,
+        thumbnail=thumb,
+        duration_ms=round(duration_s * 1000) if duration_s is not None else None,
+    )
+
+
+def _duration(container: object, stream: object) -> float | None:
+    value = getattr(container, "duration", None)
+    if value:
+        return float(value) / 1_000_000  # AV_TIME_BASE
+    if getattr(stream, "duration", None) and getattr(stream, "time_base", None):
+        return float(stream.duration * stream.time_base)  # type: ignore[attr-defined]
+    return None
+
+
+def video_frame(source: Source, media_type: str, at_ms: int) -> Image.Image:
+    """The frame shown at at_ms (the last one before it, or the first), upright, as RGB."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with _open_video(source, media_type) as container:
+                stream = container.streams.video[0]
+                target = max(0, at_ms) / 1000
+                if target > 0 and stream.time_base is not None:
+                    container.seek(int(target / stream.time_base), stream=stream, backward=True)
+                chosen = None
+                for frame in container.decode(stream):
+                    t = frame.time if frame.time is not None else 0.0
+                    if chosen is not None and t > target + 1e-3:
+                        break
+                    chosen = frame
+                    if t >= target - 1e-3:
+                        break
+                if chosen is None:
+                    raise MediaUnusable("视频里没有可以显示的画面")
+                return upright_frame(chosen)
+    except MediaUnusable:
+        raise
+    except Exception as exc:
+        log.info("video frame at %d ms failed", at_ms, exc_info=True)
+        raise MediaUnusable(_video_reason(exc)) from exc
+
+
+def probe(source: Source, media_type: str) -> MediaInfo:
+    if media_type == PDF_TYPE:
+        return probe_pdf(source)
+    if media_type in VIDEO_TYPES:
+        return probe_video(source, media_type)
+    return probe_image(source, media_type)

@@ -1,47 +1,56 @@
-"""Evidence panel: gallery of a case's evidence, import by dialog or drag & drop, kind and caption edits."""
+"""Evidence panel: the gallery of a case, every way in (dialog, folder, drop, paste), edits, viewer, undo."""
 
 from __future__ import annotations
 
 import logging
+import os
+import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
-from desk.domain import CaseId, Changes, EvidenceData, EvidenceId, EvidenceKind, ImportReport
-from ui.errors import APP_TITLE, ask
+from desk.domain import (
+    WEIGHT_KINDS,
+    CaseId,
+    Changes,
+    EvidenceData,
+    EvidenceId,
+    EvidenceKind,
+    ImportRejected,
+    ImportReport,
+    Mark,
+)
+from desk.errors import DeskError
+from ui.errors import APP_TITLE, ask, show_error
+from ui.evidence import mime as drops
+from ui.evidence.gallery import EVIDENCE_ROLE, THUMB_BOX, GalleryDelegate, GalleryModel, GalleryView
 from ui.evidence.thumbnails import ThumbnailCache
-from ui.format import byte_size, when
+from ui.evidence.viewer import EvidenceViewer
 from ui.qt import (
-    QAbstractItemView,
-    QAbstractListModel,
-    QColor,
+    QApplication,
+    QBuffer,
+    QByteArray,
     QComboBox,
+    QContextMenuEvent,
+    QDesktopServices,
     QDragEnterEvent,
-    QDragMoveEvent,
     QDropEvent,
     QFileDialog,
     QFont,
-    QFontMetrics,
     QHBoxLayout,
+    QImage,
+    QIODevice,
     QItemSelectionModel,
     QLabel,
     QLineEdit,
-    QListView,
+    QMenu,
     QMessageBox,
     QMimeData,
-    QModelIndex,
-    QObject,
-    QPainter,
-    QPaintEvent,
-    QPen,
-    QPersistentModelIndex,
+    QPoint,
     QPushButton,
-    QRect,
-    QSize,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
     Qt,
+    QUrl,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -50,14 +59,18 @@ from ui.tasks import Op, TaskRunner
 
 log = logging.getLogger(__name__)
 
-EVIDENCE_ROLE = Qt.ItemDataRole.UserRole + 1
-THUMB_BOX = 150  # thumbnail square in the gallery, logical pixels
-CARD_PADDING = 6
 FILE_FILTER = (
-    "图片或 PDF (*.jpg *.jpeg *.png *.webp *.gif *.bmp *.tif *.tiff *.heic *.heif *.pdf);;所有文件 (*)"
+    "图片、PDF 或视频 (*.jpg *.jpeg *.png *.webp *.gif *.bmp *.tif *.tiff *.heic *.heif *.avif *.mpo "
+    "*.pdf *.mp4 *.mov *.m4v *.3gp *.mkv *.webm *.avi);;所有文件 (*)"
 )
+UNDO_DEPTH = 20
+FOLDER_CONFIRM = 300  # a folder with more files than this asks first
+_WEIGHT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(kg|公斤|千克|g|克)?\s*$", re.IGNORECASE)
 
-AnyIndex = QModelIndex | QPersistentModelIndex
+# Kept for callers and tests of the earlier panel.
+EvidenceListModel = GalleryModel
+EvidenceDelegate = GalleryDelegate
+__all__ = ["EVIDENCE_ROLE", "EvidenceDelegate", "EvidenceListModel", "EvidencePanel", "parse_weight"]
 
 
 class EvidenceStore(Protocol):
@@ -71,221 +84,82 @@ class EvidenceStore(Protocol):
         paths: Sequence[Path],
         *,
         kind: EvidenceKind | None = None,
+        suggest: EvidenceKind | None = None,
+        folders: bool = False,
         progress: Callable[[int, int, str], None] | None = None,
         cancel: Callable[[], bool] | None = None,
     ) -> ImportReport: ...
 
-    def update(
-        self, evidence_id: EvidenceId, *, kind: EvidenceKind | None = None, caption: str | None = None
-    ) -> Changes: ...
+    def import_bytes(
+        self,
+        case_id: CaseId,
+        data: bytes,
+        name: str,
+        *,
+        kind: EvidenceKind | None = None,
+        suggest: EvidenceKind | None = None,
+    ) -> ImportReport: ...
 
-    def remove(self, evidence_id: EvidenceId) -> Changes: ...
+    def update(self, evidence_id: EvidenceId, **fields: object) -> Changes: ...
 
-    def thumbnail(self, evidence_id: EvidenceId, size: int = 256) -> Path: ...
+    def move_many(self, evidence_ids: Sequence[EvidenceId], new_position: int) -> Changes: ...
 
+    def remove_many(self, evidence_ids: Sequence[EvidenceId]) -> tuple[Changes, tuple[EvidenceData, ...]]: ...
 
-def local_paths(mime: QMimeData) -> list[Path]:
-    """The local files of a drop; web links and the like are ignored."""
-    if not mime.hasUrls():
-        return []
-    return [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]
+    def restore(self, items: Sequence[EvidenceData]) -> tuple[Changes, tuple[EvidenceData, ...]]: ...
 
+    def purge(self, sha256s: Sequence[str]) -> None: ...
 
-def expand(paths: Sequence[Path]) -> list[Path]:
-    """Dropped folders stand for the files inside them (worker thread: this walks the disk)."""
-    out: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            out.extend(sorted(p for p in path.rglob("*") if p.is_file()))
-        else:
-            out.append(path)
-    return out
+    def thumbnail_for(self, evidence: EvidenceData) -> Path: ...
 
+    def preview(self, evidence: EvidenceData, *, max_side: int = 2048, at_ms: int | None = None) -> bytes: ...
 
-class EvidenceListModel(QAbstractListModel):
-    """The evidence of one case, in gallery order."""
+    def set_marks(self, evidence_id: EvidenceId, marks: Sequence[Mark]) -> Changes: ...
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._items: list[EvidenceData] = []
+    def set_key_frames(self, evidence_id: EvidenceId, at_ms: Sequence[int]) -> Changes: ...
 
-    def set_items(self, items: Sequence[EvidenceData]) -> None:
-        self.beginResetModel()
-        self._items = list(items)
-        self.endResetModel()
+    def export_copy(self, evidence_id: EvidenceId, folder: Path) -> Path: ...
 
-    def items(self) -> list[EvidenceData]:
-        return list(self._items)
-
-    def item(self, row: int) -> EvidenceData | None:
-        return self._items[row] if 0 <= row < len(self._items) else None
-
-    def row_of(self, evidence_id: int) -> int | None:
-        for row, item in enumerate(self._items):
-            if item.id == evidence_id:
-                return row
-        return None
-
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._items)
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        item = self.item(index.row()) if index.isValid() else None
-        if item is None:
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return f"{item.kind.value} {item.caption}".strip()
-        if role == Qt.ItemDataRole.ToolTipRole:
-            lines = [item.original_name, f"{item.kind.value} · {byte_size(item.byte_size)}"]
-            if item.width and item.height:
-                lines.append(f"{item.width}×{item.height}")
-            if item.captured_at:
-                lines.append(f"拍摄于 {when(item.captured_at)}")
-            lines.append(f"导入于 {when(item.imported_at)}")
-            if item.caption:
-                lines.append(item.caption)
-            return "\n".join(lines)
-        if role == EVIDENCE_ROLE:
-            return item
-        return None
+    def open_copy(self, evidence_id: EvidenceId) -> Path: ...
 
 
-class EvidenceDelegate(QStyledItemDelegate):
-    """Paints a card: thumbnail (or a placeholder while it loads), kind, caption."""
+@dataclass
+class _Undo:
+    """One step the operator can take back (Ctrl+Z)."""
 
-    def __init__(self, thumbnails: ThumbnailCache, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._thumbnails = thumbnails
-
-    def sizeHint(self, option: QStyleOptionViewItem, index: AnyIndex) -> QSize:
-        line = QFontMetrics(option.font).height()
-        return QSize(THUMB_BOX + 2 * CARD_PADDING + 8, THUMB_BOX + 2 * CARD_PADDING + 2 * line + 12)
-
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: AnyIndex) -> None:
-        evidence = index.data(EVIDENCE_ROLE)
-        if not isinstance(evidence, EvidenceData):
-            return
-        painter.save()
-        try:
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-            card = option.rect.adjusted(4, 4, -4, -4)
-            selected = bool(option.state & QStyle.StateFlag.State_Selected)
-            palette = option.palette
-            fill = palette.highlight().color().lighter(170) if selected else palette.base().color()
-            border = palette.highlight().color() if selected else QColor("#cfcfcf")
-            painter.setPen(QPen(border, 2 if selected else 1))
-            painter.setBrush(fill)
-            painter.drawRoundedRect(card, 6, 6)
-
-            image_rect = QRect(
-                card.left() + (card.width() - THUMB_BOX) // 2, card.top() + CARD_PADDING, THUMB_BOX, THUMB_BOX
-            )
-            pixmap = self._thumbnails.pixmap(evidence)
-            if pixmap is not None:
-                size = pixmap.deviceIndependentSize().toSize()
-                target = QRect(0, 0, size.width(), size.height())
-                target.moveCenter(image_rect.center())
-                painter.drawPixmap(target, pixmap)
-            else:
-                failure = self._thumbnails.failure(evidence)
-                painter.setPen(QPen(QColor("#bbbbbb"), 1, Qt.PenStyle.DashLine))
-                painter.setBrush(QColor("#f2f2f2"))
-                painter.drawRect(image_rect.adjusted(8, 8, -8, -8))
-                painter.setPen(QColor("#888888"))
-                text = "加载中…" if failure is None else f"无法预览\n{failure}"
-                if failure is None and evidence.media_type == "application/pdf":
-                    text = "PDF\n加载中…"
-                painter.drawText(
-                    image_rect.adjusted(12, 12, -12, -12),
-                    Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
-                    text,
-                )
-
-            metrics = QFontMetrics(option.font)
-            line = metrics.height()
-            text_width = card.width() - 2 * CARD_PADDING
-            kind_rect = QRect(card.left() + CARD_PADDING, image_rect.bottom() + 6, text_width, line)
-            bold = QFont(option.font)
-            bold.setBold(True)
-            painter.setFont(bold)
-            painter.setPen(palette.text().color())
-            painter.drawText(
-                kind_rect,
-                Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter,
-                QFontMetrics(bold).elidedText(evidence.kind.value, Qt.TextElideMode.ElideRight, text_width),
-            )
-            painter.setFont(option.font)
-            painter.setPen(QColor("#666666"))
-            caption = evidence.caption or evidence.original_name
-            painter.drawText(
-                kind_rect.translated(0, line),
-                Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter,
-                metrics.elidedText(caption, Qt.TextElideMode.ElideMiddle, text_width),
-            )
-        finally:
-            painter.restore()
+    label: str
+    undo: Callable[[], Changes]
+    expire: Callable[[], None] | None = None
 
 
-class GalleryView(QListView):
-    """Icon-mode list that hands dropped files to the panel instead of moving items around.
+def parse_weight(text: str) -> int | None:
+    """Grams from what an operator types: "1250", "1250g", "1.25kg", "1.25 公斤"; None if empty.
 
-    Signals:
-        files_dropped(list): local paths dropped onto the view.
+    A bare number is grams when it has no decimal point and kilograms when it has one.
+    Raises ValueError with a plain sentence otherwise.
     """
+    if not text.strip():
+        return None
+    match = _WEIGHT.match(text.replace("，", ".").replace(",", "."))
+    if match is None:
+        raise ValueError(f"“{text}”不是重量，请写成 1250、1250g 或 1.25kg")
+    number, unit = float(match.group(1)), (match.group(2) or "").lower()
+    kilos = unit in ("kg", "公斤", "千克") or (not unit and "." in match.group(1))
+    grams = round(number * 1000) if kilos else round(number)
+    if grams <= 0:
+        raise ValueError("重量必须大于 0")
+    return grams
 
-    files_dropped = Signal(list)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setViewMode(QListView.ViewMode.IconMode)
-        # Static + no internal drag: IconMode otherwise lets the operator drag cards around.
-        self.setMovement(QListView.Movement.Static)
-        self.setDragEnabled(False)
-        self.setAcceptDrops(True)
-        self.setDropIndicatorShown(False)
-        self.setResizeMode(QListView.ResizeMode.Adjust)
-        self.setUniformItemSizes(True)
-        self.setWrapping(True)
-        self.setSpacing(4)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.empty_text = ""
-        self.accepts_files: Callable[[], bool] = lambda: True
-
-    def _wanted(self, mime: QMimeData) -> list[Path]:
-        return local_paths(mime) if self.accepts_files() else []
-
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if self._wanted(event.mimeData()):
-            event.acceptProposedAction()
-        else:
-            event.ignore()
-
-    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
-        if self._wanted(event.mimeData()):
-            event.acceptProposedAction()
-        else:
-            event.ignore()
-
-    def dropEvent(self, event: QDropEvent) -> None:
-        paths = self._wanted(event.mimeData())
-        if paths:
-            event.acceptProposedAction()
-            self.files_dropped.emit(paths)
-        else:
-            event.ignore()
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        super().paintEvent(event)
-        model = self.model()
-        if self.empty_text and (model is None or model.rowCount() == 0):
-            painter = QPainter(self.viewport())
-            painter.setPen(QColor("#888888"))
-            painter.drawText(
-                self.viewport().rect().adjusted(16, 16, -16, -16),
-                Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
-                self.empty_text,
-            )
-            painter.end()
+def encode_png(image: QImage) -> bytes:
+    """Worker: a raw clipboard picture as PNG bytes (lossless: a screenshot stays sharp)."""
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    if not image.save(buffer, "PNG"):
+        raise DeskError("剪贴板里的图片无法保存")
+    buffer.close()
+    return bytes(data.data())
 
 
 class EvidencePanel(QWidget):
@@ -294,10 +168,12 @@ class EvidencePanel(QWidget):
     Signals:
         changes_made(Changes): an import, edit or removal went through.
         status_message(str): a short note for the status bar.
+        imported(object): an ImportReport, after a batch finished (tests wait for it).
     """
 
     changes_made = Signal(object)
     status_message = Signal(str)
+    imported = Signal(object)
 
     def __init__(self, evidence: EvidenceStore, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -306,14 +182,17 @@ class EvidencePanel(QWidget):
         self._case_id: CaseId | None = None
         self._editing: EvidenceData | None = None
         self._importing = False
+        self._select_after: set[int] = set()
+        self._undo: list[_Undo] = []
+        self.viewer: EvidenceViewer | None = None
         self.thumbnails = ThumbnailCache(
-            lambda evidence_id, size: evidence.thumbnail(evidence_id, size),
+            evidence.thumbnail_for,
             runner,
             box=THUMB_BOX,
             device_pixel_ratio=self.devicePixelRatioF(),
             parent=self,
         )
-        self.model = EvidenceListModel(self)
+        self.model = GalleryModel(self)
         self._build()
         self.thumbnails.ready.connect(self._on_thumbnail_ready)
         self.setAcceptDrops(True)
@@ -325,40 +204,76 @@ class EvidencePanel(QWidget):
         font.setBold(True)
         self.title.setFont(font)
         self.add_button = QPushButton("添加证据…")
-        self.add_button.setToolTip("选择图片或 PDF 文件；也可以把文件直接拖到下面")
+        self.add_button.setToolTip(
+            "选择图片、PDF 或视频；也可以把文件或图片直接拖到下面，或按 Ctrl+V 粘贴截图"
+        )
         self.add_button.clicked.connect(self.add_files)
+        self.folder_button = QPushButton("导入文件夹…")
+        self.folder_button.setToolTip("导入一个文件夹里的全部图片、PDF 和视频")
+        self.folder_button.clicked.connect(self.add_folder)
+        self.paste_button = QPushButton("粘贴")
+        self.paste_button.setToolTip("粘贴剪贴板里的截图或文件（Ctrl+V）")
+        self.paste_button.clicked.connect(self.paste)
+        self.view_button = QPushButton("查看")
+        self.view_button.setToolTip("放大查看、旋转、遮挡隐私、标注（回车）")
+        self.view_button.clicked.connect(self.open_viewer)
         self.remove_button = QPushButton("删除")
+        self.remove_button.setToolTip("删除选中的证据（Delete；可按 Ctrl+Z 撤销）")
         self.remove_button.clicked.connect(self.remove_selected)
         top = QHBoxLayout()
         top.addWidget(self.title)
         top.addStretch(1)
-        top.addWidget(self.add_button)
-        top.addWidget(self.remove_button)
+        for button in (
+            self.add_button,
+            self.folder_button,
+            self.paste_button,
+            self.view_button,
+            self.remove_button,
+        ):
+            top.addWidget(button)
 
         self.view = GalleryView()
         self.view.setModel(self.model)
-        self.view.setItemDelegate(EvidenceDelegate(self.thumbnails, self.view))
-        self.view.files_dropped.connect(self.import_paths)
+        self.view.setItemDelegate(GalleryDelegate(self.thumbnails, self.view))
+        self.view.dropped.connect(self.import_payload)
+        self.view.move_requested.connect(self._on_move_requested)
+        self.view.open_requested.connect(self.open_viewer)
+        self.view.remove_requested.connect(self.remove_selected)
         self.view.accepts_files = lambda: self._case_id is not None
         self.view.selectionModel().selectionChanged.connect(self._on_selection_changed)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._on_context_menu)
 
         self.kind_combo = QComboBox()
         for kind in EvidenceKind:
             self.kind_combo.addItem(kind.value, kind.name)
         self.kind_combo.activated.connect(self._on_kind_chosen)
+        self.confirm_button = QPushButton("确认类型")
+        self.confirm_button.setToolTip("类型是按文件名或来源自动推测的；确认无误后点这里")
+        self.confirm_button.clicked.connect(self.confirm_kind)
         self.caption_edit = QLineEdit()
         self.caption_edit.setPlaceholderText("说明，例如：仓库出库称重 1.25kg")
         self.caption_edit.editingFinished.connect(self._commit_caption)
+        self.weight_edit = QLineEdit()
+        self.weight_edit.setPlaceholderText("重量，如 1.25kg")
+        self.weight_edit.setMaximumWidth(130)
+        self.weight_edit.setToolTip("图中显示的重量；称重核对会用到。可写 1250、1250g 或 1.25kg")
+        self.weight_edit.editingFinished.connect(self._commit_weight)
         kind_label = QLabel("类型：")
         kind_label.setBuddy(self.kind_combo)
         caption_label = QLabel("说明：")
         caption_label.setBuddy(self.caption_edit)
+        self.weight_label = QLabel("重量：")
+        self.weight_label.setBuddy(self.weight_edit)
         bottom = QHBoxLayout()
         bottom.addWidget(kind_label)
         bottom.addWidget(self.kind_combo)
+        bottom.addWidget(self.confirm_button)
         bottom.addSpacing(8)
         bottom.addWidget(caption_label)
         bottom.addWidget(self.caption_edit, 1)
+        bottom.addWidget(self.weight_label)
+        bottom.addWidget(self.weight_edit)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -374,25 +289,31 @@ class EvidencePanel(QWidget):
 
     def set_case(self, case_id: CaseId | None) -> None:
         self._commit_caption()
+        self._commit_weight()
         self._case_id = case_id
         self.thumbnails.drop_pending()
+        if self.viewer is not None:
+            self.viewer.close()
         self.reload()
 
     def reload(self) -> None:
         """Re-read the list (a quick query); selection is kept by evidence id."""
-        selected = {e.id for e in self.selected()}
+        selected = set(self.view.selected_ids()) | self._select_after
+        self._select_after = set()
         items = self._evidence.list(self._case_id) if self._case_id is not None else []
         self.model.set_items(items)
+        selection = self.view.selectionModel()
         for evidence_id in selected:
-            row = self.model.row_of(evidence_id)
-            if row is not None:
-                self.view.selectionModel().select(
-                    self.model.index(row), QItemSelectionModel.SelectionFlag.Select
-                )
+            index = self.model.index_of(evidence_id)
+            if index.isValid():
+                selection.select(index, QItemSelectionModel.SelectionFlag.Select)
         has_case = self._case_id is not None
-        self.add_button.setEnabled(has_case and not self._importing)
+        for button in (self.add_button, self.folder_button, self.paste_button):
+            button.setEnabled(has_case and not self._importing)
         self.view.empty_text = (
-            "把图片或 PDF 拖到这里，或点击“添加证据…”" if has_case else "保存售后后即可添加证据"
+            "把图片、PDF 或视频拖到这里，按 Ctrl+V 粘贴截图，或点击“添加证据…”"
+            if has_case
+            else "保存售后后即可添加证据"
         )
         self.view.viewport().update()
         self.title.setText(f"证据（{len(items)}）" if has_case else "证据")
@@ -407,32 +328,96 @@ class EvidencePanel(QWidget):
 
     # -- selection and edits ---------------------------------------------------------------------
 
+    def visible_items(self) -> list[EvidenceData]:
+        """The items whose cards are (at least partly) on screen now."""
+        area = self.view.viewport().rect()
+        return [
+            item
+            for item in self.model.items()
+            if self.view.visualRect(self.model.index_of(item.id)).intersects(area)
+        ]
+
+    def thumbnails_shown(self) -> bool:
+        """Every card on screen shows its thumbnail (or why it cannot)."""
+        return all(self.thumbnails.has(e) or self.thumbnails.failure(e) for e in self.visible_items())
+
     def selected(self) -> list[EvidenceData]:
         rows = sorted(index.row() for index in self.view.selectionModel().selectedIndexes())
         return [item for row in rows if (item := self.model.item(row)) is not None]
 
+    def select_ids(self, ids: Sequence[int]) -> None:
+        selection = self.view.selectionModel()
+        selection.clearSelection()
+        for evidence_id in ids:
+            index = self.model.index_of(evidence_id)
+            if index.isValid():
+                selection.select(index, QItemSelectionModel.SelectionFlag.Select)
+                self.view.scrollTo(index)
+
     def _on_selection_changed(self, *_args: object) -> None:
         self._commit_caption()
+        self._commit_weight()
         selected = self.selected()
         self.remove_button.setEnabled(bool(selected))
+        self.view_button.setEnabled(bool(self.model.items()))
         one = selected[0] if len(selected) == 1 else None
         self._editing = one
         self.kind_combo.setEnabled(bool(selected))
         self.caption_edit.setEnabled(one is not None)
         # No selection: an empty combo, rather than a kind that belongs to nothing.
         self.kind_combo.setCurrentIndex(self.kind_combo.findData(selected[0].kind.name) if selected else -1)
+        self.confirm_button.setVisible(any(not e.kind_confirmed for e in selected))
         self.caption_edit.setText(one.caption if one else "")
+        weighs = one is not None and one.kind in WEIGHT_KINDS
+        self.weight_label.setVisible(weighs)
+        self.weight_edit.setVisible(weighs)
+        self.weight_edit.setEnabled(weighs)
+        grams = one.weight_grams if one is not None else None
+        self.weight_edit.setText(f"{grams / 1000:g}kg" if grams is not None else "")
 
     def _on_kind_chosen(self, index: int) -> None:
-        kind = EvidenceKind[self.kind_combo.itemData(index)]
-        targets = [e.id for e in self.selected() if e.kind != kind]
+        self.set_kind(EvidenceKind[self.kind_combo.itemData(index)])
+
+    def set_kind(self, kind: EvidenceKind, items: Sequence[EvidenceData] | None = None) -> None:
+        """File the items (default: the selection) under a kind; choosing confirms it. Undoable."""
+        targets = list(items if items is not None else self.selected())
         if not targets:
             return
+        before = {e.id: (e.kind, e.kind_confirmed) for e in targets}
+        store = self._evidence
 
         def work() -> Changes:
             changes = Changes()
-            for evidence_id in targets:
-                changes = changes | self._evidence.update(evidence_id, kind=kind)
+            for evidence_id in before:
+                changes = changes | store.update(evidence_id, kind=kind)
+            return changes
+
+        def undo() -> Changes:
+            changes = Changes()
+            for evidence_id, (old, _confirmed) in before.items():
+                changes = changes | store.update(evidence_id, kind=old)
+            return changes
+
+        changed = any(old != kind for old, _ in before.values())
+
+        def done(changes: Changes) -> None:
+            if changed:
+                self._push_undo(_Undo(f"改为“{kind.value}”", undo))
+            self.changes_made.emit(changes)
+
+        Op(work, parent=self).on_success(done).run(self._runner)
+
+    def confirm_kind(self) -> None:
+        targets = [e for e in self.selected() if not e.kind_confirmed]
+        if not targets:
+            return
+        store = self._evidence
+        ids = [e.id for e in targets]
+
+        def work() -> Changes:
+            changes = Changes()
+            for evidence_id in ids:
+                changes = changes | store.update(evidence_id, confirm_kind=True)
             return changes
 
         Op(work, parent=self).on_success(self.changes_made.emit).run(self._runner)
@@ -445,14 +430,63 @@ class EvidencePanel(QWidget):
         if caption == editing.caption:
             return
         self._editing = None  # the reload after the change picks the fresh item again
-        Op(lambda: self._evidence.update(editing.id, caption=caption), parent=self).on_success(
+        store = self._evidence
+        Op(lambda: store.update(editing.id, caption=caption), parent=self).on_success(
             lambda changes: self.changes_made.emit(changes)
         ).run(self._runner)
 
+    def _commit_weight(self) -> None:
+        editing = self._editing
+        if editing is None or editing.kind not in WEIGHT_KINDS or not self.weight_edit.isEnabled():
+            return
+        try:
+            grams = parse_weight(self.weight_edit.text())
+        except ValueError as exc:
+            self.status_message.emit(str(exc))
+            return
+        if grams == editing.weight_grams:
+            return
+        self._editing = None
+        store = self._evidence
+        Op(lambda: store.update(editing.id, weight_grams=grams), parent=self).on_success(
+            self.changes_made.emit
+        ).run(self._runner)
+
     def _on_thumbnail_ready(self, evidence_id: int) -> None:
-        row = self.model.row_of(evidence_id)
-        if row is not None:
-            self.view.update(self.model.index(row))
+        index = self.model.index_of(evidence_id)
+        if index.isValid():
+            self.view.update(index)
+
+    def _on_move_requested(self, ids: list[int], before: int, kind_value: str) -> None:
+        """Cards dropped within the gallery: place them before `before` (0: end of the group)."""
+        kind = EvidenceKind(kind_value)
+        items = self.model.items()
+        moving = [e for e in items if e.id in ids]
+        if not moving:
+            return
+        rest = [e for e in items if e.id not in ids]
+        if before:
+            position = next((i for i, e in enumerate(rest) if e.id == before), len(rest))
+        else:
+            group = [i for i, e in enumerate(rest) if e.kind == kind]
+            position = group[-1] + 1 if group else len(rest)
+        store = self._evidence
+        order = [EvidenceId(e.id) for e in moving]
+        changing_kind = [e for e in moving if e.kind != kind]
+
+        def work() -> Changes:
+            changes = Changes()
+            for e in changing_kind:
+                changes = changes | store.update(e.id, kind=kind)
+            return changes | store.move_many(order, position)
+
+        def done(changes: Changes) -> None:
+            self._select_after = set(ids)
+            self.changes_made.emit(changes)
+            if changing_kind:
+                self.status_message.emit(f"已移到“{kind.value}”")
+
+        Op(work, parent=self).on_success(done).run(self._runner)
 
     # -- import ----------------------------------------------------------------------------------
 
@@ -463,8 +497,32 @@ class EvidencePanel(QWidget):
         if names:
             self.import_paths([Path(n) for n in names])
 
-    def import_paths(self, paths: Sequence[Path], kind: EvidenceKind | None = None) -> None:
-        """Import files into the current case in the background, with progress and 取消."""
+    def add_folder(self) -> None:
+        if self._case_id is None:
+            return
+        chosen = QFileDialog.getExistingDirectory(self, "导入文件夹")
+        if chosen:
+            self.import_folder(Path(chosen))
+
+    def import_folder(self, folder: Path) -> None:
+        try:
+            count = sum(len(files) for _root, _dirs, files in os.walk(folder))
+        except OSError:
+            count = 0
+        if count > FOLDER_CONFIRM and (
+            ask(self, f"文件夹里有 {count} 个文件，全部导入吗？", ["导入", "取消"]) != 0
+        ):
+            return
+        self.import_paths([folder])
+
+    def import_paths(
+        self,
+        paths: Sequence[Path],
+        kind: EvidenceKind | None = None,
+        *,
+        suggest: EvidenceKind | None = None,
+    ) -> None:
+        """Import files or folders into the current case in the background, with progress and 取消."""
         case_id = self._case_id
         if case_id is None:
             self.status_message.emit("请先保存售后，再添加证据")
@@ -472,25 +530,102 @@ class EvidencePanel(QWidget):
         if not paths:
             return
         files = list(paths)
+        store = self._evidence
 
         def work(progress: Callable[[int, int, str], None], cancel: Callable[[], bool]) -> ImportReport:
-            return self._evidence.import_files(
-                case_id, expand(files), kind=kind, progress=progress, cancel=cancel
+            return store.import_files(
+                case_id, files, kind=kind, suggest=suggest, folders=True, progress=progress, cancel=cancel
             )
 
+        self._start_import(work)
+
+    def import_payload(self, payload: drops.Payload, *, pasted: bool = False) -> None:
+        """Import what a drop or paste carried; picture data without a file is suggested as 聊天截图."""
+        if self._case_id is None:
+            self.status_message.emit("请先保存售后，再添加证据")
+            return
+        if payload.paths:
+            self.import_paths(payload.paths)
+            return
+        case_id = self._case_id
+        store = self._evidence
+        chat = EvidenceKind.CHAT
+        blobs = list(payload.blobs)
+        images = list(payload.images)
+        urls = list(payload.urls)
+        prefix = "粘贴的截图" if pasted else "拖入的图片"
+
+        def work(progress: Callable[[int, int, str], None], cancel: Callable[[], bool]) -> ImportReport:
+            from desk.store.fetch import FetchFailed, fetch
+
+            reports: list[ImportReport] = []
+            failed: list[ImportRejected] = []
+            total = len(blobs) + len(images) + len(urls)
+            done = 0
+            for data, name in blobs:
+                progress(done, total, name)
+                reports.append(store.import_bytes(case_id, data, name, suggest=chat))
+                done += 1
+            for image in images:
+                name = drops.stamp_name(prefix, ".png")
+                progress(done, total, name)
+                reports.append(store.import_bytes(case_id, encode_png(image), name, suggest=chat))
+                done += 1
+            for url in urls:
+                if cancel():
+                    break
+                progress(done, total, url[:60])
+                try:
+                    data, name = fetch(url)
+                except FetchFailed as exc:
+                    failed.append(ImportRejected(url[:80], exc.message))
+                    continue
+                # A picture dragged from a chat window's web view is a chat screenshot too; from
+                # anywhere else the name decides.
+                reports.append(store.import_bytes(case_id, data, name))
+                done += 1
+            return merge_reports(reports, failed, cancelled=cancel())
+
+        self._start_import(work)
+
+    def paste(self) -> bool:
+        """Ctrl+V: import the clipboard's picture (screenshots from WeChat, QQ, the system) or files."""
+        mime = QApplication.clipboard().mimeData()
+        return self.paste_mime(mime)
+
+    def paste_mime(self, mime: QMimeData | None) -> bool:
+        if self._case_id is None:
+            self.status_message.emit("请先保存售后，再粘贴证据")
+            return False
+        payload = drops.payload(mime, prefix="粘贴的截图") if mime is not None else drops.Payload()
+        if not payload:
+            self.status_message.emit("剪贴板里没有图片或文件")
+            return False
+        self.import_payload(payload, pasted=True)
+        return True
+
+    def _start_import(self, work: Callable[..., ImportReport]) -> None:
         def done() -> None:
             self._importing = False
-            self.add_button.setEnabled(self._case_id is not None)
+            has_case = self._case_id is not None
+            for button in (self.add_button, self.folder_button, self.paste_button):
+                button.setEnabled(has_case)
 
         self._importing = True
-        self.add_button.setEnabled(False)
+        for button in (self.add_button, self.folder_button, self.paste_button):
+            button.setEnabled(False)
         Op(work).with_progress(self, "正在导入证据…").on_success(self._on_imported).on_done(done).run(
             self._runner
         )
 
     def _on_imported(self, report: ImportReport) -> None:
+        # The new items come up selected, so the operator can confirm their kind at once.
+        self._select_after = {e.id for e in report.added}
+        if report.added:
+            self.view.selectionModel().clearSelection()
         self.changes_made.emit(report.changes)
         summary = report.summary()
+        self.imported.emit(report)
         if report.rejected:
             box = QMessageBox(QMessageBox.Icon.Warning, APP_TITLE, summary, parent=self)
             box.setInformativeText("\n".join(f"{r.name}：{r.reason}" for r in report.rejected))
@@ -501,43 +636,235 @@ class EvidencePanel(QWidget):
 
     # Drops onto the buttons or margins count too, not only onto the gallery itself.
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if self._case_id is not None and local_paths(event.mimeData()):
+        if self._case_id is not None and drops.accepts(event.mimeData()):
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        paths = local_paths(event.mimeData())
-        if self._case_id is not None and paths:
+        payload = drops.payload(event.mimeData(), prefix="拖入的图片")
+        if self._case_id is not None and payload:
             event.acceptProposedAction()
-            self.import_paths(paths)
+            self.import_payload(payload)
         else:
             event.ignore()
 
-    # -- removal ---------------------------------------------------------------------------------
+    # -- context menu ----------------------------------------------------------------------------
 
-    def remove_selected(self) -> None:
+    def _on_context_menu(self, pos: QPoint) -> None:
+        index = self.view.indexAt(pos)
+        selection = self.view.selectionModel()
+        if index.isValid() and index.data(EVIDENCE_ROLE) is not None and not selection.isSelected(index):
+            self.view.selectionModel().select(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        menu = self.context_menu()
+        menu.exec(self.view.viewport().mapToGlobal(pos))
+
+    def context_menu(self) -> QMenu:
+        """The menu for the selection: view, kind, caption, open, show in folder, export, turn, remove."""
+        selected = self.selected()
+        one = selected[0] if len(selected) == 1 else None
+        menu = QMenu(self)
+        menu.addAction("查看…", self.open_viewer).setEnabled(bool(selected))
+        kinds = menu.addMenu("类型")
+        kinds.setEnabled(bool(selected))
+        for kind in EvidenceKind:
+            action = kinds.addAction(kind.value, lambda kind=kind: self.set_kind(kind))
+            action.setCheckable(True)
+            action.setChecked(bool(selected) and all(e.kind == kind for e in selected))
+        if any(not e.kind_confirmed for e in selected):
+            menu.addAction("确认类型", self.confirm_kind)
+        menu.addAction("编辑说明", self._focus_caption).setEnabled(one is not None)
+        menu.addSeparator()
+        menu.addAction("用系统程序打开", self.open_external).setEnabled(one is not None)
+        menu.addAction("在文件夹中显示", self.show_in_folder).setEnabled(one is not None)
+        menu.addAction("导出副本…", self.export_selected).setEnabled(bool(selected))
+        menu.addSeparator()
+        menu.addAction("向右转", lambda: self.rotate_selected(1)).setEnabled(
+            any(not e.is_pdf for e in selected)
+        )
+        menu.addAction("向左转", lambda: self.rotate_selected(-1)).setEnabled(
+            any(not e.is_pdf for e in selected)
+        )
+        menu.addSeparator()
+        menu.addAction("删除", self.remove_selected).setEnabled(bool(selected))
+        undo = menu.addAction(f"撤销{self._undo[-1].label}" if self._undo else "撤销", self.undo)
+        undo.setEnabled(bool(self._undo))
+        return menu
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        event.accept()
+
+    def _focus_caption(self) -> None:
+        self.caption_edit.setFocus()
+        self.caption_edit.selectAll()
+
+    def _one(self) -> EvidenceData | None:
+        selected = self.selected()
+        return selected[0] if len(selected) == 1 else None
+
+    def open_external(self, item: EvidenceData | None = None) -> None:
+        """Open a named copy of the original with the system's program (the original stays read-only)."""
+        target = item or self._one()
+        if target is None:
+            return
+        store = self._evidence
+
+        def opened(path: Path) -> None:
+            if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
+                self.status_message.emit(f"没有找到能打开“{path.name}”的程序")
+
+        Op(lambda: store.open_copy(target.id), parent=self, pool="cpu").on_success(opened).run(self._runner)
+
+    def show_in_folder(self) -> None:
+        target = self._one()
+        if target is None:
+            return
+        store = self._evidence
+
+        def shown(path: Path) -> None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(path.parent)))
+            self.status_message.emit(f"已打开文件夹：{path.parent}")
+
+        Op(lambda: store.open_copy(target.id), parent=self, pool="cpu").on_success(shown).run(self._runner)
+
+    def export_selected(self, folder: Path | None = None) -> None:
+        """Export copies (marks and rotation applied, no EXIF/GPS) of the selection into a folder."""
         targets = self.selected()
         if not targets:
             return
-        what = (
-            f"“{targets[0].caption or targets[0].original_name}”"
-            if len(targets) == 1
-            else f"选中的 {len(targets)} 个证据"
-        )
-        if ask(self, f"删除{what}？", ["删除", "取消"], informative="删除后不会出现在申诉材料中。") != 0:
-            return
+        if folder is None:
+            chosen = QFileDialog.getExistingDirectory(self, "导出副本到…")
+            if not chosen:
+                return
+            folder = Path(chosen)
+        store = self._evidence
         ids = [e.id for e in targets]
+        destination = folder
+
+        def work() -> list[Path]:
+            return [store.export_copy(evidence_id, destination) for evidence_id in ids]
+
+        def exported(paths: list[Path]) -> None:
+            self.status_message.emit(f"已导出 {len(paths)} 个副本到 {destination}")
+
+        Op(work, parent=self, pool="cpu").on_success(exported).run(self._runner)
+
+    def rotate_selected(self, quarter_turns: int) -> None:
+        targets = [e for e in self.selected() if not e.is_pdf]
+        if not targets:
+            return
+        store = self._evidence
+        turns = {e.id: (e.rotation + 90 * quarter_turns) % 360 for e in targets}
 
         def work() -> Changes:
             changes = Changes()
-            for evidence_id in ids:
-                changes = changes | self._evidence.remove(evidence_id)
+            for evidence_id, rotation in turns.items():
+                changes = changes | store.update(evidence_id, rotation=rotation)
             return changes
 
-        def removed(changes: Changes) -> None:
-            self.changes_made.emit(changes)
-            self.status_message.emit(f"已删除 {len(ids)} 个证据")
+        Op(work, parent=self).on_success(self.changes_made.emit).run(self._runner)
 
+    # -- viewer ----------------------------------------------------------------------------------
+
+    def open_viewer(self, item: EvidenceData | None = None) -> EvidenceViewer | None:
+        items = self.model.items()
+        if not items:
+            return None
+        target = item or (self.selected() or items)[0]
+        index = next((i for i, e in enumerate(items) if e.id == target.id), 0)
+        if self.viewer is not None:
+            self.viewer.close()
+            self.viewer.deleteLater()
+        viewer = EvidenceViewer(
+            self._evidence, self._runner, items, index, open_external=self.open_external, parent=self
+        )
+        viewer.changes_made.connect(self.changes_made.emit)
+        viewer.status_message.connect(self.status_message.emit)
+        self.viewer = viewer
+        viewer.show()
+        return viewer
+
+    # -- removal and undo ------------------------------------------------------------------------
+
+    def remove_selected(self) -> None:
+        """Remove the selection at once; Ctrl+Z brings it back (originals are kept until then)."""
+        targets = self.selected()
+        if not targets:
+            return
+        ids = [e.id for e in targets]
+        store = self._evidence
         self._editing = None
-        Op(work, parent=self).on_success(removed).run(self._runner)
+
+        def removed(result: tuple[Changes, tuple[EvidenceData, ...]]) -> None:
+            changes, items = result
+
+            def undo() -> Changes:
+                restored_changes, restored = store.restore(items)
+                self._select_after = {e.id for e in restored}
+                return restored_changes
+
+            def expire() -> None:
+                store.purge([e.sha256 for e in items])
+
+            self._push_undo(_Undo(f"删除 {len(items)} 个证据", undo, expire))
+            self.changes_made.emit(changes)
+            self.status_message.emit(f"已删除 {len(items)} 个证据（Ctrl+Z 撤销）")
+
+        Op(lambda: store.remove_many(ids), parent=self).on_success(removed).run(self._runner)
+
+    def _push_undo(self, step: _Undo) -> None:
+        self._undo.append(step)
+        while len(self._undo) > UNDO_DEPTH:
+            old = self._undo.pop(0)
+            if old.expire is not None:
+                self._runner.submit(old.expire)
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    def undo(self) -> None:
+        """Take back the last removal or kind change."""
+        if not self._undo:
+            self.status_message.emit("没有可以撤销的操作")
+            return
+        step = self._undo.pop()
+
+        def done(changes: Changes) -> None:
+            self.changes_made.emit(changes)
+            self.status_message.emit(f"已撤销{step.label}")
+
+        def failed(exc: BaseException) -> None:
+            if step.expire is not None:
+                self._runner.submit(step.expire)
+            show_error(self, exc, action="撤销")
+
+        Op(step.undo, parent=self).on_success(done).on_failure(failed).run(self._runner)
+
+    def shutdown(self) -> None:
+        """The window closes: removals can no longer be undone, so their unused originals go."""
+        self._commit_caption()
+        self._commit_weight()
+        steps, self._undo = self._undo, []
+        for step in steps:
+            if step.expire is not None:
+                step.expire()
+        if self.viewer is not None:
+            self.viewer.close()
+
+
+def merge_reports(
+    reports: Sequence[ImportReport], failed: Sequence[ImportRejected] = (), *, cancelled: bool = False
+) -> ImportReport:
+    """One summary for a drop or paste that was imported piece by piece."""
+    added = tuple(e for r in reports for e in r.added)
+    changes = Changes()
+    for r in reports:
+        changes = changes | r.changes
+    return ImportReport(
+        added=added,
+        duplicates=tuple(d for r in reports for d in r.duplicates),
+        rejected=tuple(x for r in reports for x in r.rejected) + tuple(failed),
+        cancelled=cancelled,
+        changes=changes,
+    )

@@ -1,4 +1,9 @@
-"""Thumbnail loading: workers decode QImages (LIFO, newest request first); pixmaps live on the GUI thread."""
+"""Thumbnail loading: workers decode QImages (LIFO, newest request first); pixmaps live on the GUI thread.
+
+Two cache levels, as in calibre's cover grid: the services keep a disk cache of upright JPEG
+thumbnails keyed by the content's SHA-256; this class keeps a memory LRU of pixmaps with the
+operator's rotation and marks (redactions!) drawn in, keyed so that any change of those repaints.
+"""
 
 from __future__ import annotations
 
@@ -8,19 +13,20 @@ from collections import OrderedDict, deque
 from collections.abc import Callable
 from pathlib import Path
 
-from desk.domain import EvidenceData, EvidenceId
+from desk.domain import EvidenceData, Mark
 from desk.errors import DeskError
-from ui.qt import QImage, QImageReader, QObject, QPixmap, QSize, Qt, Signal
+from ui.evidence.marks import paint_marks
+from ui.qt import QImage, QImageReader, QObject, QPainter, QPixmap, QRectF, QSize, Qt, QTransform, Signal
 from ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
 
-Key = tuple[int, str]  # (evidence id, sha256): a replaced blob gets a new thumbnail
-SERVICE_SIZE = 256  # what we ask the services for; their disk cache is keyed on it
+# (evidence id, sha256, rotation, marks): a replaced blob, a turn or a new redaction gets a new thumbnail.
+Key = tuple[int, str, int, tuple[Mark, ...]]
 
 
 def _key(evidence: EvidenceData) -> Key:
-    return (int(evidence.id), evidence.sha256)
+    return (int(evidence.id), evidence.sha256, evidence.rotation, evidence.marks)
 
 
 def read_scaled(path: Path, box: int) -> QImage:
@@ -34,6 +40,21 @@ def read_scaled(path: Path, box: int) -> QImage:
     image = reader.read()
     if image.isNull():
         raise OSError(reader.errorString())
+    return image
+
+
+def dress(image: QImage, evidence: EvidenceData) -> QImage:
+    """Draw the item's marks on an upright picture, then turn it by the operator's rotation (worker)."""
+    if evidence.marks:
+        image = image.convertToFormat(QImage.Format.Format_RGB32)
+        full = (evidence.width or image.width(), evidence.height or image.height())
+        painter = QPainter(image)
+        try:
+            paint_marks(painter, evidence.marks, QRectF(0, 0, image.width(), image.height()), full)
+        finally:
+            painter.end()
+    if evidence.rotation % 360:
+        image = image.transformed(QTransform().rotate(evidence.rotation % 360))
     return image
 
 
@@ -51,7 +72,7 @@ class ThumbnailCache(QObject):
 
     def __init__(
         self,
-        thumbnail: Callable[[EvidenceId, int], Path],
+        thumbnail: Callable[[EvidenceData], Path],
         runner: TaskRunner,
         *,
         box: int = 160,
@@ -70,7 +91,7 @@ class ThumbnailCache(QObject):
         self._requested: set[Key] = set()
         # Shared with the workers: guarded by the lock. LIFO so the rows just scrolled to come first.
         self._lock = threading.Lock()
-        self._pending: deque[Key] = deque()
+        self._pending: deque[tuple[Key, EvidenceData]] = deque()
 
     def pixmap(self, evidence: EvidenceData) -> QPixmap | None:
         key = _key(evidence)
@@ -79,7 +100,7 @@ class ThumbnailCache(QObject):
             self._pixmaps.move_to_end(key)
             return pixmap
         if key not in self._failed and key not in self._requested:
-            self._request(key)
+            self._request(key, evidence)
         return None
 
     def failure(self, evidence: EvidenceData) -> str | None:
@@ -89,17 +110,20 @@ class ThumbnailCache(QObject):
     def has(self, evidence: EvidenceData) -> bool:
         return _key(evidence) in self._pixmaps
 
+    def __len__(self) -> int:
+        return len(self._pixmaps)
+
     def drop_pending(self) -> None:
         """Forget queued requests (e.g. another case is shown); running decodes still finish."""
         with self._lock:
-            dropped = list(self._pending)
+            dropped = [key for key, _ in self._pending]
             self._pending.clear()
         self._requested.difference_update(dropped)
 
-    def _request(self, key: Key) -> None:
+    def _request(self, key: Key, evidence: EvidenceData) -> None:
         self._requested.add(key)
         with self._lock:
-            self._pending.append(key)
+            self._pending.append((key, evidence))
         # One job per request; each job takes whichever request is newest when it starts.
         self._runner.submit(self._work, pool="cpu")
 
@@ -107,12 +131,12 @@ class ThumbnailCache(QObject):
         with self._lock:
             if not self._pending:
                 return
-            key = self._pending.pop()
+            key, evidence = self._pending.pop()
         image: QImage | None = None
         error = ""
         try:
-            path = self._thumbnail(EvidenceId(key[0]), SERVICE_SIZE)
-            image = read_scaled(path, round(self._box * self._dpr))
+            path = self._thumbnail(evidence)
+            image = dress(read_scaled(path, round(self._box * self._dpr)), evidence)
         except DeskError as exc:
             error = exc.message
         except Exception as exc:

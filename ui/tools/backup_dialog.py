@@ -172,4 +172,11 @@ def run_daily_backup_in_background(window: MainWindow) -> Any:
     except DeskError as exc:
         failed(exc)
         return None
-    return Op(lambda: run_daily_backup(profile)).on_success(done).on_failure(failed).run(window.runner)
+    # Not on the one-writer DB worker: the backup reads through its own connection, so imports and
+    # edits go on while it runs.
+    return (
+        Op(lambda: run_daily_backup(profile), pool="cpu")
+        .on_success(done)
+        .on_failure(failed)
+        .run(window.runner)
+    )

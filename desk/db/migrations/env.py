@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from desk.db.models import Base
+from desk.db.search_schema import include_object
 
 config = context.config
 connection = config.attributes.get("connection")
@@ -16,6 +17,7 @@ context.configure(
     target_metadata=Base.metadata,
     render_as_batch=True,
     compare_type=True,
+    include_object=include_object,  # the search index is derived data, not in the models
 )
 with context.begin_transaction():
     context.run_migrations()

@@ -1,0 +1,176 @@
+"""The case search index: SQLite objects kept up to date by triggers, and how migrations treat them.
+
+SQLite (the desk's own file):
+
+- ``case_search`` holds, per case, the searchable text of the case row (``fields``) and of its evidence
+  captions (``captions``). Triggers on ``cases`` write ``fields`` and triggers on ``evidence`` write
+  ``captions``; neither references the other table, so Alembic's batch mode may still rebuild either table
+  (a trigger or view that names a dropped table makes SQLite refuse the rename that ends a rebuild).
+- ``case_search_tri`` is an FTS5 trigram index over it: queries of 3+ characters, exact substring
+  matches through phrase queries.
+- ``case_search_bi`` is an FTS5 index of every 2-character window of the text (the last character of a
+  field on its own), with a 1-character prefix index. It answers 1- and 2-character queries, which the
+  trigram index cannot (and on which ``LIKE`` over a trigram table wrongly returns nothing before SQLite
+  3.44 for non-ASCII text). The windows are produced in SQL by the view ``case_search_grams``.
+- The ``case_search_*`` triggers keep both indexes in step with ``case_search``.
+
+PostgreSQL (shared mode): no extra tables; the search is ``ILIKE`` over the same columns. When the server
+lets the desk create the ``pg_trgm`` extension, GIN trigram indexes make those ``ILIKE`` lookups indexed.
+
+None of these objects are in the SQLAlchemy metadata: they are derived data, created by
+``create_sqlite_search``/``create_postgresql_search`` (migrations, and ``create_all`` via an
+``after_create`` hook in ``desk.db.models``) and ignored by schema comparisons through ``include_object``.
+
+A later migration that rebuilds ``cases`` or ``evidence`` with ``batch_alter_table(recreate="always")``
+drops their triggers with the old table and must call ``create_sqlite_triggers`` again;
+``tests/test_search.py`` fails if any trigger is missing after an upgrade.
+
+The DDL of version 1 below is frozen: a change of the index needs a new constant and a new migration.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+PREFIX = "case_search"
+TABLE = "case_search"
+TRIGRAM = "case_search_tri"
+BIGRAM = "case_search_bi"
+
+# Searchable columns of a case, in the order they are joined (one line each).
+CASE_COLUMNS = ("order_no", "after_sales_no", "tracking_no", "buyer_nick", "description", "notes")
+
+
+def _fields(row: str) -> str:
+    return " || char(10) || ".join(f"{row}.{c}" for c in CASE_COLUMNS)
+
+
+def _captions(case_id: str) -> str:
+    return (
+        "coalesce((SELECT group_concat(e.caption, char(10)) FROM evidence e "
+        f"WHERE e.case_id = {case_id} AND e.caption <> ''), '')"
+    )
+
+
+# Every 2-character window of a text, plus its last character alone, separated by spaces. Long texts are
+# cut into 64-character chunks (overlapping by one) first, because substr() walks UTF-8 from the start:
+# without chunks a 20,000-character description would cost quadratic time.
+def _grams(column: str) -> str:
+    return (
+        "(WITH RECURSIVE "
+        f"chunk(k, c) AS (SELECT 0, substr({column}, 1, 65) UNION ALL "
+        f"SELECT k + 1, substr({column}, (k + 1) * 64 + 1, 65) FROM chunk WHERE (k + 1) * 64 < length({column})), "
+        "gram(k, n, c) AS (SELECT k, 1, c FROM chunk WHERE c <> '' UNION ALL "
+        "SELECT k, n + 1, c FROM gram WHERE n < 64 AND n < length(c)) "
+        "SELECT coalesce(group_concat(substr(c, n, 2), ' '), '') FROM gram)"
+    )
+
+
+# Token characters of the 2-character index: letters, digits, marks, punctuation, symbols, private use.
+# Spaces and control characters separate tokens (a window that holds one yields just the other character).
+BIGRAM_TOKENIZER = "unicode61 remove_diacritics 0 categories 'L* N* M* P* S* Co'"
+
+SQLITE_SEARCH_V1: tuple[str, ...] = (
+    f"CREATE TABLE {TABLE} (case_id INTEGER NOT NULL PRIMARY KEY, fields TEXT NOT NULL DEFAULT '', "
+    "captions TEXT NOT NULL DEFAULT '')",
+    f"CREATE VIEW {TABLE}_doc(case_id, body) AS SELECT case_id, fields || char(10) || captions FROM {TABLE}",
+    f"CREATE VIEW {TABLE}_grams(case_id, grams) AS SELECT s.case_id, "
+    f"{_grams('s.fields')} || ' ' || {_grams('s.captions')} FROM {TABLE} s",
+    f"CREATE VIRTUAL TABLE {TRIGRAM} USING fts5(body, content='{TABLE}_doc', content_rowid='case_id', "
+    "tokenize='trigram', detail='full')",
+    f'CREATE VIRTUAL TABLE {BIGRAM} USING fts5(grams, content=\'{TABLE}_grams\', content_rowid=\'case_id\', tokenize="{BIGRAM_TOKENIZER}", detail=\'none\', prefix=\'1\')',
+    # case_search → both indexes. 'delete' must be given exactly what was indexed: the old row, read
+    # before the change (BEFORE triggers; the views still show the old text then).
+    f"CREATE TRIGGER {TABLE}_ai AFTER INSERT ON {TABLE} BEGIN "
+    f"INSERT INTO {TRIGRAM}(rowid, body) SELECT case_id, body FROM {TABLE}_doc WHERE case_id = new.case_id; "
+    f"INSERT INTO {BIGRAM}(rowid, grams) SELECT case_id, grams FROM {TABLE}_grams WHERE case_id = new.case_id; "
+    "END",
+    f"CREATE TRIGGER {TABLE}_bu BEFORE UPDATE ON {TABLE} BEGIN "
+    f"INSERT INTO {TRIGRAM}({TRIGRAM}, rowid, body) SELECT 'delete', case_id, body FROM {TABLE}_doc "
+    "WHERE case_id = old.case_id; "
+    f"INSERT INTO {BIGRAM}({BIGRAM}, rowid, grams) SELECT 'delete', case_id, grams FROM {TABLE}_grams "
+    "WHERE case_id = old.case_id; "
+    "END",
+    f"CREATE TRIGGER {TABLE}_au AFTER UPDATE ON {TABLE} BEGIN "
+    f"INSERT INTO {TRIGRAM}(rowid, body) SELECT case_id, body FROM {TABLE}_doc WHERE case_id = new.case_id; "
+    f"INSERT INTO {BIGRAM}(rowid, grams) SELECT case_id, grams FROM {TABLE}_grams WHERE case_id = new.case_id; "
+    "END",
+    f"CREATE TRIGGER {TABLE}_bd BEFORE DELETE ON {TABLE} BEGIN "
+    f"INSERT INTO {TRIGRAM}({TRIGRAM}, rowid, body) SELECT 'delete', case_id, body FROM {TABLE}_doc "
+    "WHERE case_id = old.case_id; "
+    f"INSERT INTO {BIGRAM}({BIGRAM}, rowid, grams) SELECT 'delete', case_id, grams FROM {TABLE}_grams "
+    "WHERE case_id = old.case_id; "
+    "END",
+)
+
+# cases → case_search.fields, evidence → case_search.captions.
+SQLITE_TRIGGERS_V1: tuple[str, ...] = (
+    f"CREATE TRIGGER {TABLE}_cases_ai AFTER INSERT ON cases BEGIN "
+    f"INSERT INTO {TABLE}(case_id, fields) VALUES (new.id, {_fields('new')}); END",
+    f"CREATE TRIGGER {TABLE}_cases_au AFTER UPDATE OF {', '.join(CASE_COLUMNS)} ON cases BEGIN "
+    f"UPDATE {TABLE} SET fields = {_fields('new')} WHERE case_id = new.id; END",
+    f"CREATE TRIGGER {TABLE}_cases_ad AFTER DELETE ON cases BEGIN "
+    f"DELETE FROM {TABLE} WHERE case_id = old.id; END",
+    f"CREATE TRIGGER {TABLE}_evidence_ai AFTER INSERT ON evidence WHEN new.caption <> '' BEGIN "
+    f"UPDATE {TABLE} SET captions = {_captions('new.case_id')} WHERE case_id = new.case_id; END",
+    f"CREATE TRIGGER {TABLE}_evidence_au AFTER UPDATE OF caption, case_id ON evidence BEGIN "
+    f"UPDATE {TABLE} SET captions = {_captions(TABLE + '.case_id')} "
+    "WHERE case_id IN (old.case_id, new.case_id); END",
+    f"CREATE TRIGGER {TABLE}_evidence_ad AFTER DELETE ON evidence WHEN old.caption <> '' BEGIN "
+    f"UPDATE {TABLE} SET captions = {_captions('old.case_id')} WHERE case_id = old.case_id; END",
+)
+
+SQLITE_FILL_V1 = (
+    f"INSERT INTO {TABLE}(case_id, fields, captions) "
+    f"SELECT c.id, {_fields('c')}, {_captions('c.id')} FROM cases c"
+)
+
+# PostgreSQL: indexes that pg_trgm can use for ILIKE '%…%' on the same text.
+PG_TRGM_INDEXES_V1: tuple[str, ...] = (
+    "CREATE INDEX IF NOT EXISTS case_search_pg_cases ON cases USING gin (("
+    + " || chr(10) || ".join(CASE_COLUMNS)
+    + ") gin_trgm_ops)",
+    "CREATE INDEX IF NOT EXISTS case_search_pg_captions ON evidence USING gin (caption gin_trgm_ops)",
+)
+
+
+def pg_search_expression() -> str:
+    """The text PostgreSQL searches, exactly as the trigram index above is built on it."""
+    return "(" + " || chr(10) || ".join(f"cases.{c}" for c in CASE_COLUMNS) + ")"
+
+
+def create_sqlite_triggers(execute: Any) -> None:
+    for statement in SQLITE_TRIGGERS_V1:
+        execute(statement)
+
+
+def create_sqlite_search(execute: Any, *, fill: bool = True) -> None:
+    """Create the index objects; with fill, index the cases already there (their triggers did not run)."""
+    for statement in SQLITE_SEARCH_V1:
+        execute(statement)
+    create_sqlite_triggers(execute)
+    if fill:
+        execute(SQLITE_FILL_V1)
+
+
+def create_postgresql_search(connection: Any) -> bool:
+    """Try to enable pg_trgm and its indexes; a server that does not allow it still searches (by scan)."""
+    from sqlalchemy import text
+
+    try:
+        with connection.begin_nested():
+            connection.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
+            for statement in PG_TRGM_INDEXES_V1:
+                connection.execute(text(statement))
+    except Exception as exc:  # no contrib package, or no right to create extensions
+        log.info("pg_trgm not available, searching without trigram indexes: %s", exc)
+        return False
+    return True
+
+
+def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    """Alembic hook: the search index objects are derived data, not part of the models' metadata."""
+    return not (reflected and compare_to is None and name is not None and name.startswith(PREFIX))

@@ -1,0 +1,132 @@
+"""Literal Chinese substring search over cases, whatever the operator types.
+
+Input is never handed to a query language raw. It is cleaned (NUL, control and invisible format
+characters, lone surrogates go), split on spaces into terms that must all occur (AND), and each term is
+searched as literal text:
+
+- SQLite: a term of 3+ characters is one FTS5 phrase on the trigram index (an exact substring match);
+  a term of 1–2 characters goes to the 2-character index (a 2-character term is one token there, a
+  1-character term a prefix query on its 1-character prefix index). Inside a phrase only ``"`` means
+  something, and it is doubled; ``*``, ``NEAR(``, ``AND``/``OR``/``NOT``, ``:`` and brackets are then
+  plain characters.
+- PostgreSQL: ``ILIKE '%…%'`` with ``%``, ``_`` and ``\\`` escaped (pg_trgm indexes it when installed).
+
+Input that cannot be searched as typed (too long, too many terms, nothing left after cleaning) gets a
+plain-words hint instead of results.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, Select, and_, exists, literal_column, or_, select, text
+
+from desk.db import models as m
+from desk.db import search_schema as ss
+
+MAX_QUERY_CHARS = 100
+MAX_TERMS = 8
+# Invisible or non-characters: they never come from a keyboard and could only confuse the index.
+_DROP_CATEGORIES = {"Cc", "Cf", "Cs", "Cn"}
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """The terms a search looks for (all of them), or a hint why there are none."""
+
+    terms: tuple[str, ...] = ()
+    hint: str = ""
+
+    @property
+    def empty(self) -> bool:
+        return not self.terms and not self.hint
+
+
+def clean(text: str) -> str:
+    """Drop NUL, control and format characters and lone surrogates; the rest is kept as typed."""
+    return "".join(" " if ch.isspace() else ch for ch in text if unicodedata.category(ch) not in _DROP_CATEGORIES)
+
+
+def parse(text: str) -> Query:
+    raw = clean(text or "")
+    terms: list[str] = []
+    for term in raw.split():
+        if term not in terms:
+            terms.append(term)
+    if not terms:
+        return Query()
+    if sum(len(t) for t in terms) > MAX_QUERY_CHARS:
+        return Query(hint=f"搜索内容太长（最多 {MAX_QUERY_CHARS} 个字），请只输入要找的关键词。")
+    if len(terms) > MAX_TERMS:
+        return Query(hint=f"搜索词太多（最多 {MAX_TERMS} 个，用空格分开），请减少后再搜。")
+    return Query(terms=tuple(terms))
+
+
+def variants(term: str) -> list[str]:
+    """The term as typed and, if different, with full-width letters and digits made half-width."""
+    folded = unicodedata.normalize("NFKC", term)
+    return [term] if folded == term or not folded.strip() else [term, folded]
+
+
+def _phrase(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+def _fts_term(term: str) -> str:
+    """One FTS5 expression for one literal term (with its half-width variant, if any)."""
+    parts = []
+    for v in variants(term):
+        parts.append(_phrase(v) + ("*" if len(v) == 1 else ""))
+    return parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
+
+
+def sqlite_match_sql(query: Query) -> tuple[str, dict[str, str]]:
+    """A SELECT of matching case ids (rowids) and its bound parameters; every term must match."""
+    long_terms = [t for t in query.terms if all(len(v) >= 3 for v in variants(t))]
+    short_terms = [t for t in query.terms if t not in long_terms]
+    selects = []
+    params: dict[str, str] = {}
+    if long_terms:
+        params["tri"] = " AND ".join(_fts_term(t) for t in long_terms)
+        selects.append(f"SELECT rowid FROM {ss.TRIGRAM} WHERE {ss.TRIGRAM} MATCH :tri")
+    if short_terms:
+        # A short term whose half-width variant is long (rare: "ＡＢＣ" is 3 either way) stays here.
+        params["bi"] = " AND ".join(_fts_term(t) for t in short_terms)
+        selects.append(f"SELECT rowid FROM {ss.BIGRAM} WHERE {ss.BIGRAM} MATCH :bi")
+    return " INTERSECT ".join(selects), params
+
+
+def like_pattern(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def postgresql_condition(query: Query) -> ColumnElement[bool]:
+    """Every term occurs in the case's text or in one of its evidence captions (ILIKE, escaped)."""
+    body = literal_column(ss.pg_search_expression())
+    conditions = []
+    for term in query.terms:
+        alternatives = []
+        for v in variants(term):
+            pattern = like_pattern(v)
+            alternatives.append(body.ilike(pattern, escape="\\"))
+            alternatives.append(
+                exists().where(m.Evidence.case_id == m.Case.id, m.Evidence.caption.ilike(pattern, escape="\\"))
+            )
+        conditions.append(or_(*alternatives))
+    return and_(*conditions)
+
+
+def restrict(stmt: Select[tuple[int]], query: Query, dialect: str) -> Select[tuple[int]]:
+    """Limit a SELECT over cases to those matching the query."""
+    if not query.terms:
+        return stmt
+    if dialect == "sqlite":
+        sql, params = sqlite_match_sql(query)
+        return stmt.where(m.Case.id.in_(text(sql).bindparams(**params).columns(rowid=m.Case.id.type)))
+    return stmt.where(postgresql_condition(query))
+
+
+def matching_ids_select(query: Query, dialect: str) -> Select[tuple[int]]:
+    return restrict(select(m.Case.id), query, dialect)

@@ -1,0 +1,549 @@
+"""The 称重核对 tab of a case: the order's items and their weights, the recorded weights with their
+evidence, and the conclusion in words (the wizard's {重量结论} and the packet's weight table use the same)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from desk.domain import CaseId, Changes, EvidenceData, EvidenceId
+from desk.orders.model import (
+    WEIGHT_EVIDENCE_KIND,
+    OrderData,
+    Verdict,
+    WeightCheck,
+    WeightKind,
+    WeightRecordData,
+    grams_text,
+)
+from desk.orders.parse import CellError, weight_grams
+from ui.errors import APP_TITLE, show_error
+from ui.format import money, when
+from ui.qt import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    Qt,
+    QTableWidget,
+    QTableWidgetItem,
+    QTimer,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+from ui.tasks import Op, TaskRunner
+
+if TYPE_CHECKING:
+    from desk.app import Desk
+    from ui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+FOLLOW_MS = 250  # how often a visible panel checks which case the form shows
+VERDICT_STYLE = {
+    Verdict.MATCH: "background: #e8f6ec; color: #1d6b34; border: 1px solid #9fd3ae;",
+    Verdict.SHORT: "background: #fdecea; color: #9b1c1c; border: 1px solid #f1a9a0;",
+    Verdict.TRANSIT_LOSS: "background: #fdecea; color: #9b1c1c; border: 1px solid #f1a9a0;",
+    Verdict.HEAVY: "background: #fff4e0; color: #8a4b00; border: 1px solid #f0c890;",
+    Verdict.UNCERTAIN: "background: #fff4e0; color: #8a4b00; border: 1px solid #f0c890;",
+}
+NEUTRAL_STYLE = "background: #f3f3f3; color: #444; border: 1px solid #ddd;"
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    case_id: CaseId
+    check: WeightCheck
+    records: list[WeightRecordData]
+    order: OrderData | None
+    evidence: list[EvidenceData]
+
+
+class ToleranceDialog(QDialog):
+    """Scale precision, percentage and default packaging weight (shared by every case)."""
+
+    def __init__(self, desk: Desk, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"称重误差设置 — {APP_TITLE}")
+        current = desk.weights.tolerance()
+        self.precision = QSpinBox()
+        self.precision.setRange(0, 5000)
+        self.precision.setSuffix(" g")
+        self.precision.setValue(current.precision_g)
+        self.percent = QDoubleSpinBox()
+        self.percent.setRange(0, 50)
+        self.percent.setDecimals(1)
+        self.percent.setSuffix(" %")
+        self.percent.setValue(float(current.percent))
+        self.packaging = QSpinBox()
+        self.packaging.setRange(0, 50000)
+        self.packaging.setSuffix(" g")
+        self.packaging.setValue(current.default_packaging_g)
+        form = QFormLayout()
+        form.addRow("秤的精度：", self.precision)
+        form.addRow("另加应有重量的：", self.percent)
+        form.addRow("默认包装重量：", self.packaging)
+        note = QLabel("允许误差 = 秤的精度 + 应有重量 × 百分比。商品没有设置包装重量时用默认包装重量。")
+        note.setWordWrap(True)
+        ok = QPushButton("保存")
+        ok.setDefault(True)
+        ok.clicked.connect(self.accept)
+        cancel = QPushButton("取消")
+        cancel.clicked.connect(self.reject)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(ok)
+        buttons.addWidget(cancel)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(note)
+        layout.addLayout(buttons)
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "precision_g": self.precision.value(),
+            "percent": Decimal(str(round(self.percent.value(), 1))),
+            "default_packaging_g": self.packaging.value(),
+        }
+
+
+class WeightPanel(QWidget):
+    """Weights of one case and the conclusion.
+
+    Signals:
+        changes_made(Changes): a weight was recorded, changed or removed, or the case filled from its order.
+        status_message(str): a short note for the status bar.
+    """
+
+    changes_made = Signal(object)
+    status_message = Signal(str)
+
+    def __init__(self, desk: Desk, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.desk = desk
+        self.runner = runner
+        self._case_id: CaseId | None = None
+        self._loaded: _Loaded | None = None
+        self._generation = 0
+        self._build()
+        self.set_case(None)
+
+    # -- construction ----------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.conclusion = QLabel()
+        self.conclusion.setWordWrap(True)
+        self.conclusion.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        font = self.conclusion.font()
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        font.setBold(True)
+        self.conclusion.setFont(font)
+        self.details = QLabel()
+        self.details.setWordWrap(True)
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.order_line = QLabel()
+        self.order_line.setWordWrap(True)
+        self.order_line.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.items = QTableWidget(0, 5)
+        self.items.setHorizontalHeaderLabels(["商品", "商家编码", "数量", "单件重量", "小计"])
+        self.items.verticalHeader().hide()
+        self.items.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.items.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.items.setMaximumHeight(130)
+        self.fill_button = QPushButton("按订单填写售后")
+        self.fill_button.setToolTip("把订单的平台、店铺、快递单号、快递公司、金额填进这条售后（记入时间线）")
+        self.fill_button.clicked.connect(self.fill_from_order)
+        self.products_button = QPushButton("商品重量…")
+        self.products_button.clicked.connect(self.open_products)
+        order_buttons = QHBoxLayout()
+        order_buttons.addWidget(self.order_line, 1)
+        order_buttons.addWidget(self.fill_button)
+        order_buttons.addWidget(self.products_button)
+        order_box = QGroupBox("订单与应有重量")
+        ob = QVBoxLayout(order_box)
+        ob.addLayout(order_buttons)
+        ob.addWidget(self.items)
+
+        self.records = QTableWidget(0, 4)
+        self.records.setHorizontalHeaderLabels(["称重", "重量", "证据", "备注"])
+        self.records.verticalHeader().hide()
+        self.records.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.records.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.records.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.records.setMaximumHeight(150)
+        self.kind = QComboBox()
+        for k in WeightKind:
+            self.kind.addItem(k.value, k.value)
+        self.kind.currentIndexChanged.connect(lambda _i: self._fill_evidence_choices())
+        self.weight = QLineEdit()
+        self.weight.setPlaceholderText("1.25")
+        self.weight.setMaximumWidth(90)
+        self.weight.returnPressed.connect(self.add_record)
+        self.unit = QComboBox()
+        self.unit.addItem("千克", "kg")
+        self.unit.addItem("克", "g")
+        self.unit.addItem("斤", "斤")
+        self.evidence = QComboBox()
+        self.evidence.setMinimumContentsLength(14)
+        self.evidence.currentIndexChanged.connect(self._on_evidence_chosen)
+        self.note = QLineEdit()
+        self.note.setPlaceholderText("备注（可不填）")
+        self.add_button = QPushButton("记录")
+        self.add_button.clicked.connect(self.add_record)
+        self.remove_button = QPushButton("删除所选")
+        self.remove_button.clicked.connect(self.remove_selected)
+        add_row = QHBoxLayout()
+        for w in (self.kind, self.weight, self.unit, QLabel("证据："), self.evidence, self.note):
+            add_row.addWidget(w)
+        add_row.addWidget(self.add_button)
+        add_row.addWidget(self.remove_button)
+        records_box = QGroupBox("称重记录（仓库称重、快递内网 上车/下车、复称）")
+        rb = QVBoxLayout(records_box)
+        rb.addWidget(self.records)
+        rb.addLayout(add_row)
+
+        self.tolerance = QLabel()
+        self.tolerance.setStyleSheet("color: #666;")
+        settings = QPushButton("误差设置…")
+        settings.clicked.connect(self.edit_tolerance)
+        tol_row = QHBoxLayout()
+        tol_row.addWidget(self.tolerance, 1)
+        tol_row.addWidget(settings)
+
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.addWidget(self.conclusion)
+        layout.addWidget(self.details)
+        layout.addWidget(order_box)
+        layout.addWidget(records_box)
+        layout.addLayout(tol_row)
+        layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(body)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+
+    # -- loading ---------------------------------------------------------------------------------
+
+    @property
+    def case_id(self) -> CaseId | None:
+        return self._case_id
+
+    def set_case(self, case_id: CaseId | None) -> None:
+        self._case_id = case_id
+        self._loaded = None
+        enabled = case_id is not None
+        for w in (self.add_button, self.remove_button, self.fill_button, self.weight):
+            w.setEnabled(enabled)
+        if case_id is None:
+            self._generation += 1
+            self._show_message("保存售后后即可记录重量、核对是否少件。")
+            self.details.setText("")
+            self.order_line.setText("")
+            self.items.setRowCount(0)
+            self.records.setRowCount(0)
+            self.evidence.clear()
+            return
+        self.reload()
+
+    def reload(self) -> None:
+        case_id = self._case_id
+        if case_id is None:
+            return
+        self._generation += 1
+        generation = self._generation
+        desk = self.desk
+
+        def load() -> _Loaded:
+            case = desk.cases.get(case_id)
+            return _Loaded(
+                case_id=case_id,
+                check=desk.weights.check(case_id),
+                records=desk.weights.records(case_id),
+                order=desk.orders.find(case.order_no, case.platform),
+                evidence=desk.evidence.list(case_id),
+            )
+
+        def loaded(result: _Loaded) -> None:
+            if generation == self._generation and result.case_id == self._case_id:
+                self.show_loaded(result)
+
+        def failed(exc: BaseException) -> None:
+            log.info("weight panel load failed", exc_info=exc)
+            if generation == self._generation:
+                self._show_message(str(exc))
+
+        Op(load, parent=self).on_success(loaded).on_failure(failed).run(self.runner)
+
+    def apply_changes(self, changes: Changes) -> None:
+        if self._case_id is not None and (self._case_id in changes.cases or changes.evidence):
+            self.reload()
+
+    def _show_message(self, text: str) -> None:
+        self.conclusion.setText(text)
+        self.conclusion.setStyleSheet(f"QLabel {{ {NEUTRAL_STYLE} border-radius: 4px; padding: 8px; }}")
+
+    def show_loaded(self, data: _Loaded) -> None:
+        self._loaded = data
+        check = data.check
+        style = VERDICT_STYLE.get(check.verdict, NEUTRAL_STYLE)
+        self.conclusion.setText(check.conclusion)
+        self.conclusion.setStyleSheet(f"QLabel {{ {style} border-radius: 4px; padding: 8px; }}")
+        self.details.setText("\n".join([*check.details, *check.missing_weights]))
+        order = data.order
+        if order is None:
+            self.order_line.setText(
+                "没有找到这个订单号的导入记录（可以在“订单”菜单导入平台的订单导出），或直接录入复称重量作为参照。"
+                if check.order_no
+                else "这条售后还没有填写订单号。"
+            )
+            self.fill_button.setEnabled(False)
+        else:
+            parts = [f"订单 {order.order_no}", order.status, f"{order.courier} {order.tracking_no}".strip()]
+            if order.shipped_at:
+                parts.append(f"发货 {when(order.shipped_at)}")
+            if order.signed_at:
+                parts.append(f"签收 {when(order.signed_at)}")
+            if order.order_amount is not None:
+                parts.append(f"实付 ¥{money(order.order_amount)}")
+            self.order_line.setText("　·　".join(p for p in parts if p))
+            self.fill_button.setEnabled(True)
+        lines = check.lines
+        self.items.setRowCount(len(lines) + (1 if check.packaging_g is not None else 0))
+        for row, line in enumerate(lines):
+            unit = "缺重量" if line.unit_weight_g is None else f"{line.unit_weight_g} g"
+            subtotal = "—" if line.subtotal_g is None else grams_text(line.subtotal_g)
+            for column, text in enumerate((line.name, line.sku_code, str(line.quantity), unit, subtotal)):
+                self.items.setItem(row, column, QTableWidgetItem(text))
+        if check.packaging_g is not None:
+            row = len(lines)
+            self.items.setItem(row, 0, QTableWidgetItem("包装"))
+            self.items.setItem(row, 4, QTableWidgetItem(grams_text(check.packaging_g)))
+        self.records.setRowCount(len(data.records))
+        for row, r in enumerate(data.records):
+            cells = (r.kind.value, grams_text(r.grams), r.evidence_name or "—", r.note)
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, r.id)
+                self.records.setItem(row, column, item)
+        self.tolerance.setText(
+            f"允许误差：{check.tolerance.describe()}；没有包装重量的商品按 {check.tolerance.default_packaging_g} g 计"
+        )
+        self._fill_evidence_choices()
+
+    def _fill_evidence_choices(self) -> None:
+        data = self._loaded
+        self.evidence.blockSignals(True)
+        try:
+            self.evidence.clear()
+            self.evidence.addItem("（不关联）", None)
+            if data is None:
+                return
+            wanted = WEIGHT_EVIDENCE_KIND.get(WeightKind(self.kind.currentData()), "")
+            ordered = sorted(data.evidence, key=lambda e: (e.kind.value != wanted, e.position, e.id))
+            for e in ordered:
+                self.evidence.addItem(f"{e.kind.value}：{e.original_name}", int(e.id))
+            if ordered and ordered[0].kind.value == wanted:
+                self.evidence.setCurrentIndex(1)
+        finally:
+            self.evidence.blockSignals(False)
+        self._on_evidence_chosen()
+
+    def _on_evidence_chosen(self, *_args: object) -> None:
+        """A picture whose weight the gallery already knows fills the weight field (if it is empty)."""
+        data = self._loaded
+        evidence_id = self.evidence.currentData()
+        if data is None or evidence_id is None or self.weight.text().strip():
+            return
+        e = next((x for x in data.evidence if x.id == evidence_id), None)
+        grams = getattr(e, "weight_grams", None)
+        if grams:
+            self.unit.setCurrentIndex(self.unit.findData("g"))
+            self.weight.setText(str(grams))
+
+    # -- actions ---------------------------------------------------------------------------------
+
+    def add_record(self) -> None:
+        case_id = self._case_id
+        if case_id is None:
+            return
+        try:
+            grams = weight_grams(self.weight.text(), "重量", default_unit=str(self.unit.currentData()))
+        except CellError as exc:
+            self.status_message.emit(str(exc))
+            show_error(self, ValueError(str(exc)), action="记录重量")
+            return
+        if grams is None:
+            self.status_message.emit("请先填写重量")
+            self.weight.setFocus()
+            return
+        kind = WeightKind(self.kind.currentData())
+        evidence = self.evidence.currentData()
+        evidence_id = EvidenceId(evidence) if evidence is not None else None
+        note = self.note.text()
+        weights = self.desk.weights
+
+        def added(result: tuple[WeightRecordData, Changes]) -> None:
+            record, changes = result
+            self.weight.clear()
+            self.note.clear()
+            self.status_message.emit(f"已记录：{record.kind.value} {grams_text(record.grams)}")
+            self.changes_made.emit(changes)
+            self.reload()
+
+        Op(
+            lambda: weights.add(case_id, kind, grams, evidence_id=evidence_id, note=note), parent=self
+        ).on_success(added).run(self.runner)
+
+    def remove_selected(self) -> None:
+        rows = sorted({i.row() for i in self.records.selectedIndexes()})
+        cells = [self.records.item(r, 0) for r in rows]
+        ids = [cell.data(Qt.ItemDataRole.UserRole) for cell in cells if cell is not None]
+        if not ids:
+            self.status_message.emit("请先选中要删除的称重记录")
+            return
+        weights = self.desk.weights
+
+        def remove() -> Changes:
+            changes = Changes()
+            for record_id in ids:
+                changes = changes | weights.remove(int(record_id))
+            return changes
+
+        def removed(changes: Changes) -> None:
+            self.status_message.emit(f"已删除 {len(ids)} 条称重记录")
+            self.changes_made.emit(changes)
+            self.reload()
+
+        Op(remove, parent=self).on_success(removed).run(self.runner)
+
+    def fill_from_order(self) -> None:
+        case_id = self._case_id
+        if case_id is None:
+            return
+        orders = self.desk.orders
+
+        def filled(result: Any) -> None:
+            _case, changes, order = result
+            if order is None:
+                self.status_message.emit("没有找到这个订单号的导入记录")
+            elif changes.cases:
+                self.status_message.emit(f"已按订单 {order.order_no} 填写售后")
+                self.changes_made.emit(changes)
+            else:
+                self.status_message.emit("售后已与订单一致")
+
+        Op(lambda: orders.fill_case(case_id), parent=self).on_success(filled).run(self.runner)
+
+    def edit_tolerance(self) -> None:
+        dialog = ToleranceDialog(self.desk, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        values = dialog.values()
+        weights = self.desk.weights
+        Op(lambda: weights.set_tolerance(**values), parent=self).on_success(lambda _t: self.reload()).run(
+            self.runner
+        )
+
+    def open_products(self) -> None:
+        window = self.window()
+        opener = getattr(window, "open_products_window", None)
+        if callable(opener):
+            opener()
+
+
+def install_weight_tab(window: MainWindow) -> WeightPanel:
+    """Add the 称重核对 tab to the main window's case form; it follows whichever case the form shows.
+
+    SEAM: the form has no "case shown" signal yet, so a visible panel checks the form's case id every
+    FOLLOW_MS; when CaseForm gains one, connect it to panel.set_case and drop the timer.
+    """
+    form = window.form
+    panel = WeightPanel(window.desk, window.runner)
+    form.tabs.addTab(panel, "称重核对")
+    panel.changes_made.connect(window.changes_applied)
+    panel.status_message.connect(window.show_status)
+    window.changes_applied.connect(panel.apply_changes)
+    follow = QTimer(panel, interval=FOLLOW_MS)
+
+    def sync() -> None:
+        if not panel.isVisible():
+            return
+        if form.case_id != panel.case_id:
+            panel.set_case(form.case_id)
+
+    follow.timeout.connect(sync)
+    follow.start()
+    form.tabs.currentChanged.connect(lambda _i: sync())
+    form.case_saved.connect(lambda _id: sync())
+    install_order_autofill(window)
+    return panel
+
+
+def install_order_autofill(window: MainWindow) -> None:
+    """Typing an order number that was imported fills the form's empty fields (platform, shop,
+    tracking no., courier, amount); the operator sees them as unsaved edits and saves as usual."""
+    form = window.form
+    editor = form.fields.get("order_no")
+    if not isinstance(editor, QLineEdit):
+        return
+    desk = window.desk
+
+    def lookup() -> None:
+        order_no = editor.text().strip()
+        if not order_no:
+            return
+        try:
+            order = desk.orders.find(order_no)
+        except Exception:
+            log.exception("order lookup failed")
+            return
+        if order is None:
+            return
+        filled = _fill_form(form, desk.orders.case_values(order))
+        if filled:
+            window.show_status(f"已按导入的订单填写：{'、'.join(filled)}（尚未保存）")
+
+    editor.editingFinished.connect(lookup)
+
+
+def _fill_form(form: Any, values: dict[str, Any]) -> list[str]:
+    from desk.domain import CASE_FIELD_LABELS
+
+    filled: list[str] = []
+    for name, value in values.items():
+        editor = form.fields.get(name)
+        if editor is None:
+            continue
+        if isinstance(editor, QLineEdit):
+            if editor.text().strip():
+                continue
+            editor.setText(money(value) if isinstance(value, Decimal) else str(value))
+        elif isinstance(editor, QComboBox):
+            data = getattr(value, "name", None) if name == "platform" else int(value)
+            index = editor.findData(data)
+            if index < 0 or index == editor.currentIndex():
+                continue
+            if name == "shop_id" and editor.currentData() not in (None, -1):
+                continue  # the operator chose a shop already
+            editor.setCurrentIndex(index)
+        else:
+            continue
+        filled.append(CASE_FIELD_LABELS.get(name, name))
+    return filled

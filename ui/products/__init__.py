@@ -1,0 +1,1 @@
+"""The 商品 window: SKUs with unit and packaging weights."""
