@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import Engine
 
 from desk.db.engine import database_url, is_sqlite, make_engine, make_sessionmaker
 from desk.db.migrate import backup_server_before_upgrade, check_and_backup, check_server_revision, upgrade
+from desk.domain import CaseData
 from desk.errors import DatabaseUnusable, DeskError
 from desk.profile import Profile
 from desk.services.cases import CaseService
@@ -22,7 +24,9 @@ from desk.services.packets import PacketService
 from desk.services.products import ProductService
 from desk.services.shops import ShopService
 from desk.services.views import ViewService
+from desk.services.scripts import ScriptService
 from desk.services.weights import WeightService
+from desk.services.wizard import WizardService
 from desk.settings import load_settings
 from desk.store.blobstore import BlobStore
 
@@ -45,6 +49,9 @@ class Desk:
     orders: OrderService = field(init=False)
     products: ProductService = field(init=False)
     weights: WeightService = field(init=False)
+    # The guided wizard and the scripts library (issue 6).
+    wizard: WizardService = field(init=False)
+    scripts: ScriptService = field(init=False)
 
     def __post_init__(self) -> None:
         sessions = make_sessionmaker(self.engine)
@@ -53,6 +60,21 @@ class Desk:
             ProductService(sessions),
             WeightService(sessions),
         )
+        self.wizard = WizardService(
+            sessions,
+            self.cases,
+            self.evidence,
+            self.shops,
+            self.weights,
+            shop_playbooks=self.profile.root / "playbooks",
+            threshold=self._appeal_threshold,
+        )
+        self.scripts = ScriptService(sessions, self.cases, self.shops, self.weights)
+
+    def _appeal_threshold(self, case: CaseData) -> Decimal | None:
+        shop = next((s for s in self.shops.list() if s.id == case.shop_id), None) if case.shop_id else None
+        value = getattr(shop, "appeal_threshold", None)
+        return Decimal(value) if value is not None else None
 
     def close(self) -> None:
         self.engine.dispose()

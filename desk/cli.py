@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -26,6 +27,8 @@ COMMAND_MODULES = (
     "desk.commands.orders",
     "desk.commands.products",
     "desk.commands.weights",
+    "desk.commands.wizard",
+    "desk.commands.scripts",
 )
 
 
@@ -65,6 +68,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.info("command failed: %s", exc.message, exc_info=True)
         print(f"错误：{exc.message}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`): not an error of ours, and nothing more to print.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception:
         log.exception("command %s crashed", args.command)
         print(f"错误：发生意外错误，详情已写入日志 {profile.logs_dir / 'desk.log'}", file=sys.stderr)
@@ -84,6 +91,10 @@ def _run_on_profile(profile: Profile, args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("已取消。", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`): not an error of ours, and nothing more to print.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception:
         log.exception("command %s crashed", args.command)
         print(f"错误：发生意外错误，详情已写入日志 {profile.logs_dir / 'desk.log'}", file=sys.stderr)

@@ -411,6 +411,7 @@ SORT_KEYS: dict[str, str] = {
     "tracking_no": "快递单号",
     "buyer_nick": "买家",
     "refund_amount": "退款金额",
+    "resolution": "处理方式",
 }
 
 

@@ -33,7 +33,10 @@ def test_filters(profile: Path) -> None:
     shop = cases(profile, "--shop", "暖暖童装小店")
     assert shop and all(c["shop_name"] == "暖暖童装小店" for c in shop)
     found = cases(profile, "--search", "收纳")
-    assert found and all("收纳" in json.dumps(c, ensure_ascii=False) or c["case_type"] for c in found)
+    assert found
+    for c in found:
+        detail = run(profile, "case", "show", str(c["id"]), "--json").stdout
+        assert "收纳" in json.dumps(json.loads(detail), ensure_ascii=False)
     assert cases(profile, "--search", "灯罩 裂痕")[0]["case_type"] == "质量问题"
     assert cases(profile, "--due", "overdue") == []
 

@@ -13,6 +13,7 @@ import pytest
 
 from desk.domain import CaseDraft, CaseType, Platform
 from desk.orders.model import WeightKind
+from ui.cases.weight_panel import WeightPanel
 from ui.main_window import MainWindow
 from ui.orders.import_dialog import ImportDialog
 from ui.orders.orders_view import OrdersWindow
@@ -176,23 +177,23 @@ def window(qtbot: Any, desk: Any, runner: TaskRunner, tmp_path: Path) -> Iterato
     w.close()
 
 
-def test_weight_tab_records_a_weight_and_concludes(
-    qtbot: Any, desk: Any, window: MainWindow, tmp_path: Path
+def test_weight_panel_records_a_weight_and_concludes(
+    qtbot: Any, desk: Any, runner: TaskRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     desk.orders.import_file(export(tmp_path / "o.csv", [row()]))
     product = desk.products.list()[0]
     desk.products.update(product.id, unit_weight_g=480, packaging_g=110)
     case, _ = desk.cases.create(CaseDraft(order_no=ORDER, case_type=CaseType.MISSING_ITEM))
-    window.model.refresh()
-    window.select_case(case.id)
-    assert any(a.text() == "订单" for a in window.menuBar().actions())
-    panel = window.weight_panel  # type: ignore[attr-defined]
-    window.form.tabs.setCurrentWidget(panel)
-    qtbot.waitUntil(
-        lambda: panel.case_id == case.id and "还没有发货时的重量" in panel.conclusion.text(), timeout=WAIT_MS
-    )
+    panel = WeightPanel(desk, runner)
+    qtbot.addWidget(panel)
+    panel.show()
+    seen: list[Any] = []
+    panel.changes_made.connect(seen.append)
+    panel.set_case(case.id)
+    qtbot.waitUntil(lambda: "还没有发货时的重量" in panel.conclusion.text(), timeout=WAIT_MS)
     assert panel.items.item(0, 3).text() == "480 g"
     assert "应有重量 = 加厚收纳盒（灰色） 480 g × 3 + 包装 110 g = 1,550 g" in panel.details.text()
+    assert "订单 261120-583920174650321" in panel.order_line.text() and "发货" in panel.order_line.text()
 
     panel.kind.setCurrentIndex(panel.kind.findData(WeightKind.WAREHOUSE.value))
     panel.unit.setCurrentIndex(panel.unit.findData("kg"))
@@ -202,11 +203,35 @@ def test_weight_tab_records_a_weight_and_concludes(
     assert panel.conclusion.text() == "相差 480 g ≈ 1 件 〈加厚收纳盒（灰色）〉（单件 480 g），疑似少发"
     assert panel.records.item(0, 1).text() == "1,070 g"
     assert any("记录重量：仓库称重 1,070 g" in e.detail for e in desk.cases.timeline(case.id))
+    assert seen and case.id in seen[0].cases  # the main window refreshes the case (timeline)
 
     # 按订单填写售后: the tracking no., courier and amount come from the imported order (timeline).
     qtbot.mouseClick(panel.fill_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: desk.cases.get(case.id).tracking_no == "YT7512049386021", timeout=WAIT_MS)
     assert desk.cases.get(case.id).order_amount == Decimal("89.70")
+
+    # A wrong weight is refused in words, nothing is recorded.
+    panel.weight.setText("很重")
+    captured: list[str] = []
+    monkeypatch.setattr(
+        "ui.cases.weight_panel.show_error", lambda _p, exc, action="": captured.append(str(exc))
+    )
+    qtbot.mouseClick(panel.add_button, Qt.MouseButton.LeftButton)
+    assert captured and "不是重量" in captured[0]
+    assert len(desk.weights.records(case.id)) == 1
+
+
+def test_main_window_has_the_order_menu_and_the_weight_tab(
+    qtbot: Any, desk: Any, window: MainWindow, tmp_path: Path
+) -> None:
+    case, _ = desk.cases.create(CaseDraft(order_no=ORDER, case_type=CaseType.MISSING_ITEM))
+    window.model.refresh()
+    window.select_case(case.id)
+    assert any(a.text() == "订单" for a in window.menuBar().actions())
+    panel = window.weight_panel  # type: ignore[attr-defined]
+    window.form.tabs.setCurrentWidget(panel)
+    qtbot.waitUntil(lambda: panel.case_id == case.id, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "还没有发货时的重量" in panel.conclusion.text(), timeout=WAIT_MS)
 
 
 def test_typing_an_imported_order_number_fills_the_form(

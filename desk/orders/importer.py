@@ -300,9 +300,11 @@ class _RowReader:
         return parse.order_number(cells[i] if i < len(cells) else "", self.labels[name])
 
 
-def _row_problem(cells: list[str]) -> tuple[str, bool]:
-    """Why a row cannot be read at all ("" = it can), and whether it holds NUL characters."""
-    joined = "\x1f".join(cells)
+def _row_problem(cells: list[str], joined: str) -> tuple[str, bool]:
+    """Why a row cannot be read at all ("" = it can), and whether it holds NUL characters.
+
+    joined is the row's cells joined with U+001F (done once per row by the caller).
+    """
     if "\ufffd" in joined:
         return "这一行有无法按所检测编码解码的字节（文件可能混用了几种编码），未导入", False
     if len(joined) > MAX_CELL and any(len(c) > MAX_CELL for c in cells):
@@ -464,7 +466,7 @@ class _Screen:
         self.first = headers[0].strip() if headers else ""
         self.seen: dict[int, int] = {}
 
-    def check(self, number: int, cells: list[str]) -> str | None:
+    def check(self, number: int, cells: list[str], joined: str) -> str | None:
         """None: a data row. "": ignore silently. Otherwise the reason it is skipped."""
         first = cells[0].strip() if cells else ""
         if not first:
@@ -479,7 +481,7 @@ class _Screen:
                 normalised.pop()
             if normalised == self.header[: len(normalised)] and len(normalised) * 2 >= len(self.header):
                 return "这是重复的表头行"
-        key = hash(tuple(cells))
+        key = hash(joined)
         earlier = self.seen.get(key)
         if earlier is not None:
             return f"与第 {earlier} 行完全相同，按重复行跳过"
@@ -587,14 +589,15 @@ class Importer:
         screen = _Screen(opened.headers)
         batch: list[_Row] = []
         for number, cells in opened.rows:
-            verdict = screen.check(number, cells)
+            joined = "\x1f".join(cells)
+            verdict = screen.check(number, cells, joined)
             if verdict is not None:
                 if verdict:
                     tally.rows += 1
                     tally.skipped.append(RowProblem(number, verdict))
                 continue
             tally.rows += 1
-            problem, nul = _row_problem(cells)
+            problem, nul = _row_problem(cells, joined)
             if problem:
                 tally.failed.append(RowProblem(number, problem))
                 continue
@@ -638,14 +641,15 @@ class Importer:
         reader = _RowReader(opened.match, store_pii=store_pii)
         screen = _Screen(opened.headers)
         for number, cells in opened.rows:
-            verdict = screen.check(number, cells)
+            joined = "\x1f".join(cells)
+            verdict = screen.check(number, cells, joined)
             if verdict is not None:
                 if verdict:
                     tally.rows += 1
                     tally.skipped.append(RowProblem(number, verdict))
                 continue
             tally.rows += 1
-            problem, _nul = _row_problem(cells)
+            problem, _nul = _row_problem(cells, joined)
             if problem:
                 tally.failed.append(RowProblem(number, problem))
                 continue
@@ -804,14 +808,15 @@ class Importer:
         screen = _Screen(opened.headers)
         batch: list[tuple[int, dict[str, Any]]] = []
         for number, cells in opened.rows:
-            verdict = screen.check(number, cells)
+            joined = "\x1f".join(cells)
+            verdict = screen.check(number, cells, joined)
             if verdict is not None:
                 if verdict:
                     tally.rows += 1
                     tally.skipped.append(RowProblem(number, verdict))
                 continue
             tally.rows += 1
-            problem, _nul = _row_problem(cells)
+            problem, _nul = _row_problem(cells, joined)
             if problem:
                 tally.failed.append(RowProblem(number, problem))
                 continue

@@ -316,7 +316,7 @@ class CaseService:
         column: Any
         if key == "shop":
             column = func.coalesce(m.Shop.name, "")
-        elif key in ("status", "case_type", "platform"):
+        elif key in ("status", "case_type", "platform", "resolution"):
             members = list(ENUM_FIELDS[key])
             column = case({v.value: i for i, v in enumerate(members)}, value=getattr(c, key), else_=len(members))
         else:

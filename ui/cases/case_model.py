@@ -1,49 +1,109 @@
-"""Case list model: the ids of a search plus a lazily filled cache of the rows actually shown."""
+"""Case list model: the ids of a filtered, sorted list plus a lazily filled cache of the rows shown.
+
+Only ids are held for the whole list (100,000 cases is 100,000 ints); a row's cells are fetched in
+blocks of ROW_BLOCK around the first row Qt paints, formatted once, and kept. data() is then a few
+dictionary and tuple look-ups (Anki's DataModel, house style 8).
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from desk.domain import CaseId, CaseRow
+from desk.deadlines import describe_due
+from desk.domain import DUE_SOON_HOURS, CaseFilter, CaseId, CaseRow, CaseStatus
 from ui.format import money, when
-from ui.qt import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from ui.qt import QAbstractTableModel, QColor, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 
 log = logging.getLogger(__name__)
 
 CASE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+DUE_STATE_ROLE = Qt.ItemDataRole.UserRole + 2
 ROW_BLOCK = 100  # rows fetched per trip to the services, centred on the row Qt asked for
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
 
+class CaseQuery(Protocol):
+    ids: list[CaseId]
+    hint: str
+
+
 class CaseRows(Protocol):
     """The part of CaseService the model needs."""
 
-    def list_ids(self, search: str = "") -> list[CaseId]: ...
+    def query(self, flt: CaseFilter | str = "") -> CaseQuery: ...
 
     def rows(self, ids: Sequence[CaseId]) -> dict[CaseId, CaseRow]: ...
 
 
-# (header, how to show a CaseRow in that column)
-COLUMNS: tuple[tuple[str, Callable[[CaseRow], str]], ...] = (
-    ("售后类型", lambda r: r.case_type.value),
-    ("状态", lambda r: r.status.value),
-    ("平台", lambda r: r.platform.value),
-    ("店铺", lambda r: r.shop_name),
-    ("订单号", lambda r: r.order_no),
-    ("售后单号", lambda r: r.after_sales_no),
-    ("快递单号", lambda r: r.tracking_no),
-    ("买家", lambda r: r.buyer_nick),
-    ("退款金额", lambda r: money(r.refund_amount)),
-    ("更新时间", lambda r: when(r.updated_at)),
+# Deadline states a row can be in, and how they look.
+OVERDUE, SOON, PAUSED, RUNNING, NONE = "overdue", "soon", "paused", "running", ""
+NO_DEADLINE = (CaseStatus.CLOSED, CaseStatus.APPEAL_WON)
+ROW_BACKGROUND = {OVERDUE: QColor("#fde2e1"), SOON: QColor("#fff1d6")}
+DUE_FOREGROUND = {OVERDUE: QColor("#b3261e"), SOON: QColor("#a15c00"), PAUSED: QColor("#777777")}
+TRASHED_FOREGROUND = QColor("#8a8a8a")
+
+
+def due_state(row: CaseRow, now: datetime) -> str:
+    if row.due_at is None or row.status in NO_DEADLINE:
+        return NONE
+    if row.due_paused_at is not None:
+        return PAUSED
+    if row.due_at < now:
+        return OVERDUE
+    if row.due_at < now + timedelta(hours=DUE_SOON_HOURS):
+        return SOON
+    return RUNNING
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    header: str
+    sort_key: str
+    text: Callable[[CaseRow], str]
+
+
+# Logical columns (tests and saved header states rely on their order; the view may show them moved).
+COLUMNS: tuple[Column, ...] = (
+    Column("售后类型", "case_type", lambda r: r.case_type.value),
+    Column("状态", "status", lambda r: r.status.value),
+    Column("平台", "platform", lambda r: r.platform.value),
+    Column("店铺", "shop", lambda r: r.shop_name),
+    Column("订单号", "order_no", lambda r: r.order_no),
+    Column("售后单号", "after_sales_no", lambda r: r.after_sales_no),
+    Column("快递单号", "tracking_no", lambda r: r.tracking_no),
+    Column("买家", "buyer_nick", lambda r: r.buyer_nick),
+    Column("退款金额", "refund_amount", lambda r: money(r.refund_amount)),
+    Column("更新时间", "updated_at", lambda r: when(r.updated_at)),
+    Column("截止", "due_at", lambda r: ""),  # filled with the time left, which changes by the minute
+    Column("处理方式", "resolution", lambda r: "" if r.resolution.value == "未定" else r.resolution.value),
+    Column("新建时间", "created_at", lambda r: when(r.created_at)),
 )
 AMOUNT_COLUMN = 8
+UPDATED_COLUMN = 9
+DUE_COLUMN = 10
+
+
+@dataclass(slots=True)
+class _Cells:
+    row: CaseRow
+    texts: list[str]
+    due: str
 
 
 class CaseTableModel(QAbstractTableModel):
-    """Rows are case ids; a row's cells come from a CaseRow fetched on first paint (Anki's DataModel)."""
+    """Rows are case ids; a row's cells come from a CaseRow fetched on first paint (Anki's DataModel).
+
+    Signals:
+        sort_requested(): the operator clicked a column header; the owner re-runs the query
+            (in the background) with the model's new filter. Without a listener the model re-runs it itself.
+    """
+
+    sort_requested = Signal()
 
     def __init__(self, cases: CaseRows, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -51,26 +111,57 @@ class CaseTableModel(QAbstractTableModel):
         self._ids: list[CaseId] = []
         self._index_of: dict[CaseId, int] = {}
         # None marks an id the services no longer know (deleted meanwhile), so we do not refetch it.
-        self._rows: dict[CaseId, CaseRow | None] = {}
-        self._search = ""
+        self._rows: dict[CaseId, _Cells | None] = {}
+        self._filter = CaseFilter()
+        self._hint = ""
+        self._now = datetime.now(UTC)
+        self.refresh_handler: Callable[[], None] | None = None  # set by an owner that refreshes async
 
     # -- loading -------------------------------------------------------------------------------
 
     @property
     def search(self) -> str:
-        return self._search
+        return self._filter.search
+
+    @property
+    def filter(self) -> CaseFilter:
+        return self._filter
+
+    @property
+    def hint(self) -> str:
+        """Why the last search found nothing (input that cannot be searched as typed), or ""."""
+        return self._hint
+
+    def set_source(self, cases: CaseRows) -> None:
+        """Read rows from another source from now on (the full desk once it has opened)."""
+        self._cases = cases
+        self._rows.clear()
 
     def refresh(self, search: str | None = None) -> None:
-        """Run the search again (a new one if given); cached rows stay valid unless invalidated."""
+        """Run the query again, now (a new search if given); cached rows stay valid unless invalidated."""
         if search is not None:
-            self._search = search
-        self.set_ids(self._cases.list_ids(self._search))
+            self._filter = replace(self._filter, search=search)
+        result = self._cases.query(self._filter)
+        self.apply_result(self._filter, result.ids, result.hint)
+
+    def set_filter(self, flt: CaseFilter) -> None:
+        """Change what the list shows without querying (the owner queries, usually in the background)."""
+        self._filter = flt
+
+    def apply_result(self, flt: CaseFilter, ids: Sequence[CaseId], hint: str = "") -> None:
+        self._filter = flt
+        self._hint = hint
+        if list(ids) != self._ids:
+            self.set_ids(ids)
 
     def set_ids(self, ids: Sequence[CaseId]) -> None:
         self.beginResetModel()
         self._ids = list(ids)
         self._index_of = {case_id: i for i, case_id in enumerate(self._ids)}
         self.endResetModel()
+
+    def ids(self) -> list[CaseId]:
+        return list(self._ids)
 
     def invalidate(self, case_ids: frozenset[CaseId] | set[CaseId]) -> None:
         """Forget cached rows of edited cases; visible ones are refetched on the next paint."""
@@ -80,13 +171,32 @@ class CaseTableModel(QAbstractTableModel):
             if row is not None:
                 self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
 
+    def invalidate_all(self) -> None:
+        self._rows.clear()
+        if self._ids:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, len(COLUMNS) - 1))
+
+    def refresh_due(self, now: datetime | None = None) -> None:
+        """Time passes: recompute the time left (and overdue colours) of the rows fetched so far."""
+        self._now = now or datetime.now(UTC)
+        for cells in self._rows.values():
+            if cells is not None and cells.row.due_at is not None:
+                cells.due = due_state(cells.row, self._now)
+                cells.texts[DUE_COLUMN] = describe_due(cells.row.due_at, now=self._now, paused_at=cells.row.due_paused_at)
+        if self._ids:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, len(COLUMNS) - 1))
+
     def case_id(self, row: int) -> CaseId | None:
         return self._ids[row] if 0 <= row < len(self._ids) else None
 
     def row_of(self, case_id: CaseId) -> int | None:
         return self._index_of.get(case_id)
 
-    def _row(self, row: int) -> CaseRow | None:
+    def row_data(self, row: int) -> CaseRow | None:
+        cells = self._cells(row)
+        return cells.row if cells is not None else None
+
+    def _cells(self, row: int) -> _Cells | None:
         case_id = self._ids[row]
         if case_id not in self._rows:
             self._fetch_around(row)
@@ -95,9 +205,21 @@ class CaseTableModel(QAbstractTableModel):
     def _fetch_around(self, row: int) -> None:
         start = max(0, row - ROW_BLOCK // 2)
         wanted = [i for i in self._ids[start : start + ROW_BLOCK] if i not in self._rows]
-        fetched = self._cases.rows(wanted)
+        try:
+            fetched = self._cases.rows(wanted)
+        except Exception:
+            # A paint must never fail: show the rows as gone and try again on the next refresh.
+            log.exception("fetching list rows failed")
+            fetched = {}
+        now = self._now
         for case_id in wanted:
-            self._rows[case_id] = fetched.get(case_id)
+            r = fetched.get(case_id)
+            if r is None:
+                self._rows[case_id] = None
+                continue
+            texts = [c.text(r) for c in COLUMNS]
+            texts[DUE_COLUMN] = describe_due(r.due_at, now=now, paused_at=r.due_paused_at)
+            self._rows[case_id] = _Cells(r, texts, due_state(r, now))
 
     # -- Qt model API --------------------------------------------------------------------------
 
@@ -108,17 +230,32 @@ class CaseTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(COLUMNS)
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._ids):
+        row = index.row()
+        if not index.isValid() or not 0 <= row < len(self._ids):
             return None
         if role == CASE_ID_ROLE:
-            return int(self._ids[index.row()])
-        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == AMOUNT_COLUMN:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return int(self._ids[row])
+        column = index.column()
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            row = self._row(index.row())
-            if row is None:
-                return "（已删除）" if index.column() == 0 else ""
-            return COLUMNS[index.column()][1](row)
+            cells = self._cells(row)
+            if cells is None:
+                return "（已删除）" if column == 0 else ""
+            return cells.texts[column]
+        if role == Qt.ItemDataRole.BackgroundRole:
+            cells = self._cells(row)
+            return ROW_BACKGROUND.get(cells.due) if cells is not None else None
+        if role == Qt.ItemDataRole.ForegroundRole:
+            cells = self._cells(row)
+            if cells is None:
+                return None
+            if cells.row.deleted_at is not None:
+                return TRASHED_FOREGROUND
+            return DUE_FOREGROUND.get(cells.due) if column == DUE_COLUMN else None
+        if role == DUE_STATE_ROLE:
+            cells = self._cells(row)
+            return cells.due if cells is not None else NONE
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == AMOUNT_COLUMN:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
     def headerData(
@@ -127,7 +264,7 @@ class CaseTableModel(QAbstractTableModel):
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
-            return COLUMNS[section][0]
+            return COLUMNS[section].header
         if orientation == Qt.Orientation.Vertical and 0 <= section < len(self._ids):
             return str(section + 1)
         return None
@@ -136,3 +273,23 @@ class CaseTableModel(QAbstractTableModel):
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(COLUMNS):
+            return
+        key = COLUMNS[column].sort_key
+        descending = order == Qt.SortOrder.DescendingOrder
+        if (key, descending) == (self._filter.sort, self._filter.descending):
+            return
+        self._filter = replace(self._filter, sort=key, descending=descending)
+        if self.refresh_handler is not None:
+            self.refresh_handler()
+        else:
+            self.refresh()
+        self.sort_requested.emit()
+
+    def sort_column(self) -> int:
+        for i, c in enumerate(COLUMNS):
+            if c.sort_key == self._filter.sort:
+                return i
+        return UPDATED_COLUMN
