@@ -14,17 +14,17 @@ from desk.db.engine import database_url, is_sqlite, make_engine, make_sessionmak
 from desk.db.migrate import backup_server_before_upgrade, check_and_backup, check_server_revision, upgrade
 from desk.domain import CaseData
 from desk.errors import DatabaseUnusable, DeskError
+from desk.platforms import PlatformProfiles
+from desk.platforms.loader import USER_FOLDER as PLATFORMS_FOLDER
 from desk.profile import Profile
 from desk.services.cases import CaseService
 from desk.services.evidence import EvidenceService
 from desk.services.orders import OrderService
-from desk.platforms import PlatformProfiles
-from desk.platforms.loader import USER_FOLDER as PLATFORMS_FOLDER
 from desk.services.packets import PacketService
 from desk.services.products import ProductService
+from desk.services.scripts import ScriptService
 from desk.services.shops import ShopService
 from desk.services.views import ViewService
-from desk.services.scripts import ScriptService
 from desk.services.weights import WeightService
 from desk.services.wizard import WizardService
 from desk.settings import load_settings
@@ -56,7 +56,7 @@ class Desk:
     def __post_init__(self) -> None:
         sessions = make_sessionmaker(self.engine)
         self.orders, self.products, self.weights = (
-            OrderService(sessions),
+            OrderService(sessions, self.platforms),
             ProductService(sessions),
             WeightService(sessions),
         )

@@ -9,7 +9,20 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from desk.errors import ValidationFailed
 
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _UNITS = {
     "天": 86400,
     "d": 86400,
@@ -78,7 +91,7 @@ def normalise(text: str) -> str:
 
 
 def parse_duration(text: str) -> timedelta | None:
-    """"剩余 23 小时 15 分" → 23:15:00; None if the text is not a duration."""
+    """ "剩余 23 小时 15 分" → 23:15:00; None if the text is not a duration."""
     t = normalise(text)
     countdown = False
     for prefix in _PREFIXES:
@@ -110,7 +123,7 @@ def parse_duration(text: str) -> timedelta | None:
 
 
 def parse_absolute(text: str, now: datetime, tz: tzinfo) -> datetime | None:
-    """"2026-11-28 18:00", "11月28日 18时", "明天 18:00", "18:00" (today, or tomorrow once past)."""
+    """ "2026-11-28 18:00", "11月28日 18时", "明天 18:00", "18:00" (today, or tomorrow once past)."""
     t = normalise(text)
     t = re.sub(r"(?<=\d)\s*t\s*(?=\d)", " ", t)  # ISO "2026-11-28T18:00"
     try:
@@ -180,14 +193,16 @@ def parse_due(text: str, *, now: datetime | None = None, tz: tzinfo | None = Non
     raise ValidationFailed(f"截止时间“{text.strip()}”无法识别，请写成{EXAMPLES}。")
 
 
-def remaining(due_at: datetime, *, now: datetime | None = None, paused_at: datetime | None = None) -> timedelta:
+def remaining(
+    due_at: datetime, *, now: datetime | None = None, paused_at: datetime | None = None
+) -> timedelta:
     """Time left; negative once past. A paused clock stands still at the moment it was paused."""
     reference = paused_at or now or datetime.now(UTC)
     return due_at - reference
 
 
 def describe_delta(delta: timedelta) -> str:
-    """"1 天 2 小时", "23 小时 15 分", "5 分" (whole minutes, rounded down)."""
+    """ "1 天 2 小时", "23 小时 15 分", "5 分" (whole minutes, rounded down)."""
     minutes = int(abs(delta).total_seconds() // 60)
     days, rest = divmod(minutes, 1440)
     hours, mins = divmod(rest, 60)
@@ -201,7 +216,7 @@ def describe_delta(delta: timedelta) -> str:
 def describe_due(
     due_at: datetime | None, *, now: datetime | None = None, paused_at: datetime | None = None
 ) -> str:
-    """"剩余 23 小时 15 分", "已超时 2 小时", "已暂停（剩余 5 小时）", or "" without a deadline."""
+    """ "剩余 23 小时 15 分", "已超时 2 小时", "已暂停（剩余 5 小时）", or "" without a deadline."""
     if due_at is None:
         return ""
     left = remaining(due_at, now=now, paused_at=paused_at)

@@ -122,7 +122,16 @@ DEFECTS = (
     "有色差",
     "破了一个洞",
 )
-COURIERS = ("圆通速递", "中通快递", "申通快递", "韵达快递", "顺丰速运", "极兔速递", "邮政快递包裹", "京东快递")
+COURIERS = (
+    "圆通速递",
+    "中通快递",
+    "申通快递",
+    "韵达快递",
+    "顺丰速运",
+    "极兔速递",
+    "邮政快递包裹",
+    "京东快递",
+)
 COURIER_PREFIX = {
     "圆通速递": "YT",
     "中通快递": "ZT",
@@ -133,7 +142,22 @@ COURIER_PREFIX = {
     "邮政快递包裹": "YZ",
     "京东快递": "JD",
 }
-CITIES = ("杭州", "广州", "深圳", "成都", "武汉", "郑州", "西安", "南京", "长沙", "沈阳", "昆明", "济南", "合肥", "南宁")
+CITIES = (
+    "杭州",
+    "广州",
+    "深圳",
+    "成都",
+    "武汉",
+    "郑州",
+    "西安",
+    "南京",
+    "长沙",
+    "沈阳",
+    "昆明",
+    "济南",
+    "合肥",
+    "南宁",
+)
 CLAIMS = (
     "买家反馈收到的商品与图片不符",
     "买家说少收到一件赠品",
@@ -257,7 +281,9 @@ def case_rows(
     statuses = list(CaseStatus)
     for i in range(count):
         case_type = types[r.randrange(len(types))]
-        platform = Platform.PDD if r.random() < 0.7 else gen.pick((Platform.TAOBAO, Platform.DOUYIN, Platform.JD))
+        platform = (
+            Platform.PDD if r.random() < 0.7 else gen.pick((Platform.TAOBAO, Platform.DOUYIN, Platform.JD))
+        )
         courier = gen.pick(COURIERS)
         tracking = f"{COURIER_PREFIX[courier]}{r.randrange(10**12, 10**13)}"
         product = gen.pick(PRODUCTS)

@@ -63,8 +63,14 @@ def shoot_orders(desk: Any, window: Any, pump: Callable[..., None], out: Path, w
         form = window.form
         form.tabs.setCurrentIndex(form.tabs.indexOf(window.weight_panel))
         panel = window.weight_panel
+        splitter = getattr(window, "right_splitter", None)
+        sizes = splitter.sizes() if splitter is not None else None
+        if splitter is not None:
+            splitter.setSizes([sum(sizes) - 60, 60])  # the whole tab in view; the gallery folded away
         pump(10, lambda: panel.case_id == weighed and panel.records.rowCount() > 0)
         pump(0.5)
-        form.grab().save(str(out / "weight.png"))
+        window.grab().save(str(out / "weight.png"))
         form.tabs.setCurrentIndex(0)
+        if splitter is not None and sizes is not None:
+            splitter.setSizes(sizes)
     return [str(out / f"{name}.png") for name in NAMES]

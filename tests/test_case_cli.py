@@ -54,7 +54,11 @@ def test_case_set_validates_and_records(profile: Path) -> None:
     out = run(profile, "case", "set", cid, "status=协商中", "截止时间=剩余1天2小时", "实退金额=12.5")
     assert "状态：待处理 → 协商中" in out.stdout
     shown = json.loads(run(profile, "case", "show", cid, "--json").stdout)
-    assert shown["status"] == "协商中" and shown["refund_paid"] == "12.50" and shown["due"].startswith("剩余 1 天")
+    assert (
+        shown["status"] == "协商中"
+        and shown["refund_paid"] == "12.50"
+        and shown["due"].startswith("剩余 1 天")
+    )
     timeline = {(e["field"], e["old"], e["new"]) for e in shown["timeline"]}
     assert ("status", "待处理", "协商中") in timeline and ("refund_paid", "", "12.50") in timeline
     refused = run(profile, "case", "set", cid, "status=申诉成功", check=False)

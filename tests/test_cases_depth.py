@@ -74,7 +74,12 @@ def test_trash_restore_purge(desk, tmp_path: Path) -> None:  # type: ignore[no-u
 
 
 def test_shops_carry_details_and_filter_the_list(desk) -> None:  # type: ignore[no-untyped-def]
-    a, _ = desk.shops.create("优品家居旗舰店", Platform.PDD, return_address="浙江省杭州市余杭区仓前街道 1 号", contact="138****8000")
+    a, _ = desk.shops.create(
+        "优品家居旗舰店",
+        Platform.PDD,
+        return_address="浙江省杭州市余杭区仓前街道 1 号",
+        contact="138****8000",
+    )
     b, _ = desk.shops.create("暖暖童装小店", Platform.TAOBAO)
     b, changes = desk.shops.update(b.id, return_policy="吊牌完好、未洗未穿，7 天内可退换", name="暖暖童装")
     assert b.name == "暖暖童装" and "吊牌" in b.return_policy and changes.case_list
@@ -139,7 +144,13 @@ def test_bulk_shop_change(desk) -> None:  # type: ignore[no-untyped-def]
 def _cases_for_export(desk):  # type: ignore[no-untyped-def]
     shop, _ = desk.shops.create("优品家居旗舰店", Platform.PDD)
     a, _ = desk.cases.create(
-        CaseDraft(shop_id=shop.id, order_no="261120-583920174650321", buyer_nick="=HYPERLINK(\"x\")", refund_amount=Decimal("29.90"), description="少件，称重一致")
+        CaseDraft(
+            shop_id=shop.id,
+            order_no="261120-583920174650321",
+            buyer_nick='=HYPERLINK("x")',
+            refund_amount=Decimal("29.90"),
+            description="少件，称重一致",
+        )
     )
     b, _ = desk.cases.create(CaseDraft(order_no="261118-204715938260174", case_type=CaseType.WRONG_ITEM))
     return desk.cases.get_many([a.id, b.id])
@@ -154,7 +165,11 @@ def test_export_csv_opens_in_excel_with_chinese(desk, tmp_path: Path) -> None:  
     header = rows[0]
     assert header[:3] == ["编号", "平台", "店铺"] and "退款金额" in header and "净支出" in header
     first = dict(zip(header, rows[1], strict=True))
-    assert first["店铺"] == "优品家居旗舰店" and first["退款金额"] == "29.90" and first["问题描述"] == "少件，称重一致"
+    assert (
+        first["店铺"] == "优品家居旗舰店"
+        and first["退款金额"] == "29.90"
+        and first["问题描述"] == "少件，称重一致"
+    )
     assert first["买家昵称"].startswith("'=")  # never a live formula
     assert len(rows) == 3
     assert not list(tmp_path.glob("*.partial"))

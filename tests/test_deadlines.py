@@ -65,7 +65,9 @@ def test_absolute_times_are_local(text: str, local: datetime) -> None:
     assert parse_due(text, now=NOW, tz=CHINA) == local.replace(tzinfo=CHINA).astimezone(UTC)
 
 
-@pytest.mark.parametrize("text", ["abc", "剩余", "剩余 23:75", "25:00", "13月1日", "2026-02-30", "剩余 400 天", "18时"])
+@pytest.mark.parametrize(
+    "text", ["abc", "剩余", "剩余 23:75", "25:00", "13月1日", "2026-02-30", "剩余 400 天", "18时"]
+)
 def test_unreadable_deadline_is_refused_with_examples(text: str) -> None:
     with pytest.raises(ValidationFailed) as info:
         parse_due(text, now=NOW, tz=CHINA)
@@ -105,7 +107,9 @@ def test_stored_as_absolute_time_from_the_platform_text(clocked) -> None:  # typ
     case, _ = desk.cases.update(case.id, due_at="剩余 23 小时 15 分")
     assert case.due_at == NOW + timedelta(hours=23, minutes=15)
     clock.now += timedelta(hours=3)
-    assert desk.cases.get(case.id).due_at == NOW + timedelta(hours=23, minutes=15)  # absolute: it does not move
+    assert desk.cases.get(case.id).due_at == NOW + timedelta(
+        hours=23, minutes=15
+    )  # absolute: it does not move
     entry = [e for e in desk.cases.timeline(case.id) if e.field == "due_at"][-1]
     assert entry.old == "" and entry.new  # recorded as a change
 

@@ -252,7 +252,11 @@ def test_rejections_are_summarised_in_one_message(
 def test_gallery_groups_by_kind_in_packet_order(desk: Any, tmp_path: Path) -> None:
     case, _ = desk.cases.create(CaseDraft(order_no="1", case_type=CaseType.QUALITY))
     for i, (name, kind) in enumerate(
-        [("c.png", EvidenceKind.CHAT), ("w.png", EvidenceKind.WAREHOUSE_WEIGHT), ("c2.png", EvidenceKind.CHAT)]
+        [
+            ("c.png", EvidenceKind.CHAT),
+            ("w.png", EvidenceKind.WAREHOUSE_WEIGHT),
+            ("c2.png", EvidenceKind.CHAT),
+        ]
     ):
         desk.evidence.import_bytes(case.id, png_bytes(banded((40 + i, 30))), name, kind=kind)
     model = GalleryModel()

@@ -634,7 +634,10 @@ def test_after_sales_export_creates_and_updates_cases(desk, tmp_path: Path) -> N
     assert case_a.refund_amount == Decimal("29.90") and case_a.order_amount == Decimal("89.70")
     # The platform's type and reason go into the case's own fields, the rest into one line of notes.
     assert (case_a.after_sales_type, case_a.after_sales_reason) == ("退款", "少件")
-    assert case_a.notes == "买家很急\n【平台售后】售后状态：待商家处理；订单状态：已发货；申请时间：2026-11-24 14:27"
+    assert (
+        case_a.notes
+        == "买家很急\n【平台售后】售后状态：待商家处理；订单状态：已发货；申请时间：2026-11-24 14:27"
+    )
     assert case_a.buyer_nick == ""  # 买家 is buyer data: not stored by default
     created = [c for c in report.case_ids if c != existing.id]
     case_b = desk.cases.get(created[0])
@@ -705,3 +708,15 @@ def test_products_learned_from_orders_without_weights_then_imported(desk, tmp_pa
     )
     assert desk.products.import_file(csv_sheet).updated == 1
     assert {p.sku_code: p.unit_weight_g for p in desk.products.list()}["YSD-8"] == 1050
+
+
+def test_after_sales_status_follows_the_platform_profile(desk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    pdd = desk.platforms.for_platform(Platform.PDD)
+    statuses = tuple(
+        replace(s, desk_status=CaseStatus.NEGOTIATING) if s.name == "待商家处理" else s for s in pdd.statuses
+    )
+    desk.platforms.save_user_copy(replace(pdd, statuses=statuses))  # the operator's own mapping
+    report = desk.orders.import_file(write_xlsx(tmp_path / "a.xlsx", PDD_AFTER_SALES, after_sales_rows()[:1]))
+    assert desk.cases.get(report.case_ids[0]).status == CaseStatus.NEGOTIATING

@@ -19,7 +19,7 @@ def test_every_platform_has_a_profile() -> None:
     profiles = PlatformProfiles(None)
     covered = {p.platform for p in profiles.all()}
     assert covered == set(Platform) - {Platform.OTHER}
-    assert [p.platform for p in profiles.all()][0] == Platform.PDD  # 拼多多 first
+    assert next(p.platform for p in profiles.all()) == Platform.PDD  # 拼多多 first
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
@@ -44,7 +44,12 @@ def test_shipped_profile_is_valid(path: Path) -> None:
 def test_pdd_profile_holds_the_appeal_centre() -> None:
     pdd = PlatformProfiles(None).get("pdd")
     labels = pdd.appeal_labels()
-    for label in ("维权申诉 · 纠纷退款率申诉", "维权申诉 · 货款申诉", "维权申诉 · 运费申诉", "极速退款申诉 · 已发货"):
+    for label in (
+        "维权申诉 · 纠纷退款率申诉",
+        "维权申诉 · 货款申诉",
+        "维权申诉 · 运费申诉",
+        "极速退款申诉 · 已发货",
+    ):
         assert label in labels
     assert "订单赔偿申诉 · 赔付单申诉" in labels
     assert {"仅退款", "退货退款", "换货", "补寄", "维修"} <= set(pdd.after_sales_types)
@@ -71,7 +76,10 @@ def test_wechat_values_are_verified() -> None:
         ({"platform": "某宝"}, ["platform", "不是已知平台"]),
         ({"title": ""}, ["title"]),
         ({"after_sales_types": ["仅退款", "仅退款"]}, ["after_sales_types", "重复"]),
-        ({"limits": {"x": {"label": "上限", "unit": "张", "value": -1, "verified": False}}}, ["limits.x", "整数"]),
+        (
+            {"limits": {"x": {"label": "上限", "unit": "张", "value": -1, "verified": False}}},
+            ["limits.x", "整数"],
+        ),
         ({"limits": {"x": {"label": "上限", "unit": "张", "value": 3}}}, ["verified"]),
         ({"limits": {"x": {"label": "上限", "unit": "张", "verified": True}}}, ["已核实", "value"]),
         ({"statuses": [{"name": "甲", "desk_status": "乱写"}]}, ["desk_status", "乱写"]),

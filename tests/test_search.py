@@ -65,7 +65,24 @@ def expected(text: str, ids: list[int]) -> set[int]:
 @pytest.mark.parametrize(
     "word",
     # 2-character words (the trigram index alone finds none of these), 1 character, 3+ characters.
-    ["退货", "破损", "张伟", "少件", "补发", "运费", "理赔", "退", "灰", "1", "退货退款", "保温杯", "快递理赔", "sf123", "SF1234567890", "1.25kg"],
+    [
+        "退货",
+        "破损",
+        "张伟",
+        "少件",
+        "补发",
+        "运费",
+        "理赔",
+        "退",
+        "灰",
+        "1",
+        "退货退款",
+        "保温杯",
+        "快递理赔",
+        "sf123",
+        "SF1234567890",
+        "1.25kg",
+    ],
 )
 def test_recall_on_chinese_text(seeded, word: str) -> None:  # type: ignore[no-untyped-def]
     desk, ids = seeded
@@ -120,7 +137,10 @@ def test_full_width_input_finds_half_width_text(seeded) -> None:  # type: ignore
 def test_search_combines_with_filters_and_trash(seeded) -> None:  # type: ignore[no-untyped-def]
     desk, ids = seeded
     assert found(desk, "破损") == {ids[1], ids[6]}
-    assert set(desk.cases.list_ids(CaseFilter(search="破损", case_types=(CaseType.WRONG_ITEM,)))) == {ids[1], ids[6]}
+    assert set(desk.cases.list_ids(CaseFilter(search="破损", case_types=(CaseType.WRONG_ITEM,)))) == {
+        ids[1],
+        ids[6],
+    }
     assert desk.cases.list_ids(CaseFilter(search="破损", case_types=(CaseType.QUALITY,))) == []
     desk.cases.update(ids[6], status=CaseStatus.NEGOTIATING)
     assert desk.cases.list_ids(CaseFilter(search="破损", statuses=(CaseStatus.NEGOTIATING,))) == [ids[6]]
@@ -200,14 +220,24 @@ def test_hostile_search_never_raises(seeded, query: str) -> None:  # type: ignor
         assert "搜索" in result.hint
     elif cleaned:
         terms = cleaned.lower().split()
-        assert set(result.ids) == {i for i, t in zip(ids, TEXTS, strict=True) if all(x in t.lower() for x in terms)}
+        assert set(result.ids) == {
+            i for i, t in zip(ids, TEXTS, strict=True) if all(x in t.lower() for x in terms)
+        }
     else:
         assert len(result.ids) == len(ids)  # nothing searchable left: no search at all
     assert len(desk.cases.list_ids()) == len(ids)  # the table is still there
 
 
 def test_literal_operators_are_found_as_text(desk) -> None:  # type: ignore[no-untyped-def]
-    odd = ['NEAR(退货)', 'a "quoted" word', "100%_好评", "x*y", "AND OR NOT", "col:val", "'; DROP TABLE cases; --"]
+    odd = [
+        "NEAR(退货)",
+        'a "quoted" word',
+        "100%_好评",
+        "x*y",
+        "AND OR NOT",
+        "col:val",
+        "'; DROP TABLE cases; --",
+    ]
     made = {}
     for text in odd:
         case, _ = desk.cases.create(CaseDraft(notes=text))
@@ -221,7 +251,11 @@ def test_literal_operators_are_found_as_text(desk) -> None:  # type: ignore[no-u
 def test_too_long_input_gets_a_hint(desk) -> None:  # type: ignore[no-untyped-def]
     result = desk.cases.query(CaseFilter(search="退货" * 60))
     assert result.ids == [] and "太长" in result.hint
-    result = desk.cases.query(CaseFilter(search=" ".join("退货破损运费理赔补发少件张伟王芳晴天"[i : i + 2] for i in range(0, 20, 2))))
+    result = desk.cases.query(
+        CaseFilter(
+            search=" ".join("退货破损运费理赔补发少件张伟王芳晴天"[i : i + 2] for i in range(0, 20, 2))
+        )
+    )
     assert result.ids == [] and "太多" in result.hint
 
 
@@ -244,7 +278,10 @@ TRIGGERS = {
 def _sqlite_objects(path: Path) -> set[tuple[str, str]]:
     con = sqlite3.connect(path)
     try:
-        return {(t, n) for t, n in con.execute("SELECT type, name FROM sqlite_master WHERE name LIKE 'case_search%'")}
+        return {
+            (t, n)
+            for t, n in con.execute("SELECT type, name FROM sqlite_master WHERE name LIKE 'case_search%'")
+        }
     finally:
         con.close()
 

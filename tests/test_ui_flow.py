@@ -482,9 +482,11 @@ def test_unexpected_error_shows_details_and_logs(
     assert window.isEnabled()
 
 
-def test_leaving_unsaved_edits_asks(
+def test_leaving_saves_edits_and_asks_only_about_invalid_input(
     window: MainWindow, desk: Any, qtbot: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Edits are saved on their own: leaving a case never loses them and asks nothing, unless some
+    input cannot be saved (then: 返回修改 stays, 放弃这些内容 moves on without it)."""
     first = add_case(desk, "240101-111111111111111", "张三")
     second = add_case(desk, "240102-222222222222222", "李四")
     window.model.refresh()
@@ -492,23 +494,67 @@ def test_leaving_unsaved_edits_asks(
     form = window.form
     type_text(form.fields["courier"], "圆通")
     assert form.is_dirty()
+    window.select_case(second)  # no question: the edit is saved, then the next case opens
+    qtbot.waitUntil(lambda: form.case_id == second, timeout=WAIT_MS)
+    assert desk.cases.get(first).courier == "圆通"
+    assert not form.is_dirty()
 
-    answers = iter([2, 1])  # 取消, then 不保存
+    # A deadline that cannot be read is marked at once and blocks leaving with a question.
+    type_text(form.fields["due_at"], "下周吧")
+    assert "due_at" in form.invalid_fields() and "无法识别" in form.invalid_fields()["due_at"]
+    answers = iter([0, 1])  # 返回修改, then 放弃这些内容
     monkeypatch.setattr("ui.cases.case_form.ask", lambda *a, **k: next(answers))
-    window.select_case(second)
-    qtbot.waitUntil(lambda: window.table.currentIndex().data(CASE_ID_ROLE) == first, timeout=WAIT_MS)
-    assert form.case_id == first and form.is_dirty()
-
-    window.select_case(second)
-    assert form.case_id == second and not form.is_dirty()
-    assert desk.cases.get(first).courier == ""
-
-    # 保存 saves first, then moves on.
-    type_text(form.fields["courier"], "中通")
-    monkeypatch.setattr("ui.cases.case_form.ask", lambda *a, **k: 0)
+    window.select_case(first)
+    qtbot.waitUntil(lambda: window.table.currentIndex().data(CASE_ID_ROLE) == second, timeout=WAIT_MS)
+    assert form.case_id == second and form.invalid_fields()
     window.select_case(first)
     qtbot.waitUntil(lambda: form.case_id == first, timeout=WAIT_MS)
-    assert desk.cases.get(second).courier == "中通"
+    assert desk.cases.get(second).due_at is None
+
+    # Closing the window with a pending edit saves it instead of asking.
+    monkeypatch.setattr("ui.cases.case_form.ask", lambda *a, **k: pytest.fail("no question expected"))
+    type_text(form.fields["courier"], "中通")
+    window.close()
+    qtbot.waitUntil(lambda: desk.cases.get(first).courier == "圆通中通", timeout=WAIT_MS)
+
+
+def test_autosave_after_a_pause_records_one_timeline_entry(window: MainWindow, desk: Any, qtbot: Any) -> None:
+    case_id = add_case(desk, "240101-123456789012345")
+    window.model.refresh()
+    window.select_case(case_id)
+    form = window.form
+    version = form.version
+    type_text(form.fields["buyer_nick"], "王")
+    type_text(form.fields["buyer_nick"], "芳")
+    qtbot.waitUntil(lambda: desk.cases.get(case_id).buyer_nick == "王芳", timeout=WAIT_MS)  # nothing pressed
+    qtbot.waitUntil(lambda: not form.is_dirty() and form.version == version + 1, timeout=WAIT_MS)
+    entries = [e for e in desk.cases.timeline(case_id) if e.field == "buyer_nick"]
+    assert [(e.old, e.new) for e in entries] == [("", "王芳")]
+    assert "已自动保存" in window.statusBar().currentMessage()
+
+
+def test_edit_conflict_asks_to_reload(
+    window: MainWindow, desk: Any, qtbot: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    case_id = add_case(desk, "240101-123456789012345")
+    window.model.refresh()
+    window.select_case(case_id)
+    form = window.form
+    desk.cases.update(case_id, notes="别的窗口保存的")  # someone else saves meanwhile
+    asked: list[str] = []
+
+    def answer(_parent: Any, text: str, buttons: list[str], **_k: Any) -> int:
+        asked.append(text)
+        return buttons.index("重新载入")
+
+    monkeypatch.setattr("ui.cases.case_form.ask", answer)
+    type_text(form.fields["courier"], "韵达")
+    form.save()
+    qtbot.waitUntil(lambda: bool(asked), timeout=WAIT_MS)
+    assert "已被他人" in asked[0]
+    qtbot.waitUntil(lambda: form.values()["notes"] == "别的窗口保存的", timeout=WAIT_MS)
+    assert desk.cases.get(case_id).courier == ""  # nothing overwritten
+    assert not form.is_dirty()
 
 
 def test_geometry_and_splitters_are_remembered(make_window: Any, settings: QSettings) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from desk import workflow
-from desk.domain import CaseDraft, CaseStatus as S
+from desk.domain import CaseDraft
+from desk.domain import CaseStatus as S
 from desk.errors import ValidationFailed
 
 HAPPY_PATHS = [

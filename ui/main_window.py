@@ -7,28 +7,23 @@ from typing import TYPE_CHECKING, Any
 
 from desk.domain import CaseId, Changes
 from ui.cases.case_form import CaseForm
-from ui.cases.case_model import COLUMNS, CaseTableModel
+from ui.cases.list_pane import COLUMN_WIDTHS, CaseListPane
 from ui.errors import APP_TITLE
 from ui.evidence.panel import EvidencePanel
 from ui.packet.preview import PacketPreview
 from ui.qt import (
-    QAbstractItemView,
     QAction,
     QCloseEvent,
     QItemSelectionModel,
     QKeySequence,
     QLabel,
-    QLineEdit,
     QMainWindow,
     QModelIndex,
     QSettings,
     QSplitter,
     Qt,
-    QTableView,
     QTimer,
     QToolBar,
-    QVBoxLayout,
-    QWidget,
     Signal,
 )
 from ui.tasks import Op, TaskRunner
@@ -38,13 +33,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SEARCH_DELAY_MS = 200
 DEFAULT_SIZE = (1280, 800)
-# Initial column widths of the case list (px), in COLUMNS order.
-COLUMN_WIDTHS = (72, 80, 72, 112, 172, 130, 130, 90, 72, 120)
-# By default the list shows its first five columns whole (up to 订单号); the rest scroll into view.
+# By default the list shows its first five columns whole (类型, 状态, 截止, 平台, 店铺); the rest scroll.
 LIST_COLUMNS_SHOWN = 5
 LIST_CHROME = 24  # frame, left margin and a vertical scroll bar
+SIDEBAR_WIDTH = 150
 
 
 def settings_for_ui() -> QSettings:
@@ -80,8 +73,12 @@ class MainWindow(QMainWindow):
         name = getattr(profile, "name", None) or profile.root.name or str(profile.root)
         self.setWindowTitle(f"{APP_TITLE} — {name}" + ("（演示数据）" if demo else ""))
 
-        self.model = CaseTableModel(desk.cases, self)
-        self.form = CaseForm(desk.cases, desk.shops, runner)
+        # The case list side: sidebar, search, filters, list, bulk actions (ui/cases/list_pane.py).
+        self.cases_pane = CaseListPane(desk, runner, self)
+        self.model = self.cases_pane.model
+        self.search = self.cases_pane.search
+        self.table = self.cases_pane.table
+        self.form = CaseForm(desk.cases, desk.shops, runner, platforms=desk.platforms)
         self.panel = EvidencePanel(desk.evidence, runner)
         self._build_central()
         self._build_actions()
@@ -94,8 +91,11 @@ class MainWindow(QMainWindow):
         self.panel.changes_made.connect(self.changes_applied)
         self.panel.status_message.connect(self.show_status)
         self.changes_applied.connect(self._on_changes_applied)
+        self.cases_pane.refreshed.connect(self._on_list_refreshed)
+        self.cases_pane.changes_made.connect(self.changes_applied)
+        self.cases_pane.status_message.connect(self.show_status)
 
-        self.model.refresh("")
+        self.cases_pane.refresh_now()
         self._update_count()
         self._restore_state()
         self._update_actions()
@@ -107,33 +107,8 @@ class MainWindow(QMainWindow):
     # -- construction ----------------------------------------------------------------------------
 
     def _build_central(self) -> None:
-        self.search = QLineEdit()
-        self.search.setPlaceholderText("搜索订单号 / 售后单号 / 快递单号 / 买家")
-        self.search.setClearButtonEnabled(True)
-        self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
-        self._search_timer.timeout.connect(self._run_search)
-        self.search.textChanged.connect(lambda _text: self._search_timer.start())
-
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
-        header = self.table.horizontalHeader()
-        header.setHighlightSections(False)
-        for column, width in enumerate(COLUMN_WIDTHS[: len(COLUMNS)]):
-            header.resizeSection(column, width)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
-
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(6, 6, 0, 6)
-        left_layout.addWidget(self.search)
-        left_layout.addWidget(self.table, 1)
+        left = self.cases_pane
 
         self.right_splitter = QSplitter(Qt.Orientation.Vertical)
         self.right_splitter.setObjectName("right_splitter")
@@ -188,7 +163,7 @@ class MainWindow(QMainWindow):
             "把剪贴板里的截图或文件添加为当前售后的证据",
         )
         self.undo_evidence_action = self._action(
-            "撤销证据操作", lambda: self.panel.undo(), QKeySequence.StandardKey.Undo, "撤销删除证据或修改类型"
+            "撤销", self._undo_last, QKeySequence.StandardKey.Undo, "撤销删除售后、删除证据或修改证据类型"
         )
         self.packet_action = self._action(
             "生成申诉材料", self.generate_packet, "Ctrl+G", "为当前售后生成申诉 PDF"
@@ -214,6 +189,12 @@ class MainWindow(QMainWindow):
         from ui.orders import install_orders_menu
 
         install_orders_menu(self)  # 订单: 订单…, 导入…, 商品与重量…; and the case form's 称重核对 tab
+        from ui.wizard import install_wizard_menu
+
+        install_wizard_menu(self)  # 申诉: 处理向导…, 话术库…
+        from ui.cases.menus import install_case_menus
+
+        install_case_menus(self)  # 售后: 删除, 撤销删除, 改状态/店铺, 导出, 视图, 回收站; 资料: 店铺, 平台
 
         toolbar = QToolBar("工具栏")
         toolbar.setObjectName("main_toolbar")
@@ -233,8 +214,13 @@ class MainWindow(QMainWindow):
             self.resize(*DEFAULT_SIZE)
         state = s.value("main/main_splitter")
         if state is None or not self.main_splitter.restoreState(state):
-            left = sum(COLUMN_WIDTHS[:LIST_COLUMNS_SHOWN]) + LIST_CHROME
+            shown = (0, 1, 10, 2, 3)  # the first five columns as shown: 类型, 状态, 截止, 平台, 店铺
+            left = SIDEBAR_WIDTH + sum(COLUMN_WIDTHS[c] for c in shown[:LIST_COLUMNS_SHOWN]) + LIST_CHROME
             self.main_splitter.setSizes([left, DEFAULT_SIZE[0] - left])
+            self.cases_pane.splitter.setSizes([SIDEBAR_WIDTH, left - SIDEBAR_WIDTH])
+        state = s.value("main/list_splitter")
+        if state is not None:
+            self.cases_pane.splitter.restoreState(state)
         state = s.value("main/right_splitter")
         if state is None or not self.right_splitter.restoreState(state):
             self.right_splitter.setSizes([DEFAULT_SIZE[1] * 11 // 20, DEFAULT_SIZE[1] * 9 // 20])
@@ -248,6 +234,7 @@ class MainWindow(QMainWindow):
         s.setValue("main/main_splitter", self.main_splitter.saveState())
         s.setValue("main/right_splitter", self.right_splitter.saveState())
         s.setValue("main/case_header", self.table.horizontalHeader().saveState())
+        s.setValue("main/list_splitter", self.cases_pane.splitter.saveState())
         s.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -272,14 +259,23 @@ class MainWindow(QMainWindow):
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search.selectAll()
 
-    def _run_search(self) -> None:
-        self.model.refresh(self.search.text().strip())
+    def _on_list_refreshed(self) -> None:
         self._sync_list_to_form()
         self._update_count()
 
     def _update_count(self) -> None:
-        n = self.model.rowCount()
-        self.count_label.setText(f"找到 {n} 条售后" if self.model.search else f"共 {n} 条售后")
+        self.count_label.setText(self.cases_pane.count_text())
+
+    def _undo_last(self) -> None:
+        """Ctrl+Z: in the list, undo the last delete of cases; elsewhere the evidence panel's last step."""
+        focus = self.focusWidget()
+        in_list = focus is not None and (focus is self.cases_pane or self.cases_pane.isAncestorOf(focus))
+        if in_list and self.cases_pane.can_undo():
+            self.cases_pane.undo()
+        elif self.panel.can_undo():
+            self.panel.undo()
+        else:
+            self.cases_pane.undo()
 
     def _on_current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if self._syncing:
@@ -313,6 +309,8 @@ class MainWindow(QMainWindow):
             if row is None:
                 selection.clearSelection()
                 selection.setCurrentIndex(QModelIndex(), QItemSelectionModel.SelectionFlag.NoUpdate)
+            elif selection.currentIndex().row() == row and selection.isRowSelected(row):
+                pass  # already shown (perhaps with more rows selected for a bulk action): keep it
             else:
                 index = self.model.index(row, 0)
                 selection.setCurrentIndex(
@@ -340,12 +338,8 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def _on_changes_applied(self, changes: Changes) -> None:
-        if changes.cases or changes.case_list:
-            self.model.invalidate(changes.cases)
-            # Edits move a case to the top (newest updated first), so the order is re-read.
-            self.model.refresh()
-            self._sync_list_to_form()
-            self._update_count()
+        # The list forgets the changed rows and re-runs its query in the background (then re-selects).
+        self.cases_pane.apply_changes(changes)
         self.form.apply_changes(changes)
         self.panel.apply_changes(changes)
 

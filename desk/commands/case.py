@@ -84,7 +84,11 @@ def run_show(desk: Any, args: argparse.Namespace) -> int:
     print(f"  净支出：{case.net_cost:.2f}")
     print("时间线：")
     for e in desk.cases.timeline(case_id):
-        change = f"{CASE_FIELD_LABELS.get(e.field, e.field)}：{e.old or '（空）'} → {e.new or '（空）'}" if e.field else ""
+        change = (
+            f"{CASE_FIELD_LABELS.get(e.field, e.field)}：{e.old or '（空）'} → {e.new or '（空）'}"
+            if e.field
+            else ""
+        )
         print(f"  {e.at.astimezone():%Y-%m-%d %H:%M}  {e.kind.value}  {change}  {e.detail}".rstrip())
     return 0
 
@@ -103,7 +107,9 @@ def run_set(desk: Any, args: argparse.Namespace) -> int:
     for key in values:
         old, new = getattr(before, key), getattr(case, key)
         if old != new:
-            print(f"{CASE_FIELD_LABELS[key]}：{display_value(key, old) or '（空）'} → {display_value(key, new) or '（空）'}")
+            print(
+                f"{CASE_FIELD_LABELS[key]}：{display_value(key, old) or '（空）'} → {display_value(key, new) or '（空）'}"
+            )
     return 0
 
 

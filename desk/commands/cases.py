@@ -32,14 +32,26 @@ def _split(values: list[str] | None) -> list[str]:
 
 def register(sub: Any) -> None:
     p = sub.add_parser("cases", help="列出、筛选、搜索售后记录")
-    p.add_argument("--search", default="", help="搜索订单号 / 售后单号 / 快递单号 / 买家 / 问题描述 / 备注 / 证据说明")
-    p.add_argument("--status", action="append", help="状态（可重复，或用逗号分开）：" + "、".join(s.value for s in CaseStatus))
-    p.add_argument("--type", action="append", help="售后类型（可重复）：" + "、".join(t.value for t in CaseType))
+    p.add_argument(
+        "--search", default="", help="搜索订单号 / 售后单号 / 快递单号 / 买家 / 问题描述 / 备注 / 证据说明"
+    )
+    p.add_argument(
+        "--status",
+        action="append",
+        help="状态（可重复，或用逗号分开）：" + "、".join(s.value for s in CaseStatus),
+    )
+    p.add_argument(
+        "--type", action="append", help="售后类型（可重复）：" + "、".join(t.value for t in CaseType)
+    )
     p.add_argument("--shop", action="append", help="店铺名称或编号（可重复；“无”表示未指定店铺）")
-    p.add_argument("--platform", action="append", help="平台（可重复）：" + "、".join(x.value for x in Platform))
+    p.add_argument(
+        "--platform", action="append", help="平台（可重复）：" + "、".join(x.value for x in Platform)
+    )
     p.add_argument("--due", choices=sorted(DUE_CHOICES), help="截止时间：soon/即将超时、overdue/已超时 …")
     p.add_argument("--trash", action="store_true", help="列出回收站里的售后")
-    p.add_argument("--sort", default="updated_at", choices=sorted(SORT_KEYS), help="排序字段（默认 updated_at）")
+    p.add_argument(
+        "--sort", default="updated_at", choices=sorted(SORT_KEYS), help="排序字段（默认 updated_at）"
+    )
     p.add_argument("--asc", action="store_true", help="升序（默认降序）")
     p.add_argument("--json", action="store_true")
     p.add_argument("--export", metavar="文件", help="把列出的售后导出为 .csv 或 .xlsx 文件")

@@ -81,7 +81,7 @@ SQLITE_SEARCH_V1: tuple[str, ...] = (
     f"{_grams('s.fields')} || ' ' || {_grams('s.captions')} FROM {TABLE} s",
     f"CREATE VIRTUAL TABLE {TRIGRAM} USING fts5(body, content='{TABLE}_doc', content_rowid='case_id', "
     "tokenize='trigram', detail='full')",
-    f'CREATE VIRTUAL TABLE {BIGRAM} USING fts5(grams, content=\'{TABLE}_grams\', content_rowid=\'case_id\', tokenize="{BIGRAM_TOKENIZER}", detail=\'none\', prefix=\'1\')',
+    f"CREATE VIRTUAL TABLE {BIGRAM} USING fts5(grams, content='{TABLE}_grams', content_rowid='case_id', tokenize=\"{BIGRAM_TOKENIZER}\", detail='none', prefix='1')",
     # case_search → both indexes. 'delete' must be given exactly what was indexed: the old row, read
     # before the change (BEFORE triggers; the views still show the old text then).
     f"CREATE TRIGGER {TABLE}_ai AFTER INSERT ON {TABLE} BEGIN "

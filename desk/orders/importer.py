@@ -492,8 +492,9 @@ class _Screen:
 class Importer:
     """Runs imports against the desk's database; the services call it from a worker thread."""
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, sessions: sessionmaker[Session], platforms: Any | None = None) -> None:
         self._sessions = sessions
+        self._platforms = platforms  # desk.platforms PlatformProfiles: status names → desk statuses
 
     # -- entry ------------------------------------------------------------------------------------
 
@@ -719,7 +720,7 @@ class Importer:
             values["after_sales_type"] = refund_type
         if "after_sales_reason" in CASE_FIELD_LABELS and reason:
             values["after_sales_reason"] = reason
-        mapped = mapping.status_for(platform, platform_status) if platform_status else None
+        mapped = mapping.status_for(platform, platform_status, self._platforms) if platform_status else None
         existing = self._find_case(after_sales_no, order_no, platform)
         order = self._order_facts(order_no, platform) if order_no else {}
         if existing is None:
@@ -751,7 +752,9 @@ class Importer:
             if getattr(current, key, None) != value:
                 changes_wanted[key] = value
         previous = _platform_value(current.notes, "售后状态")
-        previous_mapped = mapping.status_for(platform, previous) if previous else CaseStatus.OPEN
+        previous_mapped = (
+            mapping.status_for(platform, previous, self._platforms) if previous else CaseStatus.OPEN
+        )
         if (
             mapped is not None
             and current.status not in mapping.WORKFLOW_STATUSES

@@ -1,13 +1,19 @@
 """After-sales export values → the desk's case type and status.
 
-SEAM: this table stands in for the platform profiles (resources/platforms/*.toml and their loader) that
-are being written; `case_type_for` and `status_for` are the only entry points, so switching them to the
-profile loader changes this module only.
+Statuses come from the platform profile (resources/platforms/*.toml, `[[statuses]] desk_status`) when the
+caller passes the desk's PlatformProfiles; the table below is the fallback for a profile that does not
+name a status. Profiles list 退款原因 but do not map them to a case type yet, so `case_type_for` uses the
+table here (the one place to change when they do).
 """
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 from desk.domain import CaseStatus, CaseType, Platform
+
+log = logging.getLogger(__name__)
 
 # 拼多多 售后导出: 退款原因 → case type (platform-facts.md §1.1 "Type and reason names in the export").
 _PDD_REASON_TYPE: dict[str, CaseType] = {
@@ -68,6 +74,20 @@ def case_type_for(platform: Platform, reason: str, refund_type: str = "") -> Cas
     return CaseType.UNWANTED
 
 
-def status_for(platform: Platform, status: str) -> CaseStatus | None:
-    """The desk status for a platform's 售后状态, or None when the text is unknown (status left alone)."""
-    return _PDD_STATUS.get(status.strip())
+def status_for(platform: Platform, status: str, profiles: Any | None = None) -> CaseStatus | None:
+    """The desk status for a platform's 售后状态, or None when the text is unknown (status left alone).
+
+    profiles: the desk's PlatformProfiles (desk.platforms.loader); its `for_platform(platform)` profile's
+    statuses win over the built-in table.
+    """
+    text = status.strip()
+    if profiles is not None:
+        try:
+            profile = profiles.for_platform(platform)
+        except Exception:  # a broken profile must not stop an import; the table still knows PDD's words
+            log.warning("platform profile unavailable for %s", platform, exc_info=True)
+            profile = None
+        for known in getattr(profile, "statuses", ()) or ():
+            if known.name == text and known.desk_status is not None:
+                return CaseStatus(known.desk_status)
+    return _PDD_STATUS.get(text)

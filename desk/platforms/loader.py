@@ -64,7 +64,9 @@ def _settings(data: Any, source: str, section: str) -> tuple[Setting, ...]:
         if unknown:
             raise _fail(source, where, f"有未知的项：{'、'.join(sorted(unknown))}")
         value = raw.get("value")
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_VALUE):
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_VALUE
+        ):
             raise _fail(source, f"{where}.value", f"应为 0 到 {MAX_VALUE} 之间的整数，现在是 {value!r}")
         verified = raw.get("verified")
         if not isinstance(verified, bool):
@@ -87,7 +89,7 @@ def _settings(data: Any, source: str, section: str) -> tuple[Setting, ...]:
 def parse_profile(data: dict[str, Any], *, key: str, source: str, user_copy: bool = False) -> PlatformProfile:
     """Check one profile's data and build it; raises PlatformProfileError naming the file and field."""
     try:
-        platform = Platform(data.get("platform"))
+        platform = Platform(str(data.get("platform")))
     except ValueError as exc:
         allowed = "、".join(p.value for p in Platform)
         raise _fail(source, "platform", f"“{data.get('platform')}”不是已知平台（可选：{allowed}）") from exc
@@ -105,7 +107,9 @@ def parse_profile(data: dict[str, Any], *, key: str, source: str, user_copy: boo
                 desk_status = CaseStatus(desk_status)
             except ValueError as exc:
                 allowed = "、".join(s.value for s in CaseStatus)
-                raise _fail(source, f"{where}.desk_status", f"“{desk_status}”不是工作台状态（可选：{allowed}）") from exc
+                raise _fail(
+                    source, f"{where}.desk_status", f"“{desk_status}”不是工作台状态（可选：{allowed}）"
+                ) from exc
         code = raw.get("code", "")
         statuses.append(
             PlatformStatus(
@@ -143,7 +147,9 @@ def parse_profile(data: dict[str, Any], *, key: str, source: str, user_copy: boo
         raw = raw_lists.get(name)
         if not isinstance(raw, dict) or not isinstance(raw.get("verified"), bool):
             raise _fail(source, f"[lists.{name}]", "缺少 verified = true/false")
-        lists[name] = ListFacts(verified=raw["verified"], source=_text(raw, "source", source, f"[lists.{name}]"))
+        lists[name] = ListFacts(
+            verified=raw["verified"], source=_text(raw, "source", source, f"[lists.{name}]")
+        )
     pause = data.get("pause_when_waiting", True)
     if not isinstance(pause, bool):
         raise _fail(source, "pause_when_waiting", "应为 true 或 false")
@@ -205,7 +211,11 @@ def profile_to_data(p: PlatformProfile) -> dict[str, Any]:
         "limits": {s.key: setting(s) for s in p.limits},
         "timers": {s.key: setting(s) for s in p.timers},
         "statuses": [
-            {"name": s.name, **({"desk_status": s.desk_status.value} if s.desk_status else {}), **({"code": s.code} if s.code else {})}
+            {
+                "name": s.name,
+                **({"desk_status": s.desk_status.value} if s.desk_status else {}),
+                **({"code": s.code} if s.code else {}),
+            }
             for s in p.statuses
         ],
         "appeal_types": [
@@ -281,10 +291,13 @@ class PlatformProfiles:
             raise PlatformProfileError("这个工作台没有数据文件夹，无法保存平台资料。")
         text = (
             f"# {profile.title}售后平台资料：工作台里修改后保存的副本。\n"
-            "# 删除这个文件（或在工作台里点“恢复默认”）即恢复随软件附带的默认资料。\n\n" + dumps(profile_to_data(profile))
+            "# 删除这个文件（或在工作台里点“恢复默认”）即恢复随软件附带的默认资料。\n\n"
+            + dumps(profile_to_data(profile))
         )
         # What is written must read back as the same profile, or it is not written at all.
-        checked = parse_profile(tomllib.loads(text), key=profile.key, source=f"{profile.key}.toml", user_copy=True)
+        checked = parse_profile(
+            tomllib.loads(text), key=profile.key, source=f"{profile.key}.toml", user_copy=True
+        )
         self._user_dir.mkdir(parents=True, exist_ok=True)
         path = self._user_dir / f"{profile.key}.toml"
         partial = path.with_name(path.name + ".partial")
@@ -317,7 +330,9 @@ class PlatformProfiles:
             for s in items:
                 if s.key == setting_key:
                     found = True
-                    s = replace(s, value=value, verified=verified and value is not None, source=source or s.source)
+                    s = replace(
+                        s, value=value, verified=verified and value is not None, source=source or s.source
+                    )
                 out.append(s)
             return tuple(out)
 

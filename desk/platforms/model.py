@@ -40,7 +40,7 @@ class AppealType:
     note: str = ""
 
     def labels(self) -> list[str]:
-        """"维权申诉 · 运费申诉" for each sub-type, or the type alone when it has none."""
+        """ "维权申诉 · 运费申诉" for each sub-type, or the type alone when it has none."""
         return [f"{self.name} · {s}" for s in self.subtypes] or [self.name]
 
 
@@ -81,7 +81,12 @@ class PlatformProfile:
     def unverified(self) -> list[str]:
         """Labels of everything this profile marks as not verified, for the operator to check."""
         out = [s.label for s in (*self.limits, *self.timers) if not s.verified]
-        names = {"statuses": "售后状态", "after_sales_types": "退款类型", "reasons": "退款原因", "appeal_types": "申诉类型"}
+        names = {
+            "statuses": "售后状态",
+            "after_sales_types": "退款类型",
+            "reasons": "退款原因",
+            "appeal_types": "申诉类型",
+        }
         out += [names[k] for k, facts in self.lists.items() if not facts.verified and k in names]
         return out
 

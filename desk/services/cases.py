@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, case, delete, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -192,7 +192,11 @@ class CaseService:
     def warnings(self, draft: CaseDraft) -> list[str]:
         """Things that look wrong but may be right: the operator is warned, not blocked."""
         notes: list[str] = []
-        if draft.platform == Platform.PDD and draft.order_no and not PDD_ORDER_RE.match(draft.order_no.strip()):
+        if (
+            draft.platform == Platform.PDD
+            and draft.order_no
+            and not PDD_ORDER_RE.match(draft.order_no.strip())
+        ):
             notes.append(
                 f"拼多多订单号通常形如 240101-123456789012345（6 位日期-15 位数字），请核对：{draft.order_no}"
             )
@@ -238,7 +242,9 @@ class CaseService:
 
     @staticmethod
     def _evidence_count(s: Session, case_id: int) -> int:
-        return int(s.scalar(select(func.count()).select_from(m.Evidence).where(m.Evidence.case_id == case_id)) or 0)
+        return int(
+            s.scalar(select(func.count()).select_from(m.Evidence).where(m.Evidence.case_id == case_id)) or 0
+        )
 
     def search(self, text: str) -> SearchResult:
         """The ids of the cases (live or trashed) whose text contains every term typed."""
@@ -248,9 +254,17 @@ class CaseService:
         if not query.terms:
             return SearchResult(ids=None)
         with self._sessions() as s:
-            dialect = s.get_bind().dialect.name
-            ids = s.scalars(case_search.matching_ids_select(query, dialect))
-            return SearchResult(ids=frozenset(CaseId(i) for i in ids))
+            conn = s.connection()
+            if conn.dialect.name == "sqlite":
+                cursor = conn.connection.cursor()
+                try:
+                    found = case_search.sqlite_matching_ids(cursor, query)
+                finally:
+                    cursor.close()
+            else:
+                stmt = case_search.matching_ids_select(query, conn.dialect.name)
+                found = {int(i) for i in conn.execute(stmt).scalars()}
+            return SearchResult(ids=cast(frozenset[CaseId], frozenset(found)))
 
     def query(self, flt: CaseFilter | str = "", *, now: datetime | None = None) -> QueryResult:
         """Ids of the cases a list shows, in its order; with a hint when the search cannot be run."""
@@ -261,14 +275,14 @@ class CaseService:
             return QueryResult([], parsed.hint)
         now = now or self._now()
         with self._sessions() as s:
-            dialect = s.get_bind().dialect.name
-            stmt = select(m.Case.id)
+            conn = s.connection()
+            stmt: Any = select(m.Case.id)
             stmt = stmt.where(*self._conditions(flt, now))
-            stmt = case_search.restrict(stmt, parsed, dialect)
+            stmt = case_search.restrict(stmt, parsed, conn.dialect.name)
             if flt.sort == "shop":
                 stmt = stmt.outerjoin(m.Shop, m.Shop.id == m.Case.shop_id)
             stmt = stmt.order_by(*self._order(flt))
-            return QueryResult([CaseId(i) for i in s.scalars(stmt)])
+            return QueryResult(cast(list[CaseId], _fetch_ids(conn.execute(stmt))))
 
     def list_ids(self, search: CaseFilter | str = "") -> list[CaseId]:
         """Ids of a list (a filter, or just a search over the live cases), newest updated first by default."""
@@ -318,7 +332,9 @@ class CaseService:
             column = func.coalesce(m.Shop.name, "")
         elif key in ("status", "case_type", "platform", "resolution"):
             members = list(ENUM_FIELDS[key])
-            column = case({v.value: i for i, v in enumerate(members)}, value=getattr(c, key), else_=len(members))
+            column = case(
+                {v.value: i for i, v in enumerate(members)}, value=getattr(c, key), else_=len(members)
+            )
         else:
             column = getattr(c, key)
         first = column.desc() if flt.descending else column.asc()
@@ -385,7 +401,11 @@ class CaseService:
             if values["shop_id"] is not None and s.get(m.Shop, values["shop_id"]) is None:
                 raise ValidationFailed("所选店铺不存在（可能已被删除）")
             c = m.Case(**values, created_at=now, updated_at=now)
-            if c.due_at is not None and c.status in workflow.WAITING_STATUSES and self._pauses_clock(c.platform):
+            if (
+                c.due_at is not None
+                and c.status in workflow.WAITING_STATUSES
+                and self._pauses_clock(c.platform)
+            ):
                 c.due_paused_at = now
             s.add(c)
             s.flush()
@@ -531,7 +551,11 @@ class CaseService:
                 c.deleted_at = now if trashed else None
                 c.updated_at = now
                 kind = EventKind.TRASHED if trashed else EventKind.RESTORED
-                s.add(m.Event(case_id=c.id, at=now, kind=kind, detail="移入回收站" if trashed else "从回收站恢复"))
+                s.add(
+                    m.Event(
+                        case_id=c.id, at=now, kind=kind, detail="移入回收站" if trashed else "从回收站恢复"
+                    )
+                )
                 done.add(CaseId(case_id))
         return Changes(cases=frozenset(done), case_list=bool(done))
 
@@ -564,6 +588,21 @@ class CaseService:
             return ""
         shop = s.get(m.Shop, shop_id)
         return shop.name if shop is not None else f"#{shop_id}"
+
+
+def _fetch_ids(result: Any) -> list[int]:
+    """The first column of every row, read straight from the DB-API cursor.
+
+    For a list of 100,000 ids SQLAlchemy's Row objects cost four times the query itself (140 ms against
+    35 ms); an id needs no type processing, so the driver's tuples are used as they are.
+    """
+    try:
+        rows = result.cursor.fetchall()
+    except AttributeError:  # a buffered result: the rows were read already
+        return list(result.scalars())
+    finally:
+        result.close()
+    return [row[0] for row in rows]
 
 
 def _minutes(delta: timedelta) -> str:

@@ -18,11 +18,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import cast
 
 from PIL import Image
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from desk.db import models as m
 from desk.db.types import utcnow
@@ -133,14 +134,36 @@ class EvidenceService:
 
     # -- reads ------------------------------------------------------------------------------
     def list(self, case_id: CaseId) -> list[EvidenceData]:
+        """A case's evidence in gallery order, with marks and key frames: three plain queries.
+
+        Core rows rather than ORM objects: a 1,000-item gallery opens in a fraction of the time.
+        """
+        ev, mk, fr = m.Evidence.__table__, m.EvidenceMark.__table__, m.EvidenceFrame.__table__
         with self._sessions() as s:
-            rows = s.scalars(
-                select(m.Evidence)
-                .where(m.Evidence.case_id == case_id)
-                .options(selectinload(m.Evidence.marks), selectinload(m.Evidence.frames))
-                .order_by(m.Evidence.position, m.Evidence.id)
+            rows = s.execute(select(ev).where(ev.c.case_id == case_id).order_by(ev.c.position, ev.c.id)).all()
+            marks: dict[int, list[Mark]] = {}
+            for r in s.execute(
+                select(mk)
+                .join(ev, ev.c.id == mk.c.evidence_id)
+                .where(ev.c.case_id == case_id)
+                .order_by(mk.c.evidence_id, mk.c.position, mk.c.id)
+            ):
+                marks.setdefault(r.evidence_id, []).append(Mark(r.shape, r.x0, r.y0, r.x1, r.y1, r.text))
+            frames: dict[int, list[int]] = {}
+            for r in s.execute(
+                select(fr.c.evidence_id, fr.c.at_ms)
+                .join(ev, ev.c.id == fr.c.evidence_id)
+                .where(ev.c.case_id == case_id)
+                .order_by(fr.c.evidence_id, fr.c.at_ms)
+            ):
+                frames.setdefault(r.evidence_id, []).append(r.at_ms)
+        # A Row reads like the ORM object (same column names), which is all convert needs.
+        return [
+            convert.evidence(
+                cast(m.Evidence, r), marks=tuple(marks.get(r.id, ())), frames=tuple(frames.get(r.id, ()))
             )
-            return [convert.evidence(e) for e in rows]
+            for r in rows
+        ]
 
     def get(self, evidence_id: EvidenceId) -> EvidenceData:
         with self._sessions() as s:

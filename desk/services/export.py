@@ -24,16 +24,22 @@ class ExportFailed(DeskError):
     """An export file could not be written; nothing was left behind."""
 
 
+def _field(key: str) -> Callable[[CaseData], Any]:
+    return lambda c: getattr(c, key)
+
+
 def columns() -> list[tuple[str, Callable[[CaseData], Any]]]:
     cols: list[tuple[str, Callable[[CaseData], Any]]] = [("编号", lambda c: int(c.id))]
     for key, label in CASE_FIELD_LABELS.items():
         if key == "shop_id":
             cols.append(("店铺", lambda c: c.shop_name))
         elif key == "due_at":
-            cols.append((label, lambda c: c.due_at.astimezone().strftime("%Y-%m-%d %H:%M") if c.due_at else ""))
+            cols.append(
+                (label, lambda c: c.due_at.astimezone().strftime("%Y-%m-%d %H:%M") if c.due_at else "")
+            )
             cols.append(("剩余时间", lambda c: describe_due(c.due_at, paused_at=c.due_paused_at)))
         else:
-            cols.append((label, lambda c, key=key: getattr(c, key)))
+            cols.append((label, _field(key)))
     cols += [
         ("净支出", lambda c: c.net_cost),
         ("证据数", lambda c: c.evidence_count),

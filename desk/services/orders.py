@@ -76,8 +76,9 @@ def order_data(o: mo.Order, shop_name: str, items: Sequence[mo.OrderItem]) -> Or
 class OrderService:
     """One unit of work per call; returns data objects. Imports run on the caller's (worker) thread."""
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, sessions: sessionmaker[Session], platforms: Any | None = None) -> None:
         self._sessions = sessions
+        self._platforms = platforms  # PlatformProfiles: how 售后状态 maps to the desk's statuses
 
     # -- settings ---------------------------------------------------------------------------------
 
@@ -134,7 +135,7 @@ class OrderService:
         """Import an order or after-sales export; the report lists every skipped and failed row."""
         if store_pii is None:
             store_pii = self.store_buyer_info()
-        return Importer(self._sessions).run(
+        return Importer(self._sessions, self._platforms).run(
             Path(path),
             profile_key=profile_key,
             platform=platform,

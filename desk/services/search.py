@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, literal_column, or_, select, text
+from sqlalchemy import ColumnElement, Integer, Select, and_, column, exists, literal_column, or_, select, text
 
 from desk.db import models as m
 from desk.db import search_schema as ss
@@ -45,7 +46,9 @@ class Query:
 
 def clean(text: str) -> str:
     """Drop NUL, control and format characters and lone surrogates; the rest is kept as typed."""
-    return "".join(" " if ch.isspace() else ch for ch in text if unicodedata.category(ch) not in _DROP_CATEGORIES)
+    return "".join(
+        " " if ch.isspace() else ch for ch in text if unicodedata.category(ch) not in _DROP_CATEGORIES
+    )
 
 
 def parse(text: str) -> Query:
@@ -89,11 +92,11 @@ def sqlite_match_sql(query: Query) -> tuple[str, dict[str, str]]:
     params: dict[str, str] = {}
     if long_terms:
         params["tri"] = " AND ".join(_fts_term(t) for t in long_terms)
-        selects.append(f"SELECT rowid FROM {ss.TRIGRAM} WHERE {ss.TRIGRAM} MATCH :tri")
+        selects.append(f"SELECT rowid AS id FROM {ss.TRIGRAM} WHERE {ss.TRIGRAM} MATCH :tri")
     if short_terms:
         # A short term whose half-width variant is long (rare: "ＡＢＣ" is 3 either way) stays here.
         params["bi"] = " AND ".join(_fts_term(t) for t in short_terms)
-        selects.append(f"SELECT rowid FROM {ss.BIGRAM} WHERE {ss.BIGRAM} MATCH :bi")
+        selects.append(f"SELECT rowid AS id FROM {ss.BIGRAM} WHERE {ss.BIGRAM} MATCH :bi")
     return " INTERSECT ".join(selects), params
 
 
@@ -104,29 +107,40 @@ def like_pattern(term: str) -> str:
 
 def postgresql_condition(query: Query) -> ColumnElement[bool]:
     """Every term occurs in the case's text or in one of its evidence captions (ILIKE, escaped)."""
-    body = literal_column(ss.pg_search_expression())
-    conditions = []
+    body: Any = literal_column(ss.pg_search_expression())
+    conditions: list[ColumnElement[bool]] = []
     for term in query.terms:
-        alternatives = []
+        alternatives: list[ColumnElement[bool]] = []
         for v in variants(term):
             pattern = like_pattern(v)
             alternatives.append(body.ilike(pattern, escape="\\"))
             alternatives.append(
-                exists().where(m.Evidence.case_id == m.Case.id, m.Evidence.caption.ilike(pattern, escape="\\"))
+                exists().where(
+                    m.Evidence.case_id == m.Case.id, m.Evidence.caption.ilike(pattern, escape="\\")
+                )
             )
         conditions.append(or_(*alternatives))
     return and_(*conditions)
 
 
-def restrict(stmt: Select[tuple[int]], query: Query, dialect: str) -> Select[tuple[int]]:
+def restrict(stmt: Select[Any], query: Query, dialect: str) -> Select[Any]:
     """Limit a SELECT over cases to those matching the query."""
     if not query.terms:
         return stmt
     if dialect == "sqlite":
+        # A join lets SQLite start from the (usually few) index hits instead of walking every case.
         sql, params = sqlite_match_sql(query)
-        return stmt.where(m.Case.id.in_(text(sql).bindparams(**params).columns(rowid=m.Case.id.type)))
+        hits = text(sql).bindparams(**params).columns(column("id", Integer)).subquery("hits")
+        return stmt.join(hits, m.Case.id == hits.c.id)
     return stmt.where(postgresql_condition(query))
 
 
-def matching_ids_select(query: Query, dialect: str) -> Select[tuple[int]]:
+def matching_ids_select(query: Query, dialect: str) -> Select[Any]:
     return restrict(select(m.Case.id), query, dialect)
+
+
+def sqlite_matching_ids(cursor: Any, query: Query) -> set[int]:
+    """The fast path on SQLite: the index hits straight from a DB-API cursor (no join, no ORM)."""
+    sql, params = sqlite_match_sql(query)
+    cursor.execute(sql, params)
+    return {row[0] for row in cursor.fetchall()}

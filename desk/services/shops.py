@@ -49,7 +49,7 @@ class ShopService:
                 .where(m.Case.shop_id.is_not(None), m.Case.deleted_at.is_(None))
                 .group_by(m.Case.shop_id)
             )
-            return {ShopId(int(i)): int(n) for i, n in rows}
+            return {ShopId(int(i)): int(n) for i, n in rows if i is not None}
 
     @staticmethod
     def _values(values: dict[str, Any]) -> dict[str, Any]:

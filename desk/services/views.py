@@ -94,7 +94,10 @@ class ViewService:
 
     def list(self) -> list[SavedViewData]:
         with self._sessions() as s:
-            return [_data(v) for v in s.scalars(select(m.SavedView).order_by(m.SavedView.position, m.SavedView.id))]
+            return [
+                _data(v)
+                for v in s.scalars(select(m.SavedView).order_by(m.SavedView.position, m.SavedView.id))
+            ]
 
     @staticmethod
     def _name(name: str) -> str:

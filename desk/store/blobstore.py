@@ -96,7 +96,9 @@ class BlobStore:
         digest = hashlib.sha256()
         size = 0
         limit = max_bytes if isinstance(max_bytes, int) else None
-        first = fh.read(CHUNK)
+        # A file small enough to keep is read in one call (no chunks to join again).
+        whole = keep_bytes and known_size is not None and known_size <= keep_bytes
+        first = fh.read(known_size + 1 if whole and known_size is not None else CHUNK)
         head = first[:4096]
         if limit is None:
             assert callable(max_bytes)
@@ -128,7 +130,7 @@ class BlobStore:
             with contextlib.suppress(FileNotFoundError):
                 tmp_path.unlink()
             raise
-        data = b"".join(kept) if kept is not None else None
+        data = (kept[0] if len(kept) == 1 else b"".join(kept)) if kept is not None else None
         return StagedBlob(tmp_path, digest.hexdigest(), size, head, data)
 
     def stage_bytes(self, data: bytes) -> StagedBlob:

@@ -1,15 +1,23 @@
-"""The case form: create or edit one case, with inline warnings and its timeline."""
+"""The case form: every change is saved by itself (debounced, one transaction per save), with inline
+warnings, the status workflow, deadlines typed as the platform shows them, money, and the timeline."""
 
 from __future__ import annotations
 
 import enum
 import logging
 from collections.abc import Callable
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
+from desk import workflow
+from desk.deadlines import EXAMPLES as DUE_EXAMPLES
+from desk.deadlines import describe_due, parse_due
 from desk.domain import (
     CASE_FIELD_LABELS,
+    COST_FIELDS,
+    MONEY_FIELDS,
+    RECOVERED_FIELDS,
     CaseData,
     CaseDraft,
     CaseId,
@@ -19,13 +27,16 @@ from desk.domain import (
     EventData,
     EventKind,
     Platform,
+    Resolution,
     ShopData,
     ShopId,
 )
+from desk.errors import DeskError, EditConflict
 from ui.errors import ask, show_error
 from ui.format import money, when
 from ui.qt import (
     QAbstractItemView,
+    QApplication,
     QComboBox,
     QFont,
     QGridLayout,
@@ -52,15 +63,29 @@ from ui.tasks import Op, TaskRunner
 
 log = logging.getLogger(__name__)
 
-ENUM_FIELDS: dict[str, type[enum.Enum]] = {"platform": Platform, "case_type": CaseType, "status": CaseStatus}
-AMOUNT_FIELDS = ("order_amount", "refund_amount")
+ENUM_FIELDS: dict[str, type[enum.Enum]] = {
+    "platform": Platform,
+    "case_type": CaseType,
+    "status": CaseStatus,
+    "resolution": Resolution,
+}
+AMOUNT_FIELDS = MONEY_FIELDS
 TEXT_FIELDS = ("description", "notes")
+# Free text with suggestions from the platform profile (the operator may type a value of their own).
+SUGGEST_FIELDS = ("after_sales_type", "after_sales_reason", "appeal_type")
 LINE_FIELDS = ("order_no", "after_sales_no", "tracking_no", "courier", "buyer_nick")
+LINE_LIMITS = {"order_no": 64, "after_sales_no": 64, "tracking_no": 64, "courier": 64, "buyer_nick": 128}
 NO_SHOP = -1
 WARNING_DELAY_MS = 300  # warnings are re-checked once typing pauses, not on every key
+AUTOSAVE_DELAY_MS = 800  # a change is saved this long after the last keystroke (or when the field is left)
 WARNING_STYLE = (
     "color: #b35c00; background: #fff4e0; border: 1px solid #f0c890; border-radius: 3px; padding: 4px;"
 )
+ERROR_STYLE = (
+    "color: #b3261e; background: #fde2e1; border: 1px solid #f1a9a4; border-radius: 3px; padding: 4px;"
+)
+INVALID_STYLE = "QLineEdit { border: 1px solid #d93025; background: #fff5f5; }"
+DUE_COLOURS = {"overdue": "#b3261e", "soon": "#a15c00", "paused": "#777777"}
 
 EVENT_TITLES = {
     EventKind.CREATED: "新建售后",
@@ -68,24 +93,46 @@ EVENT_TITLES = {
     EventKind.EVIDENCE_REMOVED: "删除证据",
     EventKind.PACKET_GENERATED: "生成申诉材料",
     EventKind.NOTE: "备注",
+    EventKind.TRASHED: "移入回收站",
+    EventKind.RESTORED: "从回收站恢复",
 }
-# Timeline fields that are not case fields (written by the evidence service).
-OTHER_FIELD_LABELS = {"evidence.kind": "证据类型", "evidence.caption": "证据说明"}
+# Timeline fields that are not case fields (written by the evidence service, the deadline clock).
+OTHER_FIELD_LABELS = {
+    "evidence.kind": "证据类型",
+    "evidence.caption": "证据说明",
+    "due_paused_at": "计时暂停",
+}
 
-# Grid placement of the single-line fields: (field, row, column pair).
+# Grid placement on the 基本信息 tab: (field, row, column pair).
 GRID: tuple[tuple[str, int, int], ...] = (
     ("platform", 0, 0),
     ("shop_id", 1, 0),
     ("case_type", 2, 0),
     ("status", 3, 0),
-    ("order_amount", 4, 0),
-    ("refund_amount", 5, 0),
+    ("resolution", 4, 0),
+    ("due_at", 5, 0),
+    ("order_amount", 6, 0),
+    ("refund_amount", 7, 0),
     ("order_no", 0, 1),
     ("after_sales_no", 1, 1),
     ("tracking_no", 2, 1),
     ("courier", 3, 1),
     ("buyer_nick", 4, 1),
+    ("after_sales_type", 5, 1),
+    ("after_sales_reason", 6, 1),
+    ("appeal_type", 7, 1),
 )
+# The 金额 tab: what was paid out, then what came back.
+MONEY_TAB = (
+    "refund_paid",
+    "compensation_paid",
+    "reship_cost",
+    "freight_paid",
+    "recovered_appeal",
+    "recovered_courier",
+)
+# Fields whose change alone makes a new case worth creating (a platform or type picked alone does not).
+CONTENT_FIELDS = (*LINE_FIELDS, *TEXT_FIELDS, *MONEY_FIELDS, "due_at")
 
 
 class CaseEditing(Protocol):
@@ -95,11 +142,15 @@ class CaseEditing(Protocol):
 
     def create(self, draft: CaseDraft) -> tuple[CaseData, Changes]: ...
 
-    def update(self, case_id: CaseId, **fields: Any) -> tuple[CaseData, Changes]: ...
+    def update(
+        self, case_id: CaseId, *, expected_version: int | None = None, **fields: Any
+    ) -> tuple[CaseData, Changes]: ...
 
-    def warnings(self, draft_or_fields: CaseDraft) -> list[str]: ...
+    def warnings(self, draft: CaseDraft) -> list[str]: ...
 
     def timeline(self, case_id: CaseId) -> list[EventData]: ...
+
+    def add_note(self, case_id: CaseId, text: str) -> Changes: ...
 
 
 class ShopListing(Protocol):
@@ -108,6 +159,12 @@ class ShopListing(Protocol):
     def list(self) -> list[ShopData]: ...
 
     def create(self, name: str, platform: Platform) -> tuple[ShopData, Changes]: ...
+
+
+class PlatformLists(Protocol):
+    """What the form reads from the platform profiles (suggestions and the default timer)."""
+
+    def for_platform(self, platform: Platform) -> Any: ...
 
 
 def parse_money(text: str) -> Decimal | None:
@@ -121,14 +178,20 @@ def parse_money(text: str) -> Decimal | None:
         return None
 
 
+def due_text(value: datetime | None) -> str:
+    """A stored deadline as the form shows it: local time, which parses back to the same minute."""
+    return value.astimezone().strftime("%Y-%m-%d %H:%M") if value is not None else ""
+
+
 class CaseForm(QWidget):
-    """Edits one case; 保存 creates (新建 mode) or updates only the changed fields (edit mode).
+    """Edits one case. Each change is saved on its own after a short pause in typing (or at once when
+    the operator leaves the field, the case or the window); 保存 saves immediately.
 
     Signals:
         changes_made(Changes): a save went through; the main window broadcasts it.
         case_saved(int): the id of the case just created or updated.
         save_failed(): a save was refused; callers waiting to navigate stay put.
-        dirty_changed(bool): whether the form holds unsaved edits.
+        dirty_changed(bool): whether the form holds edits not yet saved.
         status_message(str): a short note for the status bar.
     """
 
@@ -139,23 +202,45 @@ class CaseForm(QWidget):
     status_message = Signal(str)
 
     def __init__(
-        self, cases: CaseEditing, shops: ShopListing, runner: TaskRunner, parent: QWidget | None = None
+        self,
+        cases: CaseEditing,
+        shops: ShopListing,
+        runner: TaskRunner,
+        parent: QWidget | None = None,
+        *,
+        platforms: PlatformLists | None = None,
     ) -> None:
         super().__init__(parent)
         self._cases = cases
         self._shops = shops
+        self._platforms = platforms
         self._runner = runner
         self._case_id: CaseId | None = None
+        self._version: int | None = None
+        self._loaded: CaseData | None = None
         self._snapshot: dict[str, Any] = {}
         self._dirty = False
         self._saving = False
         self._loading = False
+        self._conflict = False  # someone else saved this case: autosave waits until reloaded
+        self._blocked = False  # the last autosave was refused: wait for the next edit
+        self._pending_then: list[Callable[[], None]] = []
+        self._explicit_waiting = False  # 保存 was pressed while an autosave ran: report its outcome
+        self._invalid: dict[str, str] = {}
         self._shop_names: dict[int, str] = {}
         self._warn_timer = QTimer(self, singleShot=True, interval=WARNING_DELAY_MS)
         self._warn_timer.timeout.connect(self.check_warnings)
+        self._save_timer = QTimer(self, singleShot=True, interval=AUTOSAVE_DELAY_MS)
+        self._save_timer.timeout.connect(self._autosave)
+        self._due_timer = QTimer(self, interval=30_000)
+        self._due_timer.timeout.connect(self._show_due_left)
+        self._due_timer.start()
         self._build()
         self.reload_shops()
         self.new_case()
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._on_focus_changed)
 
     # -- construction ----------------------------------------------------------------------------
 
@@ -176,15 +261,9 @@ class CaseForm(QWidget):
             label.setBuddy(editor)
             grid.addWidget(label, row, pair * 2)
             if name == "shop_id":
-                box = QHBoxLayout()
-                box.setContentsMargins(0, 0, 0, 0)
-                box.addWidget(editor, 1)
-                self.add_shop_button = QToolButton()
-                self.add_shop_button.setText("新建店铺…")
-                self.add_shop_button.setToolTip("按当前平台新建一个店铺")
-                self.add_shop_button.clicked.connect(self.add_shop)
-                box.addWidget(self.add_shop_button)
-                grid.addLayout(box, row, pair * 2 + 1)
+                grid.addLayout(self._with_button(editor, self._shop_button()), row, pair * 2 + 1)
+            elif name == "due_at":
+                grid.addLayout(self._due_row(editor), row, pair * 2 + 1)
             else:
                 grid.addWidget(editor, row, pair * 2 + 1)
         grid.setColumnStretch(1, 1)
@@ -204,17 +283,27 @@ class CaseForm(QWidget):
         self.warning_label.setWordWrap(True)
         self.warning_label.setStyleSheet(WARNING_STYLE)
         self.warning_label.hide()
+        self.error_label = QLabel()
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet(ERROR_STYLE)
+        self.error_label.hide()
 
         self.save_button = QPushButton("保存")
-        self.save_button.setToolTip("保存（Ctrl+S）")
+        self.save_button.setToolTip("修改会自动保存；点这里立即保存（Ctrl+S）")
         self.save_button.setDefault(True)
         self.save_button.clicked.connect(lambda: self.save())
         self.revert_button = QPushButton("撤销修改")
+        self.revert_button.setToolTip("放弃还没有保存的修改")
         self.revert_button.clicked.connect(self.revert)
+        self.reload_button = QPushButton("重新载入")
+        self.reload_button.setToolTip("放弃这里的修改，载入别人保存的最新内容")
+        self.reload_button.clicked.connect(self.reload)
+        self.reload_button.hide()
         self.dirty_label = QLabel()
         self.dirty_label.setStyleSheet("color: #666;")
         buttons = QHBoxLayout()
         buttons.addWidget(self.dirty_label, 1)
+        buttons.addWidget(self.reload_button)
         buttons.addWidget(self.revert_button)
         buttons.addWidget(self.save_button)
 
@@ -223,7 +312,29 @@ class CaseForm(QWidget):
         details_layout.addLayout(grid)
         details_layout.addLayout(texts, 1)
         details_layout.addWidget(self.warning_label)
-        details_layout.addLayout(buttons)
+
+        money_tab = QWidget()
+        money_grid = QGridLayout(money_tab)
+        money_grid.setHorizontalSpacing(8)
+        money_grid.setVerticalSpacing(6)
+        for i, name in enumerate(MONEY_TAB):
+            label = QLabel(CASE_FIELD_LABELS[name] + "：")
+            editor = self._make_editor(name)
+            label.setBuddy(editor)
+            money_grid.addWidget(label, i, 0)
+            money_grid.addWidget(editor, i, 1)
+        self.net_label = QLabel()
+        net_font = QFont(self.net_label.font())
+        net_font.setBold(True)
+        self.net_label.setFont(net_font)
+        money_grid.addWidget(QLabel("净支出："), len(MONEY_TAB), 0)
+        money_grid.addWidget(self.net_label, len(MONEY_TAB), 1)
+        explain = QLabel("净支出 = 实退金额 + 补差价 + 补发成本 + 运费支出 − 申诉追回 − 快递赔付")
+        explain.setStyleSheet("color: #666;")
+        explain.setWordWrap(True)
+        money_grid.addWidget(explain, len(MONEY_TAB) + 1, 0, 1, 2)
+        money_grid.setColumnStretch(1, 1)
+        money_grid.setRowStretch(len(MONEY_TAB) + 2, 1)
 
         self.timeline_table = QTableWidget(0, 3)
         self.timeline_table.setHorizontalHeaderLabels(["时间", "事件", "内容"])
@@ -235,15 +346,60 @@ class CaseForm(QWidget):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
+        self.note_edit = QLineEdit()
+        self.note_edit.setPlaceholderText("写一条备注，记在时间线上（回车添加）")
+        self.note_edit.setMaxLength(2000)
+        self.note_edit.returnPressed.connect(self.add_note)
+        self.note_button = QPushButton("添加备注")
+        self.note_button.clicked.connect(self.add_note)
+        note_row = QHBoxLayout()
+        note_row.addWidget(self.note_edit, 1)
+        note_row.addWidget(self.note_button)
+        timeline = QWidget()
+        timeline_layout = QVBoxLayout(timeline)
+        timeline_layout.setContentsMargins(0, 4, 0, 0)
+        timeline_layout.addLayout(note_row)
+        timeline_layout.addWidget(self.timeline_table, 1)
 
         self.tabs = QTabWidget()
         self.tabs.addTab(details, "基本信息")
-        self.tabs.addTab(self.timeline_table, "时间线")
+        self.tabs.addTab(timeline, "时间线")
+        self.tabs.addTab(money_tab, "金额")
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 0)
         layout.addWidget(self.title)
         layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.error_label)
+        layout.addLayout(buttons)
+
+    def _with_button(self, editor: QWidget, button: QWidget) -> QHBoxLayout:
+        box = QHBoxLayout()
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(editor, 1)
+        box.addWidget(button)
+        return box
+
+    def _shop_button(self) -> QToolButton:
+        self.add_shop_button = QToolButton()
+        self.add_shop_button.setText("新建店铺…")
+        self.add_shop_button.setToolTip("按当前平台新建一个店铺")
+        self.add_shop_button.clicked.connect(self.add_shop)
+        return self.add_shop_button
+
+    def _due_row(self, editor: QWidget) -> QHBoxLayout:
+        self.due_left = QLabel()
+        editor.setMinimumWidth(editor.fontMetrics().horizontalAdvance("2026-11-28 18:00") + 16)
+        self.due_default_button = QToolButton()
+        self.due_default_button.setText("按时限")
+        self.due_default_button.setToolTip("按平台资料里的商家处理时限，从现在起算")
+        self.due_default_button.clicked.connect(self.fill_default_due)
+        box = QHBoxLayout()
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(editor, 3)
+        box.addWidget(self.due_left, 2)
+        box.addWidget(self.due_default_button)
+        return box
 
     def _make_editor(self, name: str) -> QWidget:
         editor: QWidget
@@ -252,11 +408,24 @@ class CaseForm(QWidget):
             for member in ENUM_FIELDS[name]:
                 combo.addItem(str(member.value), member.name)
             combo.currentIndexChanged.connect(self._on_edited)
+            if name == "platform":
+                combo.currentIndexChanged.connect(self._on_platform_changed)
             editor = combo
         elif name == "shop_id":
             combo = QComboBox()
             combo.setMinimumContentsLength(8)
             combo.currentIndexChanged.connect(self._on_edited)
+            editor = combo
+        elif name in SUGGEST_FIELDS:
+            combo = QComboBox()
+            combo.setEditable(True)
+            combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+            combo.setMinimumContentsLength(8)
+            line = combo.lineEdit()
+            assert line is not None
+            line.setMaxLength(64 if name != "after_sales_type" else 32)
+            line.setPlaceholderText("可从列表选择或自己填写")
+            combo.currentTextChanged.connect(self._on_edited)
             editor = combo
         elif name in AMOUNT_FIELDS:
             line = QLineEdit()
@@ -273,8 +442,16 @@ class CaseForm(QWidget):
             text.setMinimumHeight(60)
             text.textChanged.connect(self._on_edited)
             editor = text
+        elif name == "due_at":
+            line = QLineEdit()
+            line.setPlaceholderText("剩余 23 小时 15 分 / 2026-11-28 18:00")
+            line.setToolTip(f"照平台显示的写：{DUE_EXAMPLES}；保存后记为具体时间")
+            line.setMaxLength(60)
+            line.textChanged.connect(self._on_edited)
+            editor = line
         else:
             line = QLineEdit()
+            line.setMaxLength(LINE_LIMITS.get(name, 64))
             line.textChanged.connect(self._on_edited)
             editor = line
         editor.setObjectName(name)
@@ -287,21 +464,37 @@ class CaseForm(QWidget):
     def case_id(self) -> CaseId | None:
         return self._case_id
 
+    @property
+    def version(self) -> int | None:
+        return self._version
+
     def is_dirty(self) -> bool:
         return self._dirty
 
+    def is_saving(self) -> bool:
+        return self._saving
+
+    def invalid_fields(self) -> dict[str, str]:
+        """Fields whose text cannot be saved as it is, with the reason."""
+        return dict(self._invalid)
+
     def values(self) -> dict[str, Any]:
-        """Every editable field, typed as CaseDraft wants it."""
+        """Every editable field, typed as CaseDraft wants it (the deadline as the text typed)."""
         out: dict[str, Any] = {}
         for name in CASE_FIELD_LABELS:
             editor = self.fields[name]
             if name in ENUM_FIELDS:
                 assert isinstance(editor, QComboBox)
-                out[name] = ENUM_FIELDS[name][editor.currentData()]
+                data = editor.currentData()
+                enum_type = ENUM_FIELDS[name]
+                out[name] = enum_type[data] if data is not None else next(iter(enum_type))
             elif name == "shop_id":
                 assert isinstance(editor, QComboBox)
                 shop = editor.currentData()
                 out[name] = None if shop in (None, NO_SHOP) else ShopId(int(shop))
+            elif name in SUGGEST_FIELDS:
+                assert isinstance(editor, QComboBox)
+                out[name] = " ".join(editor.currentText().split())
             elif name in AMOUNT_FIELDS:
                 assert isinstance(editor, QLineEdit)
                 out[name] = parse_money(editor.text())
@@ -314,25 +507,87 @@ class CaseForm(QWidget):
         return out
 
     def draft(self) -> CaseDraft:
-        return CaseDraft(**self.values())
+        values = self.values()
+        values["due_at"] = None  # the typed text is parsed by the service; warnings do not need it
+        return CaseDraft(**values)
 
     def _show_values(self, values: dict[str, Any]) -> None:
         self._loading = True
         try:
+            if "platform" in values:
+                self._fill_suggestions(values["platform"])
             for name, value in values.items():
                 editor = self.fields.get(name)
-                if isinstance(editor, QComboBox) and name in ENUM_FIELDS:
+                if name == "status" and isinstance(editor, QComboBox):
+                    self._fill_statuses(value)
                     editor.setCurrentIndex(max(0, editor.findData(value.name)))
+                elif isinstance(editor, QComboBox) and name in ENUM_FIELDS:
+                    editor.setCurrentIndex(max(0, editor.findData(value.name)))
+                elif isinstance(editor, QComboBox) and name in SUGGEST_FIELDS:
+                    editor.setCurrentText(value or "")
                 elif isinstance(editor, QComboBox):
                     self._select_shop(value)
                 elif isinstance(editor, QLineEdit) and name in AMOUNT_FIELDS:
                     editor.setText(money(value))
+                elif isinstance(editor, QLineEdit) and name == "due_at":
+                    editor.setText(value if isinstance(value, str) else due_text(value))
                 elif isinstance(editor, QLineEdit):
                     editor.setText(value or "")
                 elif isinstance(editor, QPlainTextEdit):
                     editor.setPlainText(value or "")
         finally:
             self._loading = False
+        self._check_due_text()
+        self._show_net()
+
+    def _fill_statuses(self, current: CaseStatus) -> None:
+        """The status list offers the current status and those the workflow allows next."""
+        combo = self.fields["status"]
+        assert isinstance(combo, QComboBox)
+        allowed = list(CaseStatus) if self._case_id is None else workflow.allowed_next(current)
+        combo.blockSignals(True)
+        try:
+            combo.clear()
+            for member in allowed:
+                combo.addItem(member.value, member.name)
+        finally:
+            combo.blockSignals(False)
+        combo.setToolTip("" if self._case_id is None else "只列出当前状态可以改成的状态")
+
+    def _fill_suggestions(self, platform: Platform) -> None:
+        profile = self._platforms.for_platform(platform) if self._platforms is not None else None
+        lists = {
+            "after_sales_type": list(profile.after_sales_types) if profile else [],
+            "after_sales_reason": list(profile.reasons) if profile else [],
+            "appeal_type": profile.appeal_labels() if profile else [],
+        }
+        keys = {
+            "after_sales_type": "after_sales_types",
+            "after_sales_reason": "reasons",
+            "appeal_type": "appeal_types",
+        }
+        for name, items in lists.items():
+            combo = self.fields[name]
+            assert isinstance(combo, QComboBox)
+            text = combo.currentText()
+            combo.blockSignals(True)
+            try:
+                combo.clear()
+                combo.addItems(items)
+                combo.setCurrentText(text)
+            finally:
+                combo.blockSignals(False)
+            facts = profile.lists.get(keys[name]) if profile is not None else None
+            unverified = facts is not None and not facts.verified
+            combo.setToolTip(
+                f"{platform.value}资料中的选项（未核实：{facts.source}）"
+                if unverified and facts
+                else "可从列表选择或自己填写"
+            )
+
+    def reload_platform_lists(self) -> None:
+        """The platform profiles changed: refresh the suggestions (the texts typed stay)."""
+        self._fill_suggestions(self.values()["platform"])
 
     def _select_shop(self, shop_id: ShopId | None) -> None:
         combo = self.fields["shop_id"]
@@ -349,39 +604,82 @@ class CaseForm(QWidget):
         if value is not None and line.text() != money(value):
             line.setText(money(value))
 
+    def _show_net(self) -> None:
+        values = {name: parse_money(self._line(name).text()) for name in (*COST_FIELDS, *RECOVERED_FIELDS)}
+        paid = sum((values[f] or Decimal(0) for f in COST_FIELDS), Decimal(0))
+        back = sum((values[f] or Decimal(0) for f in RECOVERED_FIELDS), Decimal(0))
+        net = paid - back
+        self.net_label.setText(f"{net:.2f} 元" + ("（追回多于支出）" if net < 0 else ""))
+
+    def _line(self, name: str) -> QLineEdit:
+        editor = self.fields[name]
+        assert isinstance(editor, QLineEdit)
+        return editor
+
     # -- modes -----------------------------------------------------------------------------------
 
     def new_case(self) -> None:
-        """Empty form in 新建 mode; 保存 will create."""
+        """Empty form in 新建 mode: the case is created with the first real content typed (or 保存)."""
+        self._save_timer.stop()
         self._case_id = None
+        self._version = None
+        self._loaded = None
+        self._conflict = False
+        self._blocked = False
         self._show_values({name: getattr(CaseDraft(), name) for name in CASE_FIELD_LABELS})
         self._snapshot = self.values()
         self.title.setText("新建售后")
         self.timeline_table.setRowCount(0)
         self.tabs.setTabEnabled(1, False)
+        self.note_edit.setEnabled(False)
+        self.note_button.setEnabled(False)
+        self._set_error("")
         self._set_dirty(False)
+        self._show_due_left()
         self.check_warnings()
 
     def load_case(self, case_id: CaseId) -> None:
         """Show a stored case in edit mode (a quick read, done on the GUI thread)."""
         self.show_case(self._cases.get(case_id))
 
+    def reload(self) -> None:
+        """Throw away local edits and show what is stored now (after someone else saved the case)."""
+        if self._case_id is not None:
+            self._save_timer.stop()
+            self.load_case(self._case_id)
+
     def show_case(self, case: CaseData) -> None:
+        self._save_timer.stop()
         self._case_id = case.id
+        self._version = case.version
+        self._loaded = case
+        self._conflict = False
+        self._blocked = False
         if case.shop_id is not None:
             self._shop_names[int(case.shop_id)] = case.shop_name
         self._show_values({name: getattr(case, name) for name in CASE_FIELD_LABELS})
         self._snapshot = self.values()
-        label = case.order_no or case.after_sales_no or "未填订单号"
-        self.title.setText(f"售后 #{case.id} · {case.case_type.value} · {label}")
+        self._update_title(case)
         self.tabs.setTabEnabled(1, True)
+        self.note_edit.setEnabled(True)
+        self.note_button.setEnabled(True)
+        self._set_error("")
         self._set_dirty(False)
         self.refresh_timeline()
+        self._show_due_left()
         self.check_warnings()
 
+    def _update_title(self, case: CaseData) -> None:
+        label = case.order_no or case.after_sales_no or "未填订单号"
+        trashed = "（在回收站）" if case.deleted_at is not None else ""
+        self.title.setText(f"售后 #{case.id} · {case.case_type.value} · {label}{trashed}")
+
     def revert(self) -> None:
-        """Throw away unsaved edits."""
+        """Throw away edits not saved yet."""
+        self._save_timer.stop()
         self._show_values(self._snapshot)
+        self._invalid.clear()
+        self._mark_invalid()
         self._set_dirty(False)
         self.check_warnings()
 
@@ -394,17 +692,122 @@ class CaseForm(QWidget):
     def _on_edited(self, *_args: object) -> None:
         if self._loading:
             return
+        self._check_due_text()
+        self._show_net()
+        self._blocked = False
         self._set_dirty(self.values() != self._snapshot)
         self._warn_timer.start()
+        if self._dirty:
+            self._save_timer.start()
+
+    def _on_platform_changed(self, *_args: object) -> None:
+        if not self._loading:
+            self._fill_suggestions(self.values()["platform"])
+
+    def _on_focus_changed(self, old: QWidget | None, new: QWidget | None) -> None:
+        """Leaving a field saves it at once: a crash then costs at most the field being typed."""
+        if old is None or not self._dirty or not self._save_timer.isActive():
+            return
+        if not (old is self or self.isAncestorOf(old)):
+            return
+        if (
+            new is not None
+            and self._editor_of(new) is self._editor_of(old)
+            and self._editor_of(old) is not None
+        ):
+            return
+        self._save_timer.stop()
+        self._autosave()
+
+    def _editor_of(self, widget: QWidget) -> QWidget | None:
+        for editor in self.fields.values():
+            if widget is editor or editor.isAncestorOf(widget):
+                return editor
+        return None
+
+    def _check_due_text(self) -> None:
+        text = self._line("due_at").text().strip()
+        self._invalid.pop("due_at", None)
+        if text and text != due_text(self._loaded.due_at if self._loaded else None):
+            try:
+                parse_due(text)
+            except DeskError as exc:
+                self._invalid["due_at"] = exc.message
+        self._mark_invalid()
+
+    def _mark_invalid(self) -> None:
+        for name, editor in self.fields.items():
+            if isinstance(editor, QLineEdit):
+                editor.setStyleSheet(INVALID_STYLE if name in self._invalid else "")
+                if name == "due_at":
+                    editor.setToolTip(
+                        self._invalid.get(name) or f"照平台显示的写：{DUE_EXAMPLES}；保存后记为具体时间"
+                    )
+        self._show_due_left()
+
+    def _show_due_left(self) -> None:
+        if "due_at" in self._invalid:
+            self.due_left.setText("无法识别")
+            self.due_left.setStyleSheet(f"color: {DUE_COLOURS['overdue']};")
+            return
+        case = self._loaded
+        text = self._line("due_at").text().strip()
+        due: datetime | None = None
+        paused = None
+        if case is not None and text == due_text(case.due_at):
+            due, paused = case.due_at, case.due_paused_at
+        elif text:
+            try:
+                due = parse_due(text)
+            except DeskError:
+                due = None
+        now = datetime.now(UTC)
+        left = describe_due(due, now=now, paused_at=paused)
+        state = "paused" if paused else ("overdue" if due is not None and due < now else "")
+        if due is not None and not state and (due - now).total_seconds() < 24 * 3600:
+            state = "soon"
+        self.due_left.setText(left)
+        self.due_left.setStyleSheet(f"color: {DUE_COLOURS[state]};" if state else "color: #555;")
+
+    def fill_default_due(self) -> None:
+        platform = self.values()["platform"]
+        profile = self._platforms.for_platform(platform) if self._platforms is not None else None
+        timer = profile.setting("merchant_response") if profile is not None else None
+        if timer is None or timer.value is None:
+            self.status_message.emit(
+                f"{platform.value}资料里没有商家处理时限，请照后台倒计时填写（可在“平台资料”中设置）"
+            )
+            return
+        hours = timer.value * (24 if timer.unit == "天" else 1)
+        self._line("due_at").setText(f"剩余 {hours} 小时")
+        note = "" if timer.verified else "（该时限未经核实，请以后台倒计时为准）"
+        self.status_message.emit(
+            f"已按{platform.value}的{timer.label}（{timer.value} {timer.unit}）填写{note}"
+        )
 
     def _set_dirty(self, dirty: bool) -> None:
         new_mode = self._case_id is None
-        self.save_button.setEnabled((dirty or new_mode) and not self._saving)
+        # Stays enabled while an autosave runs: pressing it then asks for that save's outcome.
+        self.save_button.setEnabled(dirty or new_mode or self._saving)
         self.revert_button.setEnabled(dirty)
-        self.dirty_label.setText("有未保存的修改" if dirty else "")
+        if self._conflict:
+            text = "别人保存过这条售后，请重新载入"
+        elif self._saving:
+            text = "正在保存…"
+        elif self._invalid:
+            text = "有无法保存的内容（红框）"
+        elif dirty:
+            text = "有修改，稍后自动保存"
+        else:
+            text = ""
+        self.dirty_label.setText(text)
         if dirty != self._dirty:
             self._dirty = dirty
             self.dirty_changed.emit(dirty)
+
+    def _set_error(self, message: str) -> None:
+        self.error_label.setText(message)
+        self.error_label.setVisible(bool(message))
 
     def check_warnings(self) -> None:
         """Ask the services for non-blocking warnings and show them in orange; they never stop a save."""
@@ -419,64 +822,220 @@ class CaseForm(QWidget):
 
     # -- saving ----------------------------------------------------------------------------------
 
-    def save(self, then: Callable[[], None] | None = None) -> None:
-        """Create or update in the background; then() runs after a successful save."""
+    def _autosave(self) -> None:
+        if self._conflict or self._blocked or not self._dirty:
+            return
+        self.save(explicit=False)
+
+    def flush(self, then: Callable[[], None] | None = None) -> None:
+        """Save what is pending now (no question), then run then()."""
+        self._save_timer.stop()
+        self.save(then=then, explicit=False)
+
+    def save(self, then: Callable[[], None] | None = None, *, explicit: bool = True) -> None:
+        """Save the edits in the background (create in 新建 mode); then() runs after a successful save.
+
+        explicit: the operator asked (保存, Ctrl+S): a refusal is shown in a message box. Autosaves
+        show it in the form instead, so typing is never interrupted by a dialog.
+        """
+        self._save_timer.stop()
+        if then is not None:
+            self._pending_then.append(then)
         if self._saving:
+            # The running save looks again when it finishes; a refusal is then reported as asked.
+            self._explicit_waiting = self._explicit_waiting or explicit
+            return
+        explicit = explicit or self._explicit_waiting
+        self._explicit_waiting = False
+        if self._conflict and explicit:
+            self._ask_reload()
             return
         values = self.values()
+        invalid = set(self._invalid)
+        sent = {k: v for k, v in values.items() if k not in invalid}
         case_id = self._case_id
         op: Op[tuple[CaseData, Changes]]
         if case_id is None:
-            draft = CaseDraft(**values)
+            meaningful = any(sent.get(k) not in (None, "", self._snapshot.get(k)) for k in CONTENT_FIELDS)
+            if not meaningful and not explicit:
+                self._run_then()
+                return
+            try:
+                due = parse_due(sent.get("due_at") or "")
+            except DeskError:
+                due = None
+            draft = CaseDraft(**{**sent, "due_at": due})
             op = Op(lambda: self._cases.create(draft), parent=self)
         else:
-            changed = {k: v for k, v in values.items() if v != self._snapshot.get(k)}
+            changed = {k: v for k, v in sent.items() if v != self._snapshot.get(k)}
             if not changed:
-                if then is not None:
-                    then()
+                self._set_dirty(self.values() != self._snapshot)
+                if invalid and explicit:
+                    self._report_invalid()
+                    return
+                self._run_then()
                 return
-            op = Op(lambda: self._cases.update(case_id, **changed), parent=self)
+            version = self._version
+            op = Op(lambda: self._cases.update(case_id, expected_version=version, **changed), parent=self)
         self._saving = True
-        self.save_button.setEnabled(False)
+        self._set_dirty(self._dirty)
 
         def failed(exc: BaseException) -> None:
-            show_error(self, exc, action="保存售后")
-            self.save_failed.emit()
+            self._pending_then.clear()
+            asked = explicit or self._explicit_waiting
+            self._explicit_waiting = False
+            self._on_save_failed(exc, asked)
 
         def done() -> None:
             self._saving = False
-            self._set_dirty(self._dirty)
+            now_dirty = self.values() != self._snapshot
+            self._set_dirty(now_dirty)
+            if self._pending_then and not now_dirty:
+                self._explicit_waiting = False
+                self._run_then()
+            elif self._pending_then or self._explicit_waiting:
+                self.save(explicit=False)  # a caller waits, or 保存 was pressed: save the rest now
+            elif now_dirty and not self._blocked and not self._conflict:
+                self._save_timer.start()  # typed on while saving
 
-        op.on_success(lambda result: self._on_saved(result, then)).on_failure(failed).on_done(done)
+        op.on_success(lambda result: self._on_saved(result, sent)).on_failure(failed).on_done(done)
         op.run(self._runner)
 
-    def _on_saved(self, result: tuple[CaseData, Changes], then: Callable[[], None] | None) -> None:
-        case, changes = result
-        created = self._case_id is None
-        self.show_case(case)
-        self.status_message.emit("已新建售后" if created else "已保存")
-        self.changes_made.emit(changes)
-        self.case_saved.emit(int(case.id))
-        if then is not None:
+    def _run_then(self) -> None:
+        pending, self._pending_then = self._pending_then, []
+        for then in pending:
             then()
 
+    def _report_invalid(self) -> None:
+        reasons = "；".join(self._invalid.values())
+        show_error(self, DeskError(f"有内容无法保存：{reasons}"), action="保存售后")
+
+    def _on_saved(self, result: tuple[CaseData, Changes], sent: dict[str, Any]) -> None:
+        case, changes = result
+        created = self._case_id is None
+        self._case_id = case.id
+        self._version = case.version
+        self._loaded = case
+        if case.shop_id is not None:
+            self._shop_names[int(case.shop_id)] = case.shop_name
+        # What was sent is what the form showed then; fields edited meanwhile stay dirty.
+        self._snapshot.update(sent)
+        due_line = self._line("due_at")
+        if "due_at" in sent and not due_line.hasFocus() and due_line.text().strip() == (sent["due_at"] or ""):
+            self._loading = True
+            try:
+                due_line.setText(due_text(case.due_at))
+            finally:
+                self._loading = False
+            self._snapshot["due_at"] = due_text(case.due_at)
+        if "status" in sent:
+            self._loading = True
+            try:
+                self._fill_statuses(case.status)
+                combo = self.fields["status"]
+                assert isinstance(combo, QComboBox)
+                combo.setCurrentIndex(max(0, combo.findData(case.status.name)))
+            finally:
+                self._loading = False
+            self._snapshot["status"] = case.status
+        self._update_title(case)
+        self.tabs.setTabEnabled(1, True)
+        self.note_edit.setEnabled(True)
+        self.note_button.setEnabled(True)
+        self._set_error("")
+        self._show_due_left()
+        self.refresh_timeline()
+        self.status_message.emit("已新建售后" if created else f"已自动保存 {datetime.now():%H:%M:%S}")
+        self.changes_made.emit(changes)
+        self.case_saved.emit(int(case.id))
+
+    def _on_save_failed(self, exc: BaseException, explicit: bool) -> None:
+        if isinstance(exc, EditConflict):
+            self._conflict = True
+            self.reload_button.show()
+            self._set_error(exc.message)
+            self._ask_reload()
+        elif isinstance(exc, DeskError) and not explicit:
+            # Keep the edit, say why here, and wait for the next change instead of retrying in a loop.
+            self._blocked = True
+            log.info("autosave refused: %s", exc.message, exc_info=exc)
+            self._set_error(f"未保存：{exc.message}")
+        else:
+            if isinstance(exc, DeskError):
+                self._blocked = True
+                self._set_error(f"未保存：{exc.message}")
+            show_error(self, exc, action="保存售后")
+        self.save_failed.emit()
+
+    def _ask_reload(self) -> None:
+        choice = ask(
+            self,
+            "这条售后已被他人（或另一个窗口）修改并保存过，这里的修改没有保存。",
+            ["重新载入", "暂不载入"],
+            informative="重新载入会显示对方保存的内容，这里还没保存的修改将被放弃。",
+        )
+        if choice == 0:
+            self.reload_button.hide()
+            self.reload()
+
     def confirm_leave(self, then: Callable[[], None], *, question: str = "当前售后有未保存的修改。") -> bool:
-        """Run then() now if nothing is unsaved; otherwise ask 保存 / 不保存 / 取消.
+        """Save what is pending and run then() once saved; only input that cannot be saved asks first.
 
         Returns False when the operator chose to stay (then() will not run).
         """
-        if not self._dirty:
-            then()
-            return True
-        choice = ask(self, question, ["保存", "不保存", "取消"], informative="要先保存这些修改吗？")
-        if choice == 0:
-            self.save(then=then)
-            return True
-        if choice == 1:
+        if self._invalid:
+            reasons = "；".join(f"{CASE_FIELD_LABELS.get(k, k)}：{v}" for k, v in self._invalid.items())
+            choice = ask(
+                self,
+                "有内容无法保存，离开后这些内容会丢失。",
+                ["返回修改", "放弃这些内容"],
+                informative=reasons,
+            )
+            if choice != 1:
+                self.fields[next(iter(self._invalid))].setFocus()
+                return False
+            self._discard_invalid()
+        if self._conflict and self._dirty:
+            choice = ask(
+                self, question, ["放弃修改", "取消"], informative="别人已保存过这条售后，这里的修改无法保存。"
+            )
+            if choice != 0:
+                return False
             self.revert()
+        if not self._dirty and not self._saving:
             then()
             return True
-        return False
+        self.flush(then)
+        return True
+
+    def _discard_invalid(self) -> None:
+        self._loading = True
+        try:
+            for name in list(self._invalid):
+                editor = self.fields[name]
+                if isinstance(editor, QLineEdit):
+                    editor.setText(self._snapshot.get(name) or "")
+        finally:
+            self._loading = False
+        self._invalid.clear()
+        self._mark_invalid()
+        self._set_dirty(self.values() != self._snapshot)
+
+    # -- notes -----------------------------------------------------------------------------------
+
+    def add_note(self) -> None:
+        text = self.note_edit.text().strip()
+        case_id = self._case_id
+        if not text or case_id is None:
+            return
+
+        def added(changes: Changes) -> None:
+            self.note_edit.clear()
+            self.refresh_timeline()
+            self.changes_made.emit(changes)
+            self.status_message.emit("已添加备注")
+
+        Op(lambda: self._cases.add_note(case_id, text), parent=self).on_success(added).run(self._runner)
 
     # -- shops -----------------------------------------------------------------------------------
 
@@ -517,16 +1076,22 @@ class CaseForm(QWidget):
     # -- refresh ---------------------------------------------------------------------------------
 
     def apply_changes(self, changes: Changes) -> None:
-        """React to a change made anywhere: new shops, or this case edited elsewhere."""
+        """React to a change made anywhere: shops, or this case edited elsewhere."""
         if changes.shops:
             self.reload_shops()
+            if self._loaded is not None:
+                self._select_shop(self.values()["shop_id"])
         if self._case_id is None or self._case_id not in changes.cases or self._saving:
             return
         if self._dirty:
             # Keep the operator's edits; only the timeline is safe to refresh.
             self.refresh_timeline()
         else:
-            self.load_case(self._case_id)
+            try:
+                self.load_case(self._case_id)
+            except DeskError:
+                # Purged meanwhile: nothing left to show.
+                self.new_case()
 
     def refresh_timeline(self) -> None:
         if self._case_id is None:
@@ -548,8 +1113,13 @@ class CaseForm(QWidget):
             label = CASE_FIELD_LABELS.get(event.field) or OTHER_FIELD_LABELS.get(event.field, event.field)
             old = self._display_value(event.field, event.old) or "（空）"
             new = self._display_value(event.field, event.new) or "（空）"
-            subject = f"{event.detail}：" if event.detail else ""
-            return f"修改{label}", f"{subject}{old} → {new}"
+            if event.field == "due_paused_at":
+                return ("暂停计时" if event.new else "恢复计时"), event.detail
+            if event.field == "status" and event.detail == "重新打开":
+                return "重新打开", f"{old} → {new}"
+            subject = f"（{event.detail}）" if event.detail and event.field == "due_at" else ""
+            prefix = f"{event.detail}：" if event.detail and event.field.startswith("evidence") else ""
+            return f"修改{label}", f"{prefix}{old} → {new}{subject}"
         title = EVENT_TITLES.get(event.kind, "记录")
         parts = [p for p in (event.new or event.old, event.detail) if p]
         if len(parts) == 2:

@@ -41,16 +41,23 @@ class CaseRows(Protocol):
 
 
 # Deadline states a row can be in, and how they look.
-OVERDUE, SOON, PAUSED, RUNNING, NONE = "overdue", "soon", "paused", "running", ""
+OVERDUE, SOON, PAUSED, RUNNING, DONE, NONE = "overdue", "soon", "paused", "running", "done", ""
 NO_DEADLINE = (CaseStatus.CLOSED, CaseStatus.APPEAL_WON)
 ROW_BACKGROUND = {OVERDUE: QColor("#fde2e1"), SOON: QColor("#fff1d6")}
-DUE_FOREGROUND = {OVERDUE: QColor("#b3261e"), SOON: QColor("#a15c00"), PAUSED: QColor("#777777")}
+DUE_FOREGROUND = {
+    OVERDUE: QColor("#b3261e"),
+    SOON: QColor("#a15c00"),
+    PAUSED: QColor("#777777"),
+    DONE: QColor("#9a9a9a"),  # closed: the deadline no longer matters
+}
 TRASHED_FOREGROUND = QColor("#8a8a8a")
 
 
 def due_state(row: CaseRow, now: datetime) -> str:
-    if row.due_at is None or row.status in NO_DEADLINE:
+    if row.due_at is None:
         return NONE
+    if row.status in NO_DEADLINE:
+        return DONE
     if row.due_paused_at is not None:
         return PAUSED
     if row.due_at < now:
@@ -182,7 +189,9 @@ class CaseTableModel(QAbstractTableModel):
         for cells in self._rows.values():
             if cells is not None and cells.row.due_at is not None:
                 cells.due = due_state(cells.row, self._now)
-                cells.texts[DUE_COLUMN] = describe_due(cells.row.due_at, now=self._now, paused_at=cells.row.due_paused_at)
+                cells.texts[DUE_COLUMN] = describe_due(
+                    cells.row.due_at, now=self._now, paused_at=cells.row.due_paused_at
+                )
         if self._ids:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, len(COLUMNS) - 1))
 
@@ -211,7 +220,7 @@ class CaseTableModel(QAbstractTableModel):
             # A paint must never fail: show the rows as gone and try again on the next refresh.
             log.exception("fetching list rows failed")
             fetched = {}
-        now = self._now
+        now = self._now = datetime.now(UTC)
         for case_id in wanted:
             r = fetched.get(case_id)
             if r is None:

@@ -162,7 +162,6 @@ class WeightPanel(QWidget):
         self.items.verticalHeader().hide()
         self.items.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.items.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.items.setMaximumHeight(130)
         self.fill_button = QPushButton("按订单填写售后")
         self.fill_button.setToolTip("把订单的平台、店铺、快递单号、快递公司、金额填进这条售后（记入时间线）")
         self.fill_button.clicked.connect(self.fill_from_order)
@@ -183,7 +182,6 @@ class WeightPanel(QWidget):
         self.records.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.records.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.records.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
-        self.records.setMaximumHeight(150)
         self.kind = QComboBox()
         for k in WeightKind:
             self.kind.addItem(k.value, k.value)
@@ -206,14 +204,18 @@ class WeightPanel(QWidget):
         self.remove_button = QPushButton("删除所选")
         self.remove_button.clicked.connect(self.remove_selected)
         add_row = QHBoxLayout()
-        for w in (self.kind, self.weight, self.unit, QLabel("证据："), self.evidence, self.note):
+        for w in (self.kind, self.weight, self.unit, QLabel("证据："), self.evidence):
             add_row.addWidget(w)
-        add_row.addWidget(self.add_button)
-        add_row.addWidget(self.remove_button)
+        add_row.setStretch(4, 1)
+        note_row = QHBoxLayout()
+        note_row.addWidget(self.note, 1)
+        note_row.addWidget(self.add_button)
+        note_row.addWidget(self.remove_button)
         records_box = QGroupBox("称重记录（仓库称重、快递内网 上车/下车、复称）")
         rb = QVBoxLayout(records_box)
         rb.addWidget(self.records)
         rb.addLayout(add_row)
+        rb.addLayout(note_row)
 
         self.tolerance = QLabel()
         self.tolerance.setStyleSheet("color: #666;")
@@ -345,6 +347,8 @@ class WeightPanel(QWidget):
         self.tolerance.setText(
             f"允许误差：{check.tolerance.describe()}；没有包装重量的商品按 {check.tolerance.default_packaging_g} g 计"
         )
+        _fit_height(self.items)
+        _fit_height(self.records)
         self._fill_evidence_choices()
 
     def _fill_evidence_choices(self) -> None:
@@ -466,6 +470,16 @@ class WeightPanel(QWidget):
         opener = getattr(window, "open_products_window", None)
         if callable(opener):
             opener()
+
+
+def _fit_height(table: QTableWidget, *, empty_rows: int = 1) -> None:
+    """As tall as its rows (no empty grey area, no inner scroll bar): the tab itself scrolls."""
+    table.resizeRowsToContents()
+    rows = sum(table.rowHeight(r) for r in range(table.rowCount()))
+    if table.rowCount() == 0:
+        rows = table.verticalHeader().defaultSectionSize() * empty_rows
+    scroll = table.horizontalScrollBar().sizeHint().height() if table.horizontalScrollBar().isVisible() else 0
+    table.setFixedHeight(table.horizontalHeader().height() + rows + 2 * table.frameWidth() + scroll)
 
 
 def install_weight_tab(window: MainWindow) -> WeightPanel:

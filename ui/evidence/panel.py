@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -41,12 +41,14 @@ from ui.qt import (
     QHBoxLayout,
     QImage,
     QIODevice,
+    QItemSelection,
     QItemSelectionModel,
     QLabel,
     QLineEdit,
     QMenu,
     QMessageBox,
     QMimeData,
+    QModelIndex,
     QPoint,
     QPushButton,
     Qt,
@@ -183,6 +185,7 @@ class EvidencePanel(QWidget):
         self._editing: EvidenceData | None = None
         self._importing = False
         self._select_after: set[int] = set()
+        self._refresh_token = 0
         self._undo: list[_Undo] = []
         self.viewer: EvidenceViewer | None = None
         self.thumbnails = ThumbnailCache(
@@ -297,16 +300,34 @@ class EvidencePanel(QWidget):
         self.reload()
 
     def reload(self) -> None:
-        """Re-read the list (a quick query); selection is kept by evidence id."""
+        """Re-read the list now (opening a case: a quick query); selection is kept by evidence id."""
+        self._refresh_token += 1
+        self._show(self._evidence.list(self._case_id) if self._case_id is not None else [])
+
+    def refresh(self) -> None:
+        """Re-read the list on the database worker and show it when it arrives (after imports and edits).
+
+        The GUI thread never waits for the query; if several refreshes overlap, the last one wins.
+        """
+        case_id = self._case_id
+        if case_id is None:
+            self.reload()
+            return
+        self._refresh_token += 1
+        token = self._refresh_token
+        store = self._evidence
+
+        def loaded(items: list[EvidenceData]) -> None:
+            if token == self._refresh_token and case_id == self._case_id:
+                self._show(items)
+
+        Op(lambda: store.list(case_id), parent=self).on_success(loaded).run(self._runner)
+
+    def _show(self, items: Sequence[EvidenceData]) -> None:
         selected = set(self.view.selected_ids()) | self._select_after
         self._select_after = set()
-        items = self._evidence.list(self._case_id) if self._case_id is not None else []
         self.model.set_items(items)
-        selection = self.view.selectionModel()
-        for evidence_id in selected:
-            index = self.model.index_of(evidence_id)
-            if index.isValid():
-                selection.select(index, QItemSelectionModel.SelectionFlag.Select)
+        self._select(selected)
         has_case = self._case_id is not None
         for button in (self.add_button, self.folder_button, self.paste_button):
             button.setEnabled(has_case and not self._importing)
@@ -324,7 +345,7 @@ class EvidencePanel(QWidget):
             return
         shown = {e.id for e in self.model.items()}
         if self._case_id in changes.cases or changes.evidence & shown or (changes.evidence and not shown):
-            self.reload()
+            self.refresh()
 
     # -- selection and edits ---------------------------------------------------------------------
 
@@ -346,13 +367,25 @@ class EvidencePanel(QWidget):
         return [item for row in rows if (item := self.model.item(row)) is not None]
 
     def select_ids(self, ids: Sequence[int]) -> None:
-        selection = self.view.selectionModel()
-        selection.clearSelection()
-        for evidence_id in ids:
-            index = self.model.index_of(evidence_id)
-            if index.isValid():
-                selection.select(index, QItemSelectionModel.SelectionFlag.Select)
-                self.view.scrollTo(index)
+        self.view.selectionModel().clearSelection()
+        last = self._select(ids)
+        if last is not None:
+            self.view.scrollTo(last)
+
+    def _select(self, ids: Iterable[int]) -> QModelIndex | None:
+        """Select items in one go (one selectionChanged, however many), returning the last one's index."""
+        wanted = set(ids)
+        if not wanted:
+            return None
+        selection = QItemSelection()
+        last = None
+        for row, item in enumerate(self.model.items()):
+            if item.id in wanted:
+                last = self.model.index(row)
+                selection.select(last, last)
+        if last is not None:
+            self.view.selectionModel().select(selection, QItemSelectionModel.SelectionFlag.Select)
+        return last
 
     def _on_selection_changed(self, *_args: object) -> None:
         self._commit_caption()

@@ -16,7 +16,19 @@ down_revision = "0001"
 branch_labels = None
 depends_on = None
 
-RESOLUTIONS = ("未定", "补发", "补差价", "换货", "退货退款", "仅退款", "维修", "驳回", "申诉", "快递理赔", "买家撤销")
+RESOLUTIONS = (
+    "未定",
+    "补发",
+    "补差价",
+    "换货",
+    "退货退款",
+    "仅退款",
+    "维修",
+    "驳回",
+    "申诉",
+    "快递理赔",
+    "买家撤销",
+)
 MONEY = (
     "refund_paid",
     "compensation_paid",
@@ -34,7 +46,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("contact", sa.String(length=200), server_default="", nullable=False))
 
     with op.batch_alter_table("cases", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("after_sales_type", sa.String(length=32), server_default="", nullable=False))
+        batch_op.add_column(
+            sa.Column("after_sales_type", sa.String(length=32), server_default="", nullable=False)
+        )
         batch_op.add_column(
             sa.Column("after_sales_reason", sa.String(length=64), server_default="", nullable=False)
         )

@@ -1,0 +1,574 @@
+"""The left side of the main window: sidebar (queues, saved views, trash), search, filters, the case list
+and its bulk actions (status, shop, export, delete/restore).
+
+Every query runs on the DB worker; only the newest answer is shown, so typing fast never queues up
+stale lists. Deleting moves cases to the trash and can be undone (Ctrl+Z)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from desk.domain import CaseFilter, CaseId, CaseStatus, Changes, ShopData
+from ui.cases.case_model import CASE_ID_ROLE, COLUMNS, DUE_COLUMN, CaseTableModel
+from ui.cases.filter_bar import FilterBar
+from ui.cases.sidebar import QUEUES, CaseSidebar
+from ui.errors import ask
+from ui.qt import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QInputDialog,
+    QItemSelection,
+    QItemSelectionModel,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QPoint,
+    QPushButton,
+    QSizePolicy,
+    QSplitter,
+    Qt,
+    QTableView,
+    QTimer,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+from ui.tasks import Op, TaskRunner
+
+if TYPE_CHECKING:
+    from desk.app import Desk
+
+log = logging.getLogger(__name__)
+
+SEARCH_DELAY_MS = 200
+COUNTS_DELAY_MS = 400
+DUE_TICK_MS = 60_000  # the time left in the list is recomputed every minute
+UNDO_DEPTH = 20
+# Initial column widths (px), by logical column.
+COLUMN_WIDTHS = (72, 80, 72, 112, 172, 130, 130, 90, 72, 120, 118, 72, 120)
+# Where the 截止 column shows: right after 状态 (logical order stays for saved header states and tests).
+DUE_VISUAL_INDEX = 2
+HINT_STYLE = "color: #a15c00;"
+
+
+class CaseListPane(QWidget):
+    """Sidebar + search + filters + list + bulk bar.
+
+    Signals:
+        refreshed(): the list shows the answer to a new query (the owner re-selects the open case).
+        changes_made(Changes): a bulk change, delete, restore or shop edit went through.
+        status_message(str): a note for the status bar.
+    """
+
+    refreshed = Signal()
+    changes_made = Signal(object)
+    status_message = Signal(str)
+
+    def __init__(self, desk: Desk, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._desk = desk
+        self._runner = runner
+        self._generation = 0
+        self._undo: list[tuple[str, list[CaseId]]] = []
+        self._shops: list[ShopData] = []
+        self._view_name = "全部售后"
+
+        self.model = CaseTableModel(desk.cases, self)
+        self.model.refresh_handler = self.request_refresh
+
+        self.sidebar = CaseSidebar()
+        self.sidebar.filter_chosen.connect(self._on_sidebar_choice)
+        self.sidebar.rename_requested.connect(self.rename_view)
+        self.sidebar.delete_requested.connect(self.delete_view)
+
+        self.search = QLineEdit()
+        self.search.setObjectName("case_search")
+        self.search.setPlaceholderText("搜索订单号 / 售后单号 / 快递单号 / 买家 / 问题描述 / 备注 / 证据说明")
+        self.search.setClearButtonEnabled(True)
+        self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self._on_search)
+        self.search.textChanged.connect(lambda _text: self._search_timer.start())
+        self.filters = FilterBar()
+        # The list may be made narrower than the row of filters (they are then cut off, not the list).
+        self.filters.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.filters.changed.connect(self._on_filters_changed)
+        self.filters.save_requested.connect(self.save_view)
+        self.hint_label = QLabel()
+        self.hint_label.setStyleSheet(HINT_STYLE)
+        self.hint_label.setWordWrap(True)
+        self.hint_label.hide()
+
+        self.table = QTableView()
+        self.table.setObjectName("case_table")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        vertical = self.table.verticalHeader()
+        vertical.hide()
+        vertical.setSectionResizeMode(vertical.ResizeMode.Fixed)  # uniform rows: no per-row size queries
+        vertical.setDefaultSectionSize(self.fontMetrics().height() + 10)
+        header = self.table.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setSectionsMovable(True)
+        for column, width in enumerate(COLUMN_WIDTHS[: len(COLUMNS)]):
+            header.resizeSection(column, width)
+        header.moveSection(header.visualIndex(DUE_COLUMN), DUE_VISUAL_INDEX)
+        header.setSortIndicator(self.model.sort_column(), Qt.SortOrder.DescendingOrder)
+        self.table.setSortingEnabled(True)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._on_context_menu)
+        self.table.selectionModel().selectionChanged.connect(lambda *_a: self._update_bulk())
+
+        self.bulk_bar = QWidget()
+        self.bulk_bar.setObjectName("bulk_bar")
+        bulk = QHBoxLayout(self.bulk_bar)
+        bulk.setContentsMargins(0, 0, 0, 0)
+        self.bulk_label = QLabel()
+        self.bulk_status = QToolButton()
+        self.bulk_status.setText("改状态")
+        self.bulk_status.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.bulk_status.setMenu(self._status_menu(self.bulk_status))
+        self.bulk_shop = QToolButton()
+        self.bulk_shop.setText("改店铺")
+        self.bulk_shop.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        shop_menu = QMenu(self.bulk_shop)
+        shop_menu.aboutToShow.connect(lambda: self._fill_shop_menu(shop_menu))
+        self.bulk_shop.setMenu(shop_menu)
+        self.bulk_export = QPushButton("导出…")
+        self.bulk_export.clicked.connect(self.export_selected)
+        self.bulk_delete = QPushButton("删除")
+        self.bulk_delete.clicked.connect(self.delete_selected)
+        self.bulk_restore = QPushButton("恢复")
+        self.bulk_restore.clicked.connect(self.restore_selected)
+        self.bulk_purge = QPushButton("彻底删除…")
+        self.bulk_purge.clicked.connect(self.purge_selected)
+        bulk.addWidget(self.bulk_label)
+        bulk.addStretch(1)
+        for w in (
+            self.bulk_status,
+            self.bulk_shop,
+            self.bulk_export,
+            self.bulk_delete,
+            self.bulk_restore,
+            self.bulk_purge,
+        ):
+            bulk.addWidget(w)
+        self.bulk_bar.hide()
+
+        list_side = QWidget()
+        lay = QVBoxLayout(list_side)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(4)
+        lay.addWidget(self.search)
+        lay.addWidget(self.filters)
+        lay.addWidget(self.hint_label)
+        lay.addWidget(self.bulk_bar)
+        lay.addWidget(self.table, 1)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("list_splitter")
+        self.splitter.addWidget(self.sidebar)
+        self.splitter.addWidget(list_side)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setSizes([150, 600])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 0, 6)
+        layout.addWidget(self.splitter)
+
+        self._counts_timer = QTimer(self, singleShot=True, interval=COUNTS_DELAY_MS)
+        self._counts_timer.timeout.connect(self.refresh_counts)
+        self._due_timer = QTimer(self, interval=DUE_TICK_MS)
+        self._due_timer.timeout.connect(self._on_minute)
+        self._due_timer.start()
+        self.reload_shops()
+        self.reload_views()
+        self._update_bulk()
+
+    # -- the query -------------------------------------------------------------------------------
+
+    def current_filter(self) -> CaseFilter:
+        bar = self.filters.filter()
+        model = self.model.filter
+        return replace(bar, search=self.search.text().strip(), sort=model.sort, descending=model.descending)
+
+    def request_refresh(self) -> None:
+        """Run the list's query on the DB worker; an older query still running is ignored when it ends."""
+        flt = self.current_filter()
+        self.model.set_filter(flt)
+        self._generation += 1
+        generation = self._generation
+        cases = self._desk.cases
+
+        def done(result: Any) -> None:
+            if generation != self._generation:
+                return  # a newer query was asked for meanwhile
+            self._apply(flt, result.ids, result.hint)
+
+        Op(lambda: cases.query(flt), parent=self).on_success(done).run(self._runner)
+
+    def refresh_now(self) -> None:
+        """The same query, on this thread (start-up and tests)."""
+        self.model.set_filter(self.current_filter())
+        self.model.refresh()
+        self._after_refresh()
+
+    def _apply(self, flt: CaseFilter, ids: list[CaseId], hint: str) -> None:
+        selected = self.selected_ids()
+        current = self.model.case_id(self.table.currentIndex().row())
+        self.model.apply_result(flt, ids, hint)
+        self._reselect(selected, current)
+        self._after_refresh()
+
+    def _after_refresh(self) -> None:
+        hint = self.model.hint
+        self.hint_label.setText(hint)
+        self.hint_label.setVisible(bool(hint))
+        header = self.table.horizontalHeader()
+        order = Qt.SortOrder.DescendingOrder if self.model.filter.descending else Qt.SortOrder.AscendingOrder
+        header.blockSignals(True)
+        try:
+            header.setSortIndicator(self.model.sort_column(), order)
+        finally:
+            header.blockSignals(False)
+        self._update_bulk()
+        self.refreshed.emit()
+        self._counts_timer.start()
+
+    def _reselect(self, ids: list[CaseId], current: CaseId | None) -> None:
+        selection = QItemSelection()
+        last = self.model.columnCount() - 1
+        for case_id in ids:
+            row = self.model.row_of(case_id)
+            if row is not None:
+                selection.select(self.model.index(row, 0), self.model.index(row, last))
+        model = self.table.selectionModel()
+        model.blockSignals(True)
+        try:
+            if current is not None and self.model.row_of(current) is not None:
+                model.setCurrentIndex(
+                    self.model.index(self.model.row_of(current) or 0, 0),
+                    QItemSelectionModel.SelectionFlag.NoUpdate,
+                )
+            model.select(selection, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        finally:
+            model.blockSignals(False)
+        self.table.viewport().update()
+
+    def count_text(self) -> str:
+        n = self.model.rowCount()
+        if self.model.filter.trash:
+            return f"回收站里有 {n} 条售后"
+        if self.model.search or self.model.filter.without_search() != CaseFilter(
+            sort=self.model.filter.sort, descending=self.model.filter.descending
+        ):
+            return f"找到 {n} 条售后"
+        return f"共 {n} 条售后"
+
+    def refresh_counts(self) -> None:
+        cases = self._desk.cases
+        Op(cases.counts, parent=self).on_success(self.sidebar.set_counts).on_failure(
+            lambda exc: log.warning("queue counts failed: %s", exc)
+        ).run(self._runner)
+
+    def _on_minute(self) -> None:
+        self.model.refresh_due()
+        self._counts_timer.start()
+        if self.model.filter.due.value:
+            self.request_refresh()  # a queue by deadline changes as time passes
+
+    # -- filters, search, sidebar ----------------------------------------------------------------
+
+    def _on_search(self) -> None:
+        self.request_refresh()
+
+    def _on_filters_changed(self) -> None:
+        self._match_sidebar()
+        self.request_refresh()
+
+    def _match_sidebar(self) -> None:
+        """Select the queue the filters now equal, or nothing (a hand-made filter)."""
+        bar = self.filters.filter()
+        for key, _label, flt, _colour in QUEUES:
+            if replace(flt, sort=bar.sort, descending=bar.descending) == bar:
+                self.sidebar.select_key("queue", key, emit=False)
+                return
+        if bar.trash:
+            self.sidebar.select_key("trash", emit=False)
+            return
+        self.sidebar.clear_choice()
+
+    def _on_sidebar_choice(self, flt: CaseFilter, name: str) -> None:
+        self._view_name = name
+        self.filters.set_filter(replace(flt, search=""))
+        self.search.blockSignals(True)
+        try:
+            self.search.setText(flt.search)
+        finally:
+            self.search.blockSignals(False)
+        self.model.set_filter(replace(self.model.filter, sort=flt.sort, descending=flt.descending))
+        self._update_bulk()
+        self.request_refresh()
+
+    def show_trash(self) -> None:
+        self.sidebar.select_key("trash")
+
+    def show_all(self) -> None:
+        self.sidebar.select_key("queue", "all")
+
+    # -- saved views -----------------------------------------------------------------------------
+
+    def reload_views(self) -> None:
+        try:
+            self.sidebar.set_views(self._desk.views.list())
+        except Exception:
+            log.exception("saved views could not be read")
+
+    def save_view(self) -> None:
+        name, ok = QInputDialog.getText(self, "保存为视图", "视图名称：", text="")
+        if ok and name.strip():
+            self.save_view_as(name)
+
+    def save_view_as(self, name: str) -> None:
+        flt = self.current_filter()
+        views = self._desk.views
+
+        def saved(view: Any) -> None:
+            self.reload_views()
+            self.sidebar.select_key("view", view.id, emit=False)
+            self.status_message.emit(f"已保存视图“{view.name}”")
+
+        Op(lambda: views.save(name, flt), parent=self).on_success(saved).run(self._runner)
+
+    def rename_view(self, view_id: int) -> None:
+        name, ok = QInputDialog.getText(self, "重命名视图", "新名称：")
+        if not ok or not name.strip():
+            return
+        views = self._desk.views
+        Op(lambda: views.rename(view_id, name), parent=self).on_success(lambda _v: self.reload_views()).run(
+            self._runner
+        )
+
+    def delete_view(self, view_id: int) -> None:
+        views = self._desk.views
+
+        def deleted(_result: object) -> None:
+            self.reload_views()
+            self.status_message.emit("已删除视图（其中的售后不受影响）")
+
+        Op(lambda: views.delete(view_id), parent=self).on_success(deleted).run(self._runner)
+
+    # -- selection and bulk ----------------------------------------------------------------------
+
+    def selected_ids(self) -> list[CaseId]:
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        out = []
+        for row in rows:
+            case_id = self.model.case_id(row)
+            if case_id is not None:
+                out.append(case_id)
+        return out
+
+    def _update_bulk(self) -> None:
+        ids = self.selected_ids()
+        trash = self.model.filter.trash
+        self.bulk_bar.setVisible(len(ids) > 1 or (trash and bool(ids)))
+        self.bulk_label.setText(f"已选 {len(ids)} 条")
+        for w in (self.bulk_status, self.bulk_shop, self.bulk_delete):
+            w.setVisible(not trash)
+        for w in (self.bulk_restore, self.bulk_purge):
+            w.setVisible(trash)
+
+    def _status_menu(self, parent: QWidget) -> QMenu:
+        menu = QMenu(parent)
+        for status in CaseStatus:
+            menu.addAction(status.value, lambda status=status: self.set_status_of_selected(status))
+        return menu
+
+    def _fill_shop_menu(self, menu: QMenu) -> None:
+        menu.clear()
+        menu.addAction("（不属于任何店铺）", lambda: self.set_shop_of_selected(None))
+        for shop in self._shops:
+            menu.addAction(
+                f"{shop.name}（{shop.platform.value}）", lambda sid=shop.id: self.set_shop_of_selected(sid)
+            )
+
+    def reload_shops(self) -> None:
+        self._shops = sorted(self._desk.shops.list(), key=lambda s: (s.platform.value, s.name))
+        self.filters.set_shops(self._shops)
+
+    def set_status_of_selected(self, status: CaseStatus) -> None:
+        self._bulk(status=status)
+
+    def set_shop_of_selected(self, shop_id: int | None) -> None:
+        self._bulk(shop_id=shop_id)
+
+    def _bulk(self, **values: Any) -> None:
+        ids = self.selected_ids()
+        if not ids:
+            return
+        cases = self._desk.cases
+
+        def done(result: Any) -> None:
+            self.changes_made.emit(result.changes)
+            self.status_message.emit(result.summary())
+            if result.refused:
+                lines = "\n".join(f"#{case_id}：{why}" for case_id, why in result.refused[:20])
+                more = f"\n……另有 {len(result.refused) - 20} 条" if len(result.refused) > 20 else ""
+                ask(self, f"{result.summary()}。", ["知道了"], informative=lines + more)
+
+        Op(lambda: cases.bulk_update(ids, **values), parent=self).on_success(done).run(self._runner)
+
+    # -- trash -----------------------------------------------------------------------------------
+
+    def delete_selected(self) -> None:
+        """Move the selected cases to the trash (no question: Ctrl+Z brings them back)."""
+        ids = self.selected_ids()
+        if not ids or self.model.filter.trash:
+            return
+        cases = self._desk.cases
+
+        def done(changes: Changes) -> None:
+            self._undo.append(("delete", ids))
+            del self._undo[:-UNDO_DEPTH]
+            self.changes_made.emit(changes)
+            self.status_message.emit(f"已将 {len(ids)} 条售后移入回收站（Ctrl+Z 撤销）")
+
+        Op(lambda: cases.trash(ids), parent=self).on_success(done).run(self._runner)
+
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    def undo(self) -> None:
+        """Undo the last delete: the cases come back from the trash."""
+        if not self._undo:
+            self.status_message.emit("没有可以撤销的删除")
+            return
+        _kind, ids = self._undo.pop()
+        cases = self._desk.cases
+
+        def done(changes: Changes) -> None:
+            self.changes_made.emit(changes)
+            self.status_message.emit(f"已撤销删除：{len(ids)} 条售后回到列表")
+
+        Op(lambda: cases.restore(ids), parent=self).on_success(done).run(self._runner)
+
+    def restore_selected(self) -> None:
+        ids = self.selected_ids()
+        if not ids:
+            return
+        cases = self._desk.cases
+
+        def done(changes: Changes) -> None:
+            self.changes_made.emit(changes)
+            self.status_message.emit(f"已恢复 {len(ids)} 条售后")
+
+        Op(lambda: cases.restore(ids), parent=self).on_success(done).run(self._runner)
+
+    def purge_selected(self) -> None:
+        ids = self.selected_ids()
+        if not ids or not self.model.filter.trash:
+            return
+        choice = ask(
+            self,
+            f"彻底删除这 {len(ids)} 条售后？",
+            ["彻底删除", "取消"],
+            informative="售后记录、时间线、申诉材料和只属于它们的证据原件都会被删除，无法恢复。",
+        )
+        if choice != 0:
+            return
+        desk = self._desk
+
+        def purge() -> Changes:
+            changes, shas = desk.cases.purge(ids)
+            desk.evidence.purge(shas)  # originals no other case uses
+            return changes  # type: ignore[no-any-return]
+
+        def done(changes: Changes) -> None:
+            self._undo = [(k, [i for i in v if i not in set(ids)]) for k, v in self._undo]
+            self._undo = [(k, v) for k, v in self._undo if v]
+            self.changes_made.emit(changes)
+            self.status_message.emit(f"已彻底删除 {len(ids)} 条售后")
+
+        Op(purge, parent=self).on_success(done).run(self._runner)
+
+    # -- export ----------------------------------------------------------------------------------
+
+    def export_selected(self) -> None:
+        ids = self.selected_ids() or self.model.ids()
+        if not ids:
+            self.status_message.emit("列表是空的，没有可导出的售后")
+            return
+        path, chosen = QFileDialog.getSaveFileName(
+            self, "导出售后", f"售后记录-{len(ids)}条.xlsx", "电子表格 (*.xlsx);;逗号分隔文本 (*.csv)"
+        )
+        if not path:
+            return
+        target = Path(path)
+        if target.suffix.lower() not in (".xlsx", ".csv"):
+            target = target.with_suffix(".csv" if "csv" in chosen else ".xlsx")
+        self.export_to(target, ids)
+
+    def export_to(self, path: Path, ids: list[CaseId] | None = None) -> None:
+        ids = ids if ids is not None else (self.selected_ids() or self.model.ids())
+        cases = self._desk.cases
+
+        def export() -> Path:
+            from desk.services.export import export_cases
+
+            return export_cases(cases.get_many(ids), path)
+
+        Op(export, parent=self).on_success(
+            lambda p: self.status_message.emit(f"已导出 {len(ids)} 条售后到“{p}”")
+        ).run(self._runner)
+
+    # -- context menu ----------------------------------------------------------------------------
+
+    def _on_context_menu(self, pos: QPoint) -> None:
+        index = self.table.indexAt(pos)
+        if index.isValid() and index.row() not in {
+            i.row() for i in self.table.selectionModel().selectedRows()
+        }:
+            self.table.setCurrentIndex(index)
+        ids = self.selected_ids()
+        if not ids:
+            return
+        menu = QMenu(self)
+        if self.model.filter.trash:
+            menu.addAction(f"恢复（{len(ids)} 条）", self.restore_selected)
+            menu.addAction("彻底删除…", self.purge_selected)
+        else:
+            status = menu.addMenu("改状态")
+            for s in CaseStatus:
+                status.addAction(s.value, lambda s=s: self.set_status_of_selected(s))
+            shop = menu.addMenu("改店铺")
+            self._fill_shop_menu(shop)
+            menu.addSeparator()
+            menu.addAction(f"删除（{len(ids)} 条，移入回收站）", self.delete_selected)
+        menu.addSeparator()
+        menu.addAction("导出选中的售后…", self.export_selected)
+        menu.exec(self.table.viewport().mapToGlobal(pos))
+
+    # -- changes ---------------------------------------------------------------------------------
+
+    def apply_changes(self, changes: Changes) -> None:
+        """Someone saved: forget those rows and ask the query again (in the background)."""
+        if changes.shops:
+            self.reload_shops()
+            if changes.case_list:
+                self.model.invalidate_all()
+        if changes.cases or changes.case_list:
+            self.model.invalidate(changes.cases)
+            self.request_refresh()
+
+    def selected_case_roles(self) -> list[int]:
+        return [int(i.data(CASE_ID_ROLE)) for i in self.table.selectionModel().selectedRows()]

@@ -1,0 +1,399 @@
+"""The guided wizard window: one question at a time, the guide's advice, a live evidence checklist."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from desk.domain import CaseId, Changes, EvidenceKind
+from ui.qt import (
+    QApplication,
+    QCheckBox,
+    QDialog,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    Qt,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+from ui.tasks import Op, TaskRunner
+
+log = logging.getLogger(__name__)
+
+IMAGE_FILTER = (
+    "图片和 PDF (*.jpg *.jpeg *.png *.gif *.webp *.bmp *.tif *.tiff *.heic *.heif *.avif *.pdf);;所有文件 (*)"
+)
+
+
+def _label(text: str = "", *, bold: bool = False, wrap: bool = True) -> QLabel:
+    w = QLabel(text)
+    w.setWordWrap(wrap)
+    w.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    if bold:
+        f = w.font()
+        f.setBold(True)
+        f.setPointSizeF(f.pointSizeF() * 1.15)
+        w.setFont(f)
+    return w
+
+
+class WizardDialog(QDialog):
+    """Walks one case through its playbook; every answer is saved (and on the timeline) at once."""
+
+    changes_made = Signal(object)
+    status_message = Signal(str)
+
+    def __init__(self, desk: Any, runner: TaskRunner, case_id: CaseId, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.desk = desk
+        self.runner = runner
+        self.case_id = case_id
+        self.view: Any = None
+        self.setWindowTitle("处理向导")
+        self.resize(980, 680)
+
+        self.header = _label(bold=True)
+        self.summary = _label()
+        self.problems = _label()
+        self.problems.setStyleSheet("color: #b35c00;")
+        self.problems.hide()
+
+        # Left: the step.
+        self.step_title = _label(bold=True)
+        self.advice = _label()
+        self.advice.setStyleSheet("background: #f4f7fb; border: 1px solid #d6e0ec; padding: 8px;")
+        self.weight = _label()
+        self.weight.setStyleSheet("background: #eef8ee; border: 1px solid #bcdcbc; padding: 8px;")
+        self.checklist = QListWidget()
+        self.checklist.setMaximumHeight(130)
+        self.answers_box = QVBoxLayout()
+        self.outcome_text = _label()
+        self.draft_label = _label("问题描述草稿（可修改）：")
+        self.draft = QPlainTextEdit()
+        self.draft.textChanged.connect(self._update_count)
+        self.count = _label()
+        self.copy_draft = QPushButton("复制草稿")
+        self.copy_draft.clicked.connect(lambda: self._copy(self.draft.toPlainText(), "问题描述草稿"))
+        self.write_description = QCheckBox("应用结果时把草稿写入“问题描述”")
+        self.write_description.setChecked(True)
+        self.scripts_box = QVBoxLayout()
+
+        step = QWidget()
+        sl = QVBoxLayout(step)
+        sl.addWidget(self.step_title)
+        sl.addWidget(self.advice)
+        sl.addWidget(self.weight)
+        sl.addWidget(self.checklist)
+        sl.addLayout(self.answers_box)
+        sl.addWidget(self.outcome_text)
+        sl.addWidget(self.draft_label)
+        sl.addWidget(self.draft, 1)
+        row = QHBoxLayout()
+        row.addWidget(self.count, 1)
+        row.addWidget(self.copy_draft)
+        sl.addLayout(row)
+        sl.addWidget(self.write_description)
+        sl.addLayout(self.scripts_box)
+        sl.addStretch(0)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(step)
+
+        # Right: the evidence checklist, live from the gallery.
+        self.evidence = QWidget()
+        self.evidence_layout = QVBoxLayout(self.evidence)
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.addWidget(_label("证据清单", bold=True))
+        rl.addWidget(
+            _label("✓ 已有　✗ 必需但缺少　○ 建议补充。可以在这里直接添加或粘贴（Ctrl+V）缺少的证据。")
+        )
+        rl.addWidget(self.evidence)
+        rl.addStretch(1)
+
+        split = QSplitter()
+        split.addWidget(scroll)
+        split.addWidget(right)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+
+        self.back_button = QPushButton("上一步")
+        self.back_button.clicked.connect(lambda: self._call(lambda: desk.wizard.back(case_id)))
+        self.restart_button = QPushButton("重新开始")
+        self.restart_button.clicked.connect(lambda: self._call(lambda: desk.wizard.restart(case_id)))
+        self.apply_button = QPushButton("应用结果（设置状态和处理方式）")
+        self.apply_button.clicked.connect(self._apply)
+        close = QPushButton("关闭")
+        close.clicked.connect(self.close)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.back_button)
+        buttons.addWidget(self.restart_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.apply_button)
+        buttons.addWidget(close)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.header)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.problems)
+        layout.addWidget(split, 1)
+        layout.addLayout(buttons)
+        self.refresh()
+
+    # -- data ----------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        case_id = self.case_id
+        wizard = self.desk.wizard
+        Op(lambda: wizard.view(case_id), parent=self).on_success(self.show_view).run(self.runner)
+
+    def _call(self, fn: Callable[[], tuple[Any, Changes]]) -> None:
+        def done(result: tuple[Any, Changes]) -> None:
+            view, changes = result
+            self.show_view(view)
+            self.changes_made.emit(changes)
+
+        Op(fn, parent=self).on_success(done).run(self.runner)
+
+    def answer(self, choice: int) -> None:
+        case_id = self.case_id
+        self._call(lambda: self.desk.wizard.answer(case_id, choice))
+
+    def _apply(self) -> None:
+        case_id = self.case_id
+        text = (
+            self.draft.toPlainText()
+            if self.draft.isVisible() and self.write_description.isChecked()
+            else None
+        )
+
+        def done(result: tuple[Any, Changes]) -> None:
+            view, changes = result
+            self.show_view(view)
+            self.changes_made.emit(changes)
+            self.status_message.emit("已应用处理结果：状态和处理方式已写入售后记录")
+
+        Op(lambda: self.desk.wizard.apply_outcome(case_id, description=text), parent=self).on_success(
+            done
+        ).run(self.runner)
+
+    def apply_changes(self, changes: Changes) -> None:
+        """Evidence added elsewhere (the gallery) re-ticks the checklist."""
+        if self.case_id in changes.cases or changes.evidence:
+            self.refresh()
+
+    # -- presentation --------------------------------------------------------------------------
+    def show_view(self, view: Any) -> None:
+        self.view = view
+        pb = view.playbook
+        self.header.setText(f"{pb.title}（售后 #{view.case_id}）")
+        self.summary.setText(pb.summary)
+        self.problems.setVisible(bool(view.problems))
+        self.problems.setText("；".join(view.problems))
+        _clear(self.answers_box)
+        _clear(self.scripts_box)
+        self.checklist.clear()
+        state = view.state
+        node = state.current
+        out = state.outcome
+        self.back_button.setEnabled(bool(view.choices))
+        self.apply_button.setVisible(out is not None)
+        self.apply_button.setEnabled(out is not None and not view.applied)
+        self.weight.setVisible(bool(view.weight_conclusion))
+        self.weight.setText(f"称重结论：{view.weight_conclusion}")
+        if node is not None:
+            self.step_title.setText(("问题：" if node.is_question else "步骤：") + node.title)
+            self.advice.setVisible(bool(node.advice))
+            self.advice.setText(f"指南：{node.advice}")
+            self.checklist.setVisible(bool(node.checklist))
+            for item in node.checklist:
+                it = QListWidgetItem(item)
+                it.setFlags(it.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+                it.setCheckState(Qt.CheckState.Unchecked)
+                self.checklist.addItem(it)
+            if node.is_question:
+                for i, a in enumerate(node.answers):
+                    b = QPushButton(f"{i + 1}. {a.label}")
+                    b.setStyleSheet("text-align: left; padding: 6px;")
+                    b.clicked.connect(lambda _=False, i=i: self.answer(i))
+                    self.answers_box.addWidget(b)
+            else:
+                b = QPushButton("完成，下一步")
+                b.clicked.connect(lambda: self.answer(0))
+                self.answers_box.addWidget(b)
+            for sid in node.scripts:
+                self._add_script(sid)
+            self.outcome_text.hide()
+            self.draft_label.hide()
+            self.draft.hide()
+            self.count.hide()
+            self.copy_draft.hide()
+            self.write_description.hide()
+        elif out is not None:
+            self.step_title.setText(f"结果：{out.title}")
+            self.advice.setVisible(view.advice is not None)
+            self.advice.setText(view.advice.reason if view.advice is not None else "")
+            self.checklist.hide()
+            lines = [f"· {a}" for a in out.actions]
+            lines.append(f"建议状态：{out.status}；处理方式：{out.resolution}")
+            if view.applied:
+                lines.append("（已应用到售后记录）")
+            self.outcome_text.setText("\n".join(lines))
+            self.outcome_text.show()
+            has_draft = view.draft is not None
+            for w in (self.draft_label, self.draft, self.count, self.copy_draft, self.write_description):
+                w.setVisible(has_draft)
+            if has_draft:
+                self.draft.setPlainText(view.draft.text)
+                self._update_count()
+            for sid in out.scripts:
+                self._add_script(sid)
+        self._show_evidence(view)
+
+    def _add_script(self, script_id: str) -> None:
+        try:
+            filled = self.desk.scripts.fill_for_case(script_id, self.case_id)
+            title = self.desk.scripts.get(script_id).title
+        except Exception:  # a script removed by the shop must not break the step
+            log.warning("script %s unavailable", script_id, exc_info=True)
+            return
+        box = QFrame()
+        box.setFrameShape(QFrame.Shape.StyledPanel)
+        lay = QVBoxLayout(box)
+        lay.addWidget(_label(f"参考话术：{title}", bold=False))
+        text = _label(filled.text)
+        lay.addWidget(text)
+        if filled.missing:
+            warn = _label(f"缺少：{'、'.join(filled.missing)}（请补全售后或店铺信息后再发送）")
+            warn.setStyleSheet("color: #b35c00;")
+            lay.addWidget(warn)
+        copy = QPushButton("复制")
+        copy.clicked.connect(lambda: self._copy(filled.text, title))
+        lay.addWidget(copy, 0, Qt.AlignmentFlag.AlignRight)
+        self.scripts_box.addWidget(box)
+
+    def _show_evidence(self, view: Any) -> None:
+        _clear(self.evidence_layout)
+        if not view.checklist:
+            self.evidence_layout.addWidget(_label("这一步没有需要的证据。"))
+            return
+        for item in view.checklist:
+            row = QHBoxLayout()
+            if item.present:
+                mark, color = f"✓ {item.kind}（{item.present}）", "#1e7b1e"
+            elif item.required:
+                mark, color = f"✗ {item.kind}（必需）", "#c0392b"
+            else:
+                mark, color = f"○ {item.kind}（建议）", "#777777"
+            lab = _label(mark, wrap=False)
+            lab.setStyleSheet(f"color: {color};")
+            row.addWidget(lab, 1)
+            add = QPushButton("添加…")
+            add.clicked.connect(lambda _=False, k=item.kind: self.add_files(k))
+            paste = QPushButton("粘贴")
+            paste.clicked.connect(lambda _=False, k=item.kind: self.paste(k))
+            row.addWidget(add)
+            row.addWidget(paste)
+            holder = QWidget()
+            holder.setLayout(row)
+            self.evidence_layout.addWidget(holder)
+
+    def _update_count(self) -> None:
+        n = len(self.draft.toPlainText())
+        limit = self._text_limit()
+        if limit is None:
+            self.count.setText(f"{n} 字（平台字数上限未设置，可在平台设置中填写）")
+            self.count.setStyleSheet("")
+        else:
+            over = n > limit
+            self.count.setText(f"{n} / {limit} 字" + ("，超出上限，请精简" if over else ""))
+            self.count.setStyleSheet("color: #c0392b;" if over else "")
+
+    def _text_limit(self) -> int | None:
+        try:
+            case = self.desk.cases.get(self.case_id)
+            profile = self.desk.platforms.for_platform(case.platform)
+            setting = profile.setting("text_chars") if profile is not None else None
+            return setting.value if setting is not None else None
+        except Exception:
+            log.debug("no text limit", exc_info=True)
+            return None
+
+    # -- evidence ways in ----------------------------------------------------------------------
+    def add_files(self, kind: str) -> None:
+        names, _ = QFileDialog.getOpenFileNames(self, f"添加{kind}", "", IMAGE_FILTER)
+        if names:
+            self.import_files([Path(n) for n in names], kind)
+
+    def import_files(self, paths: list[Path], kind: str) -> None:
+        case_id, ev = self.case_id, self.desk.evidence
+
+        def done(report: Any) -> None:
+            self.changes_made.emit(report.changes)
+            self.status_message.emit(report.summary())
+            if report.rejected:
+                from ui.errors import ask
+
+                ask(
+                    self,
+                    "有文件未能导入：",
+                    ["确定"],
+                    informative="\n".join(f"{r.name}：{r.reason}" for r in report.rejected),
+                )
+            self.refresh()
+
+        op = Op(
+            lambda progress, cancel: ev.import_files(
+                case_id, paths, kind=EvidenceKind(kind), progress=progress, cancel=cancel
+            )
+        )
+        op.with_progress(self, "正在导入证据…").on_success(done).run(self.runner)
+
+    def paste(self, kind: str) -> None:
+        from ui.qt import QBuffer, QByteArray, QIODevice
+
+        image = QApplication.clipboard().image()
+        if image.isNull():
+            self.status_message.emit("剪贴板里没有图片")
+            return
+        data = QByteArray()
+        buf = QBuffer(data)
+        buf.open(QIODevice.OpenModeFlag.WriteOnly)
+        image.save(buf, "PNG")
+        payload = bytes(data.data())
+        case_id, ev = self.case_id, self.desk.evidence
+
+        def done(report: Any) -> None:
+            self.changes_made.emit(report.changes)
+            self.status_message.emit(report.summary())
+            self.refresh()
+
+        Op(
+            lambda: ev.import_bytes(case_id, payload, f"粘贴的{kind}.png", kind=EvidenceKind(kind)),
+            parent=self,
+        ).on_success(done).run(self.runner)
+
+    def _copy(self, text: str, what: str) -> None:
+        QApplication.clipboard().setText(text)
+        self.status_message.emit(f"已复制：{what}")
+
+
+def _clear(layout: QVBoxLayout) -> None:
+    while layout.count():
+        item = layout.takeAt(0)
+        w = item.widget()
+        if w is not None:
+            w.deleteLater()
+        elif item.layout() is not None:
+            _clear(item.layout())  # type: ignore[arg-type]
