@@ -21,7 +21,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    from desk.app import open_desk
+    # Not desk.app here: it imports the database layer, which ui/startup.py loads behind the window.
     from desk.errors import DeskError
     from desk.logs import setup_logging
     from desk.profile import Profile, resolve_profile
@@ -40,7 +40,6 @@ def main(argv: list[str] | None = None) -> int:
         setup_application()
         if claim_or_hand_over(profile.root) is None:
             return 0
-        desk = open_desk(profile)
     except (DeskError, OSError) as exc:
         logging.getLogger(__name__).exception("cannot open profile %s", profile.root)
         message = exc.message if isinstance(exc, DeskError) else f"无法使用数据文件夹“{profile.root}”：{exc}"
@@ -48,16 +47,10 @@ def main(argv: list[str] | None = None) -> int:
 
         show_startup_error(message)
         return 2
-    if args.demo and not desk.cases.list_ids():
-        from desk.demo import fill_demo
+    # The window (with the case list) shows first; the desk opens behind it (ui/startup.py).
+    from ui.startup import run_profile
 
-        fill_demo(desk)
-    from ui.app import run
-
-    try:
-        return run(desk, demo=args.demo)
-    finally:
-        desk.close()
+    return run_profile(profile, demo=args.demo)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ from ui.tasks import Op, TaskRunner
 
 if TYPE_CHECKING:
     from desk.app import Desk
+    from desk.profile import Profile
 
 log = logging.getLogger(__name__)
 
@@ -55,32 +56,52 @@ class MainWindow(QMainWindow):
 
     def __init__(
         self,
-        desk: Desk,
+        desk: Desk | None,
         *,
         runner: TaskRunner,
         settings: QSettings | None = None,
         demo: bool = False,
+        profile: Profile | None = None,
+        quick_cases: Any = None,
     ) -> None:
+        """desk None: the window shows the case list from quick_cases (desk/quick.py) at once and the
+        rest once attach_desk() hands it the opened desk (ui/startup.py opens it in the background)."""
         super().__init__()
-        self.desk = desk
+        self.desk = desk  # type: ignore[assignment]
         self.runner = runner
         self._settings = settings if settings is not None else settings_for_ui()
         self._syncing = False  # set while we move the list selection ourselves
         self._close_confirmed = False
         self.preview: PacketPreview | None = None
 
-        profile = desk.profile
+        profile = desk.profile if desk is not None else profile
+        assert profile is not None, "MainWindow needs a desk or, before it opens, its profile"
         name = getattr(profile, "name", None) or profile.root.name or str(profile.root)
         self.setWindowTitle(f"{APP_TITLE} — {name}" + ("（演示数据）" if demo else ""))
 
         # The case list side: sidebar, search, filters, list, bulk actions (ui/cases/list_pane.py).
-        self.cases_pane = CaseListPane(desk, runner, self)
+        self.cases_pane = CaseListPane(desk, runner, self, quick=quick_cases)
         self.model = self.cases_pane.model
         self.search = self.cases_pane.search
         self.table = self.cases_pane.table
+        self._build_central()
+        if desk is None:
+            self.cases_pane.refresh_now()
+            self._update_count()
+            self._restore_state()
+            self.show_status("正在打开数据…")
+            return
+        self.attach_desk(desk)
+
+    def attach_desk(self, desk: Desk) -> None:
+        """Build everything that needs the opened desk: the form, the evidence panel, menus, toolbar."""
+        quick = self.desk is None
+        self.desk = desk
+        runner = self.runner
+        self.cases_pane.attach_desk(desk)
         self.form = CaseForm(desk.cases, desk.shops, runner, platforms=desk.platforms)
         self.panel = EvidencePanel(desk.evidence, runner)
-        self._build_central()
+        self._build_right()
         self._build_actions()
 
         self.form.changes_made.connect(self.changes_applied)
@@ -95,7 +116,10 @@ class MainWindow(QMainWindow):
         self.cases_pane.changes_made.connect(self.changes_applied)
         self.cases_pane.status_message.connect(self.show_status)
 
-        self.cases_pane.refresh_now()
+        if quick:
+            self.cases_pane.request_refresh()  # the same list, now through the services (in the background)
+        else:
+            self.cases_pane.refresh_now()
         self._update_count()
         self._restore_state()
         self._update_actions()
@@ -103,25 +127,21 @@ class MainWindow(QMainWindow):
             self.select_case(self.model.case_id(0))
         else:
             self.new_case()
+        self.statusBar().clearMessage()
 
     # -- construction ----------------------------------------------------------------------------
 
     def _build_central(self) -> None:
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
         left = self.cases_pane
-
-        self.right_splitter = QSplitter(Qt.Orientation.Vertical)
-        self.right_splitter.setObjectName("right_splitter")
-        self.right_splitter.addWidget(self.form)
-        self.right_splitter.addWidget(self.panel)
-        self.right_splitter.setStretchFactor(0, 3)
-        self.right_splitter.setStretchFactor(1, 2)
-        self.right_splitter.setChildrenCollapsible(False)
+        self.opening_label = QLabel("正在打开数据…")
+        self.opening_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.opening_label.setStyleSheet("color: #777;")
 
         self.main_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.main_splitter.setObjectName("main_splitter")
         self.main_splitter.addWidget(left)
-        self.main_splitter.addWidget(self.right_splitter)
+        self.main_splitter.addWidget(self.opening_label)
         self.main_splitter.setStretchFactor(0, 2)
         self.main_splitter.setStretchFactor(1, 3)
         self.main_splitter.setChildrenCollapsible(False)
@@ -129,6 +149,19 @@ class MainWindow(QMainWindow):
 
         self.count_label = QLabel()
         self.statusBar().addPermanentWidget(self.count_label)
+
+    def _build_right(self) -> None:
+        self.right_splitter = QSplitter(Qt.Orientation.Vertical)
+        self.right_splitter.setObjectName("right_splitter")
+        self.right_splitter.addWidget(self.form)
+        self.right_splitter.addWidget(self.panel)
+        self.right_splitter.setStretchFactor(0, 3)
+        self.right_splitter.setStretchFactor(1, 2)
+        self.right_splitter.setChildrenCollapsible(False)
+        sizes = self.main_splitter.sizes()
+        self.main_splitter.replaceWidget(1, self.right_splitter)
+        self.opening_label.deleteLater()
+        self.main_splitter.setSizes(sizes)
 
     def _action(
         self,
@@ -222,7 +255,9 @@ class MainWindow(QMainWindow):
         if state is not None:
             self.cases_pane.splitter.restoreState(state)
         state = s.value("main/right_splitter")
-        if state is None or not self.right_splitter.restoreState(state):
+        if not hasattr(self, "right_splitter"):
+            pass  # still opening: the right side comes with the desk
+        elif state is None or not self.right_splitter.restoreState(state):
             self.right_splitter.setSizes([DEFAULT_SIZE[1] * 11 // 20, DEFAULT_SIZE[1] * 9 // 20])
         header_state = s.value("main/case_header")
         if header_state is not None:
@@ -232,12 +267,17 @@ class MainWindow(QMainWindow):
         s = self._settings
         s.setValue("main/geometry", self.saveGeometry())
         s.setValue("main/main_splitter", self.main_splitter.saveState())
-        s.setValue("main/right_splitter", self.right_splitter.saveState())
+        if hasattr(self, "right_splitter"):
+            s.setValue("main/right_splitter", self.right_splitter.saveState())
         s.setValue("main/case_header", self.table.horizontalHeader().saveState())
         s.setValue("main/list_splitter", self.cases_pane.splitter.saveState())
         s.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.desk is None:  # closed while the data was still opening
+            self.save_state()
+            super().closeEvent(event)
+            return
         if not self._close_confirmed and self.form.is_dirty():
             event.ignore()
 

@@ -42,7 +42,9 @@ def dumps(data: dict[str, Any], _prefix: str = "") -> str:
     tables: list[tuple[str, dict[str, Any]]] = []
     arrays: list[tuple[str, list[dict[str, Any]]]] = []
     for key, value in data.items():
-        if (isinstance(value, dict) and value and all(isinstance(v, dict) for v in value.values())) or (isinstance(value, dict) and not _prefix):
+        if (isinstance(value, dict) and value and all(isinstance(v, dict) for v in value.values())) or (
+            isinstance(value, dict) and not _prefix
+        ):
             tables.append((key, value))
         elif _is_table_array(value):
             arrays.append((key, value))

@@ -153,9 +153,15 @@ class WizardService:
             except DeskError:
                 extra = {}
             if show_weight:
+                weight_text = extra.get("重量结论", "")
+                if not weight_text:
+                    # No sentence for a template (e.g. a SKU weight is missing): say why in the check's words.
+                    try:
+                        weight_text = str(self._weights.check(case.id).conclusion)
+                    except DeskError:
+                        weight_text = ""
                 weight_text = (
-                    extra.get("重量结论", "")
-                    or "尚未记录称重数据：请在“称重”里录入仓库称重、快递内网重量和复称。"
+                    weight_text or "尚未记录称重数据：请在“称重核对”里录入仓库称重、快递内网重量和复称。"
                 )
         advice = draft = None
         if out is not None:

@@ -69,16 +69,20 @@ class CaseListPane(QWidget):
     changes_made = Signal(object)
     status_message = Signal(str)
 
-    def __init__(self, desk: Desk, runner: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, desk: Desk | None, runner: TaskRunner, parent: QWidget | None = None, *, quick: Any = None
+    ) -> None:
         super().__init__(parent)
-        self._desk = desk
+        self._desk: Any = desk
         self._runner = runner
         self._generation = 0
         self._undo: list[tuple[str, list[CaseId]]] = []
         self._shops: list[ShopData] = []
         self._view_name = "全部售后"
+        self._quick = quick
 
-        self.model = CaseTableModel(desk.cases, self)
+        # Before the desk opens, the default list comes from the quick reader (desk/quick.py).
+        self.model = CaseTableModel(desk.cases if desk is not None else (quick or _NoCases()), self)
         self.model.refresh_handler = self.request_refresh
 
         self.sidebar = CaseSidebar()
@@ -190,9 +194,29 @@ class CaseListPane(QWidget):
         self._due_timer = QTimer(self, interval=DUE_TICK_MS)
         self._due_timer.timeout.connect(self._on_minute)
         self._due_timer.start()
+        if desk is None:
+            self.setEnabledParts(False)
+        else:
+            self.reload_shops()
+            self.reload_views()
+        self._update_bulk()
+
+    def setEnabledParts(self, enabled: bool) -> None:  # noqa: N802 - reads like Qt's setEnabled
+        """While the desk opens only the list itself works (searching needs the services)."""
+        for w in (self.search, self.filters, self.sidebar, self.bulk_bar):
+            w.setEnabled(enabled)
+
+    def attach_desk(self, desk: Desk) -> None:
+        if self._desk is desk:
+            return
+        self._desk = desk
+        self.model.set_source(desk.cases)
+        if self._quick is not None:
+            self._quick.close()
+            self._quick = None
+        self.setEnabledParts(True)
         self.reload_shops()
         self.reload_views()
-        self._update_bulk()
 
     # -- the query -------------------------------------------------------------------------------
 
@@ -203,6 +227,8 @@ class CaseListPane(QWidget):
 
     def request_refresh(self) -> None:
         """Run the list's query on the DB worker; an older query still running is ignored when it ends."""
+        if self._desk is None:
+            return
         flt = self.current_filter()
         self.model.set_filter(flt)
         self._generation += 1
@@ -217,7 +243,7 @@ class CaseListPane(QWidget):
         Op(lambda: cases.query(flt), parent=self).on_success(done).run(self._runner)
 
     def refresh_now(self) -> None:
-        """The same query, on this thread (start-up and tests)."""
+        """The same query, on this thread (start-up and tests; before the desk opens, the quick list)."""
         self.model.set_filter(self.current_filter())
         self.model.refresh()
         self._after_refresh()
@@ -275,6 +301,8 @@ class CaseListPane(QWidget):
         return f"共 {n} 条售后"
 
     def refresh_counts(self) -> None:
+        if self._desk is None:
+            return
         cases = self._desk.cases
         Op(cases.counts, parent=self).on_success(self.sidebar.set_counts).on_failure(
             lambda exc: log.warning("queue counts failed: %s", exc)
@@ -572,3 +600,18 @@ class CaseListPane(QWidget):
 
     def selected_case_roles(self) -> list[int]:
         return [int(i.data(CASE_ID_ROLE)) for i in self.table.selectionModel().selectedRows()]
+
+
+class _NoCases:
+    """The list before the desk opens when there is nothing to read quickly (new or older database)."""
+
+    def query(self, _flt: Any = "") -> Any:
+        from desk.quick import QuickResult
+
+        return QuickResult([])
+
+    def rows(self, _ids: Any) -> dict[CaseId, Any]:
+        return {}
+
+    def close(self) -> None:
+        pass
