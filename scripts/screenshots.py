@@ -153,6 +153,21 @@ def main() -> int:
         preview.grab().save(str(args.out / "preview.png"))
         preview.close()
 
+        # The wizard at its outcome: the missing-item case walked to its weight-backed appeal.
+        desk.wizard.run_answers(case_id, [1, 0, 1, 2])
+        window.select_case(case_id)
+        pump(0.3)
+        window.open_wizard()
+        from ui.wizard.wizard_dialog import WizardDialog
+
+        wizard = window.findChildren(WizardDialog)[-1]
+        wizard.resize(1100, 760)
+        pump(10, lambda: wizard.view is not None)
+        pump(0.5)
+        wizard.grab().save(str(args.out / "wizard.png"))
+        wizard.close()
+        desk.wizard.restart(case_id)
+
         from screenshots_orders import shoot_orders  # issue 5: orders, products, import, weight check
 
         for shot in shoot_orders(desk, window, pump, args.out, workdir):
@@ -162,7 +177,7 @@ def main() -> int:
         window.close()
         runner.shutdown(wait=True)
         desk.close()
-    for name in ("main", "viewer", "case_form", "timeline", "new_case", "preview"):
+    for name in ("main", "viewer", "case_form", "timeline", "new_case", "preview", "wizard"):
         print(args.out / f"{name}.png")
     return 0
 

@@ -496,3 +496,63 @@ def test_no_english_in_the_new_parts(window: MainWindow, desk: Any) -> None:
     window.shop_dialog.close()  # type: ignore[attr-defined]
     window.platform_dialog.close()  # type: ignore[attr-defined]
     QApplication.processEvents()
+
+
+# -- start-up: the list first, the desk behind it ---------------------------------------------------
+
+
+def test_startup_shows_the_list_then_opens_the_desk(
+    qapp: QApplication, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desk.app import open_desk
+    from desk.profile import Profile
+    from ui.qt import QSettings, QTimer
+    from ui.startup import run_profile
+
+    root = tmp_path / "p"
+    desk = open_desk(root)
+    made = [desk.cases.create(CaseDraft(order_no=f"261120-{i:015d}"))[0].id for i in range(3)]
+    desk.close()
+    settings = QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
+    monkeypatch.setattr("ui.main_window.settings_for_ui", lambda: settings)
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    monkeypatch.setattr("ui.tools.start_reliability_services", lambda window: None)
+    seen: dict[str, Any] = {}
+
+    def watch() -> None:
+        windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
+        if not windows:
+            QTimer.singleShot(10, watch)
+            return
+        window = windows[0]
+        seen.setdefault("rows_before_desk", window.model.rowCount() if window.desk is None else None)
+        if window.desk is None or window.form.case_id is None:
+            QTimer.singleShot(10, watch)
+            return
+        seen["rows"] = [window.model.case_id(r) for r in range(window.model.rowCount())]
+        seen["form"] = window.form.case_id
+        window.close()
+
+    QTimer.singleShot(0, watch)
+    assert run_profile(Profile(root)) == 0
+    assert seen["rows_before_desk"] == 3  # the list was there before the desk was open
+    assert seen["rows"] == made[::-1] and seen["form"] == made[-1]
+
+
+def test_startup_reports_a_desk_that_cannot_open(
+    qapp: QApplication, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desk.profile import Profile
+    from ui.qt import QMessageBox, QSettings
+    from ui.startup import run_profile
+
+    root = tmp_path / "p"
+    root.mkdir()
+    (root / "desk.sqlite3").write_bytes(b"this is not a database" * 20)
+    settings = QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
+    monkeypatch.setattr("ui.main_window.settings_for_ui", lambda: settings)
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    told: list[str] = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: told.append(box.text()) or 0)
+    assert run_profile(Profile(root)) == 2
+    assert told and "不是售后申诉工作台的数据库" in told[0]

@@ -469,3 +469,18 @@ def test_viewer_picks_video_key_frames(host: Host, desk: Any, qtbot: Any, tmp_pa
     viewer.remove_key_frame()  # the one nearest the slider
     qtbot.waitUntil(lambda: desk.evidence.get(item_id).key_frames == (1500,), timeout=WAIT_MS)
     viewer.close()
+
+
+def test_big_folder_asks_first(
+    host: Host, desk: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    case_id = open_host_case(host, desk)
+    folder = tmp_path / "整个相册"
+    folder.mkdir()
+    for i in range(305):
+        (folder / f"{i}.txt").write_bytes(b"x")
+    asked: list[str] = []
+    monkeypatch.setattr("ui.evidence.panel.ask", lambda _parent, text, *_a, **_k: asked.append(text) or 1)
+    host.panel.import_folder(folder)
+    assert asked == ["文件夹里有超过 300 个文件，全部导入吗？"]
+    assert not host.panel._importing and desk.evidence.list(case_id) == []

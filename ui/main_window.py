@@ -9,7 +9,6 @@ from desk.domain import CaseId, Changes
 from ui.cases.case_form import CaseForm
 from ui.cases.list_pane import COLUMN_WIDTHS, CaseListPane
 from ui.errors import APP_TITLE
-from ui.evidence.panel import EvidencePanel
 from ui.packet.preview import PacketPreview
 from ui.qt import (
     QAction,
@@ -31,6 +30,7 @@ from ui.tasks import Op, TaskRunner
 if TYPE_CHECKING:
     from desk.app import Desk
     from desk.profile import Profile
+    from ui.evidence.panel import EvidencePanel
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,10 @@ class MainWindow(QMainWindow):
         runner = self.runner
         self.cases_pane.attach_desk(desk)
         self.form = CaseForm(desk.cases, desk.shops, runner, platforms=desk.platforms)
-        self.panel = EvidencePanel(desk.evidence, runner)
+        # Imported here: the gallery's modules (and Pillow) are not needed for the list's first paint.
+        from ui.evidence.panel import EvidencePanel
+
+        self.panel: EvidencePanel = EvidencePanel(desk.evidence, runner)
         self._build_right()
         self._build_actions()
 
@@ -300,7 +303,8 @@ class MainWindow(QMainWindow):
         self.search.selectAll()
 
     def _on_list_refreshed(self) -> None:
-        self._sync_list_to_form()
+        if self.desk is not None:
+            self._sync_list_to_form()
         self._update_count()
 
     def _update_count(self) -> None:
@@ -318,7 +322,7 @@ class MainWindow(QMainWindow):
             self.cases_pane.undo()
 
     def _on_current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        if self._syncing:
+        if self._syncing or self.desk is None:
             return
         case_id = self.model.case_id(current.row())
         if case_id is None or case_id == self.form.case_id:

@@ -24,6 +24,8 @@ class PacketEvidence:
     rotation: int = 0  # degrees clockwise, on top of EXIF orientation
     key_frames: tuple[int, ...] = ()  # videos: moments (ms) to show; none = the first frame
     duration_ms: int | None = None  # videos
+    byte_size: int | None = None  # of the original, for the appendix manifest
+    imported_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,3 +38,6 @@ class PacketContent:
     description: str  # 问题描述
     evidence: tuple[PacketEvidence, ...]  # already in packet order (grouped by kind)
     generated_at: datetime
+    key_facts: tuple[tuple[str, str], ...] = ()  # (label, value): times and amounts the case knows
+    weight_table: tuple[tuple[str, str, str, str], ...] = ()  # 项目, 重量, 差值, 结论; last row = 结论
+    timeline: tuple[tuple[str, str], ...] = ()  # (local time, what happened), already masked

@@ -13,6 +13,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from desk.domain import Mark
 from desk.errors import DeskError
+from desk.store.media import big_blocks
 from desk.store.render import draw_marks, rotate_clockwise
 
 try:
@@ -150,6 +151,7 @@ def _prepare(
         if width <= 0 or height <= 0:
             raise ValueError("empty image")
         target, placed = _targets(width, height, rotation, box_w_pt, box_h_pt, dpi)
+        big_blocks(im)
         if im.format in ("JPEG", "MPO"):
             # draft() decodes at 1/2, 1/4 or 1/8 scale; it never goes below the requested size.
             draft_size = (target[1], target[0]) if orientation in (5, 6, 7, 8) else target

@@ -26,6 +26,7 @@ from reportlab.platypus import (
     Flowable,
     Frame,
     Image,
+    PageBreak,
     PageTemplate,
     Paragraph,
     Spacer,
@@ -60,6 +61,7 @@ CONTENT_W = FRAME_W - 2 * FRAME_PAD
 IMAGE_BOX_W = CONTENT_W
 IMAGE_BOX_H = (FRAME_H - 2 * FRAME_PAD) / 2 - 62
 IMAGE_DPI = 200
+TIMELINE_MAX = 40  # the packet shows the latest events; older ones are counted
 HEADER_TITLE_MAX = 30  # keeps the running header on one line
 HEADER_TEXT_Y = PAGE_H - 15 * mm  # bottom of the header line of text; the rule sits just below
 
@@ -196,6 +198,67 @@ def _placeholder(markup: str, styles: _Styles) -> Table:
     return table
 
 
+def _grid(rows: list[list[Any]], widths: list[float], *, header: bool = False) -> Table:
+    table = Table(rows, colWidths=widths, splitInRow=1, repeatRows=1 if header else 0)
+    style: list[tuple[Any, ...]] = [
+        ("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#999999")),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("TOPPADDING", (0, 0), (-1, -1), 3),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+    ]
+    style.append(("BACKGROUND", (0, 0), (-1, 0) if header else (0, -1), colors.HexColor("#f0f0f0")))
+    table.setStyle(TableStyle(style))
+    return table
+
+
+def _size_text(size: int | None) -> str:
+    if size is None:
+        return UNKNOWN
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / 1024 / 1024:.2f} MB"
+
+
+@dataclass(frozen=True, slots=True)
+class _Slot:
+    """Where one page of a PDF voucher is stamped onto the packet after layout."""
+
+    page_number: int  # 1-based page of the packet
+    x: float
+    y: float
+    width: float
+    height: float
+    source: Path
+    source_page: int  # 0-based
+
+
+class _VoucherSlot(Flowable):  # type: ignore[misc,unused-ignore]
+    """Takes the rest of the page; records where a voucher page is to be merged in."""
+
+    def __init__(self, source: Path, source_page: int, slots: list[_Slot]) -> None:
+        super().__init__()
+        self.source = source
+        self.source_page = source_page
+        self.slots = slots
+        self._size = (0.0, 0.0)
+
+    def wrap(self, avail_w: float, avail_h: float) -> tuple[float, float]:
+        self._size = (avail_w, avail_h - 2)
+        return self._size
+
+    def draw(self) -> None:
+        x, y = self.canv.absolutePosition(0, 0)
+        w, h = self._size
+        self.canv.saveState()
+        self.canv.setStrokeColor(colors.HexColor("#cccccc"))
+        self.canv.setLineWidth(0.5)
+        self.canv.rect(0, 0, w, h)
+        self.canv.restoreState()
+        self.slots.append(_Slot(self.canv.getPageNumber(), x, y, w, h, self.source, self.source_page))
+
+
 def _pdf_pages(path: Path) -> tuple[int | None, str | None]:
     """Page count of a PDF evidence file, or the reason it cannot be read."""
     from pypdf import PdfReader  # only packets with PDF evidence pay for the import
@@ -221,6 +284,8 @@ class _StoryBuilder:
         self.warnings: list[str] = []
         self.text_seen: list[str] = []
         self._keys = 0
+        self.slots: list[_Slot] = []
+        self._vouchers: list[tuple[int, PacketEvidence, int]] = []  # (number, item, page count)
 
     def m(self, text: str, *, newlines: bool = True) -> str:
         """Escaped markup for user text; also remembers it for the coverage check."""
@@ -257,9 +322,122 @@ class _StoryBuilder:
                 )
             )
             story.append(table)
+        story += self.facts()
+        story += self.weights()
         story += self.heading("问题描述", s.h1, 0)
         story.append(Paragraph(self.m(c.description.strip() or "（未填写）"), s.body))
+        story += self.timeline()
         return story
+
+    def facts(self) -> list[Flowable]:
+        facts = self.content.key_facts
+        if not facts:
+            return []
+        s = self.styles
+        rows: list[list[Any]] = []
+        # Two facts per row keep the section short.
+        for i in range(0, len(facts), 2):
+            row: list[Any] = []
+            for label, value in facts[i : i + 2]:
+                row += [Paragraph(self.m(label), s.label), Paragraph(self.m(value), s.body)]
+            rows.append(row + [""] * (4 - len(row)))
+        label_w = 28 * mm
+        value_w = CONTENT_W / 2 - label_w
+        table = _grid(rows, [label_w, value_w, label_w, value_w])
+        table.setStyle(
+            TableStyle(
+                [
+                    ("BACKGROUND", (2, 0), (2, -1), colors.HexColor("#f0f0f0")),
+                    ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#f0f0f0")),
+                ]
+            )
+        )
+        return [*self.heading("关键事实", s.h1, 0), table]
+
+    def weights(self) -> list[Flowable]:
+        rows = self.content.weight_table
+        if not rows:
+            return []
+        s = self.styles
+        body = [[Paragraph(self.m(cell), s.body) for cell in row] for row in rows]
+        header = [Paragraph(self.m(h), s.label) for h in ("项目", "重量", "差值", "结论")]
+        widths = [CONTENT_W * 0.34, CONTENT_W * 0.2, CONTENT_W * 0.18, CONTENT_W * 0.28]
+        last = rows[-1]
+        if last[0] == "结论":  # the conclusion spans the row
+            body[-1] = [Paragraph(self.m(last[0]), s.label), Paragraph(self.m(last[1]), s.body), "", ""]
+        table = _grid([header, *body], widths, header=True)
+        if last[0] == "结论":
+            table.setStyle(TableStyle([("SPAN", (1, -1), (-1, -1))]))
+        return [*self.heading("称重对比", s.h1, 0), table]
+
+    def timeline(self) -> list[Flowable]:
+        events = self.content.timeline
+        if not events:
+            return []
+        s = self.styles
+        shown = events[-TIMELINE_MAX:]
+        rows = [[Paragraph(self.m(at), s.label), Paragraph(self.m(text), s.body)] for at, text in shown]
+        story: list[Flowable] = self.heading("处理经过", s.h1, 0)
+        if len(events) > len(shown):
+            story.append(Paragraph(self.m(f"共 {len(events)} 条记录，以下为最近 {len(shown)} 条。"), s.label))
+        story.append(_grid(rows, [34 * mm, CONTENT_W - 34 * mm]))
+        return story
+
+    def manifest(self) -> list[Flowable]:
+        items = self.content.evidence
+        if not items:
+            return []
+        s = self.styles
+        small = ParagraphStyle("small", s.body, fontSize=7.5, leading=10)
+        header = [
+            Paragraph(self.m(h), s.label) for h in ("序号", "原始文件名 / SHA-256", "大小", "拍摄 / 导入时间")
+        ]
+        rows: list[list[Any]] = [header]
+        for number, ev in enumerate(self._printed_order(), start=1):
+            name = f"{self.m(ev.original_name)}<br/>{self.m(ev.sha256, newlines=False)}"
+            when = f"{self.m('拍摄 ' + _fmt_time(ev.captured_at))}<br/>{self.m('导入 ' + _fmt_time(ev.imported_at))}"
+            rows.append(
+                [
+                    Paragraph(str(number), small),
+                    Paragraph(name, small),
+                    Paragraph(self.m(_size_text(ev.byte_size)), small),
+                    Paragraph(when, small),
+                ]
+            )
+        widths = [12 * mm, CONTENT_W - 12 * mm - 20 * mm - 36 * mm, 20 * mm, 36 * mm]
+        note = "下表列出每项凭证原件的完整 SHA-256 校验值，可用于核对原件未被改动。"
+        return [
+            PageBreak(),
+            *self.heading("附录：凭证原件清单", s.h1, 0),
+            Paragraph(self.m(note), s.label),
+            Spacer(1, 4),
+            _grid(rows, widths, header=True),
+        ]
+
+    def voucher_pages(self) -> list[Flowable]:
+        """Each readable PDF voucher page gets a page of its own, merged in after layout."""
+        if not self._vouchers:
+            return []
+        s = self.styles
+        story: list[Flowable] = [PageBreak(), *self.heading("PDF 凭证原文", s.h1, 0)]
+        first = True
+        for number, ev, pages in self._vouchers:
+            for index in range(pages):
+                if not first:
+                    story.append(PageBreak())
+                first = False
+                label = f"凭证 {number}：{ev.original_name}　第 {index + 1}/{pages} 页"
+                story += [
+                    Paragraph(self.m(label, newlines=False), s.label),
+                    _VoucherSlot(ev.blob_path, index, self.slots),
+                ]
+        return story
+
+    def _printed_order(self) -> list[PacketEvidence]:
+        groups: dict[str, list[PacketEvidence]] = {}
+        for ev in self.content.evidence:
+            groups.setdefault(ev.kind, []).append(ev)
+        return [ev for members in groups.values() for ev in members]
 
     def caption(self, number: int, ev: PacketEvidence) -> Paragraph:
         first = f"凭证 {number}：{ev.caption}" if ev.caption.strip() else f"凭证 {number}"
@@ -272,8 +450,11 @@ class _StoryBuilder:
         parts: list[Flowable]
         if ev.media_type == "application/pdf":
             pages, reason = _pdf_pages(ev.blob_path)
-            if reason is None:
-                text = f"PDF 凭证：{ev.original_name}（{pages} 页），原件 SHA-256 {ev.sha256}"
+            if reason is None and pages:
+                text = f"PDF 凭证：{ev.original_name}（{pages} 页，原文附在凭证材料之后），原件 SHA-256 {ev.sha256}"
+                self._vouchers.append((number, ev, pages))
+            elif reason is None:
+                text = f"PDF 凭证：{ev.original_name}（0 页），原件 SHA-256 {ev.sha256}"
             else:
                 text = f"PDF 凭证：{ev.original_name}，无法读取：{reason}。原件 SHA-256 {ev.sha256}"
                 self.warnings.append(f"凭证“{ev.original_name}”无法读取（{reason}），已用说明框代替。")
@@ -399,6 +580,8 @@ def _render(
     builder = _StoryBuilder(content, fonts)
     story = builder.front()
     story += builder.evidence(progress, cancel)
+    story += builder.voucher_pages()
+    story += builder.manifest()
 
     buf = io.BytesIO()
     doc = _PacketDoc(
@@ -429,7 +612,38 @@ def _render(
     if gaps:
         warnings.append(GAP_WARNING.format(chars="、".join(sorted(gaps))))
     warnings.extend(builder.warnings)
-    return buf.getvalue(), doc.page, warnings
+    data = buf.getvalue()
+    if builder.slots:
+        data = _merge_vouchers(data, builder.slots)
+    return data, doc.page, warnings
+
+
+def _merge_vouchers(data: bytes, slots: list[_Slot]) -> bytes:
+    """Stamps each PDF voucher page, scaled to fit, into the slot the layout left for it."""
+    from pypdf import PdfReader, PdfWriter, Transformation
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
+    readers: dict[Path, Any] = {}
+    for slot in slots:
+        reader = readers.get(slot.source)
+        if reader is None:
+            reader = readers[slot.source] = PdfReader(slot.source, strict=False)
+        page = reader.pages[slot.source_page]
+        box = page.cropbox
+        w, h = float(box.width), float(box.height)
+        rotate = int(page.get("/Rotate", 0) or 0) % 360
+        if rotate:
+            page.transfer_rotation_to_content()
+            box = page.cropbox
+            w, h = float(box.width), float(box.height)
+        scale = min(slot.width / w, slot.height / h)
+        dx = slot.x + (slot.width - w * scale) / 2 - float(box.left) * scale
+        dy = slot.y + (slot.height - h * scale) / 2 - float(box.bottom) * scale
+        target = writer.pages[slot.page_number - 1]
+        target.merge_transformed_page(page, Transformation().scale(scale, scale).translate(dx, dy))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def _write_message(exc: OSError) -> str:

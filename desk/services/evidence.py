@@ -28,7 +28,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from desk.db import models as m
 from desk.db.types import utcnow
 from desk.domain import (
-    WEIGHT_KINDS,
     CaseId,
     Changes,
     EventKind,
@@ -888,9 +887,6 @@ class EvidenceService:
             raise DeskError(f"无法打开“{ev.original_name}”：{_storage_reason(exc)}") from exc
         return dest
 
-    def video_frame_jpeg(self, evidence: EvidenceData, at_ms: int, max_side: int = 2048) -> bytes:
-        return self.preview(evidence, max_side=max_side, at_ms=at_ms)
-
     def _thumb_path(self, sha256: str) -> Path:
         return self._thumbs / sha256[:2] / f"{sha256}-{media.THUMB_SIZE}.jpg"
 
@@ -1064,7 +1060,3 @@ def _broken_placeholder() -> Image.Image:
     im = Image.new("RGB", (256, 192), (240, 240, 240))
     ImageDraw.Draw(im).line((0, 0, 255, 191), fill=(200, 0, 0), width=3)
     return im
-
-
-# The kinds whose weight the operator is asked for; re-exported for the UI.
-__all__ = ["KEEP", "WEIGHT_KINDS", "EvidenceService", "expand_paths", "suggest_kind"]

@@ -15,8 +15,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from desk.db import models as m
+from desk.db import models_orders as mo
 from desk.db.types import utcnow
-from desk.domain import CaseId, Changes, EventKind, EvidenceKind, PacketData, PacketId
+from desk.domain import (
+    CASE_FIELD_LABELS,
+    MONEY_FIELDS,
+    CaseId,
+    Changes,
+    EventData,
+    EventKind,
+    EvidenceKind,
+    PacketData,
+    PacketId,
+)
 from desk.errors import NotFound, PacketFailed
 from desk.pdf.content import PacketContent, PacketEvidence
 from desk.privacy import mask_phones
@@ -49,6 +60,29 @@ def local_time(dt: datetime | None) -> str:
     return dt.astimezone().strftime("%Y-%m-%d %H:%M") if dt else ""
 
 
+GENERIC_APPEAL = "通用申诉"
+_EVENT_LABELS = {
+    EventKind.CREATED: "登记售后",
+    EventKind.FIELD_CHANGED: "修改",
+    EventKind.EVIDENCE_ADDED: "添加凭证",
+    EventKind.EVIDENCE_REMOVED: "移除凭证",
+    EventKind.PACKET_GENERATED: "生成申诉材料",
+    EventKind.NOTE: "备注",
+    EventKind.TRASHED: "移入回收站",
+    EventKind.RESTORED: "从回收站恢复",
+}
+
+
+def event_text(ev: EventData) -> str:
+    """One timeline line in plain Chinese (not yet masked)."""
+    label = _EVENT_LABELS.get(ev.kind, str(ev.kind))
+    if ev.kind == EventKind.FIELD_CHANGED:
+        name = CASE_FIELD_LABELS.get(ev.field, ev.field)
+        return f"{label}{name}：{ev.old or '（空）'} → {ev.new or '（空）'}"
+    tail = "，".join(part for part in (ev.new, ev.detail) if part)
+    return f"{label}：{tail}" if tail else label
+
+
 class PacketService:
     def __init__(
         self,
@@ -77,8 +111,42 @@ class PacketService:
                     .options(selectinload(m.Evidence.marks), selectinload(m.Evidence.frames))
                 )
             ]
+            order = (
+                s.scalars(
+                    select(mo.Order)
+                    .where(mo.Order.order_no == case.order_no, mo.Order.platform == case.platform)
+                    .limit(1)
+                ).first()
+                if case.order_no
+                else None
+            )
+            order_times = (
+                (
+                    ("下单时间", order.ordered_at),
+                    ("支付时间", order.paid_at),
+                    ("发货时间", order.shipped_at),
+                    ("确认收货时间", order.signed_at),
+                )
+                if order is not None
+                else ()
+            )
+            events = [
+                convert.event(ev)
+                for ev in s.scalars(select(m.Event).where(m.Event.case_id == case_id).order_by(m.Event.id))
+            ]
         items.sort(key=lambda e: (KIND_ORDER[e.kind], e.position, e.id))
         when = generated_at or utcnow()
+        facts: list[tuple[str, str]] = [
+            (label, local_time(at)) for label, at in order_times if at is not None
+        ]
+        facts.append(("售后登记时间", local_time(case.created_at)))
+        for name in MONEY_FIELDS:
+            amount = getattr(case, name)
+            if amount is not None:
+                facts.append((CASE_FIELD_LABELS[name], f"¥{amount:.2f}"))
+        from desk.services.weights import WeightService  # a light object over the same sessions
+
+        weight_rows = WeightService(self._sessions).packet_table(case_id)
         cover = (
             ("店铺", case.shop_name or "（未指定）"),
             ("平台", str(case.platform)),
@@ -87,6 +155,7 @@ class PacketService:
             ("快递单号", case.tracking_no or "（未填写）"),
             ("快递公司", case.courier or "（未填写）"),
             ("售后类型", str(case.case_type)),
+            ("申诉类型", case.appeal_type or GENERIC_APPEAL),
             ("退款金额", f"¥{case.refund_amount:.2f}" if case.refund_amount is not None else "（未填写）"),
             ("证据数量", f"{len(items)} 项"),
             ("生成日期", local_time(when)[:10]),
@@ -104,6 +173,8 @@ class PacketService:
                 rotation=e.rotation,
                 key_frames=e.key_frames,
                 duration_ms=e.duration_ms,
+                byte_size=e.byte_size,
+                imported_at=e.imported_at,
             )
             for e in items
         )
@@ -114,6 +185,11 @@ class PacketService:
             description=mask_phones(case.description) or "（未填写问题描述）",
             evidence=evidence,
             generated_at=when,
+            key_facts=tuple((k, mask_phones(v)) for k, v in facts),
+            weight_table=tuple(
+                (mask_phones(a), mask_phones(b), mask_phones(c), mask_phones(d)) for a, b, c, d in weight_rows
+            ),
+            timeline=tuple((local_time(ev.at), mask_phones(event_text(ev))) for ev in events),
         )
 
     def default_path(self, case_id: CaseId, order_no: str, when: datetime) -> Path:

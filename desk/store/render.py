@@ -139,6 +139,7 @@ def load_upright(source: Path | bytes, media_type: str, max_side: int | None = N
                 formats=media.image_formats(media_type),
             )
             with opened:
+                media.big_blocks(opened)
                 turn = media.orientation(opened)
                 if max_side and opened.format in ("JPEG", "MPO"):
                     opened.draft("RGB", (max_side, max_side))

@@ -538,12 +538,14 @@ class EvidencePanel(QWidget):
             self.import_folder(Path(chosen))
 
     def import_folder(self, folder: Path) -> None:
-        try:
-            count = sum(len(files) for _root, _dirs, files in os.walk(folder))
-        except OSError:
-            count = 0
+        # Counting stops early: a huge tree (or a slow network drive) must not hold up the window.
+        count = 0
+        for _root, _dirs, files in os.walk(folder):
+            count += len(files)
+            if count > FOLDER_CONFIRM:
+                break
         if count > FOLDER_CONFIRM and (
-            ask(self, f"文件夹里有 {count} 个文件，全部导入吗？", ["导入", "取消"]) != 0
+            ask(self, f"文件夹里有超过 {FOLDER_CONFIRM} 个文件，全部导入吗？", ["导入", "取消"]) != 0
         ):
             return
         self.import_paths([folder])

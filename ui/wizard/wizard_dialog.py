@@ -118,7 +118,7 @@ class WizardDialog(QDialog):
         rl = QVBoxLayout(right)
         rl.addWidget(_label("证据清单", bold=True))
         rl.addWidget(
-            _label("✓ 已有　✗ 必需但缺少　○ 建议补充。可以在这里直接添加或粘贴（Ctrl+V）缺少的证据。")
+            _label("✓ 已有　✗ 必需但缺少　○ 建议补充。缺少的证据可以在这里直接添加文件，或粘贴剪贴板里的截图。")
         )
         rl.addWidget(self.evidence)
         rl.addStretch(1)
