@@ -51,7 +51,7 @@ def shoot_viewer(desk: Any, window: Any, pump: Callable[..., None], out: Path) -
     desk.evidence.set_marks(
         item.id,
         [
-            Mark(MarkShape.REDACT, 0.625, 0.455, 0.93, 0.56),  # 收件人电话与地址
+            Mark(MarkShape.REDACT, 0.625, 0.455, 0.915, 0.56),  # 收件人电话与地址
             Mark(MarkShape.BOX, 0.62, 0.395, 0.87, 0.445),  # 快递单号
             Mark(MarkShape.ARROW, 0.42, 0.2, 0.61, 0.4),
             Mark(MarkShape.TEXT, 0.2, 0.12, 0.2, 0.12, "单号与售后记录一致"),

@@ -110,3 +110,16 @@ def test_newer_database_message(tmp_path: Path) -> None:
     con.close()
     proc = run(profile, "cases", check=False)
     assert proc.returncode == 2 and "更新版本" in proc.stderr
+
+
+def test_packet_kind_on_cover_and_unknown_kind_plain_error(demo_profile: Path, tmp_path: Path) -> None:
+    cases = json.loads(run(demo_profile, "cases", "--json").stdout)
+    case_id = str(cases[0]["id"])
+    out = tmp_path / "k.pdf"
+    run(demo_profile, "packet", case_id, "--kind", "freight", "-o", str(out))
+    text = "".join(pypdf.PdfReader(str(out)).pages[0].extract_text().split())
+    assert "维权申诉·运费申诉" in text
+    proc = run(demo_profile, "packet", case_id, "--kind", "乱填", "-o", str(tmp_path / "x.pdf"), check=False)
+    assert proc.returncode != 0
+    assert "申诉类型“乱填”不认识" in proc.stderr
+    assert not (tmp_path / "x.pdf").exists()

@@ -310,7 +310,13 @@ def test_outline_has_sections_on_their_pages(built: Built) -> None:
     walk(reader.outline)
     titles = [t for t, _ in entries]
     assert titles[:3] == ["基本信息", "问题描述", "凭证材料（共 5 项）"]
-    assert titles[3:] == ["仓库称重图（1 项）", "买家照片（2 项）", "物流凭证（2 项）"]
+    assert titles[3:] == [
+        "仓库称重图（1 项）",
+        "买家照片（2 项）",
+        "物流凭证（2 项）",
+        "PDF 凭证原文",
+        "附录：凭证原件清单",
+    ]
     for title, page in entries:
         assert squash(title) in squash(reader.pages[page].extract_text()), title
 

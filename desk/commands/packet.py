@@ -16,13 +16,18 @@ def register(sub: Any) -> None:
     p = sub.add_parser("packet", help="生成申诉材料 PDF")
     p.add_argument("case", type=int)
     p.add_argument("-o", "--output", help="输出 PDF 路径（默认存入数据文件夹的 packets/）")
+    p.add_argument(
+        "--kind",
+        default="generic",
+        help="申诉类型：generic（默认，用售后记录里的申诉类型）、goods、freight、dispute_rate 或其中文名",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run)
 
 
 def run(desk: Any, args: argparse.Namespace) -> int:
     out = Path(args.output).expanduser().resolve() if args.output else None
-    result = desk.packets.build(CaseId(args.case), out)
+    result = desk.packets.build(CaseId(args.case), out, kind=args.kind)
     if args.json:
         print_json({"path": result.path, "packet": asdict(result.packet), "warnings": list(result.warnings)})
         return 0

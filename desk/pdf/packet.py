@@ -61,6 +61,10 @@ CONTENT_W = FRAME_W - 2 * FRAME_PAD
 IMAGE_BOX_W = CONTENT_W
 IMAGE_BOX_H = (FRAME_H - 2 * FRAME_PAD) / 2 - 62
 IMAGE_DPI = 200
+# Tall screenshots go three to a row, two rows to a page.
+MULTI_PER_ROW = 3
+MULTI_BOX_H = IMAGE_BOX_H
+TALL_RATIO = 1.5
 TIMELINE_MAX = 40  # the packet shows the latest events; older ones are counted
 HEADER_TITLE_MAX = 30  # keeps the running header on one line
 HEADER_TEXT_Y = PAGE_H - 15 * mm  # bottom of the header line of text; the rule sits just below
@@ -394,7 +398,7 @@ class _StoryBuilder:
         ]
         rows: list[list[Any]] = [header]
         for number, ev in enumerate(self._printed_order(), start=1):
-            name = f"{self.m(ev.original_name)}<br/>{self.m(ev.sha256, newlines=False)}"
+            name = f'{self.m(ev.original_name)}<br/><font size="7">{self.m(ev.sha256, newlines=False)}</font>'
             when = f"{self.m('拍摄 ' + _fmt_time(ev.captured_at))}<br/>{self.m('导入 ' + _fmt_time(ev.imported_at))}"
             rows.append(
                 [
@@ -404,7 +408,7 @@ class _StoryBuilder:
                     Paragraph(when, small),
                 ]
             )
-        widths = [12 * mm, CONTENT_W - 12 * mm - 20 * mm - 36 * mm, 20 * mm, 36 * mm]
+        widths = [10 * mm, CONTENT_W - 10 * mm - 16 * mm - 36 * mm, 16 * mm, 36 * mm]
         note = "下表列出每项凭证原件的完整 SHA-256 校验值，可用于核对原件未被改动。"
         return [
             PageBreak(),
@@ -446,12 +450,48 @@ class _StoryBuilder:
         )
         return Paragraph(f"{self.m(first)}<br/>{self.m(second, newlines=False)}", self.styles.caption)
 
+    def cell(self, number: int, ev: PacketEvidence, box_w: float, box_h: float) -> list[Flowable]:
+        """One small picture with its caption, for a row of side-by-side screenshots."""
+        try:
+            img = prepare_image(
+                ev.blob_path, ev.media_type, box_w, box_h, IMAGE_DPI, marks=ev.marks, rotation=ev.rotation
+            )
+        except ImageUnusable as exc:
+            text = f"无法显示此图片：{exc.reason}。原件 SHA-256 {ev.sha256}"
+            self.warnings.append(f"凭证“{ev.original_name}”无法显示（{exc.reason}），已用说明框代替。")
+            picture: Flowable = Paragraph(self.m(text), self.styles.note)
+        else:
+            picture = Image(io.BytesIO(img.jpeg), width=img.width_pt, height=img.height_pt)
+            picture.hAlign = "CENTER"
+        small = ParagraphStyle("cell", self.styles.caption, fontSize=8, leading=11, spaceAfter=0)
+        first = f"凭证 {number}：{ev.caption}" if ev.caption.strip() else f"凭证 {number}"
+        second = f"拍摄：{_fmt_time(ev.captured_at)}<br/>{self.m(ev.original_name, newlines=False)}"
+        second += f"<br/>SHA-256：{ev.sha256[:12]}"
+        return [picture, Spacer(1, 3), Paragraph(f"{self.m(first)}<br/>{second}", small)]
+
+    def row(self, first_number: int, members: list[PacketEvidence]) -> Table:
+        box_w = CONTENT_W / MULTI_PER_ROW - 8
+        cells = [self.cell(first_number + i, ev, box_w, MULTI_BOX_H) for i, ev in enumerate(members)]
+        cells += [[]] * (MULTI_PER_ROW - len(cells))
+        table = Table([cells], colWidths=[CONTENT_W / MULTI_PER_ROW] * MULTI_PER_ROW)
+        table.setStyle(
+            TableStyle(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 4),
+                    ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 10),
+                ]
+            )
+        )
+        return table
+
     def item(self, number: int, ev: PacketEvidence) -> list[Flowable]:
         parts: list[Flowable]
         if ev.media_type == "application/pdf":
             pages, reason = _pdf_pages(ev.blob_path)
             if reason is None and pages:
-                text = f"PDF 凭证：{ev.original_name}（{pages} 页，原文附在凭证材料之后），原件 SHA-256 {ev.sha256}"
+                text = f"PDF 凭证：{ev.original_name}（{pages} 页）原文附在凭证材料之后。原件 SHA-256 {ev.sha256}"
                 self._vouchers.append((number, ev, pages))
             elif reason is None:
                 text = f"PDF 凭证：{ev.original_name}（0 页），原件 SHA-256 {ev.sha256}"
@@ -529,14 +569,44 @@ class _StoryBuilder:
         done = 0
         for kind, members in groups.items():
             story += self.heading(f"{kind}（{len(members)} 项）", s.h2, 1)
+            # Tall pictures (chat screenshots) that follow each other share a row, up to three.
+            runs: list[list[PacketEvidence]] = []
             for ev in members:
+                tall = _is_tall(ev)
+                if tall and runs and len(runs[-1]) < MULTI_PER_ROW and _is_tall(runs[-1][0]):
+                    runs[-1].append(ev)
+                else:
+                    runs.append([ev])
+            for run in runs:
                 if cancel is not None and cancel():
                     raise _Cancelled
-                story += self.item(done + 1, ev)
-                done += 1
-                if progress is not None:
-                    progress(done, len(items), f"已处理凭证 {done}/{len(items)}：{ev.original_name}")
+                if len(run) > 1:
+                    story.append(self.row(done + 1, run))
+                else:
+                    story += self.item(done + 1, run[0])
+                for ev in run:
+                    done += 1
+                    if progress is not None:
+                        progress(done, len(items), f"已处理凭证 {done}/{len(items)}：{ev.original_name}")
         return story
+
+
+def _is_tall(ev: PacketEvidence) -> bool:
+    """A still picture clearly taller than wide as printed (after EXIF and operator rotation)."""
+    if not ev.media_type.startswith("image/"):
+        return False
+    try:
+        from PIL import Image as PILImage
+
+        with PILImage.open(ev.blob_path) as im:  # reads the header only
+            w, h = im.size
+            if im.getexif().get(0x0112, 1) in (5, 6, 7, 8):
+                w, h = h, w
+    except Exception:  # unreadable: the single-item path shows the placeholder
+        return False
+    if ev.rotation % 180 == 90:
+        w, h = h, w
+    return h >= TALL_RATIO * w
 
 
 def _clock(ms: int) -> str:

@@ -28,7 +28,7 @@ from desk.domain import (
     PacketData,
     PacketId,
 )
-from desk.errors import NotFound, PacketFailed
+from desk.errors import NotFound, PacketFailed, ValidationFailed
 from desk.pdf.content import PacketContent, PacketEvidence
 from desk.privacy import mask_phones
 from desk.services import convert
@@ -73,11 +73,35 @@ _EVENT_LABELS = {
 }
 
 
+_EVIDENCE_FIELDS = {
+    "evidence.caption": "凭证说明",
+    "evidence.kind": "凭证类型",
+    "evidence.marks": "凭证标注",
+    "evidence.rotation": "凭证方向",
+}
+
+
+def appeal_label(kind: str | None) -> str:
+    """The cover's 申诉类型 for `kind`: a key or label of APPEAL_KINDS; "" for generic/none."""
+    from desk.playbooks.model import APPEAL_KINDS
+
+    if kind is None or kind.strip() in ("", "generic", GENERIC_APPEAL):
+        return ""
+    key = kind.strip()
+    if key in APPEAL_KINDS:
+        return APPEAL_KINDS[key]
+    for label in APPEAL_KINDS.values():
+        if key in (label, label.split(" · ")[-1]):
+            return label
+    choices = "、".join(["generic", *APPEAL_KINDS, *APPEAL_KINDS.values()])
+    raise ValidationFailed(f"申诉类型“{key}”不认识：可选 {choices}")
+
+
 def event_text(ev: EventData) -> str:
     """One timeline line in plain Chinese (not yet masked)."""
     label = _EVENT_LABELS.get(ev.kind, str(ev.kind))
     if ev.kind == EventKind.FIELD_CHANGED:
-        name = CASE_FIELD_LABELS.get(ev.field, ev.field)
+        name = CASE_FIELD_LABELS.get(ev.field) or _EVIDENCE_FIELDS.get(ev.field, ev.field)
         return f"{label}{name}：{ev.old or '（空）'} → {ev.new or '（空）'}"
     tail = "，".join(part for part in (ev.new, ev.detail) if part)
     return f"{label}：{tail}" if tail else label
@@ -96,8 +120,15 @@ class PacketService:
         self._packets_dir = packets_dir
         self.font_path = font_path
 
-    def content(self, case_id: CaseId, *, generated_at: datetime | None = None) -> PacketContent:
-        """Everything the packet prints, with phone numbers masked in every text."""
+    def content(
+        self, case_id: CaseId, *, generated_at: datetime | None = None, kind: str | None = None
+    ) -> PacketContent:
+        """Everything the packet prints, with phone numbers masked in every text.
+
+        `kind` picks the appeal type on the cover (see `appeal_label`); none or "generic" keeps
+        the case's own appeal type.
+        """
+        label = appeal_label(kind)
         with self._sessions() as s:
             c = s.get(m.Case, case_id)
             if c is None:
@@ -155,7 +186,7 @@ class PacketService:
             ("快递单号", case.tracking_no or "（未填写）"),
             ("快递公司", case.courier or "（未填写）"),
             ("售后类型", str(case.case_type)),
-            ("申诉类型", case.appeal_type or GENERIC_APPEAL),
+            ("申诉类型", label or case.appeal_type or GENERIC_APPEAL),
             ("退款金额", f"¥{case.refund_amount:.2f}" if case.refund_amount is not None else "（未填写）"),
             ("证据数量", f"{len(items)} 项"),
             ("生成日期", local_time(when)[:10]),
@@ -211,11 +242,12 @@ class PacketService:
         progress: Progress | None = None,
         cancel: Cancel | None = None,
         generated_at: datetime | None = None,
+        kind: str | None = None,
     ) -> PacketResult:
         from desk.pdf.fonts import resolve_fonts
         from desk.pdf.packet import build_packet
 
-        content = self.content(case_id, generated_at=generated_at)
+        content = self.content(case_id, generated_at=generated_at, kind=kind)
         path = out_path or self.default_path(case_id, content.order_no, content.generated_at)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -258,7 +258,7 @@ class EvidencePanel(QWidget):
         self.caption_edit.setPlaceholderText("说明，例如：仓库出库称重 1.25kg")
         self.caption_edit.editingFinished.connect(self._commit_caption)
         self.weight_edit = QLineEdit()
-        self.weight_edit.setPlaceholderText("重量，如 1.25kg")
+        self.weight_edit.setPlaceholderText("如 1.25kg")
         self.weight_edit.setMaximumWidth(130)
         self.weight_edit.setToolTip("图中显示的重量；称重核对会用到。可写 1250、1250g 或 1.25kg")
         self.weight_edit.editingFinished.connect(self._commit_weight)

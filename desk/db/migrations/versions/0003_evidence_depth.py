@@ -26,9 +26,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("weight_grams", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("rotation", sa.Integer(), server_default="0", nullable=False))
         # Rows from before this revision were filed by the operator (or the demo): their kind stands.
-        batch_op.add_column(
-            sa.Column("kind_confirmed", sa.Boolean(), server_default="1", nullable=False)
-        )
+        batch_op.add_column(sa.Column("kind_confirmed", sa.Boolean(), server_default="1", nullable=False))
 
     op.create_table(
         "evidence_marks",

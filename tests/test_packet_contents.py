@@ -1,0 +1,205 @@
+"""Issue 7: what a packet built from a real case prints — key facts, weights, timeline, manifest,
+merged PDF vouchers — and that phone numbers are masked in every layer of the file."""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+from pypdf import PdfReader
+from reportlab.pdfgen.canvas import Canvas
+
+from desk.domain import CaseDraft
+
+PHONE = "13812345678"
+ORDER_NO = "261120-583920174650321"
+TRACKING = "YT7512049386021"
+
+
+def _voucher(path: Path, text: str, pages: int = 2) -> None:
+    c = Canvas(str(path), pagesize=(300, 200), invariant=1)
+    for n in range(pages):
+        c.drawString(20, 100, f"{text}-{n + 1}")
+        c.showPage()
+    c.save()
+
+
+def _all_text(reader: PdfReader) -> str:
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def _outline_titles(items: list[Any]) -> list[str]:
+    out: list[str] = []
+    for item in items:
+        out += _outline_titles(item) if isinstance(item, list) else [str(item.title)]
+    return out
+
+
+@pytest.fixture
+def packet(desk: Any, tmp_path: Path) -> tuple[Any, PdfReader, Path, dict[str, str]]:
+    draft = CaseDraft(
+        order_no=ORDER_NO,
+        tracking_no=TRACKING,
+        courier="圆通速递",
+        buyer_nick=f"买家{PHONE}",
+        order_amount=Decimal("89.70"),
+        refund_amount=Decimal("29.90"),
+        description=f"买家电话 {PHONE} 称少发一件。",
+        appeal_type="维权申诉 · 少件申诉",
+    )
+    case, _ = desk.cases.create(draft)
+    desk.cases.add_note(case.id, f"已致电 {PHONE} 沟通")
+    photo = tmp_path / f"聊天{PHONE}.png"
+    Image.new("RGB", (300, 900), (200, 220, 240)).save(photo)
+    voucher = tmp_path / "物流凭证.pdf"
+    _voucher(voucher, "VOUCHERPAGE")
+    report = desk.evidence.import_files(case.id, [photo, voucher])
+    assert len(report.added) == 2
+    out = tmp_path / "packet.pdf"
+    desk.packets.build(case.id, out)
+    hashes = {e.original_name: e.sha256 for e in report.added}
+    return case, PdfReader(out), out, hashes
+
+
+def test_key_facts_amounts_and_appeal_type(packet: tuple[Any, PdfReader, Path, dict[str, str]]) -> None:
+    _, reader, _, _ = packet
+    text = _all_text(reader).replace(" ", "")
+    assert "关键事实" in text
+    assert "订单金额" in text and "¥89.70" in text
+    assert "退款金额" in text and "¥29.90" in text
+    assert "售后登记时间" in text
+    assert "维权申诉·少件申诉" in text
+
+
+def test_timeline_is_printed_and_masked(packet: tuple[Any, PdfReader, Path, dict[str, str]]) -> None:
+    _, reader, _, _ = packet
+    text = _all_text(reader).replace(" ", "")
+    assert "处理经过" in text
+    assert "已致电138****5678沟通" in text
+    assert "登记售后" in text
+
+
+def test_manifest_lists_full_hashes_sizes_and_names(
+    packet: tuple[Any, PdfReader, Path, dict[str, str]],
+) -> None:
+    _, reader, _, hashes = packet
+    last = "".join(reader.pages[-1].extract_text().split())
+    assert "附录：凭证原件清单" in last
+    for name, sha in hashes.items():
+        assert sha in last, name
+    assert "物流凭证.pdf" in last
+    assert "导入" in last and "KB" in last  # the PNG and the voucher are a few KB each
+
+
+def test_pdf_voucher_pages_are_merged_in(packet: tuple[Any, PdfReader, Path, dict[str, str]]) -> None:
+    _, reader, _, _ = packet
+    pages = [page.extract_text() for page in reader.pages]
+    hits = [i for i, t in enumerate(pages) if "VOUCHERPAGE-" in t]
+    assert len(hits) == 2 and hits[1] == hits[0] + 1
+    assert "VOUCHERPAGE-1" in pages[hits[0]] and "VOUCHERPAGE-2" in pages[hits[1]]
+    total = len(reader.pages)
+    for i in hits:  # the packet's own header and page numbering stay on merged pages
+        assert f"共 {total} 页" in pages[i]
+        assert ORDER_NO in pages[i]
+
+
+def test_phone_masked_in_every_layer_ids_intact(packet: tuple[Any, PdfReader, Path, dict[str, str]]) -> None:
+    _, reader, path, _ = packet
+    text = _all_text(reader)
+    titles = " ".join(_outline_titles(reader.outline))
+    meta = " ".join(str(v) for v in (reader.metadata or {}).values())
+    raw = path.read_bytes()
+    for layer, content in (("text", text), ("bookmarks", titles), ("metadata", meta)):
+        assert PHONE not in content, layer
+    assert PHONE.encode() not in raw
+    assert "138****5678" in text
+    assert ORDER_NO in text and TRACKING in text  # order and tracking numbers stay readable
+
+
+def test_weight_table_from_demo_case(desk: Any, tmp_path: Path) -> None:
+    from desk.demo import fill_demo
+
+    ids = fill_demo(desk)
+    case_id = next(i for i in ids if desk.weights.packet_table(i))
+    rows = desk.weights.packet_table(case_id)
+    out = tmp_path / "w.pdf"
+    desk.packets.build(case_id, out)
+    text = "".join(_all_text(PdfReader(out)).split())
+    assert "称重对比" in text
+    for row in rows:
+        for cell in row:
+            assert "".join(cell.split()) in text, cell
+
+
+def test_same_case_same_bytes(desk: Any, tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    case, _ = desk.cases.create(CaseDraft(order_no=ORDER_NO, description="少件"))
+    voucher = tmp_path / "v.pdf"
+    _voucher(voucher, "V", pages=1)
+    desk.evidence.import_files(case.id, [voucher])
+    when = datetime(2026, 1, 2, 3, 4, tzinfo=UTC)
+    a = desk.packets.content(case.id, generated_at=when)
+    from desk.pdf.packet import build_packet
+
+    r1 = build_packet(a, tmp_path / "1.pdf")
+    r2 = build_packet(a, tmp_path / "2.pdf")
+    assert r1.sha256 == r2.sha256 == hashlib.sha256((tmp_path / "1.pdf").read_bytes()).hexdigest()
+
+
+def test_tall_screenshots_share_rows(tmp_path: Path) -> None:
+    from datetime import datetime
+
+    from desk.pdf.content import PacketContent, PacketEvidence
+    from desk.pdf.packet import build_packet
+
+    items = []
+    for n in range(6):
+        path = tmp_path / f"chat{n}.png"
+        Image.new("RGB", (540, 1200), (200, 220 - n * 10, 240)).save(path)
+        items.append(
+            PacketEvidence(
+                kind="聊天截图",
+                blob_path=path,
+                media_type="image/png",
+                original_name=path.name,
+                caption=f"截图{n + 1}",
+                captured_at=None,
+                sha256=f"{n:064x}",
+            )
+        )
+    content = PacketContent(
+        title="拼多多 维权申诉材料",
+        order_no=ORDER_NO,
+        cover_fields=(),
+        description="少件",
+        evidence=tuple(items),
+        generated_at=datetime(2026, 1, 1),
+    )
+    build_packet(content, tmp_path / "p.pdf")
+    reader = PdfReader(tmp_path / "p.pdf")
+    pages = ["".join(page.extract_text().split()) for page in reader.pages]
+    body = pages[:-1]  # the last page is the manifest
+    where = {n: next(i for i, t in enumerate(body) if f"凭证{n}：截图{n}" in t) for n in range(1, 7)}
+    # six screenshots in two rows of three (one per half page would take three pages)
+    assert where[1] == where[2] == where[3]
+    assert where[4] == where[5] == where[6]
+    assert len(set(where.values())) <= 2
+
+
+def test_kind_sets_appeal_type_and_unknown_kind_is_refused(desk: Any) -> None:
+    from desk.errors import ValidationFailed
+
+    case, _ = desk.cases.create(CaseDraft(order_no=ORDER_NO, appeal_type="维权申诉 · 货款申诉"))
+    cover = dict(desk.packets.content(case.id, kind="freight").cover_fields)
+    assert cover["申诉类型"] == "维权申诉 · 运费申诉"
+    assert (
+        dict(desk.packets.content(case.id, kind="运费申诉").cover_fields)["申诉类型"] == "维权申诉 · 运费申诉"
+    )
+    assert dict(desk.packets.content(case.id).cover_fields)["申诉类型"] == "维权申诉 · 货款申诉"
+    with pytest.raises(ValidationFailed, match="申诉类型“乱填”不认识"):
+        desk.packets.content(case.id, kind="乱填")
