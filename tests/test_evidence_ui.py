@@ -324,7 +324,8 @@ def test_reorder_by_drag_and_remove_with_undo(host: Host, desk: Any, qtbot: Any)
     qtbot.keyClick(panel.view, Qt.Key.Key_Delete)
     qtbot.waitUntil(lambda: "Ctrl+Z 撤销" in host.last_message, timeout=WAIT_MS)
     assert [e.id for e in desk.evidence.list(case_id)] == [ids[1]]
-    assert [e.id for e in panel.model.items()] == [ids[1]]
+    # The gallery re-reads its items off the GUI thread after the status message: wait for it.
+    qtbot.waitUntil(lambda: [e.id for e in panel.model.items()] == [ids[1]], timeout=WAIT_MS)
     host.panel.undo()
     qtbot.waitUntil(lambda: len(desk.evidence.list(case_id)) == 3, timeout=WAIT_MS)
     assert sorted(e.original_name for e in desk.evidence.list(case_id)) == ["0.png", "1.png", "2.png"]

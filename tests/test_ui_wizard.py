@@ -36,9 +36,10 @@ def click(qtbot: Any, dialog: WizardDialog, prefix: str) -> None:
         assert any(b.text().startswith(prefix) for b in buttons(dialog)), [b.text() for b in buttons(dialog)]
 
     qtbot.waitUntil(ready, timeout=WAIT_MS)
-    before = dialog.view
+    steps = len(dialog.view.choices)
     next(b for b in buttons(dialog) if b.text().startswith(prefix)).click()
-    qtbot.waitUntil(lambda: dialog.view is not before, timeout=WAIT_MS)
+    # Wait for this answer's own result, not for any re-read that happens meanwhile.
+    qtbot.waitUntil(lambda: len(dialog.view.choices) == steps + 1, timeout=WAIT_MS)
 
 
 @pytest.mark.parametrize(("case_type", "clicks", "status", "resolution"), PATHS)

@@ -118,7 +118,9 @@ class WizardDialog(QDialog):
         rl = QVBoxLayout(right)
         rl.addWidget(_label("证据清单", bold=True))
         rl.addWidget(
-            _label("✓ 已有　✗ 必需但缺少　○ 建议补充。缺少的证据可以在这里直接添加文件，或粘贴剪贴板里的截图。")
+            _label(
+                "✓ 已有　✗ 必需但缺少　○ 建议补充。缺少的证据可以在这里直接添加文件，或粘贴剪贴板里的截图。"
+            )
         )
         rl.addWidget(self.evidence)
         rl.addStretch(1)
@@ -162,9 +164,17 @@ class WizardDialog(QDialog):
         def done(result: tuple[Any, Changes]) -> None:
             view, changes = result
             self.show_view(view)
-            self.changes_made.emit(changes)
+            self._emit_own(changes)
 
         Op(fn, parent=self).on_success(done).run(self.runner)
+
+    def _emit_own(self, changes: Changes) -> None:
+        # Our own answers come back through the window's changes signal: they need no re-read.
+        self._own = True
+        try:
+            self.changes_made.emit(changes)
+        finally:
+            self._own = False
 
     def answer(self, choice: int) -> None:
         case_id = self.case_id
@@ -181,7 +191,7 @@ class WizardDialog(QDialog):
         def done(result: tuple[Any, Changes]) -> None:
             view, changes = result
             self.show_view(view)
-            self.changes_made.emit(changes)
+            self._emit_own(changes)
             self.status_message.emit("已应用处理结果：状态和处理方式已写入售后记录")
 
         Op(lambda: self.desk.wizard.apply_outcome(case_id, description=text), parent=self).on_success(
@@ -190,6 +200,8 @@ class WizardDialog(QDialog):
 
     def apply_changes(self, changes: Changes) -> None:
         """Evidence added elsewhere (the gallery) re-ticks the checklist."""
+        if getattr(self, "_own", False):
+            return
         if self.case_id in changes.cases or changes.evidence:
             self.refresh()
 
