@@ -10,10 +10,12 @@ import argparse
 import importlib
 import os
 import platform
+import re
 import sys
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -49,22 +51,55 @@ def main() -> int:
         for r in rows:
             print("   ", " | ".join(str(x) for x in r), flush=True)
         sections.append((mod.TITLE, name, rows, time.perf_counter() - started))
-    lines = [
-        "# Benchmarks",
-        "",
-        f"Written by `python bench/run.py` on {datetime.now().strftime('%Y-%m-%d %H:%M')}.",
-        f"Machine: {machine()}.",
-        "Every anchor is measured in the same run as the number it is compared with.",
-        "",
-    ]
-    for title, name, rows, secs in sections:
-        lines += [f"## {title}", "", f"`bench/{name}.py`, {secs:.1f} s.", ""]
-        lines += ["| what | measured | target | anchor (same run) | verdict |", "|---|---|---|---|---|"]
-        lines += ["| " + " | ".join(str(x) for x in r) + " |" for r in rows]
-        lines.append("")
-    Path(args.out).write_text("\n".join(lines), encoding="utf-8")
-    print(f"wrote {args.out}")
+    out = Path(args.out)
+    text = merge(out.read_text(encoding="utf-8") if out.is_file() else "", sections, args.only)
+    out.write_text(text, encoding="utf-8")
+    print(f"wrote {out}")
     return 0
+
+
+HEADER = [
+    "# Benchmarks",
+    "",
+    "Written by `python bench/run.py [module …]`; each section names the run it comes from, and running",
+    "some modules replaces only their sections.",
+    "Every anchor is measured in the same run as the number it is compared with.",
+    "",
+]
+
+
+def section_module(block: str) -> str | None:
+    """The bench module a section was written by: the first `bench/NAME.py` it mentions."""
+    match = re.search(r"`bench/(bench_\w+)\.py`", block)
+    return match.group(1) if match else None
+
+
+def merge(existing: str, sections: list[tuple[str, str, list[Any], float]], only: list[str]) -> str:
+    """Keep the sections of modules not run now (in their place); replace or append the others."""
+    blocks = re.split(r"(?m)^(?=## )", existing)
+    kept: list[tuple[str | None, str]] = [(section_module(b), b.rstrip() + "\n") for b in blocks[1:]]
+    when = datetime.now().strftime("%Y-%m-%d %H:%M")
+    command = "python bench/run.py" + (" " + " ".join(only) if only else "")
+    fresh: dict[str, str] = {}
+    for title, name, rows, secs in sections:
+        lines = [
+            f"## {title}",
+            "",
+            f"`bench/{name}.py`, {secs:.1f} s; run on {when} (`{command}`) on {machine()}.",
+            "",
+        ]
+        lines += ["| what | measured | target | anchor (same run) | verdict |", "|---|---|---|---|---|"]
+        lines += ["| " + " | ".join(str(x).replace("|", "\\|") for x in r) + " |" for r in rows]
+        fresh[name] = "\n".join(lines) + "\n"
+    out: list[str] = []
+    for module, block in kept:
+        if module in fresh:
+            out.append(fresh.pop(module))
+        elif module is not None or block.strip():
+            out.append(block)
+    out.extend(fresh.values())
+    header = [*HEADER[:-1], f"Machine: {machine()}.", ""]
+    return "\n".join(header) + "\n" + "\n".join(out)
 
 
 if __name__ == "__main__":

@@ -136,6 +136,9 @@ def open_desk(profile: Profile | Path | str, *, font_path: Path | None = None) -
     leftovers = store.cleanup_tmp(min_age_seconds=86400 if settings.shared_blob_dir is not None else 0)
     if leftovers:
         log.info("removed %d temp files left by an interrupted import", leftovers)
+    swept = store.sweep_retired()
+    if swept:
+        log.info("deleted %d evidence files retired more than 6 hours ago", swept)
     sessions = make_sessionmaker(engine)
     platforms = PlatformProfiles(profile.root / PLATFORMS_FOLDER)
     return Desk(

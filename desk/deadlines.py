@@ -214,11 +214,18 @@ def describe_delta(delta: timedelta) -> str:
 
 
 def describe_due(
-    due_at: datetime | None, *, now: datetime | None = None, paused_at: datetime | None = None
+    due_at: datetime | None,
+    *,
+    now: datetime | None = None,
+    paused_at: datetime | None = None,
+    compact: bool = False,
 ) -> str:
-    """ "剩余 23 小时 15 分", "已超时 2 小时", "已暂停（剩余 5 小时）", or "" without a deadline."""
+    """Time left as the platform says it: "剩余 23 小时 15 分", "已超时 2 小时", "已暂停（剩余 5 小时）"
+    ("暂停 · 剩余 5 小时" when compact, for a list column); "" without a deadline."""
     if due_at is None:
         return ""
     left = remaining(due_at, now=now, paused_at=paused_at)
     text = f"剩余 {describe_delta(left)}" if left.total_seconds() >= 0 else f"已超时 {describe_delta(left)}"
-    return f"已暂停（{text}）" if paused_at is not None else text
+    if paused_at is None:
+        return text
+    return f"暂停 · {text}" if compact else f"已暂停（{text}）"

@@ -282,6 +282,9 @@ def fill_demo(desk: Any) -> list[CaseId]:
                 if ev.caption:
                     desk.evidence.update(added.id, caption=ev.caption)
         made.append(case.id)
+    from desk.demo_cases import add_case_depth  # deadlines, money, platform type/reason, shop details
+
+    add_case_depth(desk, made, shop_ids)
     from desk.orders.demo import fill_demo_orders  # orders, products with weights, weight records
 
     fill_demo_orders(desk, made)

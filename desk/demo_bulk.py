@@ -1,7 +1,8 @@
-"""Many realistic cases at once (benchmarks, scale tests, `demo --cases N`): varied Chinese text, seeded.
+"""Many realistic cases at once (bench/bench_cases.py, scale tests): varied Chinese text, seeded.
 
 The rows go through the real schema with Core inserts, so the search index triggers fire exactly as
-for cases saved one by one.
+for cases saved one by one. Evidence captions are added as evidence rows without originals (the search
+covers captions): a profile filled this way is for measuring, not for work — 检查数据 reports those rows.
 """
 
 from __future__ import annotations

@@ -23,8 +23,9 @@ from desk.domain import CaseFilter, CaseId, CaseRow, CaseStatus, CaseType, Platf
 log = logging.getLogger(__name__)
 
 VERSIONS = Path(__file__).resolve().parent / "db" / "migrations" / "versions"
-NEEDED = "0002_cases_depth"  # the revision that added the columns read here
 _REVISION = re.compile(r'^revision\s*=\s*["\']([^"\']+)["\']', re.MULTILINE)
+_DOWN = re.compile(r"^down_revision\s*=\s*(.+)$", re.MULTILINE)
+_QUOTED = re.compile(r'["\']([^"\']+)["\']')
 
 _ROWS_SQL = (
     "SELECT c.id, c.platform, coalesce(s.name, ''), c.order_no, c.after_sales_no, c.tracking_no, "
@@ -40,13 +41,20 @@ class QuickResult:
     hint: str = ""
 
 
-def known_revisions() -> set[str]:
-    out = set()
+def head_revisions() -> set[str] | None:
+    """The heads of the migration scripts, read from their text (no Alembic import); None if unsure."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
     for path in VERSIONS.glob("*.py"):
-        match = _REVISION.search(path.read_text(encoding="utf-8"))
-        if match:
-            out.add(match.group(1))
-    return out
+        text = path.read_text(encoding="utf-8")
+        match, down = _REVISION.search(text), _DOWN.search(text)
+        if match is None:
+            continue  # __init__.py
+        if down is None:
+            return None
+        revisions.add(match.group(1))
+        parents.update(_QUOTED.findall(down.group(1)))
+    return revisions - parents or None
 
 
 def _time(value: Any) -> datetime | None:
@@ -70,12 +78,14 @@ class QuickCases:
         if not database.is_file():
             return None
         try:
-            con = sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True, timeout=0.2, check_same_thread=False)
+            con = sqlite3.connect(
+                f"{database.resolve().as_uri()}?mode=ro", uri=True, timeout=0.2, check_same_thread=False
+            )
         except sqlite3.Error:
             return None
         try:
             revisions = {r[0] for r in con.execute("SELECT version_num FROM alembic_version")}
-            if NEEDED not in revisions or revisions - known_revisions():
+            if revisions != head_revisions():
                 con.close()
                 return None  # to be upgraded (or too new): the normal path handles it
             con.execute("SELECT deleted_at, due_at, resolution FROM cases LIMIT 1").fetchall()

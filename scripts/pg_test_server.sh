@@ -4,6 +4,8 @@
 # Installs Debian's postgresql package if it is missing; needs root (or sudo). Loopback only.
 set -euo pipefail
 log() { echo ">> $*" >&2; }
+# Only the URL goes to stdout: the caller captures it. Everything the tools print goes to stderr.
+exec 3>&1 1>&2
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 
@@ -17,13 +19,13 @@ line="$(pg_lsclusters --no-header | head -n1 || true)"
 if [ -z "$line" ]; then
   ver="$(ls /usr/lib/postgresql | sort -V | tail -n1)"
   log "creating cluster $ver/main"
-  $sudo pg_createcluster "$ver" main >/dev/null
+  $sudo pg_createcluster "$ver" main >/dev/null 3>&-
   line="$(pg_lsclusters --no-header | head -n1)"
 fi
 read -r ver name port status _ <<<"$line"
 if [ "$status" != "online" ]; then
   log "starting cluster $ver/$name on port $port"
-  $sudo pg_ctlcluster "$ver" "$name" start
+  $sudo pg_ctlcluster "$ver" "$name" start 3>&-  # the server must not hold our stdout open
 fi
 for _ in $(seq 1 30); do
   $sudo runuser -u postgres -- pg_isready -q -h 127.0.0.1 -p "$port" && break
@@ -39,4 +41,4 @@ if [ "$(psql_sock -c "SELECT 1 FROM pg_database WHERE datname='desk_test'")" != 
   psql_sock -c "CREATE DATABASE desk_test OWNER desk"
 fi
 psql_sock -d desk_test -c "CREATE EXTENSION IF NOT EXISTS pg_trgm" >/dev/null 2>&1 || log "pg_trgm not available"
-echo "postgresql+psycopg://desk:desk@127.0.0.1:${port}/desk_test"
+echo "postgresql+psycopg://desk:desk@127.0.0.1:${port}/desk_test" >&3

@@ -168,6 +168,11 @@ def main() -> int:
         wizard.close()
         desk.wizard.restart(case_id)
 
+        from screenshots_cases import shoot_cases  # issue 3: list, queues, bulk bar, money, shops, platforms
+
+        for shot in shoot_cases(desk, window, pump, args.out):
+            print(shot)
+
         from screenshots_orders import shoot_orders  # issue 5: orders, products, import, weight check
 
         for shot in shoot_orders(desk, window, pump, args.out, workdir):

@@ -539,3 +539,59 @@ def test_rotation_keeps_7_daily_4_weekly_12_monthly() -> None:
     assert len(months) == 12 + 0 or len(months) == 12  # one per month for 12 months
     assert len(keep) <= 7 + 4 + 12
     assert all(newest - d < timedelta(days=400) for d in keep)
+
+
+# -- evidence deleted while a backup runs ------------------------------------------------------
+
+
+def test_evidence_deleted_after_the_snapshot_is_still_in_the_backup(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The snapshot still lists the row; the delete lands before the blobs are copied. The archive must
+    hold the original all the same (it used to fail or miss it), and restore clean."""
+    import desk.backup.create as create_mod
+
+    root = tmp_path / "p"
+    d = open_desk(root)
+    try:
+        case_id = fill(d, cases=1, per_case=2)[0]
+        victim = next(e for e in d.evidence.list(case_id) if e.original_name != "共用.png")
+        real_snapshot = create_mod.snapshot_database
+
+        def snapshot_then_delete(url: str, dest: Path) -> None:
+            real_snapshot(url, dest)
+            d.evidence.remove(victim.id)  # another window, same moment
+            assert not (
+                root / "evidence" / "blobs" / victim.sha256[:2] / victim.sha256[2:4] / victim.sha256
+            ).exists()
+
+        monkeypatch.setattr(create_mod, "snapshot_database", snapshot_then_delete)
+        archive = backup_profile(Profile(root), tmp_path / "race.deskbackup").path
+    finally:
+        d.close()
+    manifest = read_manifest(archive)
+    assert victim.sha256 in {e.sha256 for e in manifest.blobs} and not manifest.missing_blobs
+    target = tmp_path / "restored"
+    restore_backup(archive, Profile(target))
+    assert victim.sha256 in blob_map(target)
+    assert_check_clean(target)
+
+
+def test_retired_originals_are_swept_after_the_grace_period(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    d = open_desk(root)
+    case_id = fill(d, cases=1, per_case=2)[0]
+    gone = [e for e in d.evidence.list(case_id) if e.original_name != "共用.png"]
+    for e in gone:
+        d.evidence.remove(e.id)
+    d.close()
+    retired = root / "evidence" / "blobs" / ".retired"
+    assert sorted(p.name for p in retired.iterdir()) == sorted(e.sha256 for e in gone)
+    open_desk(root).close()  # too young: kept for a backup that may be running
+    assert len(list(retired.iterdir())) == 2
+    old = time.time() - 7 * 3600
+    for p in retired.iterdir():
+        os.utime(p, (old, old))
+    open_desk(root).close()
+    assert list(retired.iterdir()) == []
+    assert_check_clean(root)

@@ -38,7 +38,11 @@ def test_filters(profile: Path) -> None:
         detail = run(profile, "case", "show", str(c["id"]), "--json").stdout
         assert "收纳" in json.dumps(json.loads(detail), ensure_ascii=False)
     assert cases(profile, "--search", "灯罩 裂痕")[0]["case_type"] == "质量问题"
-    assert cases(profile, "--due", "overdue") == []
+    # The demo has one case past its deadline, one due within 24 hours and one held by 等待退货.
+    assert [c["case_type"] for c in cases(profile, "--due", "overdue")] == ["发错商品"]
+    assert [c["case_type"] for c in cases(profile, "--due", "即将超时")] == ["漏发少件"]
+    paused = cases(profile, "--due", "paused")
+    assert [c["status"] for c in paused] == ["等待退货"] and paused[0]["due"].startswith("已暂停")
 
 
 def test_bad_filter_value_is_a_sentence(profile: Path) -> None:

@@ -40,7 +40,9 @@ def test_migrations_on_postgresql_match_the_models(tmp_path: Path) -> None:
             # pg_trgm search indexes, when the server allows them, are derived data outside the models.
             from desk.db.search_schema import include_object
 
-            ctx = MigrationContext.configure(conn, opts={"compare_type": True, "include_object": include_object})
+            ctx = MigrationContext.configure(
+                conn, opts={"compare_type": True, "include_object": include_object}
+            )
             assert "+".join(sorted(ctx.get_current_heads())) == head_revision()
             assert compare_metadata(ctx, Base.metadata) == []
     finally:

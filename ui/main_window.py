@@ -95,7 +95,6 @@ class MainWindow(QMainWindow):
 
     def attach_desk(self, desk: Desk) -> None:
         """Build everything that needs the opened desk: the form, the evidence panel, menus, toolbar."""
-        quick = self.desk is None
         self.desk = desk
         runner = self.runner
         self.cases_pane.attach_desk(desk)
@@ -119,14 +118,15 @@ class MainWindow(QMainWindow):
         self.cases_pane.changes_made.connect(self.changes_applied)
         self.cases_pane.status_message.connect(self.show_status)
 
-        if quick:
-            self.cases_pane.request_refresh()  # the same list, now through the services (in the background)
-        else:
-            self.cases_pane.refresh_now()
+        # Through the services now (the same list as the quick one, so nothing jumps; ~40 ms for 100,000).
+        self.cases_pane.refresh_now()
         self._update_count()
         self._restore_state()
         self._update_actions()
-        if self.model.rowCount() > 0:
+        current = self.model.case_id(self.table.currentIndex().row())
+        if current is not None:
+            self._open_case(current)  # chosen (or focused) while the desk was opening
+        elif self.model.rowCount() > 0:
             self.select_case(self.model.case_id(0))
         else:
             self.new_case()

@@ -54,7 +54,7 @@ class _FirstPaintProbe(QObject):
         super().__init__(window)
         self._window = window
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Paint and self._window.model.rowCount() > 0:
             # The paint is delivered to the viewport before it draws; finish it, then report.
             QTimer.singleShot(0, self._report)
@@ -73,7 +73,7 @@ class _AfterFirstPaint(QObject):
         super().__init__(parent)
         self._callback = callback
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Paint:
             watched.removeEventFilter(self)
             QTimer.singleShot(0, self._callback)
@@ -126,7 +126,7 @@ def run_profile(profile: Profile, *, demo: bool = False) -> int:
                 fill_demo(desk)
         except BaseException as exc:
             log.info("desk did not open", exc_info=True)
-            runner.run_on_gui(lambda: failed(exc))
+            runner.run_on_gui(lambda error=exc: failed(error))  # exc itself is unbound after the block
             return
         runner.run_on_gui(lambda: opened(desk))
 

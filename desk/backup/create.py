@@ -35,7 +35,7 @@ from desk.backup.archive import (
 from desk.backup.snapshot import snapshot_database
 from desk.errors import BackupFailed, DeskError
 from desk.faults import crashpoint
-from desk.store.blobstore import fsync_dir
+from desk.store.blobstore import fsync_dir, retired_path
 
 log = logging.getLogger(__name__)
 
@@ -160,8 +160,12 @@ def _write(
         try:
             size = path.stat().st_size
         except FileNotFoundError:
-            missing.append(sha)
-            continue
+            path = retired_path(blob_root, sha)  # deleted after the snapshot was taken
+            try:
+                size = path.stat().st_size
+            except FileNotFoundError:
+                missing.append(sha)
+                continue
         blobs.append((Entry(blob_entry_name(sha), size, sha), path))
     manifest = Manifest(
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -207,7 +211,11 @@ def _write(
                 crashpoint("backup-middle")
             offset = put(entry.name, entry.size)
             try:
-                copy_file_into(fd, path, entry.size, cancel)
+                try:
+                    copy_file_into(fd, path, entry.size, cancel)
+                except FileNotFoundError:
+                    # Retired between the listing and now; nothing was written for it yet.
+                    copy_file_into(fd, retired_path(blob_root, entry.sha256), entry.size, cancel)
             except FileNotFoundError as exc:
                 raise BackupFailed(
                     f"证据文件 {entry.sha256[:12]} 在备份过程中消失了（可能刚被删除）。请重新备份。"

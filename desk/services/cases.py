@@ -387,6 +387,7 @@ class CaseService:
                 ("all", CaseFilter()),
                 ("soon", CaseFilter(due=DueFilter.SOON)),
                 ("overdue", CaseFilter(due=DueFilter.OVERDUE)),
+                ("paused", CaseFilter(due=DueFilter.PAUSED)),
                 ("trash", CaseFilter(trash=True)),
             ):
                 stmt = select(func.count()).select_from(m.Case).where(*self._conditions(flt, now))
@@ -472,17 +473,19 @@ class CaseService:
             if key == "due_at" and c.due_paused_at is not None:
                 c.due_paused_at = now if new is not None else None  # a new deadline is held from now
         if changed:
-            self._clock_follows_status(c, old_status, now, record)
+            self._clock_follows_status(c, old_status, now, record, due_set="due_at" in values)
             c.updated_at = now
         return changed
 
     def _clock_follows_status(
-        self, c: m.Case, old_status: CaseStatus, now: datetime, record: Callable[..., None]
+        self, c: m.Case, old_status: CaseStatus, now: datetime, record: Callable[..., None], *, due_set: bool
     ) -> None:
-        """Entering a waiting status holds the deadline clock; leaving it moves the deadline on by the wait."""
+        """Entering a waiting status holds the deadline clock (so does a deadline set while waiting);
+        leaving it moves the deadline on by the wait."""
         waiting_now = c.status in workflow.WAITING_STATUSES
         waiting_before = old_status in workflow.WAITING_STATUSES
-        if waiting_now and not waiting_before and c.due_at is not None and c.due_paused_at is None:
+        starts = not waiting_before or due_set
+        if waiting_now and starts and c.due_at is not None and c.due_paused_at is None:
             if self._pauses_clock(c.platform):
                 c.due_paused_at = now
                 record("due_paused_at", None, now, f"“{c.status.value}”期间截止时间暂停计时")

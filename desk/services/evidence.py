@@ -753,7 +753,7 @@ class EvidenceService:
     def purge(self, sha256s: Iterable[str]) -> None:
         """Delete originals that no case uses any more (after a removal can no longer be undone)."""
         for sha in set(sha256s):
-            self._remove_blob_if_orphan(sha)
+            self._remove_blob_if_orphan(sha, retire=True)
 
     # -- pictures ---------------------------------------------------------------------------
     def thumbnail(self, evidence_id: EvidenceId, size: int = media.THUMB_SIZE) -> Path:
@@ -906,11 +906,15 @@ class EvidenceService:
         with self._sessions() as s:
             return set(s.scalars(select(m.Evidence.sha256).where(m.Evidence.case_id == case_id)))
 
-    def _remove_blob_if_orphan(self, sha256: str) -> None:
+    def _remove_blob_if_orphan(self, sha256: str, *, retire: bool = False) -> None:
+        """retire: a committed row named the blob, so a running backup may still want it (see BlobStore.remove)."""
         with self._sessions() as s:
             used = s.scalar(select(m.Evidence.id).where(m.Evidence.sha256 == sha256).limit(1))
         if used is None:
-            self._store.remove(sha256)
+            if retire:
+                self._store.remove(sha256)
+            else:
+                self._store.delete_now(sha256)
             with contextlib.suppress(OSError):
                 self._thumb_path(sha256).unlink()
             shutil.rmtree(self._thumbs.parent / "open" / sha256[:16], ignore_errors=True)

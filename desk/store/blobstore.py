@@ -46,6 +46,16 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+RETIRED_DIR = ".retired"
+# Longer than any backup runs; until then deleted evidence still takes its disk space.
+RETIRED_GRACE_SECONDS = 6 * 3600
+
+
+def retired_path(root: Path, sha256: str) -> Path:
+    """Where BlobStore.remove() leaves a blob until the sweep."""
+    return root / RETIRED_DIR / sha256
+
+
 class BlobStore:
     """Blobs live at root/ab/cd/<sha256>; temp files in a sibling folder on the same disk."""
 
@@ -148,7 +158,7 @@ class BlobStore:
                 self.sync_dirs(dirs)
             except BaseException:
                 # Not durable, so not stored: the caller reports the failure and no row will point here.
-                self.remove(staged.sha256)
+                self.delete_now(staged.sha256)
                 raise
         return created
 
@@ -186,10 +196,42 @@ class BlobStore:
             staged.tmp_path.unlink()
 
     def remove(self, sha256: str) -> None:
+        """Retire a blob no row uses: moved aside, deleted by a later sweep_retired().
+
+        A backup running in another thread or process may have snapshotted the database while a row
+        still named this blob; it finds the file in the retired folder (retired_path) instead of
+        missing it. Same disk, so the move is a rename.
+        """
+        path = self.path_for(sha256)
+        retired = retired_path(self.root, sha256)
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(path, 0o644)
+            retired.parent.mkdir(exist_ok=True)
+            os.replace(path, retired)
+            os.utime(retired)  # the sweep counts from the retirement, not from the import
+
+    def delete_now(self, sha256: str) -> None:
+        """Delete a blob that no committed row ever named (an import that failed after placing it)."""
         path = self.path_for(sha256)
         with contextlib.suppress(FileNotFoundError):
             os.chmod(path, 0o644)
             path.unlink()
+
+    def sweep_retired(self, min_age_seconds: float = RETIRED_GRACE_SECONDS) -> int:
+        """Delete retired blobs older than the grace period (any backup that could need them is over)."""
+        import time
+
+        folder = self.root / RETIRED_DIR
+        removed = 0
+        now = time.time()
+        if not folder.is_dir():
+            return 0
+        for p in folder.iterdir():
+            with contextlib.suppress(OSError):
+                if now - p.stat().st_mtime >= min_age_seconds:
+                    p.unlink()
+                    removed += 1
+        return removed
 
     def cleanup_tmp(self, min_age_seconds: float = 0) -> int:
         """Remove temp files a crash left behind; they were never referenced by a row.

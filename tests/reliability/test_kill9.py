@@ -280,9 +280,6 @@ def test_restore_killed_at_random_moments(restore_pair: Any) -> None:
     print("restore kills ended as:", outcomes)
 
 
-@pytest.mark.skip(
-    reason="known race, issue 8 open: an evidence delete can remove a blob after the backup snapshot still lists its row"
-)
 def test_live_backup_while_importing(tmp_path: Path) -> None:
     """Backups taken while another process imports and edits: each restores clean, with every
     operation acknowledged before the backup began (reliability plan T7, live backup)."""

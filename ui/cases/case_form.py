@@ -444,7 +444,7 @@ class CaseForm(QWidget):
             editor = text
         elif name == "due_at":
             line = QLineEdit()
-            line.setPlaceholderText("剩余 23 小时 15 分 / 2026-11-28 18:00")
+            line.setPlaceholderText("如 剩余 23 小时")
             line.setToolTip(f"照平台显示的写：{DUE_EXAMPLES}；保存后记为具体时间")
             line.setMaxLength(60)
             line.textChanged.connect(self._on_edited)

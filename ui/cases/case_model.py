@@ -190,7 +190,7 @@ class CaseTableModel(QAbstractTableModel):
             if cells is not None and cells.row.due_at is not None:
                 cells.due = due_state(cells.row, self._now)
                 cells.texts[DUE_COLUMN] = describe_due(
-                    cells.row.due_at, now=self._now, paused_at=cells.row.due_paused_at
+                    cells.row.due_at, now=self._now, paused_at=cells.row.due_paused_at, compact=True
                 )
         if self._ids:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, len(COLUMNS) - 1))
@@ -227,7 +227,7 @@ class CaseTableModel(QAbstractTableModel):
                 self._rows[case_id] = None
                 continue
             texts = [c.text(r) for c in COLUMNS]
-            texts[DUE_COLUMN] = describe_due(r.due_at, now=now, paused_at=r.due_paused_at)
+            texts[DUE_COLUMN] = describe_due(r.due_at, now=now, paused_at=r.due_paused_at, compact=True)
             self._rows[case_id] = _Cells(r, texts, due_state(r, now))
 
     # -- Qt model API --------------------------------------------------------------------------

@@ -50,7 +50,7 @@ COUNTS_DELAY_MS = 400
 DUE_TICK_MS = 60_000  # the time left in the list is recomputed every minute
 UNDO_DEPTH = 20
 # Initial column widths (px), by logical column.
-COLUMN_WIDTHS = (72, 80, 72, 112, 172, 130, 130, 90, 72, 120, 118, 72, 120)
+COLUMN_WIDTHS = (72, 80, 72, 112, 172, 130, 130, 90, 72, 120, 150, 72, 120)
 # Where the 截止 column shows: right after 状态 (logical order stays for saved header states and tests).
 DUE_VISUAL_INDEX = 2
 HINT_STYLE = "color: #a15c00;"
@@ -201,7 +201,7 @@ class CaseListPane(QWidget):
             self.reload_views()
         self._update_bulk()
 
-    def setEnabledParts(self, enabled: bool) -> None:  # noqa: N802 - reads like Qt's setEnabled
+    def setEnabledParts(self, enabled: bool) -> None:
         """While the desk opens only the list itself works (searching needs the services)."""
         for w in (self.search, self.filters, self.sidebar, self.bulk_bar):
             w.setEnabled(enabled)
