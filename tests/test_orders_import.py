@@ -14,6 +14,8 @@ from desk.domain import CaseDraft, CaseStatus, CaseType, Platform
 from desk.orders import importer as importer_module
 from desk.orders.model import ExportKind
 
+REPO = Path(__file__).resolve().parents[1]
+
 # 拼多多 订单导出 as NingAnMe/pinduoduo-ERP maps it (2020): 商家编码-SKU维度.
 PDD_2020 = [
     "商品",
@@ -720,3 +722,41 @@ def test_after_sales_status_follows_the_platform_profile(desk, tmp_path: Path) -
     desk.platforms.save_user_copy(replace(pdd, statuses=statuses))  # the operator's own mapping
     report = desk.orders.import_file(write_xlsx(tmp_path / "a.xlsx", PDD_AFTER_SALES, after_sales_rows()[:1]))
     assert desk.cases.get(report.case_ids[0]).status == CaseStatus.NEGOTIATING
+
+
+def test_after_sales_reason_follows_the_platform_profile(desk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """退款原因 → 售后类型 is data in the profile: the shipped mapping classifies, an operator's edit wins."""
+    from dataclasses import replace
+
+    rows = after_sales_rows()
+    late = {
+        **rows[0],
+        "售后编号": "9102847561401",
+        "订单编号": "261122-000000000000009",
+        "退款原因": "发货履约原因",
+    }
+    report = desk.orders.import_file(write_xlsx(tmp_path / "a.xlsx", PDD_AFTER_SALES, [rows[0], late]))
+    types = sorted(desk.cases.get(c).case_type.value for c in report.case_ids)
+    assert types == ["漏发少件", "漏发少件"]  # 少件 and 发货履约原因
+
+    pdd = desk.platforms.for_platform(Platform.PDD)
+    assert pdd.reason_types["疑似假货"] == CaseType.QUALITY
+    desk.platforms.save_user_copy(
+        replace(pdd, reason_types={**pdd.reason_types, "质量问题": CaseType.MALICIOUS})
+    )
+    again = desk.orders.import_file(write_xlsx(tmp_path / "b.xlsx", PDD_AFTER_SALES, [rows[1]]))  # 质量问题
+    assert desk.cases.get(again.case_ids[0]).case_type == CaseType.MALICIOUS  # the user copy was read back
+
+
+def test_profile_reason_mapping_is_checked() -> None:
+    from desk.platforms.loader import PlatformProfileError, parse_profile, read_profile_file
+
+    shipped = read_profile_file(REPO / "resources" / "platforms" / "pdd.toml")
+    # Every reason a profile lists has a case type, so nothing falls to the guesswork below it.
+    assert set(shipped.reasons) <= set(shipped.reason_types)
+    import tomllib
+
+    data = tomllib.loads((REPO / "resources" / "platforms" / "pdd.toml").read_text(encoding="utf-8"))
+    data["reason_types"]["少件"] = "少了"
+    with pytest.raises(PlatformProfileError, match=r"少了.*不是售后类型"):
+        parse_profile(data, key="pdd", source="pdd.toml")

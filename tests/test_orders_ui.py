@@ -232,6 +232,20 @@ def test_main_window_has_the_order_menu_and_the_weight_tab(
     window.form.tabs.setCurrentWidget(panel)
     qtbot.waitUntil(lambda: panel.case_id == case.id, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: "还没有发货时的重量" in panel.conclusion.text(), timeout=WAIT_MS)
+    # With the tab open, choosing another case in the list shows that case's weights (no polling).
+    other, _ = desk.cases.create(
+        CaseDraft(order_no="261122-000000000000077", case_type=CaseType.MISSING_ITEM)
+    )
+    desk.weights.add(other.id, WeightKind.WAREHOUSE, 1530)
+    window.model.refresh()
+    window.select_case(other.id)
+    assert panel.case_id == other.id  # at once, from the form's case_shown signal
+    qtbot.waitUntil(
+        lambda: panel.records.rowCount() == 1 and panel.records.item(0, 0).text() == "仓库称重",
+        timeout=WAIT_MS,
+    )
+    window.select_case(case.id)
+    assert panel.case_id == case.id
 
 
 def test_typing_an_imported_order_number_fills_the_form(

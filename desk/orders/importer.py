@@ -732,7 +732,7 @@ class Importer:
                 draft_values["shop_id"] = shop_id
             draft = CaseDraft(
                 platform=platform,
-                case_type=mapping.case_type_for(platform, reason, refund_type),
+                case_type=mapping.case_type_for(platform, reason, refund_type, self._platforms),
                 status=mapped or CaseStatus.OPEN,
                 notes=line,
                 **draft_values,

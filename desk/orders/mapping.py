@@ -1,9 +1,9 @@
 """After-sales export values → the desk's case type and status.
 
-Statuses come from the platform profile (resources/platforms/*.toml, `[[statuses]] desk_status`) when the
-caller passes the desk's PlatformProfiles; the table below is the fallback for a profile that does not
-name a status. Profiles list 退款原因 but do not map them to a case type yet, so `case_type_for` uses the
-table here (the one place to change when they do).
+Statuses and 退款原因 come from the platform profile (resources/platforms/*.toml: `[[statuses]] desk_status`
+and `[reason_types]`) when the caller passes the desk's PlatformProfiles, so an operator who edits the
+profile changes how the next import classifies; the tables below are the fallback for words a profile
+does not name (and for callers without profiles).
 """
 
 from __future__ import annotations
@@ -58,11 +58,17 @@ WORKFLOW_STATUSES = frozenset(
 )
 
 
-def case_type_for(platform: Platform, reason: str, refund_type: str = "") -> CaseType:
+def case_type_for(
+    platform: Platform, reason: str, refund_type: str = "", profiles: Any | None = None
+) -> CaseType:
     """The desk's case type for a platform's 退款原因 (unknown reasons: 不想要了, the operator reclassifies)."""
-    # Other platforms use the same words until their profiles exist; `platform` is for that switch.
-    del platform, refund_type
+    del refund_type  # 仅退款 / 退货退款 does not decide the guide's type; the reason does
     text = reason.strip()
+    profile = _profile(profiles, platform)
+    if profile is not None:
+        known = profile.case_type_for_reason(text)
+        if known is not None:
+            return known
     if text in _PDD_REASON_TYPE:
         return _PDD_REASON_TYPE[text]
     if "少" in text or "漏" in text:
@@ -74,6 +80,16 @@ def case_type_for(platform: Platform, reason: str, refund_type: str = "") -> Cas
     return CaseType.UNWANTED
 
 
+def _profile(profiles: Any | None, platform: Platform) -> Any | None:
+    if profiles is None:
+        return None
+    try:
+        return profiles.for_platform(platform)
+    except Exception:  # a broken profile must not stop an import; the tables still know PDD's words
+        log.warning("platform profile unavailable for %s", platform, exc_info=True)
+        return None
+
+
 def status_for(platform: Platform, status: str, profiles: Any | None = None) -> CaseStatus | None:
     """The desk status for a platform's 售后状态, or None when the text is unknown (status left alone).
 
@@ -81,12 +97,8 @@ def status_for(platform: Platform, status: str, profiles: Any | None = None) -> 
     statuses win over the built-in table.
     """
     text = status.strip()
-    if profiles is not None:
-        try:
-            profile = profiles.for_platform(platform)
-        except Exception:  # a broken profile must not stop an import; the table still knows PDD's words
-            log.warning("platform profile unavailable for %s", platform, exc_info=True)
-            profile = None
+    profile = _profile(profiles, platform)
+    if profile is not None:
         for known in getattr(profile, "statuses", ()) or ():
             if known.name == text and known.desk_status is not None:
                 return CaseStatus(known.desk_status)

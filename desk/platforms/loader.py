@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from desk.domain import CaseStatus, Platform
+from desk.domain import CaseStatus, CaseType, Platform
 from desk.errors import DeskError
 from desk.platforms.model import AppealType, ListFacts, PlatformProfile, PlatformStatus, Setting
 from desk.platforms.tomlw import dumps
@@ -150,6 +150,18 @@ def parse_profile(data: dict[str, Any], *, key: str, source: str, user_copy: boo
         lists[name] = ListFacts(
             verified=raw["verified"], source=_text(raw, "source", source, f"[lists.{name}]")
         )
+    reason_types: dict[str, CaseType] = {}
+    raw_reasons = data.get("reason_types", {})
+    if not isinstance(raw_reasons, dict):
+        raise _fail(source, "[reason_types]", "应为一个表（退款原因 = 售后类型）")
+    for reason, type_name in raw_reasons.items():
+        try:
+            reason_types[str(reason).strip()] = CaseType(type_name)
+        except ValueError as exc:
+            allowed = "、".join(t.value for t in CaseType)
+            raise _fail(
+                source, f"reason_types.{reason}", f"“{type_name}”不是售后类型（可选：{allowed}）"
+            ) from exc
     pause = data.get("pause_when_waiting", True)
     if not isinstance(pause, bool):
         raise _fail(source, "pause_when_waiting", "应为 true 或 false")
@@ -165,6 +177,7 @@ def parse_profile(data: dict[str, Any], *, key: str, source: str, user_copy: boo
         timers=_settings(data.get("timers", {}), source, "timers"),
         pause_when_waiting=pause,
         lists=lists,
+        reason_types=reason_types,
         summary=_text(data, "summary", source, "summary"),
         source_file=source,
         user_copy=user_copy,
@@ -208,6 +221,7 @@ def profile_to_data(p: PlatformProfile) -> dict[str, Any]:
         "after_sales_types": list(p.after_sales_types),
         "reasons": list(p.reasons),
         "lists": {k: {"verified": v.verified, "source": v.source} for k, v in p.lists.items()},
+        "reason_types": {k: v.value for k, v in p.reason_types.items()},
         "limits": {s.key: setting(s) for s in p.limits},
         "timers": {s.key: setting(s) for s in p.timers},
         "statuses": [

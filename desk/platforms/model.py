@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from desk.domain import CaseStatus, Platform
+from desk.domain import CaseStatus, CaseType, Platform
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +65,8 @@ class PlatformProfile:
     timers: tuple[Setting, ...]
     pause_when_waiting: bool = True  # waiting statuses (等待退货, 等待快递回复) hold the deadline clock
     lists: dict[str, ListFacts] = field(default_factory=dict)
+    # 退款原因 as the platform's export writes it → the guide's case type ([reason_types] in the file).
+    reason_types: dict[str, CaseType] = field(default_factory=dict)
     summary: str = ""
     source_file: str = ""
     user_copy: bool = False  # loaded from the profile folder rather than the shipped defaults
@@ -89,6 +91,9 @@ class PlatformProfile:
         }
         out += [names[k] for k, facts in self.lists.items() if not facts.verified and k in names]
         return out
+
+    def case_type_for_reason(self, reason: str) -> CaseType | None:
+        return self.reason_types.get(reason.strip())
 
     def desk_status_for(self, platform_status: str) -> CaseStatus | None:
         for s in self.statuses:

@@ -197,6 +197,7 @@ class CaseForm(QWidget):
 
     changes_made = Signal(object)
     case_saved = Signal(int)
+    case_shown = Signal(object)  # the case id the form now shows (None: a new, unsaved case)
     save_failed = Signal()
     dirty_changed = Signal(bool)
     status_message = Signal(str)
@@ -637,6 +638,7 @@ class CaseForm(QWidget):
         self._set_dirty(False)
         self._show_due_left()
         self.check_warnings()
+        self.case_shown.emit(None)
 
     def load_case(self, case_id: CaseId) -> None:
         """Show a stored case in edit mode (a quick read, done on the GUI thread)."""
@@ -668,6 +670,7 @@ class CaseForm(QWidget):
         self.refresh_timeline()
         self._show_due_left()
         self.check_warnings()
+        self.case_shown.emit(case.id)
 
     def _update_title(self, case: CaseData) -> None:
         label = case.order_no or case.after_sales_no or "未填订单号"
@@ -914,6 +917,8 @@ class CaseForm(QWidget):
         case, changes = result
         created = self._case_id is None
         self._case_id = case.id
+        if created:
+            self.case_shown.emit(case.id)  # the new case got its id
         self._version = case.version
         self._loaded = case
         if case.shop_id is not None:

@@ -38,7 +38,6 @@ from ui.qt import (
     Qt,
     QTableWidget,
     QTableWidgetItem,
-    QTimer,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -51,7 +50,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-FOLLOW_MS = 250  # how often a visible panel checks which case the form shows
 VERDICT_STYLE = {
     Verdict.MATCH: "background: #e8f6ec; color: #1d6b34; border: 1px solid #9fd3ae;",
     Verdict.SHORT: "background: #fdecea; color: #9b1c1c; border: 1px solid #f1a9a0;",
@@ -483,29 +481,21 @@ def _fit_height(table: QTableWidget, *, empty_rows: int = 1) -> None:
 
 
 def install_weight_tab(window: MainWindow) -> WeightPanel:
-    """Add the 称重核对 tab to the main window's case form; it follows whichever case the form shows.
-
-    SEAM: the form has no "case shown" signal yet, so a visible panel checks the form's case id every
-    FOLLOW_MS; when CaseForm gains one, connect it to panel.set_case and drop the timer.
-    """
+    """Add the 称重核对 tab to the main window's case form; it follows whichever case the form shows
+    (read when the tab is visible, so switching cases on other tabs costs nothing)."""
     form = window.form
     panel = WeightPanel(window.desk, window.runner)
     form.tabs.addTab(panel, "称重核对")
     panel.changes_made.connect(window.changes_applied)
     panel.status_message.connect(window.show_status)
     window.changes_applied.connect(panel.apply_changes)
-    follow = QTimer(panel, interval=FOLLOW_MS)
 
-    def sync() -> None:
-        if not panel.isVisible():
-            return
-        if form.case_id != panel.case_id:
+    def sync(*_args: object) -> None:
+        if panel.isVisible() and form.case_id != panel.case_id:
             panel.set_case(form.case_id)
 
-    follow.timeout.connect(sync)
-    follow.start()
-    form.tabs.currentChanged.connect(lambda _i: sync())
-    form.case_saved.connect(lambda _id: sync())
+    form.case_shown.connect(sync)
+    form.tabs.currentChanged.connect(sync)
     install_order_autofill(window)
     return panel
 
