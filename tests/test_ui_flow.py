@@ -428,6 +428,53 @@ def test_case_model_passes_modeltester(qtmodeltester: Any, desk: Any) -> None:
     qtmodeltester.check(model)
 
 
+def test_case_model_keeps_a_bounded_row_cache_and_refetches_evicted_rows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Scrolling through a long list keeps memory (and full GC passes) bounded; an evicted row shows right."""
+    from datetime import UTC, datetime
+
+    from desk.domain import CaseRow, CaseStatus, CaseType, Platform
+    from ui.cases import case_model
+
+    monkeypatch.setattr(case_model, "ROW_CACHE", 500)
+    when = datetime(2026, 11, 20, tzinfo=UTC)
+
+    class Rows:
+        def __init__(self) -> None:
+            self.fetched: list[int] = []
+
+        def rows(self, ids: Any) -> dict[CaseId, CaseRow]:
+            self.fetched.extend(ids)
+            return {
+                i: CaseRow(
+                    i,
+                    Platform.PDD,
+                    "店",
+                    f"{i:06d}",
+                    "",
+                    "",
+                    f"买家{i}",
+                    CaseType.QUALITY,
+                    CaseStatus.OPEN,
+                    None,
+                    when,
+                    when,
+                )
+                for i in ids
+            }
+
+    source = Rows()
+    model = CaseTableModel(source)  # type: ignore[arg-type]
+    model.set_ids([CaseId(i) for i in range(20_000)])
+    for row in range(0, 20_000, 50):
+        assert model.index(row, 4).data() == f"{row:06d}"
+        assert len(model._rows) <= 500
+    before = len(source.fetched)
+    assert model.index(0, 7).data() == "买家0"  # long evicted: fetched again, same text
+    assert len(source.fetched) > before
+
+
 # -- errors and leaving --------------------------------------------------------------------------
 
 

@@ -16,7 +16,8 @@ def when(value: datetime | None) -> str:
         return ""
     if value.tzinfo is not None:
         value = value.astimezone()
-    return value.strftime("%Y-%m-%d %H:%M")
+    # The case list formats thousands of these while scrolling; an f-string is ~3× strftime.
+    return f"{value.year:04d}-{value.month:02d}-{value.day:02d} {value.hour:02d}:{value.minute:02d}"
 
 
 def byte_size(n: int) -> str:

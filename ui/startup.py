@@ -12,6 +12,7 @@ list with rows, then exit — the start-up benchmark's probe, nothing else reads
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import sys
@@ -99,6 +100,9 @@ def run_profile(profile: Profile, *, demo: bool = False) -> int:
     def opened(desk: Desk) -> None:
         state["desk"] = desk
         window.attach_desk(desk)
+        # Everything loaded so far (Qt wrappers, SQLAlchemy, the list) lives as long as the app: keep it out
+        # of the collector's full passes, which otherwise walk it all and stall a frame (bench_cases scroll).
+        gc.freeze()
         from ui.tools import start_reliability_services
 
         start_reliability_services(window)  # hand-over target, last crash report, daily backup
