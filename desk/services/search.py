@@ -17,6 +17,7 @@ plain-words hint instead of results.
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
@@ -142,5 +143,8 @@ def matching_ids_select(query: Query, dialect: str) -> Select[Any]:
 def sqlite_matching_ids(cursor: Any, query: Query) -> set[int]:
     """The fast path on SQLite: the index hits straight from a DB-API cursor (no join, no ORM)."""
     sql, params = sqlite_match_sql(query)
-    cursor.execute(sql, params)
-    return {row[0] for row in cursor.fetchall()}
+    # One text value instead of a row per hit: stepping the cursor costs ~0.3 µs a row in Python, which
+    # dominated for common words (35,000 hits of 100,000 cases); json parses the list in C.
+    cursor.execute(f"SELECT group_concat(id) FROM ({sql})", params)
+    joined = cursor.fetchone()[0]
+    return set(json.loads(f"[{joined}]")) if joined else set()
