@@ -165,3 +165,28 @@ def test_cancelled_desk_error_is_not_an_error(runner: TaskRunner, qtbot: Any, bo
     parent.findChildren(QProgressDialog)[0].canceled.emit()
     qtbot.waitUntil(lambda: bool(cancelled))
     assert boxes == []
+
+
+def test_failure_of_a_job_with_progress_is_shown_not_taken_for_cancel(
+    runner: TaskRunner, qtbot: Any, boxes: list[str]
+) -> None:
+    """Closing the progress dialog emits canceled(); a real failure must still reach the operator."""
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    parent.show()
+    finished: list[bool] = []
+    cancelled: list[bool] = []
+
+    def work(progress: Callable[[int, int, str], None], cancel: Callable[[], bool]) -> None:
+        progress(1, 3, "封面")
+        raise DeskError("磁盘空间已满，申诉材料未生成")
+
+    (
+        Op(work)
+        .with_progress(parent, "正在生成申诉材料…")
+        .on_cancelled(lambda: cancelled.append(True))
+        .on_done(lambda: finished.append(True))
+        .run(runner)
+    )
+    qtbot.waitUntil(lambda: bool(finished))
+    assert boxes == ["磁盘空间已满，申诉材料未生成"] and cancelled == []

@@ -148,6 +148,9 @@ class Op(Generic[T]):
         def finish(result: Any, error: BaseException | None) -> None:
             nonlocal finished
             finished = True
+            # Read before closing: QProgressDialog.close() emits canceled() (even if never shown),
+            # which would make every failure look like the operator's 取消.
+            cancelled = cancel_event.is_set()
             if dialog is not None:
                 dialog.close()
                 dialog.deleteLater()
@@ -155,7 +158,7 @@ class Op(Generic[T]):
                 if error is None:
                     if self._success is not None:
                         self._success(result)
-                elif cancel_event.is_set() and isinstance(error, DeskError):
+                elif cancelled and isinstance(error, DeskError):
                     # The services report a cancelled job as a DeskError ("已取消"): the operator
                     # asked for it, so it is not an error worth a message box.
                     log.info("cancelled: %s", error)
