@@ -671,3 +671,26 @@ def test_sniffing_never_trusts_the_name() -> None:
     assert media.sniff(b"RIFF\x00\x00\x00\x00AVI LIST") == "video/x-msvideo"
     assert media.sniff(b"\x00\x00\x00\x18ftypM4A \x00\x00\x00\x00") is None
     assert media.sniff(b"#EXTM3U\n") is None
+
+
+@pytest.mark.parametrize("fmt", ["WEBP", "HEIF", "PNG", "TIFF"])
+def test_exported_copy_of_any_picture_format_carries_no_gps(desk: Any, tmp_path: Path, fmt: str) -> None:
+    """Phones send HEIC, chat apps WebP, PCs PNG/TIFF: each can carry the buyer's GPS position and text."""
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    exif = Image.Exif()
+    exif[0x010E] = "买家电话 13812345678"
+    exif[0x8825] = {1: "N", 2: (31.0, 13.0, 50.0), 3: "E", 4: (121.0, 28.0, 20.0)}
+    src = tmp_path / f"买家照片.{fmt.lower()}"
+    banded().save(src, fmt, exif=exif.tobytes())
+    with Image.open(src) as check:
+        assert check.getexif().get_ifd(0x8825), "the sample really carries a GPS position"
+    case = new_case(desk)
+    (item,) = desk.evidence.import_files(case.id, [src]).added
+    out = desk.evidence.export_copy(item.id, tmp_path / "导出")
+    with Image.open(out) as exported:
+        assert not exported.getexif() and "exif" not in exported.info and "xmp" not in exported.info
+    data = out.read_bytes()
+    assert b"13812345678" not in data and b"Exif\x00\x00" not in data
+    assert src.read_bytes() != data and hashlib.sha256(src.read_bytes()).hexdigest() == item.sha256
