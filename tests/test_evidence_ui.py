@@ -318,7 +318,8 @@ def test_reorder_by_drag_and_remove_with_undo(host: Host, desk: Any, qtbot: Any)
     panel.view.move_requested.emit([ids[1]], 0, EvidenceKind.CHAT.value)
     qtbot.waitUntil(lambda: host.last_message == "已移到“聊天截图”", timeout=WAIT_MS)
     assert desk.evidence.get(ids[1]).kind == EvidenceKind.CHAT
-    assert [e.kind for e in panel.model.items()][-1] == EvidenceKind.CHAT  # its own group, last
+    # Its own group, last (the gallery re-reads off the GUI thread after the message: wait for it).
+    qtbot.waitUntil(lambda: [e.kind for e in panel.model.items()][-1] == EvidenceKind.CHAT, timeout=WAIT_MS)
 
     panel.select_ids([ids[0], ids[2]])
     qtbot.keyClick(panel.view, Qt.Key.Key_Delete)
