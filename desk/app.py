@@ -70,6 +70,8 @@ class Desk:
             threshold=self._appeal_threshold,
         )
         self.scripts = ScriptService(sessions, self.cases, self.shops, self.weights)
+        # The upload kit reads limits from the platform profiles and required evidence from the wizard.
+        self.packets.platforms, self.packets.wizard = self.platforms, self.wizard
 
     def _appeal_threshold(self, case: CaseData) -> Decimal | None:
         shop = next((s for s in self.shops.list() if s.id == case.shop_id), None) if case.shop_id else None
@@ -147,7 +149,9 @@ def open_desk(profile: Profile | Path | str, *, font_path: Path | None = None) -
         cases=CaseService(sessions, pauses_clock=platforms.pauses_clock, packets_dir=profile.packets_dir),
         shops=ShopService(sessions),
         evidence=EvidenceService(sessions, store, profile.thumbnails_dir),
-        packets=PacketService(sessions, store, profile.packets_dir, font_path),
+        packets=PacketService(
+            sessions, store, profile.packets_dir, font_path, cache_dir=profile.packet_cache_dir
+        ),
         platforms=platforms,
         views=ViewService(sessions),
     )

@@ -21,6 +21,8 @@ COMMAND_MODULES = (
     "desk.commands.case",
     "desk.commands.evidence",
     "desk.commands.packet",
+    "desk.commands.upload_kit",
+    "desk.commands.preflight",
     "desk.commands.backup",
     "desk.commands.restore",
     "desk.commands.check",

@@ -333,6 +333,7 @@ class PacketData:
     sha256: str
     byte_size: int
     page_count: int
+    kind: str = ""  # the appeal type on its cover (申诉类型), when recorded
 
 
 @dataclass(frozen=True, slots=True)

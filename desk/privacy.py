@@ -46,3 +46,12 @@ def mask_phones(text: str) -> str:
     if not text:
         return text
     return _sub(_LANDLINE, _sub(_MOBILE, text, "{0}****{2}"), "{0}-****{2}")
+
+
+def phone_digit_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the digits `mask_phones` would hide in `text`, for masking a picture of it."""
+    if not text:
+        return []
+    folded = _fold(text)
+    spans = [m.span(2) for pattern in (_MOBILE, _LANDLINE) for m in pattern.finditer(folded)]
+    return sorted(set(spans))

@@ -33,6 +33,11 @@ class Profile:
         return self.root / "cache" / "thumbnails"
 
     @property
+    def packet_cache_dir(self) -> Path:
+        """Pictures prepared for packets (desk/pdf/cache.py); safe to delete, rebuilt on demand."""
+        return self.root / "cache" / "packet-images"
+
+    @property
     def packets_dir(self) -> Path:
         return self.root / "packets"
 

@@ -149,6 +149,7 @@ def main() -> int:
         preview = window.preview
         assert preview is not None
         preview.resize(1000, 800)
+        pump(60, lambda: preview.thumbnails_ready >= preview.page_count())  # rendered by a worker
         pump(2.0)  # QPdfView renders pages on its own thread
         preview.grab().save(str(args.out / "preview.png"))
         preview.close()

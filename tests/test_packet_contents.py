@@ -4,6 +4,7 @@ merged PDF vouchers — and that phone numbers are masked in every layer of the 
 from __future__ import annotations
 
 import hashlib
+import io
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -203,3 +204,178 @@ def test_kind_sets_appeal_type_and_unknown_kind_is_refused(desk: Any) -> None:
     assert dict(desk.packets.content(case.id).cover_fields)["申诉类型"] == "维权申诉 · 货款申诉"
     with pytest.raises(ValidationFailed, match="申诉类型“乱填”不认识"):
         desk.packets.content(case.id, kind="乱填")
+
+
+# -- PDF vouchers that show a phone number ---------------------------------------------------------
+
+
+def _phone_voucher(path: Path) -> None:
+    """Page 1 shows the buyer's phone next to the tracking number; page 2 has no phone."""
+    c = Canvas(str(path), pagesize=(400, 300), invariant=1)
+    c.drawString(20, 200, f"Receiver Zhang Tel {PHONE}")
+    c.drawString(20, 150, f"Waybill {TRACKING}")
+    c.showPage()
+    c.drawString(20, 150, "VOUCHERPAGE-2 signed")
+    c.showPage()
+    c.save()
+
+
+def test_voucher_phone_number_is_not_extractable_order_number_is(desk: Any, tmp_path: Path) -> None:
+    from desk.privacy import mask_phones
+
+    case, _ = desk.cases.create(CaseDraft(order_no=ORDER_NO, description="物流凭证见附件"))
+    voucher = tmp_path / "面单.pdf"
+    _phone_voucher(voucher)
+    assert PHONE in PdfReader(voucher).pages[0].extract_text()  # the source does carry it
+    desk.evidence.import_files(case.id, [voucher])
+    out = tmp_path / "packet.pdf"
+    result = desk.packets.build(case.id, out)
+
+    reader = PdfReader(out)
+    pages = [page.extract_text() for page in reader.pages]
+    text = "\n".join(pages)
+    assert PHONE not in text and mask_phones(text) == text  # no phone number in any form
+    assert PHONE.encode() not in out.read_bytes()
+    # The phone page is a picture now, labelled so; the page without a phone stays text.
+    drawn = next(i for i, t in enumerate(pages) if "已转为图片" in t)
+    assert len(reader.pages[drawn].images) == 1
+    assert TRACKING not in pages[drawn]  # the voucher's own text went into the picture
+    assert ORDER_NO in pages[drawn]  # the packet's header stays readable
+    assert any("VOUCHERPAGE-2" in t for t in pages)
+    assert not any("面单.pdf" in w for w in result.warnings)  # drawn fine, nothing to warn about
+
+
+def test_voucher_phone_in_an_annotation_also_makes_a_picture(desk: Any, tmp_path: Path) -> None:
+    from pypdf import PdfWriter
+    from pypdf.annotations import Text
+
+    plain = tmp_path / "plain.pdf"
+    _voucher(plain, "NOTEPAGE", pages=1)
+    writer = PdfWriter(clone_from=PdfReader(plain))
+    writer.add_annotation(page_number=0, annotation=Text(rect=(10, 10, 60, 60), text=f"买家电话 {PHONE}"))
+    voucher = tmp_path / "批注.pdf"
+    with voucher.open("wb") as fh:
+        writer.write(fh)
+    case, _ = desk.cases.create(CaseDraft(order_no=ORDER_NO))
+    desk.evidence.import_files(case.id, [voucher])
+    out = tmp_path / "packet.pdf"
+    desk.packets.build(case.id, out)
+    assert PHONE.encode() not in out.read_bytes()
+    assert "已转为图片" in "".join(page.extract_text() for page in PdfReader(out).pages)
+
+
+def test_drawn_voucher_page_blacks_out_the_middle_digits(tmp_path: Path) -> None:
+    from desk.pdf.vouchers import drawn_page, phone_pages
+
+    voucher = tmp_path / "v.pdf"
+    _phone_voucher(voucher)
+    found = phone_pages(voucher)
+    assert list(found) == [0]
+    boxes = found[0]
+    assert len(boxes) == 4  # 1234 of 138 1234 5678
+    dpi = 144
+    drawn = drawn_page(voucher, 0, boxes, dpi)
+    with Image.open(io.BytesIO(drawn.jpeg)) as im:
+        im = im.convert("L")
+        assert im.size == (800, 600)
+        scale = dpi / 72
+        for left, bottom, right, top in boxes:
+            x, y = (left + right) / 2 * scale, (300 - (bottom + top) / 2) * scale
+            assert im.getpixel((round(x), round(y))) < 40
+        # "138" before them is still there: dark glyph pixels on white, not one black box.
+        first = boxes[0]
+        strip = im.crop(
+            (
+                round((first[0] - 20) * scale),
+                round((300 - first[3]) * scale),
+                round(first[0] * scale) - 4,
+                round((300 - first[1]) * scale),
+            )
+        )
+        lo, hi = strip.getextrema()
+        assert lo < 100 and hi > 200
+
+
+def test_after_sales_request_time_from_the_import_is_a_key_fact(desk: Any, tmp_path: Path) -> None:
+    import csv
+
+    export = tmp_path / "售后导出.csv"
+    header = [
+        "售后编号",
+        "订单编号",
+        "发货运单号",
+        "退货运单号",
+        "售后状态",
+        "退款类型",
+        "退款原因",
+        "订单状态",
+        "交易金额",
+        "退款金额",
+        "申请时间",
+        "退货物流状态",
+        "买家",
+    ]
+    row = [
+        "9102847561203",
+        ORDER_NO,
+        TRACKING,
+        "",
+        "待商家处理",
+        "退款",
+        "少件",
+        "已发货",
+        "89.70",
+        "29.90",
+        "2026-11-24 14:27:38",
+        "",
+        "",
+    ]
+    with export.open("w", encoding="utf-8-sig", newline="") as fh:
+        csv.writer(fh).writerows([header, row])
+    report = desk.orders.import_file(export)
+    assert report.imported == 1
+    out = tmp_path / "packet.pdf"
+    desk.packets.build(report.case_ids[0], out)
+    text = "".join(_all_text(PdfReader(out)).split())
+    assert "售后申请时间2026-11-2414:27" in text
+    assert "售后登记时间" in text
+
+
+def test_long_numbers_are_never_broken_across_lines(tmp_path: Path) -> None:
+    from datetime import datetime
+
+    from desk.pdf.content import PacketContent, PacketEvidence
+    from desk.pdf.packet import build_packet
+
+    # Captions of screenshots three to a row are narrow (about 150 pt). Each pushes the numbers a
+    # little further along the line, so some reach the margin: they must move down whole, not split.
+    items = []
+    for n in range(9):
+        path = tmp_path / f"chat{n}.png"
+        Image.new("RGB", (540, 1200), (200, 220, 240)).save(path)
+        items.append(
+            PacketEvidence(
+                kind="聊天截图",
+                blob_path=path,
+                media_type="image/png",
+                original_name=f"chat{n}.png",
+                caption="买" * (n * 2) + f"订单{ORDER_NO}运单{TRACKING}",
+                captured_at=None,
+                sha256=f"{n:064x}",
+            )
+        )
+    content = PacketContent(
+        title="拼多多 售后维权申诉材料",
+        order_no=ORDER_NO,
+        cover_fields=(),
+        description="少件",
+        evidence=tuple(items),
+        generated_at=datetime(2026, 1, 1),
+    )
+    out = tmp_path / "p.pdf"
+    build_packet(content, out)
+    pages = PdfReader(out).pages[:-1]  # the last page is the manifest
+    body = "\n".join(page.extract_text() for page in pages)
+    assert body.count(TRACKING) == len(items)
+    # Once in each caption, once in each page header, once under the title.
+    assert body.count(ORDER_NO) == len(items) + len(pages) + 1

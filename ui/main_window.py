@@ -228,6 +228,9 @@ class MainWindow(QMainWindow):
         from ui.wizard import install_wizard_menu
 
         install_wizard_menu(self)  # 申诉: 处理向导…, 话术库…
+        from ui.packet.upload_kit_dialog import install_upload_kit_menu
+
+        install_upload_kit_menu(self)  # 申诉: 上传材料包…
         from ui.cases.menus import install_case_menus
 
         install_case_menus(self)  # 售后: 删除, 撤销删除, 改状态/店铺, 导出, 视图, 回收站; 资料: 店铺, 平台
@@ -423,8 +426,13 @@ class MainWindow(QMainWindow):
         if self.preview is not None:
             self.preview.close()
             self.preview.deleteLater()
+        packets, case_id = self.desk.packets, result.packet.case_id
         self.preview = PacketPreview(
-            result.path, runner=self.runner, warnings=tuple(result.warnings), parent=self
+            result.path,
+            runner=self.runner,
+            warnings=tuple(result.warnings),
+            history=lambda: packets.history(case_id),
+            parent=self,
         )
         self.preview.status_message.connect(self.show_status)
         self.preview.show()

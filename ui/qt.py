@@ -52,6 +52,7 @@ from PySide6.QtGui import (
     QFont,
     QFontDatabase,
     QFontMetrics,
+    QIcon,
     QImage,
     QImageReader,
     QInputMethodEvent,
@@ -73,7 +74,7 @@ from PySide6.QtGui import (
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
-from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtPrintSupport import QAbstractPrintDialog, QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -129,6 +130,7 @@ __all__ = [
     "QAbstractButton",
     "QAbstractItemView",
     "QAbstractListModel",
+    "QAbstractPrintDialog",
     "QAbstractTableModel",
     "QAction",
     "QActionGroup",
@@ -163,6 +165,7 @@ __all__ = [
     "QHBoxLayout",
     "QHeaderView",
     "QIODevice",
+    "QIcon",
     "QImage",
     "QImageReader",
     "QInputDialog",

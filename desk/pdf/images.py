@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import math
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,16 @@ ALLOWED_FORMATS = tuple(f for f in _WANTED_FORMATS if f in Image.OPEN)
 JPEG_QUALITY = 85
 # Small images are not blown up beyond one pixel per point, which keeps them crisp.
 MIN_DPI = 72
+# A JPEG is decoded at the DCT scale (1/2, 1/4, 1/8) just below the target when that still gives
+# at least this share of the target's pixels per side: a 12-MP photo for a half page then comes out
+# at ~185 instead of 200 dpi, which prints the same, and needs neither the larger decode nor a resample.
+DRAFT_SLACK = 0.9
+# Part of every prepared-picture cache key: bump it whenever the pixels or bytes made here change.
+PREP_VERSION = 2
+
+# Pillow's FreeType fonts (text marks) are shared objects; the packet prepares pictures on several
+# threads, so text is drawn by one thread at a time. Everything else runs in parallel.
+_TEXT_LOCK = threading.Lock()
 
 _ORIENTATION_TAG = 0x0112
 
@@ -113,7 +124,12 @@ def _finish(
         size = (max(1, round(rgb.width * factor)), max(1, round(rgb.height * factor)))
         rgb = rgb.resize(size, Image.Resampling.LANCZOS)
     # Marks go on at the final size, so a redaction is exactly black in the packet's pixels.
-    rgb = rotate_clockwise(draw_marks(rgb, marks), rotation)
+    if any(mark.text for mark in marks):
+        with _TEXT_LOCK:
+            rgb = draw_marks(rgb, marks)
+    else:
+        rgb = draw_marks(rgb, marks)
+    rgb = rotate_clockwise(rgb, rotation)
     # Only pixels leave this function: no EXIF (GPS, phone model), ICC or XMP.
     clean = Image.frombytes("RGB", rgb.size, rgb.tobytes())
     buf = io.BytesIO()
@@ -154,10 +170,15 @@ def _prepare(
         big_blocks(im)
         if im.format in ("JPEG", "MPO"):
             # draft() decodes at 1/2, 1/4 or 1/8 scale; it never goes below the requested size.
-            draft_size = (target[1], target[0]) if orientation in (5, 6, 7, 8) else target
+            wanted = (max(1, math.ceil(target[0] * DRAFT_SLACK)), max(1, math.ceil(target[1] * DRAFT_SLACK)))
+            draft_size = (wanted[1], wanted[0]) if orientation in (5, 6, 7, 8) else wanted
             im.draft("RGB", draft_size)
         im.load()
-        return _finish(ImageOps.exif_transpose(im), target, placed, marks, rotation)
+        upright = ImageOps.exif_transpose(im)
+        if upright.width < target[0] or upright.height < target[1]:
+            # The draft came out a little under the target (see DRAFT_SLACK): keep it, no upscaling.
+            target = (min(target[0], upright.width), min(target[1], upright.height))
+        return _finish(upright, target, placed, marks, rotation)
 
 
 def prepare_image(

@@ -8,24 +8,26 @@ import hashlib
 import io
 import os
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+from PIL import __version__ as PIL_VERSION
 from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
     Flowable,
     Frame,
-    Image,
     PageBreak,
     PageTemplate,
     Paragraph,
@@ -36,9 +38,19 @@ from reportlab.platypus import (
 from reportlab.platypus.doctemplate import LayoutError
 
 from desk.errors import PacketFailed
+from desk.pdf.cache import PreparedCache, cache_key
 from desk.pdf.content import PacketContent, PacketEvidence
 from desk.pdf.fonts import FontSet, coverage_gaps, markup_text, resolve_fonts
-from desk.pdf.images import ImageUnusable, prepare_image, prepare_video_frame
+from desk.pdf.images import (
+    JPEG_QUALITY,
+    PREP_VERSION,
+    ImageUnusable,
+    PreparedImage,
+    prepare_image,
+    prepare_video_frame,
+)
+from desk.pdf.vouchers import Box
+from desk.pdf.wrap import CJKParagraph
 
 # ASCII85 makes image streams 25% larger and the build ~40x slower; invariant gives identical
 # bytes for identical input (fixed dates and document id), which tests and re-sends rely on.
@@ -64,10 +76,14 @@ IMAGE_DPI = 200
 # Tall screenshots go three to a row, two rows to a page.
 MULTI_PER_ROW = 3
 MULTI_BOX_H = IMAGE_BOX_H
+CELL_BOX_W = CONTENT_W / MULTI_PER_ROW - 8
 TALL_RATIO = 1.5
 TIMELINE_MAX = 40  # the packet shows the latest events; older ones are counted
 HEADER_TITLE_MAX = 30  # keeps the running header on one line
 HEADER_TEXT_Y = PAGE_H - 15 * mm  # bottom of the header line of text; the rule sits just below
+# Pictures are prepared by worker threads (Pillow releases the GIL while decoding, resampling and
+# encoding), while the layout waits for them in printed order.
+PREPARE_WORKERS = max(2, min(4, os.cpu_count() or 2))
 
 UNKNOWN = "未知"
 GAP_WARNING = "以下字符当前字体无法显示：{chars}（PDF 中以 [?] 代替，可在设置中换用字库更全的字体）"
@@ -186,7 +202,7 @@ def _fmt_time(value: datetime | None) -> str:
 
 
 def _placeholder(markup: str, styles: _Styles) -> Table:
-    table = Table([[Paragraph(markup, styles.note)]], colWidths=[CONTENT_W])
+    table = Table([[CJKParagraph(markup, styles.note)]], colWidths=[CONTENT_W])
     table.setStyle(
         TableStyle(
             [
@@ -280,10 +296,166 @@ def _pdf_pages(path: Path) -> tuple[int | None, str | None]:
         return None, "文件已损坏或不是有效的 PDF"
 
 
+def _marks_key(ev: PacketEvidence) -> tuple[tuple[object, ...], ...]:
+    return tuple((str(m.shape), m.x0, m.y0, m.x1, m.y1, m.text) for m in ev.marks)
+
+
+class _Preparer:
+    """Prepares a packet's pictures on worker threads, through the cache when there is one.
+
+    Each distinct request is prepared once: asking again returns the same future, so the layout
+    first queues every picture in printed order and then waits for each one as it places it.
+    A cache key holds everything the prepared bytes depend on: the original's SHA-256, the box
+    and resolution, rotation and marks, and the versions of the code that makes them.
+    """
+
+    def __init__(self, cache: PreparedCache | None, workers: int) -> None:
+        self.cache = cache
+        self._pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="desk-packet")
+        self._jobs: dict[tuple[object, ...], Future[PreparedImage]] = {}
+
+    def _submit(self, parts: tuple[object, ...], make: Callable[[], PreparedImage]) -> Future[PreparedImage]:
+        job = self._jobs.get(parts)
+        if job is None:
+            cache = self.cache
+            if cache is None:
+                job = self._pool.submit(make)
+            else:
+                job = self._pool.submit(cache.fetch, cache_key(*parts), make)
+            self._jobs[parts] = job
+        return job
+
+    def image(self, ev: PacketEvidence, box_w: float, box_h: float) -> Future[PreparedImage]:
+        parts = (
+            "image",
+            PREP_VERSION,
+            PIL_VERSION,
+            JPEG_QUALITY,
+            IMAGE_DPI,
+            ev.sha256,
+            ev.media_type,
+            box_w,
+            box_h,
+            ev.rotation % 360,
+            _marks_key(ev),
+        )
+        return self._submit(
+            parts,
+            partial(
+                prepare_image,
+                ev.blob_path,
+                ev.media_type,
+                box_w,
+                box_h,
+                IMAGE_DPI,
+                marks=ev.marks,
+                rotation=ev.rotation,
+            ),
+        )
+
+    def frame(self, ev: PacketEvidence, at_ms: int, box_w: float, box_h: float) -> Future[PreparedImage]:
+        import av  # decoders of another version may give other pixels
+
+        parts = (
+            "frame",
+            PREP_VERSION,
+            PIL_VERSION,
+            av.__version__,
+            JPEG_QUALITY,
+            IMAGE_DPI,
+            ev.sha256,
+            ev.media_type,
+            at_ms,
+            box_w,
+            box_h,
+            ev.rotation % 360,
+        )
+        return self._submit(
+            parts,
+            partial(
+                prepare_video_frame,
+                ev.blob_path,
+                ev.media_type,
+                at_ms,
+                box_w,
+                box_h,
+                IMAGE_DPI,
+                rotation=ev.rotation,
+            ),
+        )
+
+    def voucher_page(self, ev: PacketEvidence, index: int, boxes: list[Box]) -> PreparedImage:
+        """A voucher page that shows a phone number, drawn as a picture with the number blacked out."""
+        from desk.pdf.vouchers import VOUCHER_DPI, VOUCHER_VERSION, drawn_page, pdfium_version
+
+        parts = ("voucher", VOUCHER_VERSION, PIL_VERSION, pdfium_version(), VOUCHER_DPI, ev.sha256, index)
+        return self._submit(parts, partial(drawn_page, ev.blob_path, index, boxes, VOUCHER_DPI)).result()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class _JpegReader(ImageReader):  # type: ignore[misc,unused-ignore]
+    """Prepared JPEG bytes that ReportLab embeds as they are (DCT passthrough, no re-encoding).
+
+    ReportLab names each image XObject after a digest of its decoded pixels, which would decode
+    every prepared picture once more just to name it; a digest of the JPEG bytes names it as well.
+    """
+
+    def __init__(self, jpeg: bytes) -> None:
+        super().__init__(io.BytesIO(jpeg))  # reads the header only
+        self._token = hashlib.sha256(jpeg).digest()
+
+    def getRGBData(self) -> bytes:
+        self._dataA = None  # no alpha channel: a JPEG has none
+        return self._token
+
+
+class _Picture(Flowable):  # type: ignore[misc,unused-ignore]
+    """A prepared picture at its placed size, centred in the frame."""
+
+    def __init__(self, image: PreparedImage) -> None:
+        super().__init__()
+        self.image = image
+        self.hAlign = "CENTER"
+
+    def wrap(self, avail_w: float, avail_h: float) -> tuple[float, float]:
+        return self.image.width_pt, self.image.height_pt
+
+    def draw(self) -> None:
+        self.canv.drawImage(_JpegReader(self.image.jpeg), 0, 0, self.image.width_pt, self.image.height_pt)
+
+
+class _VoucherPicture(Flowable):  # type: ignore[misc,unused-ignore]
+    """Takes the rest of the page and shows a voucher page drawn as a picture, fitted and centred."""
+
+    def __init__(self, image: PreparedImage) -> None:
+        super().__init__()
+        self.image = image
+        self._size = (0.0, 0.0)
+
+    def wrap(self, avail_w: float, avail_h: float) -> tuple[float, float]:
+        self._size = (avail_w, avail_h - 2)
+        return self._size
+
+    def draw(self) -> None:
+        w, h = self._size
+        img = self.image
+        scale = min(w / img.width_pt, h / img.height_pt)
+        draw_w, draw_h = img.width_pt * scale, img.height_pt * scale
+        self.canv.drawImage(_JpegReader(img.jpeg), (w - draw_w) / 2, (h - draw_h) / 2, draw_w, draw_h)
+        self.canv.saveState()
+        self.canv.setStrokeColor(colors.HexColor("#cccccc"))
+        self.canv.setLineWidth(0.5)
+        self.canv.rect(0, 0, w, h)
+        self.canv.restoreState()
+
+
 class _StoryBuilder:
-    def __init__(self, content: PacketContent, fonts: FontSet) -> None:
+    def __init__(self, content: PacketContent, fonts: FontSet, preparer: _Preparer) -> None:
         self.content = content
         self.fonts = fonts
+        self.preparer = preparer
         self.styles = _styles(fonts.primary_name)
         self.warnings: list[str] = []
         self.text_seen: list[str] = []
@@ -298,18 +470,18 @@ class _StoryBuilder:
 
     def heading(self, text: str, style: ParagraphStyle, level: int) -> list[Flowable]:
         self._keys += 1
-        return [_Bookmark(f"s{self._keys}", text, level), Paragraph(self.m(text), style)]
+        return [_Bookmark(f"s{self._keys}", text, level), CJKParagraph(self.m(text), style)]
 
     def front(self) -> list[Flowable]:
         c, s = self.content, self.styles
         story: list[Flowable] = [
-            Paragraph(self.m(c.title), s.title),
-            Paragraph(self.m(f"订单号：{c.order_no}　　生成时间：{_fmt_time(c.generated_at)}"), s.meta),
+            CJKParagraph(self.m(c.title), s.title),
+            CJKParagraph(self.m(f"订单号：{c.order_no}　　生成时间：{_fmt_time(c.generated_at)}"), s.meta),
             Spacer(1, 6),
             *self.heading("基本信息", s.h1, 0),
         ]
         rows = [
-            [Paragraph(self.m(label), s.label), Paragraph(self.m(value), s.body)]
+            [CJKParagraph(self.m(label), s.label), CJKParagraph(self.m(value), s.body)]
             for label, value in c.cover_fields
         ]
         if rows:
@@ -329,7 +501,7 @@ class _StoryBuilder:
         story += self.facts()
         story += self.weights()
         story += self.heading("问题描述", s.h1, 0)
-        story.append(Paragraph(self.m(c.description.strip() or "（未填写）"), s.body))
+        story.append(CJKParagraph(self.m(c.description.strip() or "（未填写）"), s.body))
         story += self.timeline()
         return story
 
@@ -343,7 +515,7 @@ class _StoryBuilder:
         for i in range(0, len(facts), 2):
             row: list[Any] = []
             for label, value in facts[i : i + 2]:
-                row += [Paragraph(self.m(label), s.label), Paragraph(self.m(value), s.body)]
+                row += [CJKParagraph(self.m(label), s.label), CJKParagraph(self.m(value), s.body)]
             rows.append(row + [""] * (4 - len(row)))
         label_w = 28 * mm
         value_w = CONTENT_W / 2 - label_w
@@ -363,12 +535,12 @@ class _StoryBuilder:
         if not rows:
             return []
         s = self.styles
-        body = [[Paragraph(self.m(cell), s.body) for cell in row] for row in rows]
-        header = [Paragraph(self.m(h), s.label) for h in ("项目", "重量", "差值", "结论")]
+        body: list[list[Any]] = [[CJKParagraph(self.m(cell), s.body) for cell in row] for row in rows]
+        header = [CJKParagraph(self.m(h), s.label) for h in ("项目", "重量", "差值", "结论")]
         widths = [CONTENT_W * 0.34, CONTENT_W * 0.2, CONTENT_W * 0.18, CONTENT_W * 0.28]
         last = rows[-1]
         if last[0] == "结论":  # the conclusion spans the row
-            body[-1] = [Paragraph(self.m(last[0]), s.label), Paragraph(self.m(last[1]), s.body), "", ""]
+            body[-1] = [CJKParagraph(self.m(last[0]), s.label), CJKParagraph(self.m(last[1]), s.body), "", ""]
         table = _grid([header, *body], widths, header=True)
         if last[0] == "结论":
             table.setStyle(TableStyle([("SPAN", (1, -1), (-1, -1))]))
@@ -380,10 +552,12 @@ class _StoryBuilder:
             return []
         s = self.styles
         shown = events[-TIMELINE_MAX:]
-        rows = [[Paragraph(self.m(at), s.label), Paragraph(self.m(text), s.body)] for at, text in shown]
+        rows = [[CJKParagraph(self.m(at), s.label), CJKParagraph(self.m(text), s.body)] for at, text in shown]
         story: list[Flowable] = self.heading("处理经过", s.h1, 0)
         if len(events) > len(shown):
-            story.append(Paragraph(self.m(f"共 {len(events)} 条记录，以下为最近 {len(shown)} 条。"), s.label))
+            story.append(
+                CJKParagraph(self.m(f"共 {len(events)} 条记录，以下为最近 {len(shown)} 条。"), s.label)
+            )
         story.append(_grid(rows, [34 * mm, CONTENT_W - 34 * mm]))
         return story
 
@@ -394,7 +568,8 @@ class _StoryBuilder:
         s = self.styles
         small = ParagraphStyle("small", s.body, fontSize=7.5, leading=10)
         header = [
-            Paragraph(self.m(h), s.label) for h in ("序号", "原始文件名 / SHA-256", "大小", "拍摄 / 导入时间")
+            CJKParagraph(self.m(h), s.label)
+            for h in ("序号", "原始文件名 / SHA-256", "大小", "拍摄 / 导入时间")
         ]
         rows: list[list[Any]] = [header]
         for number, ev in enumerate(self._printed_order(), start=1):
@@ -402,10 +577,10 @@ class _StoryBuilder:
             when = f"{self.m('拍摄 ' + _fmt_time(ev.captured_at))}<br/>{self.m('导入 ' + _fmt_time(ev.imported_at))}"
             rows.append(
                 [
-                    Paragraph(str(number), small),
-                    Paragraph(name, small),
-                    Paragraph(self.m(_size_text(ev.byte_size)), small),
-                    Paragraph(when, small),
+                    CJKParagraph(str(number), small),
+                    CJKParagraph(name, small),
+                    CJKParagraph(self.m(_size_text(ev.byte_size)), small),
+                    CJKParagraph(when, small),
                 ]
             )
         widths = [10 * mm, CONTENT_W - 10 * mm - 16 * mm - 36 * mm, 16 * mm, 36 * mm]
@@ -413,7 +588,7 @@ class _StoryBuilder:
         return [
             PageBreak(),
             *self.heading("附录：凭证原件清单", s.h1, 0),
-            Paragraph(self.m(note), s.label),
+            CJKParagraph(self.m(note), s.label),
             Spacer(1, 4),
             _grid(rows, widths, header=True),
         ]
@@ -426,15 +601,31 @@ class _StoryBuilder:
         story: list[Flowable] = [PageBreak(), *self.heading("PDF 凭证原文", s.h1, 0)]
         first = True
         for number, ev, pages in self._vouchers:
+            phones = _phone_pages(ev)
             for index in range(pages):
                 if not first:
                     story.append(PageBreak())
                 first = False
                 label = f"凭证 {number}：{ev.original_name}　第 {index + 1}/{pages} 页"
-                story += [
-                    Paragraph(self.m(label, newlines=False), s.label),
-                    _VoucherSlot(ev.blob_path, index, self.slots),
-                ]
+                slot: Flowable = _VoucherSlot(ev.blob_path, index, self.slots)
+                if phones is None or index in phones:
+                    # The page's text would carry a phone number (or could not be checked): it goes
+                    # in as a picture without a text layer, the number's middle digits blacked out.
+                    try:
+                        slot = _VoucherPicture(
+                            self.preparer.voucher_page(ev, index, (phones or {}).get(index, []))
+                        )
+                    except Exception:
+                        text = (
+                            f"{label}：此页无法转为图片，为保护电话号码未附上原文。原件 SHA-256 {ev.sha256}"
+                        )
+                        self.warnings.append(
+                            f"凭证“{ev.original_name}”第 {index + 1} 页含电话号码且无法转为图片，未附原文。"
+                        )
+                        story.append(_placeholder(self.m(text), s))
+                        continue
+                    label += "（此页含电话号码，已转为图片并遮盖号码）"
+                story += [CJKParagraph(self.m(label, newlines=False), s.label), slot]
         return story
 
     def _printed_order(self) -> list[PacketEvidence]:
@@ -448,30 +639,26 @@ class _StoryBuilder:
         second = (
             f"拍摄时间：{_fmt_time(ev.captured_at)}　文件名：{ev.original_name}　SHA-256：{ev.sha256[:12]}"
         )
-        return Paragraph(f"{self.m(first)}<br/>{self.m(second, newlines=False)}", self.styles.caption)
+        return CJKParagraph(f"{self.m(first)}<br/>{self.m(second, newlines=False)}", self.styles.caption)
 
     def cell(self, number: int, ev: PacketEvidence, box_w: float, box_h: float) -> list[Flowable]:
         """One small picture with its caption, for a row of side-by-side screenshots."""
         try:
-            img = prepare_image(
-                ev.blob_path, ev.media_type, box_w, box_h, IMAGE_DPI, marks=ev.marks, rotation=ev.rotation
-            )
+            img = self.preparer.image(ev, box_w, box_h).result()
         except ImageUnusable as exc:
             text = f"无法显示此图片：{exc.reason}。原件 SHA-256 {ev.sha256}"
             self.warnings.append(f"凭证“{ev.original_name}”无法显示（{exc.reason}），已用说明框代替。")
-            picture: Flowable = Paragraph(self.m(text), self.styles.note)
+            picture: Flowable = CJKParagraph(self.m(text), self.styles.note)
         else:
-            picture = Image(io.BytesIO(img.jpeg), width=img.width_pt, height=img.height_pt)
-            picture.hAlign = "CENTER"
+            picture = _Picture(img)
         small = ParagraphStyle("cell", self.styles.caption, fontSize=8, leading=11, spaceAfter=0)
         first = f"凭证 {number}：{ev.caption}" if ev.caption.strip() else f"凭证 {number}"
         second = f"拍摄：{_fmt_time(ev.captured_at)}<br/>{self.m(ev.original_name, newlines=False)}"
         second += f"<br/>SHA-256：{ev.sha256[:12]}"
-        return [picture, Spacer(1, 3), Paragraph(f"{self.m(first)}<br/>{second}", small)]
+        return [picture, Spacer(1, 3), CJKParagraph(f"{self.m(first)}<br/>{second}", small)]
 
     def row(self, first_number: int, members: list[PacketEvidence]) -> Table:
-        box_w = CONTENT_W / MULTI_PER_ROW - 8
-        cells = [self.cell(first_number + i, ev, box_w, MULTI_BOX_H) for i, ev in enumerate(members)]
+        cells = [self.cell(first_number + i, ev, CELL_BOX_W, MULTI_BOX_H) for i, ev in enumerate(members)]
         cells += [[]] * (MULTI_PER_ROW - len(cells))
         table = Table([cells], colWidths=[CONTENT_W / MULTI_PER_ROW] * MULTI_PER_ROW)
         table.setStyle(
@@ -485,6 +672,19 @@ class _StoryBuilder:
             )
         )
         return table
+
+    def _queue(self, run: list[PacketEvidence]) -> None:
+        """Start preparing the pictures of one run (a row of screenshots, or one item)."""
+        if len(run) > 1:
+            for ev in run:
+                self.preparer.image(ev, CELL_BOX_W, MULTI_BOX_H)
+            return
+        ev = run[0]
+        if ev.media_type.startswith("video/"):
+            for at_ms in ev.key_frames or (0,):
+                self.preparer.frame(ev, at_ms, IMAGE_BOX_W, _frame_box_h(ev))
+        elif ev.media_type != "application/pdf":
+            self.preparer.image(ev, IMAGE_BOX_W, IMAGE_BOX_H)
 
     def item(self, number: int, ev: PacketEvidence) -> list[Flowable]:
         parts: list[Flowable]
@@ -503,22 +703,13 @@ class _StoryBuilder:
             parts = self.video_frames(ev)
         else:
             try:
-                img = prepare_image(
-                    ev.blob_path,
-                    ev.media_type,
-                    IMAGE_BOX_W,
-                    IMAGE_BOX_H,
-                    IMAGE_DPI,
-                    marks=ev.marks,
-                    rotation=ev.rotation,
-                )
+                img = self.preparer.image(ev, IMAGE_BOX_W, IMAGE_BOX_H).result()
             except ImageUnusable as exc:
                 text = f"无法显示此图片：{exc.reason}。原件 SHA-256 {ev.sha256}"
                 self.warnings.append(f"凭证“{ev.original_name}”无法显示（{exc.reason}），已用说明框代替。")
                 parts = [_placeholder(self.m(text), self.styles)]
             else:
-                flowable = Image(io.BytesIO(img.jpeg), width=img.width_pt, height=img.height_pt)
-                flowable.hAlign = "CENTER"
+                flowable = _Picture(img)
                 parts = [flowable]
         parts += [Spacer(1, 4), self.caption(number, ev)]
         # keepWithNext rather than KeepTogether: the doc template only chains a heading's
@@ -531,13 +722,10 @@ class _StoryBuilder:
         """A video clip is shown as the frames the operator picked (or its first frame)."""
         moments = ev.key_frames or (0,)
         parts: list[Flowable] = []
-        # Several frames share the photo box; two or more sit at half height each.
-        box_h = IMAGE_BOX_H if len(moments) == 1 else IMAGE_BOX_H / 2 - 14
+        box_h = _frame_box_h(ev)
         for at_ms in moments:
             try:
-                img = prepare_video_frame(
-                    ev.blob_path, ev.media_type, at_ms, IMAGE_BOX_W, box_h, IMAGE_DPI, rotation=ev.rotation
-                )
+                img = self.preparer.frame(ev, at_ms, IMAGE_BOX_W, box_h).result()
             except ImageUnusable as exc:
                 text = f"无法显示视频画面（{_clock(at_ms)}）：{exc.reason}。原件 SHA-256 {ev.sha256}"
                 self.warnings.append(
@@ -545,13 +733,12 @@ class _StoryBuilder:
                 )
                 parts.append(_placeholder(self.m(text), self.styles))
                 continue
-            flowable = Image(io.BytesIO(img.jpeg), width=img.width_pt, height=img.height_pt)
-            flowable.hAlign = "CENTER"
+            flowable = _Picture(img)
             parts.append(flowable)
             label = f"视频画面 {_clock(at_ms)}" + ("" if ev.key_frames else "（未选关键帧，显示第一帧）")
             if ev.duration_ms:
                 label += f"，视频总长 {_clock(ev.duration_ms)}"
-            parts.append(Paragraph(self.m(label), self.styles.label))
+            parts.append(CJKParagraph(self.m(label), self.styles.label))
         return parts
 
     def evidence(self, progress: Progress | None, cancel: Cancel | None) -> list[Flowable]:
@@ -559,16 +746,15 @@ class _StoryBuilder:
         items = self.content.evidence
         story: list[Flowable] = self.heading(f"凭证材料（共 {len(items)} 项）", s.h1, 0)
         if not items:
-            story.append(Paragraph(self.m("（无凭证）"), s.body))
+            story.append(CJKParagraph(self.m("（无凭证）"), s.body))
             return story
         # Items arrive grouped; a stray item of an earlier kind still joins its group, and
         # numbering follows the printed order so "凭证 n" is easy to find.
         groups: dict[str, list[PacketEvidence]] = {}
         for ev in items:
             groups.setdefault(ev.kind, []).append(ev)
-        done = 0
+        plan: list[tuple[str, list[PacketEvidence], list[list[PacketEvidence]]]] = []
         for kind, members in groups.items():
-            story += self.heading(f"{kind}（{len(members)} 项）", s.h2, 1)
             # Tall pictures (chat screenshots) that follow each other share a row, up to three.
             runs: list[list[PacketEvidence]] = []
             for ev in members:
@@ -577,6 +763,14 @@ class _StoryBuilder:
                     runs[-1].append(ev)
                 else:
                     runs.append([ev])
+            plan.append((kind, members, runs))
+        # Every picture is queued before the first is placed, so the workers never wait for the layout.
+        for _, _, runs in plan:
+            for run in runs:
+                self._queue(run)
+        done = 0
+        for kind, members, runs in plan:
+            story += self.heading(f"{kind}（{len(members)} 项）", s.h2, 1)
             for run in runs:
                 if cancel is not None and cancel():
                     raise _Cancelled
@@ -589,6 +783,21 @@ class _StoryBuilder:
                     if progress is not None:
                         progress(done, len(items), f"已处理凭证 {done}/{len(items)}：{ev.original_name}")
         return story
+
+
+def _phone_pages(ev: PacketEvidence) -> dict[int, list[Box]] | None:
+    """The voucher's pages that show a phone number (see desk.pdf.vouchers); None if unreadable."""
+    from desk.pdf.vouchers import phone_pages
+
+    try:
+        return phone_pages(ev.blob_path)
+    except Exception:  # every page then goes in as a picture, or not at all
+        return None
+
+
+def _frame_box_h(ev: PacketEvidence) -> float:
+    """Several video frames share the photo box; two or more sit at half height each."""
+    return IMAGE_BOX_H if len(ev.key_frames) <= 1 else IMAGE_BOX_H / 2 - 14
 
 
 def _is_tall(ev: PacketEvidence) -> bool:
@@ -627,8 +836,8 @@ def _decorator(content: PacketContent, fonts: FontSet) -> Callable[[Canvas, int,
 
     def decorate(canvas: Canvas, number: int, total: int) -> None:
         canvas.saveState()
-        left = Paragraph(header, header_style)
-        right = Paragraph(title, ParagraphStyle("hr", header_style, alignment=2))
+        left = CJKParagraph(header, header_style)
+        right = CJKParagraph(title, ParagraphStyle("hr", header_style, alignment=2))
         half = FRAME_W / 2
         for para, x in ((left, MARGIN_X), (right, MARGIN_X + half)):
             para.wrapOn(canvas, half, 40)
@@ -645,9 +854,28 @@ def _decorator(content: PacketContent, fonts: FontSet) -> Callable[[Canvas, int,
 
 
 def _render(
-    content: PacketContent, fonts: FontSet, progress: Progress | None, cancel: Cancel | None
+    content: PacketContent,
+    fonts: FontSet,
+    progress: Progress | None,
+    cancel: Cancel | None,
+    cache: PreparedCache | None = None,
+    workers: int = PREPARE_WORKERS,
 ) -> tuple[bytes, int, list[str]]:
-    builder = _StoryBuilder(content, fonts)
+    preparer = _Preparer(cache, workers)
+    try:
+        return _render_with(content, fonts, progress, cancel, preparer)
+    finally:
+        preparer.close()
+
+
+def _render_with(
+    content: PacketContent,
+    fonts: FontSet,
+    progress: Progress | None,
+    cancel: Cancel | None,
+    preparer: _Preparer,
+) -> tuple[bytes, int, list[str]]:
+    builder = _StoryBuilder(content, fonts, preparer)
     story = builder.front()
     story += builder.evidence(progress, cancel)
     story += builder.voucher_pages()
@@ -754,6 +982,8 @@ def build_packet(
     fonts: FontSet | None = None,
     progress: Progress | None = None,
     cancel: Cancel | None = None,
+    cache: PreparedCache | None = None,
+    workers: int = PREPARE_WORKERS,
 ) -> PacketResult:
     """Build the appeal packet PDF for `content` at `out_path`, atomically.
 
@@ -762,6 +992,8 @@ def build_packet(
     damages an earlier packet. Unusable evidence becomes a placeholder box plus a warning.
     `progress(done, total, message)` is called after each evidence item; `cancel()` returning
     True stops the build. Every failure raises `PacketFailed` with a plain message.
+    With a `cache`, prepared pictures are reused from it and kept in it (the bytes of the packet
+    are the same either way); `workers` threads prepare the pictures.
     """
     partial_path = out_path.with_name(out_path.name + ".partial")
     try:
@@ -771,7 +1003,7 @@ def build_packet(
     try:
         with handle:
             chosen = fonts if fonts is not None else resolve_fonts()
-            data, page_count, warnings = _render(content, chosen, progress, cancel)
+            data, page_count, warnings = _render(content, chosen, progress, cancel, cache, workers)
             if cancel is not None and cancel():
                 raise _Cancelled
             handle.write(data)

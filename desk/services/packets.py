@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
@@ -28,14 +29,17 @@ from desk.domain import (
     PacketData,
     PacketId,
 )
-from desk.errors import NotFound, PacketFailed, ValidationFailed
+from desk.errors import DeskError, NotFound, PacketFailed, ValidationFailed
 from desk.pdf.content import PacketContent, PacketEvidence
 from desk.privacy import mask_phones
 from desk.services import convert
 from desk.store.blobstore import BlobStore
 
 if TYPE_CHECKING:
+    from desk.pdf.cache import CacheStats
     from desk.pdf.packet import PacketResult as BuiltPacket
+    from desk.upload.kit import UploadKitResult
+    from desk.upload.preflight import KitInput, Preflight
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +58,20 @@ class PacketResult:
     packet: PacketData
     warnings: tuple[str, ...]
     changes: Changes
+
+
+KIND_PREFIX = "申诉类型 "  # in the detail of a packet's timeline entry
+
+
+def applied_time(notes: str) -> str:
+    """售后申请时间 as the after-sales import wrote it into the case's platform line, or ""."""
+    from desk.orders.importer import PLATFORM_LINE
+
+    for line in notes.splitlines():
+        if line.startswith(PLATFORM_LINE):
+            found = re.search(r"申请时间：([^；]*)", line)
+            return found.group(1).strip() if found else ""
+    return ""
 
 
 def local_time(dt: datetime | None) -> str:
@@ -114,11 +132,16 @@ class PacketService:
         store: BlobStore,
         packets_dir: Path,
         font_path: Path | None = None,
+        *,
+        cache_dir: Path | None = None,
     ) -> None:
         self._sessions = sessions
         self._store = store
         self._packets_dir = packets_dir
         self.font_path = font_path
+        # Prepared pictures (desk/pdf/cache.py); None prepares every picture on every build.
+        self.cache_dir = cache_dir
+        self.last_cache_stats: CacheStats | None = None  # of the latest build, for tests and benchmarks
 
     def content(
         self, case_id: CaseId, *, generated_at: datetime | None = None, kind: str | None = None
@@ -170,6 +193,9 @@ class PacketService:
         facts: list[tuple[str, str]] = [
             (label, local_time(at)) for label, at in order_times if at is not None
         ]
+        applied = applied_time(case.notes)
+        if applied:
+            facts.append(("售后申请时间", applied))
         facts.append(("售后登记时间", local_time(case.created_at)))
         for name in MONEY_FIELDS:
             amount = getattr(case, name)
@@ -244,6 +270,7 @@ class PacketService:
         generated_at: datetime | None = None,
         kind: str | None = None,
     ) -> PacketResult:
+        from desk.pdf.cache import PreparedCache
         from desk.pdf.fonts import resolve_fonts
         from desk.pdf.packet import build_packet
 
@@ -254,9 +281,16 @@ class PacketService:
         except OSError as exc:
             raise PacketFailed(f"无法创建文件夹“{path.parent}”：{exc.strerror or exc}") from exc
         fonts = resolve_fonts(self.font_path)
-        result = build_packet(content, path, fonts=fonts, progress=progress, cancel=cancel)
+        cache = PreparedCache(self.cache_dir) if self.cache_dir is not None else None
+        result = build_packet(content, path, fonts=fonts, progress=progress, cancel=cancel, cache=cache)
+        if cache is not None:
+            self.last_cache_stats = cache.stats
+            try:
+                cache.prune()
+            except Exception:  # the cache is an optimisation; a packet never fails because of it
+                log.warning("pruning the packet cache failed", exc_info=True)
         try:
-            data = self._record(case_id, path, result)
+            data = self._record(case_id, path, result, dict(content.cover_fields).get("申诉类型", ""))
         except BaseException:
             # The history row did not commit (disk full, case deleted): take the file back too,
             # so a packet is either fully recorded or absent, never half applied.
@@ -270,7 +304,7 @@ class PacketService:
             changes=Changes(cases=frozenset({case_id}), packets=frozenset({PacketId(data.id)})),
         )
 
-    def _record(self, case_id: CaseId, path: Path, result: BuiltPacket) -> PacketData:
+    def _record(self, case_id: CaseId, path: Path, result: BuiltPacket, kind: str = "") -> PacketData:
         with self._sessions.begin() as s:
             c = s.get(m.Case, case_id)
             if c is None:
@@ -289,13 +323,122 @@ class PacketService:
                     kind=EventKind.PACKET_GENERATED,
                     field="packet",
                     new=path.name,
-                    detail=f"{result.page_count} 页｜SHA-256 {result.sha256[:12]}",
+                    detail=f"{result.page_count} 页｜SHA-256 {result.sha256[:12]}"
+                    + (f"｜{KIND_PREFIX}{kind}" if kind else ""),
                 )
             )
             s.flush()
-            return convert.packet(p)
+            return dataclasses.replace(convert.packet(p), kind=kind)
 
     def history(self, case_id: CaseId) -> list[PacketData]:
+        """Every packet generated for the case, newest first, with the appeal type it was made for.
+
+        The type comes from the packet's timeline entry (the packets table has no column for it);
+        packets from before it was recorded show "".
+        """
         with self._sessions() as s:
-            rows = s.scalars(select(m.Packet).where(m.Packet.case_id == case_id).order_by(m.Packet.id.desc()))
-            return [convert.packet(p) for p in rows]
+            rows = list(
+                s.scalars(select(m.Packet).where(m.Packet.case_id == case_id).order_by(m.Packet.id.desc()))
+            )
+            details = s.scalars(
+                select(m.Event.detail).where(
+                    m.Event.case_id == case_id, m.Event.kind == EventKind.PACKET_GENERATED
+                )
+            )
+            kinds: dict[str, str] = {}
+            for detail in details:
+                parts = detail.split("｜")
+                sha = next((x.removeprefix("SHA-256 ") for x in parts if x.startswith("SHA-256 ")), "")
+                kind = next((x.removeprefix(KIND_PREFIX) for x in parts if x.startswith(KIND_PREFIX)), "")
+                if sha and kind:
+                    kinds[sha] = kind
+            return [dataclasses.replace(convert.packet(p), kind=kinds.get(p.sha256[:12], "")) for p in rows]
+
+    # -- upload kit and pre-flight (issue 7) ---------------------------------------------------------
+    # Set by the Desk (desk/app.py): where limits and required evidence come from. Without them the
+    # kit uses default limits and the shipped playbooks.
+    platforms: Any = None  # desk.platforms.PlatformProfiles
+    wizard: Any = None  # desk.services.wizard.WizardService
+
+    def upload_input(self, case_id: CaseId, kind: str | None = None) -> KitInput:
+        """The plain data an upload kit is built from: content, 申诉说明, limits, required evidence."""
+        from desk.upload.budget import budget_for
+        from desk.upload.preflight import KitInput
+
+        content = self.content(case_id, kind=kind)
+        with self._sessions() as s:
+            c = s.get(m.Case, case_id)
+            if c is None:
+                raise NotFound(f"售后记录 #{case_id} 不存在（可能已被删除）")
+            case = convert.case(c)
+        profile = self.platforms.for_platform(case.platform) if self.platforms is not None else None
+        required, source = required_evidence(case, kind, self.wizard)
+        return KitInput(
+            content=content,
+            appeal_text=mask_phones(case.description),
+            budget=budget_for(profile, str(case.platform)),
+            required=required,
+            required_source=source,
+            appeal=appeal_label(kind),
+        )
+
+    def preflight(self, case_id: CaseId, kind: str | None = None) -> Preflight:
+        """Counts, sizes and characters of the upload kit against the platform's limits; writes nothing."""
+        from desk.upload.preflight import preflight
+
+        return preflight(self.upload_input(case_id, kind))
+
+    def build_upload_kit(
+        self,
+        case_id: CaseId,
+        kind: str | None,
+        dest: Path | None,
+        *,
+        zip_path: Path | None = None,
+        progress: Progress | None = None,
+        cancel: Cancel | None = None,
+    ) -> UploadKitResult:
+        """Write the upload kit as the folder `dest` and/or the ZIP `zip_path` (see desk.upload.kit)."""
+        from desk.upload.kit import build_upload_kit
+
+        kit = self.upload_input(case_id, kind)
+        return build_upload_kit(kit, folder=dest, zip_path=zip_path, progress=progress, cancel=cancel)
+
+
+def required_evidence(case: Any, kind: str | None, wizard: Any) -> tuple[tuple[str, ...], str]:
+    """Evidence kinds an appeal of `kind` needs for this case, and where that list comes from.
+
+    The wizard's outcome decides when the case's walk reached one (and it is an appeal of this
+    kind); otherwise the kinds every appeal outcome of the case type's playbook requires.
+    """
+    from desk.playbooks.loader import load_playbooks
+    from desk.playbooks.model import APPEAL_KINDS
+
+    label = appeal_label(kind) or (case.appeal_type or "")
+    key = next((k for k, v in APPEAL_KINDS.items() if v == label), None)
+    if wizard is not None:
+        try:
+            view = wizard.view(case.id)
+        except DeskError:
+            view = None
+        outcome = view.state.outcome if view is not None else None
+        if outcome is not None and outcome.appeal and (key is None or outcome.appeal == key):
+            return tuple(outcome.evidence_required), f"处理向导结果“{outcome.title}”的要求"
+        playbooks = wizard.playbooks
+    else:
+        playbooks = load_playbooks()
+    try:
+        pb = playbooks.for_case_type(case.case_type)
+    except DeskError:
+        return (), ""
+    outcomes = [o for o in pb.outcomes.values() if o.appeal and (key is None or o.appeal == key)]
+    if not outcomes:
+        return (), ""
+    common = [k for k in outcomes[0].evidence_required if all(k in o.evidence_required for o in outcomes)]
+    what = APPEAL_KINDS.get(key, "申诉") if key else "申诉"
+    if not common:
+        return (
+            (),
+            f"“{pb.title}”流程里有几种{what}，所需证据不同：在处理向导里走到结果后，这里会列出缺少的证据",
+        )
+    return tuple(common), f"“{pb.title}”流程中{what}的要求，处理向导还没走到结果"

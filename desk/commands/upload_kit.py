@@ -1,0 +1,65 @@
+"""`upload-kit`: the appeal as numbered JPEGs and a trimmed 申诉说明 for a platform's upload form."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from desk.commands import print_json
+from desk.domain import CaseId
+
+KIND_HELP = "申诉类型：generic（默认，用售后记录里的申诉类型）、goods、freight、dispute_rate 或其中文名"
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("upload-kit", help="生成上传材料包（编号 JPEG 图片 + 申诉说明.txt，可另存 ZIP）")
+    p.add_argument("case", type=int)
+    p.add_argument("--kind", default="generic", help=KIND_HELP)
+    p.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        help="输出文件夹（不能是已有的非空文件夹）；以 .zip 结尾时只生成 ZIP",
+    )
+    p.add_argument("--zip", action="store_true", help="另外生成同名 ZIP（文件夹名.zip）")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=run)
+
+
+def run(desk: Any, args: argparse.Namespace) -> int:
+    out = Path(args.output).expanduser().resolve()
+    folder: Path | None
+    zip_path: Path | None
+    if out.suffix.lower() == ".zip":
+        folder, zip_path = None, out
+    else:
+        folder, zip_path = out, (out.with_name(out.name + ".zip") if args.zip else None)
+    result = desk.packets.build_upload_kit(CaseId(args.case), args.kind, folder, zip_path=zip_path)
+    if args.json:
+        print_json(
+            {
+                "folder": result.folder,
+                "zip": result.zip_path,
+                "files": [
+                    {
+                        "name": f.name,
+                        "bytes": f.byte_size,
+                        "width": f.width,
+                        "height": f.height,
+                        "quality": f.quality,
+                        "scaled": f.scaled,
+                    }
+                    for f in result.files
+                ],
+                "text": result.text,
+                "notes": list(result.notes),
+                "preflight": result.preflight.as_json(),
+            }
+        )
+        return 0
+    print(result.summary())
+    if result.preflight.missing:
+        print(f"缺少必需证据：{'、'.join(result.preflight.missing)}", file=sys.stderr)
+    return 0

@@ -1,0 +1,1 @@
+"""Upload kit: the appeal as numbered JPEGs and a trimmed 申诉说明 that fit a platform's upload limits."""
