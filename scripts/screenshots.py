@@ -169,6 +169,16 @@ def main() -> int:
         wizard.close()
         desk.wizard.restart(case_id)
 
+        # The upload kit of the same case: the budget meter against the platform's limits.
+        from ui.packet.upload_kit_dialog import UploadKitDialog
+
+        kit = UploadKitDialog(desk, runner, case_id, parent=window)
+        kit.show()
+        pump(10, lambda: kit.check is not None)
+        pump(0.3)
+        kit.grab().save(str(args.out / "upload_kit.png"))
+        kit.close()
+
         from screenshots_cases import shoot_cases  # issue 3: list, queues, bulk bar, money, shops, platforms
 
         for shot in shoot_cases(desk, window, pump, args.out):
