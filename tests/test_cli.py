@@ -121,5 +121,5 @@ def test_packet_kind_on_cover_and_unknown_kind_plain_error(demo_profile: Path, t
     assert "维权申诉·运费申诉" in text
     proc = run(demo_profile, "packet", case_id, "--kind", "乱填", "-o", str(tmp_path / "x.pdf"), check=False)
     assert proc.returncode != 0
-    assert "申诉类型“乱填”不认识" in proc.stderr
+    assert "申诉类型“乱填”不是拼多多的申诉类型" in proc.stderr
     assert not (tmp_path / "x.pdf").exists()

@@ -202,7 +202,7 @@ def test_kind_sets_appeal_type_and_unknown_kind_is_refused(desk: Any) -> None:
         dict(desk.packets.content(case.id, kind="运费申诉").cover_fields)["申诉类型"] == "维权申诉 · 运费申诉"
     )
     assert dict(desk.packets.content(case.id).cover_fields)["申诉类型"] == "维权申诉 · 货款申诉"
-    with pytest.raises(ValidationFailed, match="申诉类型“乱填”不认识"):
+    with pytest.raises(ValidationFailed, match="申诉类型“乱填”不是拼多多的申诉类型"):
         desk.packets.content(case.id, kind="乱填")
 
 
@@ -379,3 +379,57 @@ def test_long_numbers_are_never_broken_across_lines(tmp_path: Path) -> None:
     assert body.count(TRACKING) == len(items)
     # Once in each caption, once in each page header, once under the title.
     assert body.count(ORDER_NO) == len(items) + len(pages) + 1
+
+
+# -- kinds from the platform profile -------------------------------------------------------------
+
+
+def test_packet_kinds_come_from_the_platform_profile(desk: Any, tmp_path: Path) -> None:
+    """拼多多 offers its appeal types (极速退款申诉, 订单赔偿申诉 …), 淘宝 its own; one never gets the other's."""
+    from desk.domain import CaseType, Platform
+    from desk.errors import ValidationFailed
+
+    pdd, _ = desk.cases.create(
+        CaseDraft(platform=Platform.PDD, order_no="261120-583920174650321", case_type=CaseType.UNWANTED)
+    )
+    labels = [label for _key, label in desk.packets.kinds(pdd.id)]
+    for wanted in (
+        "维权申诉 · 货款申诉",
+        "维权申诉 · 运费申诉",
+        "维权申诉 · 纠纷退款率申诉",
+        "订单赔偿申诉 · 赔付单申诉",
+    ):
+        assert wanted in labels
+    assert any(label.startswith("极速退款申诉") for label in labels)
+
+    out = desk.packets.build(pdd.id, tmp_path / "freight.pdf", kind="freight").path
+    assert "维权申诉 · 运费申诉" in _all_text(PdfReader(out))
+    out = desk.packets.build(pdd.id, tmp_path / "fast.pdf", kind="极速退款申诉 · 已发货").path
+    assert "极速退款申诉 · 已发货" in _all_text(PdfReader(out))
+    with pytest.raises(ValidationFailed, match="有几种"):  # 极速退款申诉 alone: 未发货 or 已发货?
+        desk.packets.build(pdd.id, tmp_path / "x.pdf", kind="极速退款申诉")
+
+    taobao, _ = desk.cases.create(
+        CaseDraft(platform=Platform.TAOBAO, order_no="3918475620100012345", case_type=CaseType.QUALITY)
+    )
+    tb_labels = [label for _key, label in desk.packets.kinds(taobao.id)]
+    assert "退款纠纷举证" in tb_labels and not any("维权申诉" in label for label in tb_labels)
+    out = desk.packets.build(taobao.id, tmp_path / "tb.pdf", kind="退款纠纷举证").path
+    assert "退款纠纷举证" in _all_text(PdfReader(out))
+    with pytest.raises(ValidationFailed, match=r"不是淘宝/天猫的申诉类型.*退款纠纷举证"):
+        desk.packets.build(taobao.id, tmp_path / "y.pdf", kind="货款申诉")
+    assert not (tmp_path / "y.pdf").exists()
+    # The generic kind keeps the case's own appeal type, on every platform.
+    assert desk.packets.kinds(taobao.id)[0][0] == "generic"
+
+
+def test_cli_packet_kind_from_the_profile(tmp_path: Path) -> None:
+    from tests.test_cli import run
+
+    profile = tmp_path / "p"
+    run(profile, "demo")
+    out = run(profile, "packet", "1", "--kind", "订单赔偿申诉 · 赔付单申诉", "-o", str(tmp_path / "a.pdf"))
+    assert out.returncode == 0, out.stderr
+    assert "订单赔偿申诉 · 赔付单申诉" in _all_text(PdfReader(tmp_path / "a.pdf"))
+    bad = run(profile, "packet", "1", "--kind", "退款纠纷举证", "-o", str(tmp_path / "b.pdf"), check=False)
+    assert bad.returncode != 0 and "不是拼多多的申诉类型" in bad.stderr and "极速退款申诉" in bad.stderr

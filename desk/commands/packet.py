@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from desk.commands import print_json
+from desk.commands.upload_kit import KIND_HELP
 from desk.domain import CaseId
 
 
@@ -19,7 +20,7 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--kind",
         default="generic",
-        help="申诉类型：generic（默认，用售后记录里的申诉类型）、goods、freight、dispute_rate 或其中文名",
+        help=KIND_HELP,
     )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run)

@@ -10,7 +10,10 @@ from typing import Any
 from desk.commands import print_json
 from desk.domain import CaseId
 
-KIND_HELP = "申诉类型：generic（默认，用售后记录里的申诉类型）、goods、freight、dispute_rate 或其中文名"
+KIND_HELP = (
+    "申诉类型：generic（默认，用售后记录里的申诉类型），或该平台资料里的申诉类型，如 goods / freight "
+    "/ dispute_rate（拼多多维权申诉的货款 / 运费 / 纠纷退款率）、极速退款申诉、订单赔偿申诉、退款纠纷举证（淘宝）；写错时会列出可选项"
+)
 
 
 def register(sub: Any) -> None:

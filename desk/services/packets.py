@@ -99,20 +99,42 @@ _EVIDENCE_FIELDS = {
 }
 
 
-def appeal_label(kind: str | None) -> str:
-    """The cover's 申诉类型 for `kind`: a key or label of APPEAL_KINDS; "" for generic/none."""
+def kind_choices(profile: Any | None) -> list[tuple[str, str]]:
+    """The packet kinds a case of this platform can take, as (key, label): generic first, then the
+    platform profile's appeal types and sub-types (拼多多: 维权申诉 · 货款申诉 …, 极速退款申诉 · 未发货 …;
+    淘宝: 退款纠纷举证 …). The guide's three appeals keep short keys (goods, freight, dispute_rate)."""
     from desk.playbooks.model import APPEAL_KINDS
 
+    keys = {label: key for key, label in APPEAL_KINDS.items()}
+    labels = profile.appeal_labels() if profile is not None else list(APPEAL_KINDS.values())
+    out: list[tuple[str, str]] = [("generic", GENERIC_APPEAL)]
+    for label in dict.fromkeys(labels):
+        out.append((keys.get(label, label), label))
+    return out
+
+
+def appeal_label(kind: str | None, profile: Any | None = None) -> str:
+    """The cover's 申诉类型 for `kind`, "" for generic/none.
+
+    `kind` is a key or label from kind_choices(profile), or a part of a label that names one kind
+    (货款申诉, 退款纠纷举证); with no profile, the guide's three appeals. Anything else is refused
+    with the platform's choices.
+    """
     if kind is None or kind.strip() in ("", "generic", GENERIC_APPEAL):
         return ""
     key = kind.strip()
-    if key in APPEAL_KINDS:
-        return APPEAL_KINDS[key]
-    for label in APPEAL_KINDS.values():
-        if key in (label, label.split(" · ")[-1]):
+    choices = kind_choices(profile)[1:]
+    for k, label in choices:
+        if key in (k, label):
             return label
-    choices = "、".join(["generic", *APPEAL_KINDS, *APPEAL_KINDS.values()])
-    raise ValidationFailed(f"申诉类型“{key}”不认识：可选 {choices}")
+    parts = [label for _k, label in choices if key in label.split(" · ")]
+    if len(parts) == 1:
+        return parts[0]
+    platform = f"{profile.title}的" if profile is not None else ""
+    if len(parts) > 1:
+        raise ValidationFailed(f"申诉类型“{key}”有几种：{'、'.join(parts)}；请选其中一种")
+    listed = "、".join(["generic", *(k if k == label else f"{k}（{label}）" for k, label in choices)])
+    raise ValidationFailed(f"申诉类型“{key}”不是{platform}申诉类型：可选 {listed}")
 
 
 def event_text(ev: EventData) -> str:
@@ -151,12 +173,12 @@ class PacketService:
         `kind` picks the appeal type on the cover (see `appeal_label`); none or "generic" keeps
         the case's own appeal type.
         """
-        label = appeal_label(kind)
         with self._sessions() as s:
             c = s.get(m.Case, case_id)
             if c is None:
                 raise NotFound(f"售后记录 #{case_id} 不存在（可能已被删除）")
             case = convert.case(c)
+            label = appeal_label(kind, self._profile(case.platform))
             items = [
                 convert.evidence(e)
                 for e in s.scalars(
@@ -360,6 +382,24 @@ class PacketService:
     platforms: Any = None  # desk.platforms.PlatformProfiles
     wizard: Any = None  # desk.services.wizard.WizardService
 
+    def _profile(self, platform: Any) -> Any | None:
+        if self.platforms is None:
+            return None
+        try:
+            return self.platforms.for_platform(platform)
+        except DeskError:  # a broken user copy: the guide's own kinds still work
+            log.warning("platform profile for %s unavailable", platform, exc_info=True)
+            return None
+
+    def kinds(self, case_id: CaseId) -> list[tuple[str, str]]:
+        """The packet kinds this case's platform offers, (key, label), generic first."""
+        with self._sessions() as s:
+            c = s.get(m.Case, case_id)
+            if c is None:
+                raise NotFound(f"售后记录 #{case_id} 不存在（可能已被删除）")
+            platform = c.platform
+        return kind_choices(self._profile(platform))
+
     def upload_input(self, case_id: CaseId, kind: str | None = None) -> KitInput:
         """The plain data an upload kit is built from: content, 申诉说明, limits, required evidence."""
         from desk.upload.budget import budget_for
@@ -371,15 +411,15 @@ class PacketService:
             if c is None:
                 raise NotFound(f"售后记录 #{case_id} 不存在（可能已被删除）")
             case = convert.case(c)
-        profile = self.platforms.for_platform(case.platform) if self.platforms is not None else None
-        required, source = required_evidence(case, kind, self.wizard)
+        profile = self._profile(case.platform)
+        required, source = required_evidence(case, kind, self.wizard, profile)
         return KitInput(
             content=content,
             appeal_text=mask_phones(case.description),
             budget=budget_for(profile, str(case.platform)),
             required=required,
             required_source=source,
-            appeal=appeal_label(kind),
+            appeal=appeal_label(kind, profile),
         )
 
     def preflight(self, case_id: CaseId, kind: str | None = None) -> Preflight:
@@ -405,7 +445,9 @@ class PacketService:
         return build_upload_kit(kit, folder=dest, zip_path=zip_path, progress=progress, cancel=cancel)
 
 
-def required_evidence(case: Any, kind: str | None, wizard: Any) -> tuple[tuple[str, ...], str]:
+def required_evidence(
+    case: Any, kind: str | None, wizard: Any, profile: Any | None = None
+) -> tuple[tuple[str, ...], str]:
     """Evidence kinds an appeal of `kind` needs for this case, and where that list comes from.
 
     The wizard's outcome decides when the case's walk reached one (and it is an appeal of this
@@ -414,7 +456,7 @@ def required_evidence(case: Any, kind: str | None, wizard: Any) -> tuple[tuple[s
     from desk.playbooks.loader import load_playbooks
     from desk.playbooks.model import APPEAL_KINDS
 
-    label = appeal_label(kind) or (case.appeal_type or "")
+    label = appeal_label(kind, profile) or (case.appeal_type or "")
     key = next((k for k, v in APPEAL_KINDS.items() if v == label), None)
     if wizard is not None:
         try:

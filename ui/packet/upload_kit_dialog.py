@@ -116,7 +116,12 @@ class UploadKitDialog(QDialog):
         kind_row.addWidget(QLabel("申诉类型："))
         self.kind_combo = QComboBox()
         self.kind_combo.addItem("按售后记录", "generic")
-        for key, label in APPEAL_KINDS.items():
+        try:  # the platform profile's appeal types (one quick read)
+            kinds = self.desk.packets.kinds(self.case_id)[1:]
+        except DeskError:
+            log.warning("appeal kinds unavailable", exc_info=True)
+            kinds = list(APPEAL_KINDS.items())
+        for key, label in kinds:
             self.kind_combo.addItem(label, key)
         self.kind_combo.currentIndexChanged.connect(lambda _i: self.refresh())
         kind_row.addWidget(self.kind_combo)
