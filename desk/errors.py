@@ -69,3 +69,18 @@ class BackupFailed(DeskError):
 
 class RestoreRefused(DeskError):
     """An archive is damaged, hostile or from another version; the profile was not changed."""
+
+
+def write_failure_reason(exc: OSError, *, holder: str = "") -> str:
+    """Why writing a file failed, in the operator's words; holder names a program that may hold it open."""
+    import errno
+
+    if exc.errno == errno.ENOSPC:
+        return "磁盘空间不足"
+    if isinstance(exc, PermissionError):
+        return f"没有写入权限，或文件正被其他程序{f'（如 {holder}）' if holder else ''}打开"
+    if isinstance(exc, FileNotFoundError):
+        return "保存位置不存在"
+    if isinstance(exc, IsADirectoryError):
+        return "已有同名文件夹"
+    return exc.strerror or "写入文件失败"

@@ -35,7 +35,8 @@ from desk.backup.archive import (
 from desk.backup.snapshot import snapshot_database
 from desk.errors import BackupFailed, DeskError
 from desk.faults import crashpoint
-from desk.store.blobstore import fsync_dir, retired_path
+from desk.fileops import fsync_dir
+from desk.store.blobstore import retired_path
 
 log = logging.getLogger(__name__)
 

@@ -38,10 +38,10 @@ from desk.backup.snapshot import load_snapshot_into_server
 from desk.db.engine import database_url, is_sqlite, make_engine
 from desk.errors import DeskError, RestoreRefused
 from desk.faults import crashpoint
+from desk.fileops import fsync_dir
 from desk.lock import ProfileLock, held_by_this_process
 from desk.profile import Profile
 from desk.settings import load_settings
-from desk.store.blobstore import fsync_dir
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import errno
 import hashlib
 import io
 import os
@@ -37,7 +36,8 @@ from reportlab.platypus import (
 )
 from reportlab.platypus.doctemplate import LayoutError
 
-from desk.errors import PacketFailed
+from desk.errors import PacketFailed, write_failure_reason
+from desk.fileops import fsync_dir
 from desk.pdf.cache import PreparedCache, cache_key
 from desk.pdf.content import PacketContent, PacketEvidence
 from desk.pdf.fonts import FontSet, coverage_gaps, markup_text, resolve_fonts
@@ -945,15 +945,7 @@ def _merge_vouchers(data: bytes, slots: list[_Slot]) -> bytes:
 
 
 def _write_message(exc: OSError) -> str:
-    if exc.errno == errno.ENOSPC:
-        return "磁盘空间不足"
-    if isinstance(exc, PermissionError):
-        return "没有写入权限，或文件正被其他程序（如 PDF 阅读器）打开"
-    if isinstance(exc, FileNotFoundError):
-        return "保存位置不存在"
-    if isinstance(exc, IsADirectoryError):
-        return "已有同名文件夹"
-    return exc.strerror or "写入文件失败"
+    return write_failure_reason(exc, holder="PDF 阅读器")
 
 
 def _layout_message(exc: Exception) -> str:
@@ -962,17 +954,6 @@ def _layout_message(exc: Exception) -> str:
     if isinstance(exc, LayoutError):
         return "有一项内容过大，无法排入页面"
     return "排版时出现内部错误"
-
-
-def _fsync_dir(folder: Path) -> None:
-    # Makes the rename itself durable; directories cannot be opened on Windows, so skip there.
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def build_packet(
@@ -1011,7 +992,7 @@ def build_packet(
             os.fsync(handle.fileno())
         os.replace(partial_path, out_path)
         with contextlib.suppress(OSError):
-            _fsync_dir(out_path.parent)
+            fsync_dir(out_path.parent)
     except BaseException as exc:
         with contextlib.suppress(OSError):
             partial_path.unlink()

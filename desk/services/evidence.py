@@ -41,10 +41,11 @@ from desk.domain import (
 )
 from desk.errors import DeskError, EvidenceRejected, NotFound, ValidationFailed
 from desk.faults import crashpoint
+from desk.fileops import free_path, fsync_dir
 from desk.services import convert
 from desk.services.cases import clean_text
 from desk.store import media, render
-from desk.store.blobstore import BlobStore, StagedBlob, TooLarge, fsync_dir
+from desk.store.blobstore import BlobStore, StagedBlob, TooLarge
 
 log = logging.getLogger(__name__)
 
@@ -814,7 +815,7 @@ class EvidenceService:
                 ext = media.EXTENSIONS.get(ev.media_type, ".mp4")
             else:
                 fmt, ext = render.export_format(ev.media_type)
-            dest = _free_name(folder, stem, ext)
+            dest = free_path(folder, stem, ext)
             fd, tmp_name = tempfile.mkstemp(prefix=".export-", suffix=ext, dir=folder)
             os.close(fd)
             tmp = Path(tmp_name)
@@ -1021,15 +1022,6 @@ def _safe_stem(name: str) -> str:
     while len(stem.encode("utf-8")) > 200:
         stem = stem[:-1]
     return stem
-
-
-def _free_name(folder: Path, stem: str, ext: str) -> Path:
-    candidate = folder / f"{stem}{ext}"
-    n = 2
-    while candidate.exists():
-        candidate = folder / f"{stem}-{n}{ext}"
-        n += 1
-    return candidate
 
 
 def _report(

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from desk.faults import crashpoint
+from desk.fileops import fsync_dir
 
 log = logging.getLogger(__name__)
 
@@ -33,17 +34,6 @@ class StagedBlob:
     size: int
     head: bytes
     data: bytes | None = None  # the whole content, kept when small enough to decode from memory
-
-
-def fsync_dir(path: Path) -> None:
-    # Makes a rename durable; not possible (nor needed) on Windows.
-    if os.name == "nt":
-        return
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 RETIRED_DIR = ".retired"

@@ -8,7 +8,6 @@ never touched. The ZIP is written as ``<name>.partial`` and renamed over the tar
 from __future__ import annotations
 
 import contextlib
-import errno
 import math
 import os
 import shutil
@@ -21,7 +20,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from desk.errors import DeskError, PacketFailed
+from desk.errors import DeskError, PacketFailed, write_failure_reason
+from desk.fileops import fsync_dir
 from desk.store import media, render
 from desk.upload import pages
 from desk.upload.budget import size_text
@@ -112,16 +112,6 @@ def _open_reason(exc: BaseException) -> str:
     return "文件已损坏或无法解码"
 
 
-def _write_reason(exc: OSError) -> str:
-    if exc.errno == errno.ENOSPC:
-        return "磁盘空间不足"
-    if isinstance(exc, PermissionError):
-        return "没有写入权限，或文件正被其他程序打开"
-    if isinstance(exc, FileNotFoundError):
-        return "保存位置不存在"
-    return exc.strerror or "写入文件失败"
-
-
 def _render_max_side(entry: KitEntry) -> int | None:
     """Decode big photos at reduced size (they would be scaled to MAX_PIXELS anyway)."""
     if entry.pixel_size is None:
@@ -180,16 +170,6 @@ def _too_big(kit: KitInput, entry: KitEntry, fitted: Fitted) -> str:
 def text_file_bytes(text: str) -> bytes:
     """UTF-8 with a BOM and CRLF line ends: Windows Notepad opens it right, so does everything else."""
     return "\ufeff".encode() + text.replace("\n", "\r\n").encode("utf-8")
-
-
-def _fsync_dir(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -260,7 +240,7 @@ def build_upload_kit(
     try:
         staging = Path(tempfile.mkdtemp(prefix=f".{anchor.stem[:40]}.", suffix=".partial", dir=anchor.parent))
     except OSError as exc:
-        raise UploadKitFailed([f"无法在“{anchor.parent}”中写入：{_write_reason(exc)}"]) from exc
+        raise UploadKitFailed([f"无法在“{anchor.parent}”中写入：{write_failure_reason(exc)}"]) from exc
     with contextlib.suppress(OSError):
         os.chmod(staging, 0o755)  # mkdtemp makes it private; the kit is an ordinary folder
     zip_partial = zip_path.with_name(zip_path.name + ".partial") if zip_path is not None else None
@@ -320,7 +300,7 @@ def build_upload_kit(
         else:
             shutil.rmtree(staging, ignore_errors=True)
         with contextlib.suppress(OSError):
-            _fsync_dir(anchor.parent)
+            fsync_dir(anchor.parent)
         if progress is not None:
             progress(total + 1, total + 1, "完成")
     except BaseException as exc:
@@ -331,7 +311,7 @@ def build_upload_kit(
         if isinstance(exc, _Cancelled):
             raise PacketFailed("已取消") from None
         if isinstance(exc, OSError):
-            raise UploadKitFailed([f"无法保存到“{anchor}”：{_write_reason(exc)}"]) from exc
+            raise UploadKitFailed([f"无法保存到“{anchor}”：{write_failure_reason(exc)}"]) from exc
         raise
     notes = list(check.notes)
     shrunk = [f for f in files if f.scaled]
@@ -353,13 +333,3 @@ def default_kit_name(order_no: str, case_id: int, when: datetime) -> str:
     """`上传材料-261120-583920174650321-20261127`: the folder (or ZIP) name the desk suggests."""
     label = safe_part(order_no) or f"售后{case_id}"
     return f"上传材料-{label}-{when.astimezone().strftime('%Y%m%d')}"
-
-
-def free_path(parent: Path, name: str, suffix: str = "") -> Path:
-    """parent/name+suffix, or name-2, name-3 … when that is taken: an export never replaces a file."""
-    path = parent / f"{name}{suffix}"
-    n = 2
-    while path.exists():
-        path = parent / f"{name}-{n}{suffix}"
-        n += 1
-    return path

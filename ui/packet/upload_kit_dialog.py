@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 from desk.domain import CaseId, Changes
 from desk.errors import DeskError
+from desk.fileops import free_path
 from desk.playbooks.model import APPEAL_KINDS
 from desk.upload.budget import size_text
-from desk.upload.kit import UploadKitFailed, UploadKitResult, default_kit_name, free_path
+from desk.upload.kit import UploadKitFailed, UploadKitResult, default_kit_name
 from desk.upload.preflight import BAD, OK, WARN, Preflight
 from ui.errors import APP_TITLE, show_error
 from ui.qt import (
