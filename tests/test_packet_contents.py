@@ -300,21 +300,8 @@ def test_after_sales_request_time_from_the_import_is_a_key_fact(desk: Any, tmp_p
     import csv
 
     export = tmp_path / "售后导出.csv"
-    header = [
-        "售后编号",
-        "订单编号",
-        "发货运单号",
-        "退货运单号",
-        "售后状态",
-        "退款类型",
-        "退款原因",
-        "订单状态",
-        "交易金额",
-        "退款金额",
-        "申请时间",
-        "退货物流状态",
-        "买家",
-    ]
+    from tests.test_orders_import import PDD_AFTER_SALES as header  # the real 售后导出 columns
+
     row = [
         "9102847561203",
         ORDER_NO,
