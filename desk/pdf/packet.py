@@ -583,7 +583,7 @@ class _StoryBuilder:
                     CJKParagraph(when, small),
                 ]
             )
-        widths = [10 * mm, CONTENT_W - 10 * mm - 16 * mm - 36 * mm, 16 * mm, 36 * mm]
+        widths = [12 * mm, CONTENT_W - 12 * mm - 16 * mm - 36 * mm, 16 * mm, 36 * mm]  # 序号 on one line
         note = "下表列出每项凭证原件的完整 SHA-256 校验值，可用于核对原件未被改动。"
         return [
             PageBreak(),
