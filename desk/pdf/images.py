@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import math
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,10 +39,6 @@ MIN_DPI = 72
 DRAFT_SLACK = 0.9
 # Part of every prepared-picture cache key: bump it whenever the pixels or bytes made here change.
 PREP_VERSION = 2
-
-# Pillow's FreeType fonts (text marks) are shared objects; the packet prepares pictures on several
-# threads, so text is drawn by one thread at a time. Everything else runs in parallel.
-_TEXT_LOCK = threading.Lock()
 
 _ORIENTATION_TAG = 0x0112
 
@@ -124,11 +119,7 @@ def _finish(
         size = (max(1, round(rgb.width * factor)), max(1, round(rgb.height * factor)))
         rgb = rgb.resize(size, Image.Resampling.LANCZOS)
     # Marks go on at the final size, so a redaction is exactly black in the packet's pixels.
-    if any(mark.text for mark in marks):
-        with _TEXT_LOCK:
-            rgb = draw_marks(rgb, marks)
-    else:
-        rgb = draw_marks(rgb, marks)
+    rgb = draw_marks(rgb, marks)  # text marks take render.TEXT_LOCK themselves
     rgb = rotate_clockwise(rgb, rotation)
     # Only pixels leave this function: no EXIF (GPS, phone model), ICC or XMP.
     clean = Image.frombytes("RGB", rgb.size, rgb.tobytes())

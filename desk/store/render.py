@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import math
+import threading
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,6 +30,9 @@ MAX_TEXT = 200
 MAX_MARKS = 200
 
 _fonts: dict[int, ImageFont.FreeTypeFont | ImageFont.ImageFont] = {}
+# Those fonts are shared FreeType objects and not thread-safe; packets, upload kits and exports draw
+# marks on worker threads, so text is measured and drawn by one thread at a time (shapes need no lock).
+TEXT_LOCK = threading.Lock()
 
 
 def mark_metrics(width: int, height: int) -> tuple[int, int]:
@@ -103,11 +107,12 @@ def draw_marks(im: Image.Image, marks: Sequence[Mark]) -> Image.Image:
             draw.line((x0, y0, x1, y1), fill=MARK_RED, width=line)
             draw.polygon(arrow_head(x0, y0, x1, y1, line * 5), fill=MARK_RED)
         elif mark.shape == MarkShape.TEXT and mark.text.strip():
-            font = _font(text_px)
             pad = max(2, text_px // 6)
-            left, top, right, bottom = draw.textbbox((x0, y0), mark.text, font=font)
-            draw.rectangle((left - pad, top - pad, right + pad, bottom + pad), fill=LABEL_BACKGROUND)
-            draw.text((x0, y0), mark.text, fill=MARK_RED, font=font)
+            with TEXT_LOCK:
+                font = _font(text_px)
+                left, top, right, bottom = draw.textbbox((x0, y0), mark.text, font=font)
+                draw.rectangle((left - pad, top - pad, right + pad, bottom + pad), fill=LABEL_BACKGROUND)
+                draw.text((x0, y0), mark.text, fill=MARK_RED, font=font)
     return im
 
 
