@@ -133,3 +133,42 @@ def test_foreign_database_refused(tmp_path: Path) -> None:
     with pytest.raises(DatabaseUnusable):
         open_desk(root)
     assert _sha(root / "desk.sqlite3") == before
+
+
+@pytest.mark.sqlite_only
+def test_packet_kind_migration_keeps_the_history_of_older_packets(tmp_path: Path) -> None:
+    """0007 moves the appeal type of packets made before it from their timeline entry into its column."""
+    from datetime import UTC, datetime
+
+    from alembic import command
+
+    from desk.db.migrate import alembic_config
+    from desk.domain import CaseDraft, CaseType
+
+    root = tmp_path / "p"
+    d = open_desk(root)
+    case, _ = d.cases.create(CaseDraft(order_no="261120-583920174650321", case_type=CaseType.MISSING_ITEM))
+    when = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+    d.packets.build(case.id, tmp_path / "a.pdf", kind="freight", generated_at=when)
+    d.packets.build(case.id, tmp_path / "b.pdf", generated_at=when)
+    d.close()
+    # Back to the schema before the column, as a desk of the previous version left it.
+    engine = make_engine(f"sqlite:///{root / 'desk.sqlite3'}")
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0006_merge")
+    engine.dispose()
+    con = sqlite3.connect(root / "desk.sqlite3")
+    assert "kind" not in [r[1] for r in con.execute("PRAGMA table_info(packets)")]
+    con.close()
+    d = open_desk(root)  # upgrades (after a backup)
+    try:
+        kinds = [p.kind for p in d.packets.history(case.id)]
+    finally:
+        d.close()
+    assert kinds == [
+        "通用申诉",
+        "维权申诉 · 运费申诉",
+    ]  # newest first: the generic one, then the freight appeal
+    assert list((root / "backups").glob("before-upgrade-*.deskbackup"))

@@ -216,6 +216,7 @@ class Packet(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     byte_size: Mapped[int] = mapped_column(Integer)
     page_count: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(Text, default="", server_default="")  # the appeal type it was made for
 
 
 class SavedView(Base):

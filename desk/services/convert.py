@@ -142,4 +142,5 @@ def packet(p: m.Packet) -> PacketData:
         sha256=p.sha256,
         byte_size=p.byte_size,
         page_count=p.page_count,
+        kind=p.kind,
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import logging
 import re
 from collections.abc import Callable
@@ -337,6 +336,7 @@ class PacketService:
                 sha256=result.sha256,
                 byte_size=result.byte_size,
                 page_count=result.page_count,
+                kind=kind,
             )
             s.add(p)
             s.add(
@@ -350,31 +350,13 @@ class PacketService:
                 )
             )
             s.flush()
-            return dataclasses.replace(convert.packet(p), kind=kind)
+            return convert.packet(p)
 
     def history(self, case_id: CaseId) -> list[PacketData]:
-        """Every packet generated for the case, newest first, with the appeal type it was made for.
-
-        The type comes from the packet's timeline entry (the packets table has no column for it);
-        packets from before it was recorded show "".
-        """
+        """Every packet generated for the case, newest first, with the appeal type it was made for."""
         with self._sessions() as s:
-            rows = list(
-                s.scalars(select(m.Packet).where(m.Packet.case_id == case_id).order_by(m.Packet.id.desc()))
-            )
-            details = s.scalars(
-                select(m.Event.detail).where(
-                    m.Event.case_id == case_id, m.Event.kind == EventKind.PACKET_GENERATED
-                )
-            )
-            kinds: dict[str, str] = {}
-            for detail in details:
-                parts = detail.split("｜")
-                sha = next((x.removeprefix("SHA-256 ") for x in parts if x.startswith("SHA-256 ")), "")
-                kind = next((x.removeprefix(KIND_PREFIX) for x in parts if x.startswith(KIND_PREFIX)), "")
-                if sha and kind:
-                    kinds[sha] = kind
-            return [dataclasses.replace(convert.packet(p), kind=kinds.get(p.sha256[:12], "")) for p in rows]
+            rows = s.scalars(select(m.Packet).where(m.Packet.case_id == case_id).order_by(m.Packet.id.desc()))
+            return [convert.packet(p) for p in rows]
 
     # -- upload kit and pre-flight (issue 7) ---------------------------------------------------------
     # Set by the Desk (desk/app.py): where limits and required evidence come from. Without them the
