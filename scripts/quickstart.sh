@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One-command set-up for a fresh Debian/Ubuntu machine (Python >= 3.11):
 #   scripts/quickstart.sh demo   set everything up, then open the desk on a fresh demo profile
-#   scripts/quickstart.sh test   set everything up, then run the whole test suite headless
+#   scripts/quickstart.sh test   set everything up, then run the whole test suite headless (on SQLite,
+#                                then its core again on a local PostgreSQL server it starts)
 # Safe to run again: it only installs what is missing.
 set -euo pipefail
 
@@ -68,6 +69,10 @@ case "$mode" in
     ;;
   test)
     export QT_QPA_PLATFORM=offscreen TZ=UTC
+    # The core suite runs a second time against PostgreSQL (shared-database mode, docs/backup.md):
+    # only for a whole-suite run (no test paths given) and unless a URL is already set.
+    selected=0
+    for a in "$@"; do case "$a" in -*) ;; *) selected=1 ;; esac; done
     set +e
     "$venv/bin/python" -m pytest "$@"
     rc=$?
@@ -76,6 +81,26 @@ case "$mode" in
       echo "pytest collected no tests: that is a failure" >&2
       exit 1
     fi
+    if [ "$rc" -ne 0 ] || [ "$selected" -eq 1 ] || [ -n "${DESK_TEST_DATABASE_URL:-}" ]; then
+      exit "$rc"
+    fi
+    if [ "$(id -u)" -ne 0 ] && ! sudo -n true 2>/dev/null; then
+      echo "!! PostgreSQL tests NOT run: starting a local server needs root or sudo" \
+        "(or set DESK_TEST_DATABASE_URL to a server of your own and run the command again)" >&2
+      exit "$rc"
+    fi
+    DESK_TEST_DATABASE_URL="$(bash scripts/pg_test_server.sh)"
+    case "$DESK_TEST_DATABASE_URL" in
+      postgresql+psycopg://*) ;;
+      *) echo "!! scripts/pg_test_server.sh printed no database URL: [$DESK_TEST_DATABASE_URL]" >&2; exit 1 ;;
+    esac
+    export DESK_TEST_DATABASE_URL
+    echo ">> the core suite again, on PostgreSQL (${DESK_TEST_DATABASE_URL%%:*}://…@127.0.0.1)"
+    set +e
+    "$venv/bin/python" -m pytest "$@" tests/test_pg.py tests/test_cases_service.py tests/test_migrations.py
+    rc=$?
+    set -e
+    [ "$rc" -eq 5 ] && { echo "pytest collected no tests: that is a failure" >&2; exit 1; }
     exit "$rc"
     ;;
 esac
