@@ -726,3 +726,23 @@ def test_money_fields_refuse_negative_and_extra_decimals(window: MainWindow, qtb
     qtbot.keyClicks(field, "-12.345")
     assert field.text() == "12.34"
     assert window.form.values()["order_amount"] == Decimal("12.34")
+
+
+def test_list_layout_from_another_column_set_is_not_restored(make_window: Any, settings: QSettings) -> None:
+    """A header layout saved by a version with other columns would push new ones (截止) out of sight."""
+    from ui.cases.case_model import COLUMNS, DUE_COLUMN
+
+    first = make_window()
+    header = first.table.horizontalHeader()
+    assert header.visualIndex(DUE_COLUMN) == 2  # 截止 right after 状态
+    header.moveSection(header.visualIndex(0), 5)  # the operator moves 售后类型
+    first.save_state()
+    first.form.revert()
+    first.close()
+    again = make_window().table.horizontalHeader()
+    assert again.visualIndex(0) == 5  # the same columns: the operator's layout comes back
+
+    settings.setValue("main/case_columns", "|".join(c.header for c in COLUMNS[:-1]))  # an older version's
+    after_upgrade = make_window().table.horizontalHeader()
+    assert after_upgrade.visualIndex(DUE_COLUMN) == 2 and after_upgrade.visualIndex(0) == 0
+    assert not any(after_upgrade.isSectionHidden(i) for i in range(len(COLUMNS)))

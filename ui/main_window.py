@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from desk.domain import CaseId, Changes
 from ui.cases.case_form import CaseForm
+from ui.cases.case_model import COLUMNS
 from ui.cases.list_pane import COLUMN_WIDTHS, CaseListPane
 from ui.errors import APP_TITLE
 from ui.packet.preview import PacketPreview
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 DEFAULT_SIZE = (1280, 800)
 # By default the list shows its first five columns whole (类型, 状态, 截止, 平台, 店铺); the rest scroll.
 LIST_COLUMNS_SHOWN = 5
+_COLUMN_SIGNATURE = "|".join(c.header for c in COLUMNS)  # which columns a saved header layout is for
 LIST_CHROME = 24  # frame, left margin and a vertical scroll bar
 SIDEBAR_WIDTH = 150
 
@@ -266,7 +268,9 @@ class MainWindow(QMainWindow):
         elif state is None or not self.right_splitter.restoreState(state):
             self.right_splitter.setSizes([DEFAULT_SIZE[1] * 11 // 20, DEFAULT_SIZE[1] * 9 // 20])
         header_state = s.value("main/case_header")
-        if header_state is not None:
+        # A layout saved by a version with other columns would hide or misplace the new ones
+        # (e.g. 截止 at the far end): only the same set of columns restores; otherwise the defaults stand.
+        if header_state is not None and s.value("main/case_columns") == _COLUMN_SIGNATURE:
             self.table.horizontalHeader().restoreState(header_state)
 
     def save_state(self) -> None:
@@ -276,6 +280,7 @@ class MainWindow(QMainWindow):
         if hasattr(self, "right_splitter"):
             s.setValue("main/right_splitter", self.right_splitter.saveState())
         s.setValue("main/case_header", self.table.horizontalHeader().saveState())
+        s.setValue("main/case_columns", _COLUMN_SIGNATURE)
         s.setValue("main/list_splitter", self.cases_pane.splitter.saveState())
         s.sync()
 
