@@ -50,7 +50,7 @@ def main() -> int:
         rows = mod.run()
         for r in rows:
             print("   ", " | ".join(str(x) for x in r), flush=True)
-        sections.append((mod.TITLE, name, rows, time.perf_counter() - started))
+        sections.append((mod.TITLE, name, rows, time.perf_counter() - started, getattr(mod, "NOTES", "")))
     out = Path(args.out)
     text = merge(out.read_text(encoding="utf-8") if out.is_file() else "", sections, args.only)
     out.write_text(text, encoding="utf-8")
@@ -74,14 +74,14 @@ def section_module(block: str) -> str | None:
     return match.group(1) if match else None
 
 
-def merge(existing: str, sections: list[tuple[str, str, list[Any], float]], only: list[str]) -> str:
+def merge(existing: str, sections: list[tuple[str, str, list[Any], float, str]], only: list[str]) -> str:
     """Keep the sections of modules not run now (in their place); replace or append the others."""
     blocks = re.split(r"(?m)^(?=## )", existing)
     kept: list[tuple[str | None, str]] = [(section_module(b), b.rstrip() + "\n") for b in blocks[1:]]
     when = datetime.now().strftime("%Y-%m-%d %H:%M")
     command = "python bench/run.py" + (" " + " ".join(only) if only else "")
     fresh: dict[str, str] = {}
-    for title, name, rows, secs in sections:
+    for title, name, rows, secs, notes in sections:
         lines = [
             f"## {title}",
             "",
@@ -90,6 +90,8 @@ def merge(existing: str, sections: list[tuple[str, str, list[Any], float]], only
         ]
         lines += ["| what | measured | target | anchor (same run) | verdict |", "|---|---|---|---|---|"]
         lines += ["| " + " | ".join(str(x).replace("|", "\\|") for x in r) + " |" for r in rows]
+        if notes:  # how to read the numbers: kept with the module, so a rerun does not lose it
+            lines += ["", notes.strip()]
         fresh[name] = "\n".join(lines) + "\n"
     out: list[str] = []
     for module, block in kept:
