@@ -312,6 +312,27 @@ def _row_problem(cells: list[str], joined: str) -> tuple[str, bool]:
     return "", "\x00" in joined
 
 
+def _data_rows(opened: OpenExport, tally: _Tally) -> Iterator[tuple[int, list[str]]]:
+    """The rows of an export that hold data, counted in tally; the others are tallied as skipped
+    (blank, repeated header, 合计, exact repeat) or failed (undecodable bytes, a runaway cell)."""
+    screen = _Screen(opened.headers)
+    for number, cells in opened.rows:
+        joined = "\x1f".join(cells)
+        verdict = screen.check(number, cells, joined)
+        if verdict is not None:
+            if verdict:
+                tally.rows += 1
+                tally.skipped.append(RowProblem(number, verdict))
+            continue
+        tally.rows += 1
+        problem, nul = _row_problem(cells, joined)
+        if problem:
+            tally.failed.append(RowProblem(number, problem))
+            continue
+        # NUL is never typed by anyone, and PostgreSQL cannot store it.
+        yield number, ([c.replace("\x00", "") for c in cells] if nul else cells)
+
+
 class _OrderRows(_RowReader):
     """The hot loop of a 100,000-row import: values come out ready for the database
     (money as integer fen, times as naive UTC), looked up by precomputed column positions."""
@@ -587,23 +608,8 @@ class Importer:
     ) -> bool:
         reader = _OrderRows(opened.match, store_pii=store_pii)
         writer = _OrderWriter(self._sessions, platform, shop_id, reader, Path(opened.table.path).name)
-        screen = _Screen(opened.headers)
         batch: list[_Row] = []
-        for number, cells in opened.rows:
-            joined = "\x1f".join(cells)
-            verdict = screen.check(number, cells, joined)
-            if verdict is not None:
-                if verdict:
-                    tally.rows += 1
-                    tally.skipped.append(RowProblem(number, verdict))
-                continue
-            tally.rows += 1
-            problem, nul = _row_problem(cells, joined)
-            if problem:
-                tally.failed.append(RowProblem(number, problem))
-                continue
-            if nul:  # never typed by anyone; PostgreSQL cannot store it
-                cells = [c.replace("\x00", "") for c in cells]
+        for number, cells in _data_rows(opened, tally):
             try:
                 row = reader.read(number, cells)
             except CellError as exc:
@@ -640,20 +646,7 @@ class Importer:
 
         cases = CaseService(self._sessions)
         reader = _RowReader(opened.match, store_pii=store_pii)
-        screen = _Screen(opened.headers)
-        for number, cells in opened.rows:
-            joined = "\x1f".join(cells)
-            verdict = screen.check(number, cells, joined)
-            if verdict is not None:
-                if verdict:
-                    tally.rows += 1
-                    tally.skipped.append(RowProblem(number, verdict))
-                continue
-            tally.rows += 1
-            problem, _nul = _row_problem(cells, joined)
-            if problem:
-                tally.failed.append(RowProblem(number, problem))
-                continue
+        for number, cells in _data_rows(opened, tally):
             try:
                 self._after_sales_row(cases, reader, number, cells, platform, shop_id, tally)
             except (CellError, DeskError) as exc:
@@ -808,21 +801,8 @@ class Importer:
         self, opened: OpenExport, tally: _Tally, progress: Progress | None, cancel: Cancel | None
     ) -> bool:
         reader = _RowReader(opened.match, store_pii=False)
-        screen = _Screen(opened.headers)
         batch: list[tuple[int, dict[str, Any]]] = []
-        for number, cells in opened.rows:
-            joined = "\x1f".join(cells)
-            verdict = screen.check(number, cells, joined)
-            if verdict is not None:
-                if verdict:
-                    tally.rows += 1
-                    tally.skipped.append(RowProblem(number, verdict))
-                continue
-            tally.rows += 1
-            problem, _nul = _row_problem(cells, joined)
-            if problem:
-                tally.failed.append(RowProblem(number, problem))
-                continue
+        for number, cells in _data_rows(opened, tally):
             try:
                 batch.append((number, _product_row(reader, cells)))
             except CellError as exc:
