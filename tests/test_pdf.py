@@ -633,3 +633,29 @@ def test_changed_image_changes_bytes(files: dict[str, Path], tmp_path: Path) -> 
     ia = pil(PdfReader(a.path).pages[0].images[0]).convert("RGB")
     ib = pil(PdfReader(b.path).pages[0].images[0]).convert("RGB")
     assert ImageChops.difference(ia, ib).getbbox() is not None
+
+
+def test_oriented_photo_renders_upright_on_its_page(built: Built, tmp_path: Path) -> None:
+    """What a reviewer sees (poppler's rendering, not the embedded stream): the EXIF-6 photo is portrait,
+    its stored top band on the right-hand side as the phone held it."""
+    page_no = next(
+        i
+        for i, page in enumerate(built.reader.pages, start=1)
+        if any(pil(img).height > pil(img).width for img in page.images)
+    )
+    png = render_page(built.result.path, page_no, tmp_path, dpi=100)
+    with Image.open(png) as im:
+        rgb = im.convert("RGB")
+    red = [
+        (x, y)
+        for y in range(0, rgb.height, 2)
+        for x in range(0, rgb.width, 2)
+        if (p := rgb.getpixel((x, y))) and p[0] > 170 and p[1] < 80 and p[2] < 80  # type: ignore[index]
+    ]
+    assert red, "the photo's red band is not on the rendered page"
+    xs, ys = [x for x, _ in red], [y for _, y in red]
+    band_w, band_h = max(xs) - min(xs), max(ys) - min(ys)
+    assert band_h > 3 * band_w, (band_w, band_h)  # a vertical band: the photo was turned, not stretched
+    # The band is the right edge of the picture: just left of it the photo is white.
+    left_of_band = rgb.getpixel((min(xs) - 6, (min(ys) + max(ys)) // 2))
+    assert isinstance(left_of_band, tuple) and min(left_of_band) > 200, left_of_band
