@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,7 +13,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from desk.domain import Mark
 from desk.errors import DeskError
 from desk.store.media import big_blocks
-from desk.store.render import draw_marks, rotate_clockwise
+from desk.store.render import draw_marks, encode_clean, rotate_clockwise
 
 try:
     import pillow_heif
@@ -122,13 +121,10 @@ def _finish(
     rgb = draw_marks(rgb, marks)  # text marks take render.TEXT_LOCK themselves
     rgb = rotate_clockwise(rgb, rotation)
     # Only pixels leave this function: no EXIF (GPS, phone model), ICC or XMP.
-    clean = Image.frombytes("RGB", rgb.size, rgb.tobytes())
-    buf = io.BytesIO()
-    clean.save(buf, "JPEG", quality=JPEG_QUALITY, optimize=True)
     return PreparedImage(
-        jpeg=buf.getvalue(),
-        pixel_width=clean.width,
-        pixel_height=clean.height,
+        jpeg=encode_clean(rgb, "JPEG", JPEG_QUALITY),
+        pixel_width=rgb.width,
+        pixel_height=rgb.height,
         width_pt=placed[0],
         height_pt=placed[1],
     )

@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import io
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from PIL import Image, ImageDraw
+from PIL import ImageDraw
 
 from desk.pdf.images import JPEG_QUALITY, PreparedImage
 from desk.privacy import mask_phones, phone_digit_spans
+from desk.store.render import encode_clean
 
 # Vouchers are mostly small print: a little sharper than photos.
 VOUCHER_DPI = 200
@@ -152,13 +152,10 @@ def drawn_page(path: Path, index: int, boxes: list[Box], dpi: int = VOUCHER_DPI)
     draw = ImageDraw.Draw(im)
     for (x0, y0), (x1, y1) in corners:
         draw.rectangle((min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)), fill=(0, 0, 0))
-    clean = Image.frombytes("RGB", im.size, im.tobytes())
-    buf = io.BytesIO()
-    clean.save(buf, "JPEG", quality=VOUCHER_JPEG_QUALITY, optimize=True)
     return PreparedImage(
-        jpeg=buf.getvalue(),
-        pixel_width=clean.width,
-        pixel_height=clean.height,
+        jpeg=encode_clean(im, "JPEG", VOUCHER_JPEG_QUALITY),
+        pixel_width=im.width,
+        pixel_height=im.height,
         width_pt=float(width_pt),
         height_pt=float(height_pt),
     )
