@@ -232,3 +232,54 @@ def test_timeline_records_evidence(desk, tmp_path: Path) -> None:  # type: ignor
     desk.evidence.remove(ev.id)
     kinds = [e.kind.value for e in desk.cases.timeline(case.id)]
     assert kinds == ["created", "evidence_added", "field_changed", "evidence_removed"]
+
+
+def test_every_original_is_on_disk_before_it_enters_the_store(
+    desk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A blob at its SHA-256 name is always complete: its data is fsynced before the rename into place.
+
+    The workers no longer fsync (a worker waiting for the disk leaves a core idle); the writer
+    thread does it, and this is what must not get lost on the way.
+    """
+    case = new_case(desk)
+    sources = []
+    for i in range(6):
+        src = tmp_path / f"photo-{i}.jpg"
+        src.write_bytes(jpeg_bytes((i * 40, 10, 10)))
+        sources.append(src)
+    events: list[tuple[str, int]] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        real_fsync(fd)
+        events.append(("fsync", os.fstat(fd).st_ino))
+
+    def replace(src, dst, **kw):  # type: ignore[no-untyped-def]
+        inode = os.stat(src).st_ino
+        real_replace(src, dst, **kw)
+        events.append(("replace", inode))
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    report = desk.evidence.import_files(case.id, [*sources, sources[0]])
+    assert len(report.added) == 6 and report.duplicates == ("photo-0.jpg",)
+    blob_inodes = {os.stat(desk.evidence.blob_path(ev.id)).st_ino for ev in report.added}
+    for inode in blob_inodes:
+        placed = events.index(("replace", inode))
+        assert ("fsync", inode) in events[:placed], "a blob entered the store before its data was synced"
+
+
+def test_a_batch_reports_exactly_the_rows_it_stored(desk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """What the import hands back (and the gallery shows at once) is what a fresh read of the case gives."""
+    case = new_case(desk)
+    sources = []
+    for i in range(20):  # more than one transaction's worth
+        src = tmp_path / f"图{i:02d}.jpg"
+        src.write_bytes(jpeg_bytes((10, i * 12, 10), size=(40 + i, 30)))
+        sources.append(src)
+    report = desk.evidence.import_files(case.id, sources)
+    listed = desk.evidence.list(case.id)
+    assert [e.original_name for e in report.added] == [p.name for p in sources]
+    assert list(report.added) == listed
+    assert [e.width for e in listed] == [40 + i for i in range(20)]

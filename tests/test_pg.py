@@ -70,6 +70,27 @@ def test_every_pc_sees_the_same_cases_and_evidence(tmp_path: Path) -> None:
 
 
 @needs_pg
+def test_a_batch_import_on_the_server_reports_the_rows_every_pc_sees(tmp_path: Path) -> None:
+    a, b = two_pcs(tmp_path)
+    try:
+        case, _ = a.cases.create(CaseDraft(order_no="261120-000000000000456"))
+        files = []
+        for i in range(20):  # more than one transaction's worth of rows
+            f = tmp_path / f"聊天{i:02d}.png"
+            f.write_bytes(png(100 + i))
+            files.append(f)
+        report = a.evidence.import_files(case.id, files)
+        assert [e.original_name for e in report.added] == [f.name for f in files]
+        seen = b.evidence.list(case.id)
+        assert [(e.id, e.original_name, e.position, e.sha256) for e in seen] == [
+            (e.id, e.original_name, e.position, e.sha256) for e in report.added
+        ]
+    finally:
+        a.close()
+        b.close()
+
+
+@needs_pg
 def test_two_operators_editing_one_case_never_overwrite_silently(tmp_path: Path) -> None:
     a, b = two_pcs(tmp_path)
     try:

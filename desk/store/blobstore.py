@@ -27,7 +27,7 @@ class TooLarge(Exception):
 
 @dataclass(frozen=True, slots=True)
 class StagedBlob:
-    """A fully written, fsynced temp copy of a source, not yet in the store."""
+    """A fully written temp copy of a source, not yet in the store (fsynced unless staged with durable=False)."""
 
     tmp_path: Path
     sha256: str
@@ -62,12 +62,19 @@ class BlobStore:
         return self.path_for(sha256).is_file()
 
     def stage_file(
-        self, src: Path, max_bytes: int | Callable[[bytes], int], *, keep_bytes: int = 0
+        self,
+        src: Path,
+        max_bytes: int | Callable[[bytes], int],
+        *,
+        keep_bytes: int = 0,
+        durable: bool = True,
     ) -> StagedBlob:
         """Copy a regular file into a temp blob, hashing as it reads (the source is read once).
 
         max_bytes may be a function of the first bytes (the type decides the limit); files up to
         keep_bytes are also returned in memory, so they can be decoded without reading them again.
+        With durable=False the temp copy is not fsynced: the caller must sync_staged() it before
+        place(), so that a blob in the store is always complete.
         """
         # O_NONBLOCK so a FIFO passed as a "file" cannot hang the import.
         flags = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)
@@ -81,7 +88,9 @@ class BlobStore:
             if isinstance(max_bytes, int) and st.st_size > max_bytes:
                 raise TooLarge(st.st_size, max_bytes)
             with os.fdopen(fd, "rb", closefd=False) as fh:
-                return self.stage_stream(fh, max_bytes, keep_bytes=keep_bytes, known_size=st.st_size)
+                return self.stage_stream(
+                    fh, max_bytes, keep_bytes=keep_bytes, known_size=st.st_size, durable=durable
+                )
         finally:
             os.close(fd)
 
@@ -92,6 +101,7 @@ class BlobStore:
         *,
         keep_bytes: int = 0,
         known_size: int | None = None,
+        durable: bool = True,
     ) -> StagedBlob:
         digest = hashlib.sha256()
         size = 0
@@ -124,8 +134,10 @@ class BlobStore:
                             kept = None
                     chunk = fh.read(CHUNK)
                 out.flush()
-                os.fsync(out.fileno())
-            crashpoint("blob-temp-written")
+                if durable:
+                    os.fsync(out.fileno())
+            if durable:
+                crashpoint("blob-temp-written")
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
                 tmp_path.unlink()
@@ -133,12 +145,27 @@ class BlobStore:
         data = (kept[0] if len(kept) == 1 else b"".join(kept)) if kept is not None else None
         return StagedBlob(tmp_path, digest.hexdigest(), size, head, data)
 
-    def stage_bytes(self, data: bytes) -> StagedBlob:
+    def stage_bytes(self, data: bytes, *, durable: bool = True) -> StagedBlob:
         import io
 
         return self.stage_stream(
-            io.BytesIO(data), max_bytes=len(data) + 1, keep_bytes=len(data), known_size=len(data)
+            io.BytesIO(data),
+            max_bytes=len(data) + 1,
+            keep_bytes=len(data),
+            known_size=len(data),
+            durable=durable,
         )
+
+    @staticmethod
+    def sync_staged(staged: StagedBlob) -> None:
+        """fsync a temp copy staged with durable=False."""
+        # Writable: Windows flushes only handles opened for writing.
+        fd = os.open(staged.tmp_path, os.O_RDWR | getattr(os, "O_BINARY", 0))
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        crashpoint("blob-temp-written")
 
     def commit(self, staged: StagedBlob) -> bool:
         """Move a staged blob into place; True if it is new, False if the content was already stored."""

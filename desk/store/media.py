@@ -48,6 +48,15 @@ _heif_lock = threading.Lock()
 PDFIUM_LOCK = threading.Lock()
 
 
+def preload() -> None:
+    """Load Pillow's plugins for the common formats now, not inside the first import's workers.
+
+    The first Image.open() imports them; two workers starting together would both wait for it.
+    """
+    Image.preinit()
+    from PIL import MpoImagePlugin, TiffImagePlugin  # noqa: F401  (MPO photos; EXIF parsing)
+
+
 def register_heif() -> None:
     global _heif_registered
     with _heif_lock:
