@@ -280,9 +280,11 @@ class EvidenceService:
                         duplicates.append(outcome.name)
                         continue
                     try:
-                        # Durable before it is placed, so a blob in the store is always complete.
+                        # Durable before it is placed, so a blob in the store is always complete
+                        # (content another case already stored is dropped by place(): no sync).
                         # Here and not in the workers: a worker waiting for the disk leaves a core idle.
-                        self._store.sync_staged(outcome.staged)
+                        if not self._store.exists(sha):
+                            self._store.sync_staged(outcome.staged)
                         created, dirs = self._store.place(outcome.staged)
                     except OSError as exc:
                         self._store.discard(outcome.staged)
