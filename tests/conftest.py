@@ -56,6 +56,17 @@ def desk(tmp_path: Path) -> Iterator[object]:
 
 
 @pytest.fixture
+def runner(qapp: object, desk: object) -> Iterator[object]:
+    """The UI's background-task runner. It depends on desk so that it is shut down (running writes
+    finished) before the desk closes."""
+    from ui.tasks import TaskRunner
+
+    r = TaskRunner()
+    yield r
+    r.shutdown(wait=True)
+
+
+@pytest.fixture
 def corpus() -> Path:
     if not (CORPUS / "MANIFEST.tsv").is_file():
         pytest.fail(f"the shared image corpus is missing at {CORPUS}")

@@ -24,7 +24,6 @@ from tests.test_ui_flow import (  # noqa: F401 - fixtures
     captured_boxes,
     make_window,
     no_modal_dialogs,
-    runner,
     settings,
     type_text,
     window,

@@ -36,13 +36,6 @@ WAIT_MS = 20_000
 RED = (220, 20, 20)
 
 
-@pytest.fixture
-def runner(qapp: QApplication, desk: Any) -> Iterator[TaskRunner]:
-    r = TaskRunner()
-    yield r
-    r.shutdown(wait=True)
-
-
 @pytest.fixture(autouse=True)
 def no_modal_dialogs(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*_args: Any, **_kwargs: Any) -> int:

@@ -18,7 +18,7 @@ from ui.main_window import MainWindow
 from ui.orders.import_dialog import ImportDialog
 from ui.orders.orders_view import OrdersWindow
 from ui.products.products_view import ProductsWindow
-from ui.qt import QApplication, QMessageBox, QSettings, Qt
+from ui.qt import QMessageBox, QSettings, Qt
 from ui.tasks import TaskRunner
 
 pytestmark = pytest.mark.gui
@@ -65,13 +65,6 @@ def row(order_no: str = ORDER, qty: str = "3", sku: str = "SNH", name: str = "�
         "418273645", "灰色", "1001", sku, "89.70", "89.70", "YT7512049386021", "圆通速递", "张三", "13812348000",
         "浙江省", "杭州市", "西湖区", "文三路 1 号",
     ]  # fmt: skip
-
-
-@pytest.fixture
-def runner(qapp: QApplication, desk: Any) -> Iterator[TaskRunner]:
-    r = TaskRunner()
-    yield r
-    r.shutdown(wait=True)
 
 
 @pytest.fixture(autouse=True)

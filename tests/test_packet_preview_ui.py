@@ -23,13 +23,6 @@ ORDER_NO = "261120-583920174650321"
 
 
 @pytest.fixture
-def runner(qapp: QApplication, desk: Any) -> Iterator[TaskRunner]:
-    r = TaskRunner()
-    yield r
-    r.shutdown(wait=True)
-
-
-@pytest.fixture
 def case_id(desk: Any, tmp_path: Path) -> int:
     """A case whose packet has several pages: five photos, two to a page."""
     case, _ = desk.cases.create(CaseDraft(order_no=ORDER_NO, description="买家称少发一件。"))

@@ -20,13 +20,6 @@ pytestmark = [pytest.mark.gui, pytest.mark.sqlite_only]
 
 
 @pytest.fixture
-def runner(qapp: QApplication, desk: Any) -> Iterator[TaskRunner]:
-    r = TaskRunner()
-    yield r
-    r.shutdown(wait=True)
-
-
-@pytest.fixture
 def window(qtbot: Any, desk: Any, runner: TaskRunner, tmp_path: Path) -> Iterator[MainWindow]:
     desk.cases.create(CaseDraft(order_no="261120-000000000000321", notes="原来的"))
     settings = QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)

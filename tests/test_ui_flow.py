@@ -52,14 +52,6 @@ WAIT_MS = 20_000  # generous: CI machines are slow, and the first packet loads t
 
 
 @pytest.fixture
-def runner(qapp: QApplication, desk: Any) -> Iterator[TaskRunner]:
-    # Depends on desk so that it is shut down (running writes finished) before the desk closes.
-    r = TaskRunner()
-    yield r
-    r.shutdown(wait=True)
-
-
-@pytest.fixture
 def settings(tmp_path: Path) -> QSettings:
     return QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
 

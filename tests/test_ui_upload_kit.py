@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from desk.domain import CaseDraft, CaseType, EvidenceKind, Platform
-from tests.test_ui_flow import WAIT_MS, make_window, no_modal_dialogs, runner, settings
+from tests.test_ui_flow import WAIT_MS, make_window, no_modal_dialogs, settings
 from tests.test_upload_kit import noisy_photo
 from ui.packet.upload_kit_dialog import COLOURS, UploadKitDialog
 from ui.qt import QApplication, QDesktopServices, QUrl

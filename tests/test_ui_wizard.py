@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from desk.domain import CaseType
-from tests.test_ui_flow import WAIT_MS, add_case, make_window, no_modal_dialogs, runner, settings, window
+from tests.test_ui_flow import WAIT_MS, add_case, make_window, no_modal_dialogs, settings, window
 from ui.qt import QPushButton
 from ui.wizard.scripts_dialog import ScriptsDialog
 from ui.wizard.wizard_dialog import WizardDialog
