@@ -23,7 +23,9 @@ WINDOWS_RESERVED = frozenset(
 
 
 def _hostile(ch: str) -> bool:
-    return ch in BIDI or unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Zl", "Zp") and ch not in "\u200d"
+    return ch in BIDI or (
+        unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Zl", "Zp") and ch not in "\u200d"
+    )
 
 
 def shown(name: str) -> str:
@@ -40,7 +42,9 @@ def shown(name: str) -> str:
 def safe_filename(name: str, *, fallback: str = "文件", max_len: int = 120) -> str:
     """A file name that every supported system accepts and that shows what it is."""
     cleaned = "".join(
-        "_" if ch in WINDOWS_FORBIDDEN else ch for ch in unicodedata.normalize("NFC", name) if not _hostile(ch)
+        "_" if ch in WINDOWS_FORBIDDEN else ch
+        for ch in unicodedata.normalize("NFC", name)
+        if not _hostile(ch)
     )
     # Windows drops trailing dots and spaces, which would make two names collide there.
     cleaned = cleaned.strip().rstrip(". ")
