@@ -9,9 +9,10 @@ import random
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
-from pathlib import Path
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont, PngImagePlugin
+
+from desk.resources import resource
 
 __all__ = [
     "CHAT_MAX_HEIGHT",
@@ -29,7 +30,7 @@ __all__ = [
     "scale_display_photo",
 ]
 
-FONT_PATH = Path(__file__).resolve().parents[1] / "resources" / "fonts" / "wqy-microhei.ttc"
+FONT_PATH = resource("fonts", "wqy-microhei.ttc")
 
 PHOTO_SIZE = (1600, 1200)  # landscape photos; buyer_photo(portrait=True) displays as 1200x1600
 COURIER_SCREENSHOT_SIZE = (1280, 800)

@@ -18,10 +18,11 @@ from desk.domain import CaseStatus, CaseType, Platform
 from desk.errors import DeskError
 from desk.platforms.model import AppealType, ListFacts, PlatformProfile, PlatformStatus, Setting
 from desk.platforms.tomlw import dumps
+from desk.resources import resource
 
 log = logging.getLogger(__name__)
 
-SHIPPED_DIR = Path(__file__).resolve().parents[2] / "resources" / "platforms"
+SHIPPED_DIR = resource("platforms")
 USER_FOLDER = "platforms"
 LIST_KEYS = ("statuses", "after_sales_types", "reasons", "appeal_types")
 MAX_VALUE = 10**9

@@ -11,12 +11,12 @@ from typing import Any
 from desk.domain import CaseStatus, CaseType, EvidenceKind, Resolution
 from desk.errors import DeskError
 from desk.playbooks.model import APPEAL_KINDS, Answer, Node, Outcome, Playbook, Script
+from desk.resources import resource
 
 log = logging.getLogger(__name__)
 
-RESOURCES = Path(__file__).resolve().parents[2] / "resources"
-PLAYBOOK_DIR = RESOURCES / "playbooks"
-SCRIPTS_FILE = RESOURCES / "scripts.toml"
+PLAYBOOK_DIR = resource("playbooks")
+SCRIPTS_FILE = resource("scripts.toml")
 
 
 class PlaybookError(DeskError):
