@@ -1,4 +1,4 @@
-"""Shared fixtures: a fresh desk per test, headless Qt, paths to the shared corpus."""
+"""Shared fixtures: a fresh desk per test, headless Qt, the path to the vendored image corpus."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("TZ", "UTC")
 
 REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO.parent / "shared" / "corpus" / "pillow-images"
+# Malformed and odd images from Pillow's test suite, vendored in the repository (tests/data/README.md):
+# the suite reads nothing from outside the checkout.
+CORPUS = REPO / "tests" / "data" / "pillow-images"
 
 
 # Shared-database mode: DESK_TEST_DATABASE_URL=postgresql+psycopg://… reruns the core suite on PostgreSQL
@@ -69,5 +71,5 @@ def runner(qapp: object, desk: object) -> Iterator[object]:
 @pytest.fixture
 def corpus() -> Path:
     if not (CORPUS / "MANIFEST.tsv").is_file():
-        pytest.fail(f"the shared image corpus is missing at {CORPUS}")
+        pytest.fail(f"the image corpus is missing at {CORPUS} (see tests/data/README.md)")
     return CORPUS

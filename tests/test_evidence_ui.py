@@ -160,6 +160,30 @@ def test_ctrl_v_pastes_a_screenshot_as_chat_evidence(window: MainWindow, desk: A
     qtbot.waitUntil(lambda: desk.evidence.get(item.id).kind_confirmed, timeout=WAIT_MS)
 
 
+def test_ctrl_z_in_the_gallery_brings_a_deleted_item_back(window: MainWindow, desk: Any, qtbot: Any) -> None:
+    """The real keys, through the window's 撤销 action (a window-wide shortcut), not panel.undo()."""
+    case_id = open_case(window, desk)
+    keep = desk.evidence.import_bytes(case_id, png_bytes(banded((60, 40))), "留下.png").added[0]
+    gone = desk.evidence.import_bytes(case_id, png_bytes(banded((70, 40))), "删掉.png").added[0]
+    panel = window.panel
+    panel.reload()
+    wait_items(panel, qtbot, 2)
+    window.activateWindow()
+    panel.view.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is panel.view, timeout=WAIT_MS)
+    panel.select_ids([gone.id])
+    qtbot.keyClick(panel.view, Qt.Key.Key_Delete)
+    qtbot.waitUntil(lambda: [e.id for e in panel.model.items()] == [keep.id], timeout=WAIT_MS)
+    assert [e.id for e in desk.evidence.list(case_id)] == [keep.id]
+
+    focused = QApplication.focusWidget()
+    assert focused is not None and panel.isAncestorOf(focused)  # the gallery, not the case list
+    qtbot.keyClick(focused, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: len(desk.evidence.list(case_id)) == 2, timeout=WAIT_MS)
+    assert sorted(e.original_name for e in desk.evidence.list(case_id)) == ["删掉.png", "留下.png"]
+    qtbot.waitUntil(lambda: {e.id for e in panel.model.items()} == {keep.id, gone.id}, timeout=WAIT_MS)
+
+
 def test_ctrl_v_in_a_text_field_pastes_text(window: MainWindow, desk: Any, qtbot: Any) -> None:
     case_id = open_case(window, desk)
     QApplication.clipboard().setText("圆通")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from desk.domain import CaseId, Changes
@@ -18,6 +19,7 @@ from ui.qt import (
     QKeySequence,
     QLabel,
     QMainWindow,
+    QMenu,
     QModelIndex,
     QSettings,
     QSplitter,
@@ -31,6 +33,9 @@ from ui.tasks import Op, TaskRunner
 if TYPE_CHECKING:
     from desk.app import Desk
     from desk.profile import Profile
+    from ui.cases.platform_dialog import PlatformDialog
+    from ui.cases.shop_dialog import ShopDialog
+    from ui.cases.weight_panel import WeightPanel
     from ui.evidence.panel import EvidencePanel
 
 log = logging.getLogger(__name__)
@@ -56,6 +61,25 @@ class MainWindow(QMainWindow):
 
     changes_applied = Signal(object)
 
+    # Added by the menu modules that attach_desk() installs (they exist only once the desk is open).
+    delete_case_action: QAction  # ui/cases/menus.py
+    shop_dialog: ShopDialog
+    platform_dialog: PlatformDialog
+    backup_action: QAction  # ui/tools
+    restore_action: QAction
+    check_action: QAction
+    open_orders_window: Callable[[], None]  # ui/orders
+    open_products_window: Callable[[], None]
+    open_import_dialog: Callable[[], None]
+    orders_windows: dict[str, object]
+    weight_panel: WeightPanel
+    wizard_action: QAction  # ui/wizard
+    scripts_action: QAction
+    open_wizard: Callable[[], None]
+    open_scripts: Callable[[], None]
+    upload_kit_action: QAction  # ui/packet/upload_kit_dialog.py
+    open_upload_kit: Callable[[], None]
+
     def __init__(
         self,
         desk: Desk | None,
@@ -69,7 +93,7 @@ class MainWindow(QMainWindow):
         """desk None: the window shows the case list from quick_cases (desk/quick.py) at once and the
         rest once attach_desk() hands it the opened desk (ui/startup.py opens it in the background)."""
         super().__init__()
-        self.desk = desk  # type: ignore[assignment]
+        self.desk: Desk | None = desk  # None until attach_desk(): see opened_desk
         self.runner = runner
         self._settings = settings if settings is not None else settings_for_ui()
         self._syncing = False  # set while we move the list selection ourselves
@@ -94,6 +118,14 @@ class MainWindow(QMainWindow):
             self.show_status("正在打开数据…")
             return
         self.attach_desk(desk)
+
+    @property
+    def opened_desk(self) -> Desk:
+        """The open desk. The form, the evidence panel, the menus and the toolbar are built by
+        attach_desk(), so nothing they run can come before it; asking earlier is a bug."""
+        if self.desk is None:
+            raise RuntimeError("the desk is still opening: nothing that needs it exists yet")
+        return self.desk
 
     def attach_desk(self, desk: Desk) -> None:
         """Build everything that needs the opened desk: the form, the evidence panel, menus, toolbar."""
@@ -219,8 +251,8 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(self.find_action)
         edit_menu.addSeparator()
         edit_menu.addActions([self.paste_action, self.undo_evidence_action])
-        appeal_menu = menu.addMenu("申诉")
-        appeal_menu.addActions([self.packet_action, self.print_action])
+        self.appeal_menu: QMenu = menu.addMenu("申诉")  # ui/wizard and the upload kit add theirs
+        self.appeal_menu.addActions([self.packet_action, self.print_action])
         from ui.tools import install_tools_menu
 
         install_tools_menu(self)  # 工具: 备份…, 恢复…, 检查数据
@@ -413,7 +445,7 @@ class MainWindow(QMainWindow):
             if case_id is None:
                 self.show_status("请先保存售后，再生成申诉材料")
                 return
-            packets = self.desk.packets
+            packets = self.opened_desk.packets
             op = Op(lambda progress, cancel: packets.build(case_id, progress=progress, cancel=cancel))
             op.with_progress(self, "正在生成申诉材料…")
             op.on_success(lambda result: self._on_packet_built(result, then_print))
@@ -431,7 +463,7 @@ class MainWindow(QMainWindow):
         if self.preview is not None:
             self.preview.close()
             self.preview.deleteLater()
-        packets, case_id = self.desk.packets, result.packet.case_id
+        packets, case_id = self.opened_desk.packets, result.packet.case_id
         self.preview = PacketPreview(
             result.path,
             runner=self.runner,

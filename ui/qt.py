@@ -55,6 +55,7 @@ from PySide6.QtGui import (
     QIcon,
     QImage,
     QImageReader,
+    QImageWriter,
     QInputMethodEvent,
     QKeyEvent,
     QKeySequence,
@@ -94,6 +95,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QInputDialog,
     QLabel,
+    QLayout,
     QLineEdit,
     QListView,
     QListWidget,
@@ -168,6 +170,7 @@ __all__ = [
     "QIcon",
     "QImage",
     "QImageReader",
+    "QImageWriter",
     "QInputDialog",
     "QInputMethodEvent",
     "QItemSelection",
@@ -175,6 +178,7 @@ __all__ = [
     "QKeyEvent",
     "QKeySequence",
     "QLabel",
+    "QLayout",
     "QLibraryInfo",
     "QLineEdit",
     "QLineF",
@@ -243,7 +247,23 @@ __all__ = [
     "Qt",
     "Signal",
     "Slot",
+    "encode_image",
 ]
+
+
+def encode_image(image: QImage, fmt: str = "png") -> bytes | None:
+    """The picture as a file's bytes (PNG by default: lossless, a screenshot stays sharp); None if Qt
+    cannot write it.
+
+    Through QImageWriter rather than QImage.save(buffer, "PNG"): PySide6's stubs type save()'s format
+    as bytes, which the binding refuses at run time (it takes only str), so that call cannot be typed.
+    """
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    ok = QImageWriter(buffer, QByteArray(fmt.encode("ascii"))).write(image)
+    buffer.close()
+    return bytes(data.data()) if ok else None
 
 
 _PROBE_ROUNDS = 64

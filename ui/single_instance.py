@@ -80,7 +80,7 @@ class SingleInstance(QObject):
             conn = sock
 
             def on_ready(conn: QLocalSocket = conn) -> None:
-                if conn.readAll().data().startswith(ACTIVATE.strip()):
+                if bytes(conn.readAll().data()).startswith(ACTIVATE.strip()):
                     log.info("single instance: a second start handed over")
                     self.activated.emit()
                 conn.disconnectFromServer()

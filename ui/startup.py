@@ -18,6 +18,7 @@ import os
 import sys
 import threading
 import time
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from desk.errors import DeskError
@@ -130,7 +131,7 @@ def run_profile(profile: Profile, *, demo: bool = False) -> int:
                 fill_demo(desk)
         except BaseException as exc:
             log.info("desk did not open", exc_info=True)
-            runner.run_on_gui(lambda error=exc: failed(error))  # exc itself is unbound after the block
+            runner.run_on_gui(partial(failed, exc))  # not a lambda: exc itself is unbound after the block
             return
         runner.run_on_gui(lambda: opened(desk))
 

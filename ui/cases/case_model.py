@@ -41,8 +41,13 @@ _NO_FLAGS = Qt.ItemFlag.NoItemFlags
 
 
 class CaseQuery(Protocol):
-    ids: list[CaseId]
-    hint: str
+    """What a query answers (desk's QueryResult, desk/quick.py's QuickResult: frozen, so read-only)."""
+
+    @property
+    def ids(self) -> list[CaseId]: ...
+
+    @property
+    def hint(self) -> str: ...
 
 
 class CaseRows(Protocol):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -419,7 +420,7 @@ class CaseListPane(QWidget):
     def _status_menu(self, parent: QWidget) -> QMenu:
         menu = QMenu(parent)
         for status in CaseStatus:
-            menu.addAction(status.value, lambda status=status: self.set_status_of_selected(status))
+            menu.addAction(status.value, partial(self.set_status_of_selected, status))
         return menu
 
     def _fill_shop_menu(self, menu: QMenu) -> None:
@@ -427,7 +428,7 @@ class CaseListPane(QWidget):
         menu.addAction("（不属于任何店铺）", lambda: self.set_shop_of_selected(None))
         for shop in self._shops:
             menu.addAction(
-                f"{shop.name}（{shop.platform.value}）", lambda sid=shop.id: self.set_shop_of_selected(sid)
+                f"{shop.name}（{shop.platform.value}）", partial(self.set_shop_of_selected, shop.id)
             )
 
     def reload_shops(self) -> None:
@@ -519,7 +520,7 @@ class CaseListPane(QWidget):
         def purge() -> Changes:
             changes, shas = desk.cases.purge(ids)
             desk.evidence.purge(shas)  # originals no other case uses
-            return changes  # type: ignore[no-any-return]
+            return changes
 
         def done(changes: Changes) -> None:
             self._undo = [(k, [i for i in v if i not in set(ids)]) for k, v in self._undo]

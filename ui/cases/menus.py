@@ -14,13 +14,13 @@ if TYPE_CHECKING:
 def install_case_menus(window: MainWindow) -> None:
     pane = window.cases_pane
     menu = window.menuBar().addMenu("售后")
-    window.delete_case_action = QAction("删除（移入回收站）", window)  # type: ignore[attr-defined]
-    window.delete_case_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))  # type: ignore[attr-defined]
+    window.delete_case_action = QAction("删除（移入回收站）", window)
+    window.delete_case_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
     # Only while the list has focus: in a text field Delete keeps deleting text.
-    window.delete_case_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)  # type: ignore[attr-defined]
-    window.delete_case_action.triggered.connect(lambda _c=False: pane.delete_selected())  # type: ignore[attr-defined]
-    pane.table.addAction(window.delete_case_action)  # type: ignore[attr-defined]
-    menu.addAction(window.delete_case_action)  # type: ignore[attr-defined]
+    window.delete_case_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+    window.delete_case_action.triggered.connect(lambda _c=False: pane.delete_selected())
+    pane.table.addAction(window.delete_case_action)
+    menu.addAction(window.delete_case_action)
     undo = menu.addAction("撤销删除")
     undo.setStatusTip("把最近删除的售后从回收站取回（Ctrl+Z）")
     undo.triggered.connect(lambda _c=False: pane.undo())
@@ -53,16 +53,16 @@ def install_case_menus(window: MainWindow) -> None:
 def open_shops(window: MainWindow) -> None:
     from ui.cases.shop_dialog import ShopDialog
 
-    dialog = ShopDialog(window.desk, window.runner, parent=window)
+    dialog = ShopDialog(window.opened_desk, window.runner, parent=window)
     dialog.changes_made.connect(window.changes_applied)
     dialog.open()
-    window.shop_dialog = dialog  # type: ignore[attr-defined]
+    window.shop_dialog = dialog
 
 
 def open_platforms(window: MainWindow) -> None:
     from ui.cases.platform_dialog import PlatformDialog
 
-    dialog = PlatformDialog(window.desk.platforms, window.runner, parent=window)
+    dialog = PlatformDialog(window.opened_desk.platforms, window.runner, parent=window)
     dialog.profiles_changed.connect(lambda: window.form.reload_platform_lists())
     dialog.open()
-    window.platform_dialog = dialog  # type: ignore[attr-defined]
+    window.platform_dialog = dialog

@@ -130,10 +130,10 @@ class PlatformDialog(QDialog):
             "appeal_types": "申诉类型",
         }
         lines = []
-        for k, label in names.items():
+        for k, title in names.items():
             facts = p.lists.get(k)
             mark = "" if facts is None or facts.verified else "（未核实）"
-            lines.append(f"【{label}{mark}】出处：{facts.source if facts else '未注明'}")
+            lines.append(f"【{title}{mark}】出处：{facts.source if facts else '未注明'}")
             if k == "statuses":
                 for s in p.statuses:
                     target = f" → 工作台状态“{s.desk_status.value}”" if s.desk_status else ""

@@ -6,7 +6,18 @@ import logging
 from typing import Any
 
 from desk.domain import DUE_SOON_HOURS, CaseFilter, DueFilter, SavedViewData
-from ui.qt import QAbstractItemView, QColor, QFont, QMenu, QPoint, Qt, QTreeWidget, QTreeWidgetItem, Signal
+from ui.qt import (
+    QAbstractItemView,
+    QColor,
+    QFont,
+    QMenu,
+    QModelIndex,
+    QPoint,
+    Qt,
+    QTreeWidget,
+    QTreeWidgetItem,
+    Signal,
+)
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +103,7 @@ class CaseSidebar(QTreeWidget):
         try:
             for i in reversed(range(self.views_group.childCount())):
                 child = self.views_group.child(i)
-                if child is not self.empty_views:
+                if child is not None and child is not self.empty_views:
                     self.views_group.removeChild(child)
             self._views = {v.id: v for v in views}
             for view in views:
@@ -133,7 +144,7 @@ class CaseSidebar(QTreeWidget):
         elif kind == "view":
             for i in range(self.views_group.childCount()):
                 child = self.views_group.child(i)
-                if child.data(0, KEY_ROLE) == key:
+                if child is not None and child.data(0, KEY_ROLE) == key:
                     target = child
         if target is None:
             return
@@ -147,7 +158,7 @@ class CaseSidebar(QTreeWidget):
         """The operator changed the filters by hand: no queue or view is selected any more."""
         self.blockSignals(True)
         try:
-            self.setCurrentItem(None)  # type: ignore[arg-type]
+            self.setCurrentIndex(QModelIndex())  # what setCurrentItem(None) does in C++
             self.clearSelection()
         finally:
             self.blockSignals(False)

@@ -484,7 +484,7 @@ def install_weight_tab(window: MainWindow) -> WeightPanel:
     """Add the 称重核对 tab to the main window's case form; it follows whichever case the form shows
     (read when the tab is visible, so switching cases on other tabs costs nothing)."""
     form = window.form
-    panel = WeightPanel(window.desk, window.runner)
+    panel = WeightPanel(window.opened_desk, window.runner)
     form.tabs.addTab(panel, "称重核对")
     panel.changes_made.connect(window.changes_applied)
     panel.status_message.connect(window.show_status)
@@ -507,7 +507,7 @@ def install_order_autofill(window: MainWindow) -> None:
     editor = form.fields.get("order_no")
     if not isinstance(editor, QLineEdit):
         return
-    desk = window.desk
+    desk = window.opened_desk
 
     def lookup() -> None:
         order_no = editor.text().strip()

@@ -29,8 +29,6 @@ from ui.evidence.thumbnails import ThumbnailCache
 from ui.evidence.viewer import EvidenceViewer
 from ui.qt import (
     QApplication,
-    QBuffer,
-    QByteArray,
     QComboBox,
     QContextMenuEvent,
     QDesktopServices,
@@ -40,7 +38,6 @@ from ui.qt import (
     QFont,
     QHBoxLayout,
     QImage,
-    QIODevice,
     QItemSelection,
     QItemSelectionModel,
     QLabel,
@@ -56,6 +53,7 @@ from ui.qt import (
     QVBoxLayout,
     QWidget,
     Signal,
+    encode_image,
 )
 from ui.tasks import Op, TaskRunner
 
@@ -102,7 +100,16 @@ class EvidenceStore(Protocol):
         suggest: EvidenceKind | None = None,
     ) -> ImportReport: ...
 
-    def update(self, evidence_id: EvidenceId, **fields: object) -> Changes: ...
+    def update(
+        self,
+        evidence_id: EvidenceId,
+        *,
+        kind: EvidenceKind | None = ...,
+        caption: str | None = ...,
+        weight_grams: int | None = ...,  # left out: the weight stays as it is
+        rotation: int | None = ...,
+        confirm_kind: bool = ...,
+    ) -> Changes: ...
 
     def move_many(self, evidence_ids: Sequence[EvidenceId], new_position: int) -> Changes: ...
 
@@ -155,13 +162,10 @@ def parse_weight(text: str) -> int | None:
 
 def encode_png(image: QImage) -> bytes:
     """Worker: a raw clipboard picture as PNG bytes (lossless: a screenshot stays sharp)."""
-    data = QByteArray()
-    buffer = QBuffer(data)
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    if not image.save(buffer, "PNG"):
+    data = encode_image(image)
+    if data is None:
         raise DeskError("剪贴板里的图片无法保存")
-    buffer.close()
-    return bytes(data.data())
+    return data
 
 
 class EvidencePanel(QWidget):
@@ -854,8 +858,8 @@ class EvidencePanel(QWidget):
             if old.expire is not None:
                 self._runner.submit(old.expire)
 
-    @property
     def can_undo(self) -> bool:
+        """A method, as CaseListPane.can_undo() is: the window's Ctrl+Z asks both the same way."""
         return bool(self._undo)
 
     def undo(self) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -398,7 +399,7 @@ class EvidenceViewer(QWidget):
         self.tool_group = QActionGroup(self)
         self.tool_actions: dict[str, QAction] = {}
         for name, (text, key, tip) in TOOLS.items():
-            action = self._action(text, lambda name=name: self.set_tool(name), [key], tip)
+            action = self._action(text, partial(self.set_tool, name), [key], tip)
             action.setCheckable(True)
             self.tool_group.addAction(action)
             self.tool_actions[name] = action

@@ -26,7 +26,7 @@ def install_orders_menu(window: MainWindow) -> None:
     def orders_window() -> OrdersWindow:
         w = windows.get("orders")
         if not isinstance(w, OrdersWindow):
-            w = OrdersWindow(window.desk, window.runner, parent=window)
+            w = OrdersWindow(window.opened_desk, window.runner, parent=window)
             w.changes_made.connect(window.changes_applied)
             windows["orders"] = w
         return w
@@ -40,7 +40,7 @@ def install_orders_menu(window: MainWindow) -> None:
     def open_products() -> None:
         w = windows.get("products")
         if not isinstance(w, ProductsWindow):
-            w = ProductsWindow(window.desk, window.runner, parent=window)
+            w = ProductsWindow(window.opened_desk, window.runner, parent=window)
             w.status_message.connect(window.show_status)
             windows["products"] = w
         w.show()
@@ -48,7 +48,7 @@ def install_orders_menu(window: MainWindow) -> None:
         w.activateWindow()
 
     def open_import() -> None:
-        dialog = ImportDialog(window.desk, window.runner, parent=window)
+        dialog = ImportDialog(window.opened_desk, window.runner, parent=window)
 
         def imported(summary: object) -> None:
             changes = getattr(summary, "changes", None)
@@ -62,10 +62,10 @@ def install_orders_menu(window: MainWindow) -> None:
         dialog.open()
 
     def edit_tolerance() -> None:
-        dialog = ToleranceDialog(window.desk, window)
+        dialog = ToleranceDialog(window.opened_desk, window)
         if dialog.exec() == ToleranceDialog.DialogCode.Accepted:
             values = dialog.values()
-            weights = window.desk.weights
+            weights = window.opened_desk.weights
             Op(lambda: weights.set_tolerance(**values), parent=window).on_success(
                 lambda t: window.show_status(f"称重误差：{t.describe()}")
             ).run(window.runner)
@@ -79,7 +79,7 @@ def install_orders_menu(window: MainWindow) -> None:
         )
         if choice != 0:
             return
-        orders = window.desk.orders
+        orders = window.opened_desk.orders
 
         def forget() -> int:
             orders.set_store_buyer_info(False)
@@ -107,8 +107,8 @@ def install_orders_menu(window: MainWindow) -> None:
             action.setShortcut(shortcut)
         action.setStatusTip(tip)
         action.triggered.connect(lambda _checked=False, slot=slot: slot())
-    window.open_orders_window = open_orders  # type: ignore[attr-defined]
-    window.open_products_window = open_products  # type: ignore[attr-defined]
-    window.open_import_dialog = open_import  # type: ignore[attr-defined]
-    window.orders_windows = windows  # type: ignore[attr-defined]
-    window.weight_panel = install_weight_tab(window)  # type: ignore[attr-defined]
+    window.open_orders_window = open_orders
+    window.open_products_window = open_products
+    window.open_import_dialog = open_import
+    window.orders_windows = windows
+    window.weight_panel = install_weight_tab(window)

@@ -29,7 +29,6 @@ from ui.qt import (
     QLabel,
     QListWidget,
     QListWidgetItem,
-    QMenu,
     QPlainTextEdit,
     QPushButton,
     Qt,
@@ -393,7 +392,7 @@ def install_upload_kit_menu(window: MainWindow) -> None:
                 window.changes_applied.disconnect(old.apply_changes)
                 old.close()
                 old.deleteLater()
-            dialog = UploadKitDialog(window.desk, window.runner, case_id, parent=window)
+            dialog = UploadKitDialog(window.opened_desk, window.runner, case_id, parent=window)
             dialog.status_message.connect(window.show_status)
             window.changes_applied.connect(dialog.apply_changes)
             opened["dialog"] = dialog
@@ -405,15 +404,14 @@ def install_upload_kit_menu(window: MainWindow) -> None:
         # Unsaved edits (the 问题描述 is the 申诉说明) would silently be missing from the kit.
         window.form.confirm_leave(show, question="当前售后有未保存的修改，生成上传材料包前要保存吗？")
 
-    window.upload_kit_action = window._action(  # type: ignore[attr-defined]
+    window.upload_kit_action = window._action(
         "上传材料包…", open_dialog, None, "把申诉材料做成符合平台上限的图片和申诉说明"
     )
-    window.open_upload_kit = open_dialog  # type: ignore[attr-defined]
-    appeal_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "申诉")
-    assert isinstance(appeal_menu, QMenu)
+    window.open_upload_kit = open_dialog
+    appeal_menu = window.appeal_menu
     actions = appeal_menu.actions()
     after = getattr(window, "print_action", None)
     if after is not None and after in actions and actions.index(after) + 1 < len(actions):
-        appeal_menu.insertAction(actions[actions.index(after) + 1], window.upload_kit_action)  # type: ignore[attr-defined]
+        appeal_menu.insertAction(actions[actions.index(after) + 1], window.upload_kit_action)
     else:
-        appeal_menu.addAction(window.upload_kit_action)  # type: ignore[attr-defined]
+        appeal_menu.addAction(window.upload_kit_action)

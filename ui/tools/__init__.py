@@ -19,16 +19,16 @@ def install_tools_menu(window: MainWindow) -> None:
     from ui.tools.check_dialog import CheckDialog
 
     menu = window.menuBar().addMenu("工具")
-    window.backup_action = menu.addAction("备份…")  # type: ignore[attr-defined]
-    window.backup_action.setStatusTip("把全部售后记录和证据备份为一个文件")  # type: ignore[attr-defined]
-    window.backup_action.triggered.connect(lambda _=False: ask_backup(window))  # type: ignore[attr-defined]
-    window.restore_action = menu.addAction("恢复…")  # type: ignore[attr-defined]
-    window.restore_action.setStatusTip("从备份文件恢复（先完整校验）")  # type: ignore[attr-defined]
-    window.restore_action.triggered.connect(lambda _=False: ask_restore(window))  # type: ignore[attr-defined]
+    window.backup_action = menu.addAction("备份…")
+    window.backup_action.setStatusTip("把全部售后记录和证据备份为一个文件")
+    window.backup_action.triggered.connect(lambda _=False: ask_backup(window))
+    window.restore_action = menu.addAction("恢复…")
+    window.restore_action.setStatusTip("从备份文件恢复（先完整校验）")
+    window.restore_action.triggered.connect(lambda _=False: ask_restore(window))
     menu.addSeparator()
-    window.check_action = menu.addAction("检查数据")  # type: ignore[attr-defined]
-    window.check_action.setStatusTip("检查数据库和每个证据原始文件")  # type: ignore[attr-defined]
-    window.check_action.triggered.connect(lambda _=False: CheckDialog(window).start())  # type: ignore[attr-defined]
+    window.check_action = menu.addAction("检查数据")
+    window.check_action.setStatusTip("检查数据库和每个证据原始文件")
+    window.check_action.triggered.connect(lambda _=False: CheckDialog(window).start())
 
 
 def start_reliability_services(window: MainWindow) -> None:
@@ -40,7 +40,7 @@ def start_reliability_services(window: MainWindow) -> None:
     guard = current()
     if guard is not None:
         guard.attach(window)
-    logs = window.desk.profile.logs_dir
+    logs = window.opened_desk.profile.logs_dir
     # The window is the timers' context: if it is gone, they never fire.
     QTimer.singleShot(0, window, lambda: offer_native_crash_report(window, logs))
     QTimer.singleShot(1500, window, lambda: run_daily_backup_in_background(window))

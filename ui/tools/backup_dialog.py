@@ -33,7 +33,7 @@ def _info(window: Any, text: str, informative: str = "") -> QMessageBox:
 
 
 def default_backup_path(window: MainWindow) -> Path:
-    profile = window.desk.profile
+    profile = window.opened_desk.profile
     folder = backups_folder(profile, load_settings(profile))
     return folder / f"售后备份-{datetime.now().strftime('%Y%m%d-%H%M%S')}{SUFFIX}"
 
@@ -51,7 +51,7 @@ def ask_backup(window: MainWindow) -> None:
 
 def start_backup(window: MainWindow, dest: Path) -> Any:
     """Back up in the background with a progress dialog; 取消 leaves no file behind."""
-    profile = window.desk.profile
+    profile = window.opened_desk.profile
 
     def done(result: BackupResult) -> None:
         counts = result.manifest.counts
@@ -72,7 +72,7 @@ def start_backup(window: MainWindow, dest: Path) -> Any:
 
 
 def ask_restore(window: MainWindow) -> None:
-    folder = backups_folder(window.desk.profile, load_settings(window.desk.profile))
+    folder = backups_folder(window.opened_desk.profile, load_settings(window.opened_desk.profile))
     chosen, _ = QFileDialog.getOpenFileName(window, "选择要恢复的备份文件", str(folder), FILTER)
     if chosen:
         confirm_and_restore(window, Path(chosen))
@@ -111,7 +111,7 @@ def confirm_and_restore(window: MainWindow, archive: Path, *, confirm: Any = ask
 def _run_restore(window: MainWindow, archive: Path) -> Any:
     from ui.single_instance import current
 
-    desk = window.desk
+    desk = window.opened_desk
     guard = current()
     lock = guard.lock if guard is not None and guard.lock.held else None
 
@@ -139,13 +139,13 @@ def reopen_window(window: MainWindow) -> MainWindow:
     from ui.main_window import MainWindow as Window
     from ui.single_instance import current
 
-    window.desk.engine.dispose()
-    new = Window(window.desk, runner=window.runner)
+    window.opened_desk.engine.dispose()
+    new = Window(window.opened_desk, runner=window.runner)
     new.show()
     guard = current()
     if guard is not None:
         guard.attach(new)
-    window._close_confirmed = True  # type: ignore[attr-defined]  # nothing unsaved: asked before restoring
+    window._close_confirmed = True  # nothing unsaved: asked before restoring
     window.close()
     window.deleteLater()
     return new
@@ -153,7 +153,7 @@ def reopen_window(window: MainWindow) -> MainWindow:
 
 def run_daily_backup_in_background(window: MainWindow) -> Any:
     """Today's automatic backup, quietly; a failure shows in the status bar and the log, not a dialog."""
-    profile = window.desk.profile
+    profile = window.opened_desk.profile
 
     def done(result: BackupResult | None) -> None:
         if result is not None:

@@ -45,7 +45,7 @@ class CheckDialog(QDialog):
 
     def start(self) -> Any:
         self.show()
-        desk = self.window_.desk
+        desk = self.window_.opened_desk
         return (
             Op(lambda progress, cancel: check_profile(desk, progress=progress, cancel=cancel))
             .with_progress(self, "正在检查数据…")
@@ -69,7 +69,7 @@ class CheckDialog(QDialog):
         report = self.report
         if report is None:
             return None
-        desk = self.window_.desk
+        desk = self.window_.opened_desk
         self.repair_button.setEnabled(False)
 
         def work() -> tuple[list[str], CheckReport]:

@@ -26,7 +26,7 @@ def install_wizard_menu(window: MainWindow) -> None:
             window.changes_applied.disconnect(old.apply_changes)
             old.close()
             old.deleteLater()
-        dialog = WizardDialog(window.desk, window.runner, case_id, parent=window)
+        dialog = WizardDialog(window.opened_desk, window.runner, case_id, parent=window)
         dialog.changes_made.connect(window.changes_applied)
         dialog.status_message.connect(window.show_status)
         window.changes_applied.connect(dialog.apply_changes)
@@ -34,7 +34,7 @@ def install_wizard_menu(window: MainWindow) -> None:
         dialog.show()
 
     def open_scripts() -> None:
-        dialog = ScriptsDialog(window.desk, window.form.case_id, parent=window)
+        dialog = ScriptsDialog(window.opened_desk, window.form.case_id, parent=window)
         dialog.status_message.connect(window.show_status)
         opened["scripts"] = dialog
         dialog.show()
@@ -45,8 +45,8 @@ def install_wizard_menu(window: MainWindow) -> None:
     window.scripts_action = window._action(
         "话术库…", open_scripts, QKeySequence("Ctrl+K"), "查找、复制和编辑话术"
     )
-    window.open_wizard = open_wizard  # type: ignore[attr-defined]
-    window.open_scripts = open_scripts  # type: ignore[attr-defined]
-    appeal_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "申诉")
+    window.open_wizard = open_wizard
+    window.open_scripts = open_scripts
+    appeal_menu = window.appeal_menu
     appeal_menu.insertActions(appeal_menu.actions()[0], [window.wizard_action, window.scripts_action])
     appeal_menu.insertSeparator(appeal_menu.actions()[2])

@@ -16,6 +16,7 @@ from ui.qt import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
@@ -26,6 +27,7 @@ from ui.qt import (
     QVBoxLayout,
     QWidget,
     Signal,
+    encode_image,
 )
 from ui.tasks import Op, TaskRunner
 
@@ -373,17 +375,14 @@ class WizardDialog(QDialog):
         op.with_progress(self, "正在导入证据…").on_success(done).run(self.runner)
 
     def paste(self, kind: str) -> None:
-        from ui.qt import QBuffer, QByteArray, QIODevice
-
         image = QApplication.clipboard().image()
         if image.isNull():
             self.status_message.emit("剪贴板里没有图片")
             return
-        data = QByteArray()
-        buf = QBuffer(data)
-        buf.open(QIODevice.OpenModeFlag.WriteOnly)
-        image.save(buf, "PNG")
-        payload = bytes(data.data())
+        payload = encode_image(image)
+        if payload is None:
+            self.status_message.emit("剪贴板里的图片无法保存")
+            return
         case_id, ev = self.case_id, self.desk.evidence
 
         def done(report: Any) -> None:
@@ -401,11 +400,11 @@ class WizardDialog(QDialog):
         self.status_message.emit(f"已复制：{what}")
 
 
-def _clear(layout: QVBoxLayout) -> None:
-    while layout.count():
-        item = layout.takeAt(0)
+def _clear(layout: QLayout) -> None:
+    while (item := layout.takeAt(0)) is not None:
         w = item.widget()
+        inner = item.layout()
         if w is not None:
             w.deleteLater()
-        elif item.layout() is not None:
-            _clear(item.layout())  # type: ignore[arg-type]
+        elif inner is not None:
+            _clear(inner)
