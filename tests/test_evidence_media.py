@@ -558,9 +558,13 @@ def test_remove_many_then_restore_brings_everything_back(desk: Any, tmp_path: Pa
         keep.marks,
         keep.kind_confirmed,
     )
-    # Once undo has expired, the unused original goes.
+    # The original stays while an undo step can bring the item back, and goes with the last such step.
     _changes, removed = desk.evidence.remove_many([again.id])
     desk.evidence.purge([e.sha256 for e in removed])
+    assert middle.sha256 in blob_files(desk)
+    from desk.services.undo import UndoService
+
+    UndoService.for_desk(desk).clear()
     assert middle.sha256 not in blob_files(desk)
     with pytest.raises(NotFound):
         desk.evidence.restore(removed)

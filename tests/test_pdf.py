@@ -370,7 +370,9 @@ def test_rare_character_uses_fallback_or_warns(files: dict[str, Path], tmp_path:
 
 
 def test_missing_glyph_without_fallback_warns(tmp_path: Path) -> None:
-    bundled_only = dataclasses.replace(resolve_fonts(BUNDLED_FONT), fallback_name=None, fallback_path=None)
+    bundled_only = dataclasses.replace(
+        resolve_fonts(BUNDLED_FONT), fallback_name=None, fallback_path=None, extra=()
+    )
     assert coverage_gaps(f"王{RARE} 😀\n", bundled_only) == {RARE, "😀"}
     result = build_packet(content_with((), buyer=f"王{RARE}"), tmp_path / "gap.pdf", fonts=bundled_only)
     warning = next(w for w in result.warnings if w.startswith("以下字符当前字体无法显示"))
@@ -395,7 +397,7 @@ def test_markup_text_escapes_and_marks() -> None:
     assert markup_text("一\r\n二", fonts) == "一<br/>二"
     assert markup_text("一\n二", fonts, newlines=False) == "一 二"
     assert markup_text("a\x00b\u200dc\tz", fonts) == "abc z"
-    assert markup_text("好😀", fonts) == f"好{PLACEHOLDER}"
+    assert markup_text("好𓀀", fonts) == f"好{PLACEHOLDER}"  # a hieroglyph: in no font of the chain
     assert coverage_gaps("  \t\n\u200d中文", fonts) == set()
 
 

@@ -12,7 +12,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from desk.domain import Mark
 from desk.errors import DeskError
-from desk.store.media import big_blocks
+from desk.store.media import big_blocks, has_transparency, on_white
 from desk.store.render import draw_marks, encode_clean, rotate_clockwise
 
 try:
@@ -37,7 +37,7 @@ MIN_DPI = 72
 # at ~185 instead of 200 dpi, which prints the same, and needs neither the larger decode nor a resample.
 DRAFT_SLACK = 0.9
 # Part of every prepared-picture cache key: bump it whenever the pixels or bytes made here change.
-PREP_VERSION = 2
+PREP_VERSION = 3
 
 _ORIENTATION_TAG = 0x0112
 
@@ -84,6 +84,8 @@ def _fit(width: int, height: int, box_w_pt: float, box_h_pt: float) -> tuple[flo
 
 def _to_rgb(im: Image.Image) -> Image.Image:
     mode = im.mode
+    if has_transparency(im):  # alpha or a tRNS colour key: on white, not in the key colour
+        return on_white(im)
     if mode == "RGB":
         return im
     if mode.startswith("I;16"):
@@ -96,10 +98,6 @@ def _to_rgb(im: Image.Image) -> Image.Image:
         scale = 255.0 / span
         offset = -float(low) * scale
         return im.convert("F").point(lambda v: v * scale + offset).convert("L").convert("RGB")
-    if mode in ("RGBA", "LA", "PA", "RGBa", "La") or (mode == "P" and "transparency" in im.info):
-        rgba = im.convert("RGBA")
-        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        return Image.alpha_composite(white, rgba).convert("RGB")
     return im.convert("RGB")
 
 

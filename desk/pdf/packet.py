@@ -107,6 +107,11 @@ class _Cancelled(Exception):
     pass
 
 
+class _NotWritten(Exception):
+    """An OSError while the pages were being made (reading an evidence file, encoding a picture):
+    the packet file itself was never being written, so the disk holding it is not to blame."""
+
+
 @dataclass(frozen=True, slots=True)
 class _Styles:
     title: ParagraphStyle
@@ -984,7 +989,10 @@ def build_packet(
     try:
         with handle:
             chosen = fonts if fonts is not None else resolve_fonts()
-            data, page_count, warnings = _render(content, chosen, progress, cancel, cache, workers)
+            try:
+                data, page_count, warnings = _render(content, chosen, progress, cancel, cache, workers)
+            except OSError as exc:
+                raise _NotWritten from exc
             if cancel is not None and cancel():
                 raise _Cancelled
             handle.write(data)
@@ -998,6 +1006,12 @@ def build_packet(
             partial_path.unlink()
         if isinstance(exc, _Cancelled):
             raise PacketFailed("已取消") from None
+        if isinstance(exc, _NotWritten):
+            cause = exc.__cause__
+            detail = getattr(cause, "strerror", None) or type(cause).__name__
+            raise PacketFailed(
+                f"生成申诉材料失败：读取凭证或处理图片时出错（{detail}），请重试或运行“检查数据”"
+            ) from cause
         if isinstance(exc, OSError):
             raise PacketFailed(f"无法保存申诉材料到“{out_path}”：{_write_message(exc)}") from exc
         if isinstance(exc, Exception):

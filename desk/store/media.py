@@ -17,14 +17,20 @@ Size policy (documented in docs/profile.md):
 
 from __future__ import annotations
 
+import ctypes
 import io
 import logging
+import os
+import sys
 import threading
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any, TextIO
 
+import PIL
 from PIL import Image, ImageFile, ImageOps
 
 log = logging.getLogger(__name__)
@@ -41,6 +47,128 @@ THUMB_SIZE = 256
 # Pillow refuses (DecompressionBombError) above twice this; our own limits above are stricter per
 # format and are checked from the header before any pixel is decoded.
 Image.MAX_IMAGE_PIXELS = MAX_JPEG_PIXELS // 2 + 1
+
+
+# -- decoder chatter -------------------------------------------------------------------------------
+# A damaged or odd picture makes the decoders talk: libtiff writes its warnings and errors straight to
+# the process's stderr from C ("TIFFFetchNormalTag: … custom tag …", "ZIPDecode: Decoding error …"),
+# and Pillow raises Python warnings (unknown TIFF tags, corrupt EXIF, DecompressionBombWarning). On the
+# command line that floods the terminal before the desk's own one-line reason, and in the window it
+# says nothing to an operator. Both go to the log instead; the desk reports the outcome itself.
+
+# Each distinct libtiff message is logged this many times per process: a hostile file can repeat one
+# thousands of times.
+_DECODER_REPEATS = 3
+_decoder_seen: dict[bytes, int] = {}
+_tiff_handlers: list[Any] = []  # the ctypes callbacks must stay alive as long as libtiff may call them
+_PIL_DIR = os.path.dirname(PIL.__file__) + os.sep
+
+
+def _libtiff_path() -> str | None:
+    """The libtiff file Pillow's C module is linked against, as loaded in this process."""
+    if sys.platform.startswith("linux"):
+        try:
+            with open("/proc/self/maps", encoding="utf-8", errors="replace") as maps:
+                for line in maps:
+                    path = line.rstrip("\n").split(" ")[-1]
+                    if "/libtiff" in path:
+                        return path
+        except OSError:
+            return None
+        return None
+    if sys.platform == "darwin":
+        for folder in (Path(_PIL_DIR) / ".dylibs", Path(_PIL_DIR).parent / "pillow.libs"):
+            hits = sorted(folder.glob("libtiff*.dylib")) if folder.is_dir() else []
+            if hits:
+                return str(hits[0])
+    # Windows builds of Pillow link libtiff statically: there is no handler to reach from here.
+    return None
+
+
+def _format_c(fmt: bytes, args: int | None, vsnprintf: Any) -> str:
+    text = fmt
+    if vsnprintf is not None and args is not None:
+        buf = ctypes.create_string_buffer(512)
+        if vsnprintf(buf, len(buf), fmt, args) >= 0:
+            text = buf.value
+    return text.decode("utf-8", "replace")
+
+
+def _quiet_libtiff() -> None:
+    """Route libtiff's process-wide warning and error handlers to the log (once per process)."""
+    if _tiff_handlers:
+        return
+    path = _libtiff_path()
+    if path is None:
+        return
+    try:
+        lib = ctypes.CDLL(path)
+        try:
+            libc = ctypes.CDLL(None)
+            vsnprintf: Any = libc.vsnprintf
+            # va_list reaches a C callback as a pointer on x86-64 and arm64 alike; passed on unchanged.
+            vsnprintf.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_void_p]
+            vsnprintf.restype = ctypes.c_int
+        except (OSError, AttributeError):
+            vsnprintf = None
+        handler_type = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_void_p)
+
+        def make(kind: str) -> Any:
+            def handler(module: bytes | None, fmt: bytes | None, args: int | None) -> None:
+                # An exception escaping a ctypes callback is printed to stderr: nothing may escape.
+                try:
+                    key = fmt or b""
+                    seen = _decoder_seen.get(key, 0)
+                    if seen >= _DECODER_REPEATS:
+                        return
+                    if len(_decoder_seen) < 1024:
+                        _decoder_seen[key] = seen + 1
+                    where = (module or b"").decode("utf-8", "replace")
+                    log.info("libtiff %s: %s: %s", kind, where, _format_c(key, args, vsnprintf))
+                except BaseException:  # see above
+                    pass
+
+            return handler_type(handler)
+
+        warning, error = make("warning"), make("error")
+        for name, callback in (("TIFFSetWarningHandler", warning), ("TIFFSetErrorHandler", error)):
+            setter = getattr(lib, name)
+            setter.argtypes = [handler_type]
+            setter.restype = ctypes.c_void_p
+            setter(callback)
+        _tiff_handlers.extend((warning, error))
+    except (OSError, AttributeError):
+        log.debug("libtiff messages stay on stderr (handler not settable)", exc_info=True)
+
+
+_showwarning_before: Callable[..., None] = warnings.showwarning
+
+
+def _showwarning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+) -> None:
+    """Pillow's warnings go to the log; any other warning is shown as Python would."""
+    if str(filename).startswith(_PIL_DIR) or issubclass(category, Image.DecompressionBombWarning):
+        log.info("%s from the picture decoder: %s", category.__name__, message)
+        return
+    _showwarning_before(message, category, filename, lineno, file, line)
+
+
+def quiet_decoders() -> None:
+    """Send the picture decoders' own messages to the log rather than the terminal (idempotent)."""
+    global _showwarning_before
+    _quiet_libtiff()
+    if getattr(warnings.showwarning, "__name__", "") != _showwarning.__name__:
+        _showwarning_before = warnings.showwarning
+        warnings.showwarning = _showwarning
+
+
+quiet_decoders()
 
 _heif_registered = False
 _heif_lock = threading.Lock()
@@ -296,19 +424,35 @@ def upright(im: Image.Image) -> Image.Image:
         return im.copy()
 
 
+def has_transparency(im: Image.Image) -> bool:
+    """Whether some pixels are (partly) see-through: an alpha band, or a tRNS colour key.
+
+    PNG and GIF can mark one colour (RGB, L) or palette entries (P) transparent instead of carrying an
+    alpha band; Pillow keeps that in ``info["transparency"]`` and applies it only on convert("RGBA").
+    """
+    if im.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        return True
+    return im.mode in ("RGB", "L", "P", "1") and im.info.get("transparency") is not None
+
+
+def on_white(im: Image.Image) -> Image.Image:
+    """The picture as RGB with every transparent pixel painted white (as a browser shows it on a page)."""
+    rgba = im.convert("RGBA")  # applies a tRNS colour key as alpha 0
+    white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+    return Image.alpha_composite(white, rgba).convert("RGB")
+
+
 def to_rgb(im: Image.Image) -> Image.Image:
     """Any Pillow mode as RGB (or L), transparency on white, 16-bit scaled rather than clipped."""
     mode = im.mode
+    if has_transparency(im):
+        return on_white(im)
     if mode in ("RGB", "L"):
         return im
     if mode.startswith("I;16") or mode == "I":
         return im.convert("I").point(lambda v: v * (1 / 256)).convert("L")
     if mode == "F":
         return im.convert("L")
-    if mode in ("RGBA", "LA", "PA", "RGBa", "La") or (mode == "P" and "transparency" in im.info):
-        rgba = im.convert("RGBA")
-        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        return Image.alpha_composite(white, rgba).convert("RGB")
     return im.convert("RGB")
 
 

@@ -28,6 +28,9 @@ EXPORT_JPEG_QUALITY = 92
 LOSSLESS_SOURCES = frozenset({"image/png", "image/gif", "image/bmp", "image/tiff"})
 MAX_TEXT = 200
 MAX_MARKS = 200
+# libjpeg refuses a side longer than this ("Maximum supported image dimension is 65500 pixels", printed
+# to stderr by the C library, then an OSError that looks like any write error): never hand it one.
+JPEG_MAX_SIDE = 65_500
 
 _fonts: dict[int, ImageFont.FreeTypeFont | ImageFont.ImageFont] = {}
 # Those fonts are shared FreeType objects and not thread-safe; packets, upload kits and exports draw
@@ -180,9 +183,28 @@ def render(
     return rotate_clockwise(im, rotation)
 
 
+def fit_jpeg_side(im: Image.Image) -> Image.Image:
+    """The picture scaled so that neither side exceeds JPEG_MAX_SIDE (unchanged when it fits)."""
+    long_side = max(im.size)
+    if long_side <= JPEG_MAX_SIDE:
+        return im
+    factor = JPEG_MAX_SIDE / long_side
+    size = (
+        min(JPEG_MAX_SIDE, max(1, round(im.width * factor))),
+        min(JPEG_MAX_SIDE, max(1, round(im.height * factor))),
+    )
+    return im.resize(size, Image.Resampling.LANCZOS)
+
+
 def encode_clean(im: Image.Image, fmt: str = "JPEG", quality: int = EXPORT_JPEG_QUALITY) -> bytes:
     """Pixels only: no EXIF (GPS, camera, phone numbers in comments), no ICC, no XMP, no text chunks."""
-    rgb = im if im.mode in ("RGB", "L") else im.convert("RGB")
+    rgb = im if im.mode in ("RGB", "L") else media.to_rgb(im)
+    if rgb.mode not in ("RGB", "L"):
+        rgb = rgb.convert("RGB")
+    if fmt != "PNG" and max(rgb.size) > JPEG_MAX_SIDE:
+        # Only an exported copy of a picture at JPEG's own size limit (65535) gets here; a few pixels
+        # less is the only way it can be a JPEG at all. Kits cut such pictures instead (upload.preflight).
+        rgb = fit_jpeg_side(rgb)
     clean = Image.frombytes(rgb.mode, rgb.size, rgb.tobytes())
     buf = io.BytesIO()
     if fmt == "PNG":

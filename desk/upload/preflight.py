@@ -7,6 +7,7 @@ ladder ran (`desk.upload.kit`); the pre-flight says which pictures will need rec
 
 from __future__ import annotations
 
+import math
 import re
 import warnings
 from dataclasses import dataclass
@@ -18,7 +19,10 @@ from PIL import Image
 from desk.pdf.content import PacketContent, PacketEvidence
 from desk.privacy import mask_phones
 from desk.store import media
+from desk.store.render import JPEG_MAX_SIDE
+from desk.upload import pages as summary_pages
 from desk.upload.budget import Allowance, Budget, size_text
+from desk.upload.ladder import start_size
 from desk.upload.text import Trimmed, count_chars, trim_to_limit
 
 COVER_NAME = "封面与说明"
@@ -31,6 +35,15 @@ _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
 _SPACES = re.compile(r"\s+")
 
 OK, WARN, BAD = "ok", "warn", "bad"
+
+# A JPEG side may not exceed JPEG_MAX_SIDE pixels. A picture longer than that at the size the ladder
+# starts from (a stitched chat history, a 65535×1 strip) is cut across its long side into numbered
+# pieces of at most SLICE_MAX pixels, like the pages of a document: nothing is dropped, and no piece is
+# scaled more than the whole picture would be. The margin below the JPEG limit absorbs the few pixels a
+# decode at reduced size may differ from the size the header promises.
+SLICE_MAX = JPEG_MAX_SIDE - 64
+# Neighbouring pieces share this many pixels, so a line of text the cut goes through is whole in one.
+SLICE_OVERLAP = 48
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +84,8 @@ class KitEntry:
         needs_recompression: the original is larger than the per-picture limit.
         needs_conversion: the original is not a JPEG (PNG, HEIC, a video frame, a PDF page).
         problem: why the source cannot be used, "" when it can.
+        piece: which piece of a picture cut into `pieces` (1-based); 0 when it is not cut.
+        pieces: how many pieces the picture is cut into (1 when it is whole).
     """
 
     number: int
@@ -85,6 +100,8 @@ class KitEntry:
     needs_recompression: bool = False
     needs_conversion: bool = False
     problem: str = ""
+    piece: int = 0
+    pieces: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +191,8 @@ class Preflight:
                     "original_bytes": e.original_bytes,
                     "needs_recompression": e.needs_recompression,
                     "needs_conversion": e.needs_conversion,
+                    "piece": e.piece,
+                    "pieces": e.pieces,
                 }
                 for e in self.entries
             ],
@@ -192,7 +211,10 @@ class Preflight:
 def safe_part(text: str) -> str:
     """Text as part of a file name: phone numbers masked, no characters Windows refuses, one line."""
     # The mask's * is not allowed in Windows file names; the full-width ＊ reads the same.
-    clean = _UNSAFE.sub("_", mask_phones(text).replace("*", "＊"))
+    from desk.names import without_controls
+
+    # Control and direction characters go first (U+202E in a caption would reverse the name's end).
+    clean = _UNSAFE.sub("_", mask_phones(without_controls(text)).replace("*", "＊"))
     return _SPACES.sub(" ", clean).strip(" ._")
 
 
@@ -270,6 +292,48 @@ def _fmt_name(ev: PacketEvidence, fmt: str) -> str:
     return fmt or media.TYPE_LABELS.get(ev.media_type, ev.media_type).split(" ")[0]
 
 
+# -- long pictures ---------------------------------------------------------------------------------
+
+
+def pieces_needed(length: int) -> int:
+    """How many pieces a side of `length` pixels is cut into so each, overlap included, fits SLICE_MAX."""
+    count = 1
+    while math.ceil((length + (count - 1) * SLICE_OVERLAP) / count) > SLICE_MAX:
+        count += 1
+    return count
+
+
+def slice_count(width: int, height: int) -> int:
+    """Pieces a picture of this upright size is cut into for the kit (1: it stays whole).
+
+    Measured at the size the ladder starts from, so a large photo that is scaled to its pixel budget
+    anyway is not cut for nothing.
+    """
+    return pieces_needed(max(start_size(max(1, width), max(1, height))))
+
+
+def slice_bounds(length: int, count: int) -> list[tuple[int, int]]:
+    """[start, end) of each of `count` equal pieces along a side of `length` pixels, overlapping a little."""
+    if count <= 1:
+        return [(0, length)]
+    overlap = min(SLICE_OVERLAP, length // (2 * count))
+    piece = math.ceil((length + (count - 1) * overlap) / count)
+    bounds = []
+    for i in range(count):
+        start = min(i * (piece - overlap), max(0, length - piece))
+        bounds.append((start, min(length, start + piece)))
+    return bounds
+
+
+def _slice_note(name: str, size: tuple[int, int], parts: int) -> str:
+    w, h = size
+    along = "从上到下" if h >= w else "从左到右"
+    return (
+        f"“{name}”有 {w}×{h} 像素，长边超过 JPEG 图片的上限 {JPEG_MAX_SIDE} 像素：上传材料包里把它{along}"
+        f"切成 {parts} 张，按顺序编号（相邻两张重叠 {SLICE_OVERLAP} 像素，切口处的内容不会丢）。"
+    )
+
+
 # -- planning --------------------------------------------------------------------------------------
 
 
@@ -277,10 +341,29 @@ def plan(kit: KitInput) -> tuple[list[KitEntry], list[str]]:
     """The pictures of the kit in order, and notes on what is shown in part (PDF pages, video frames)."""
     content = kit.content
     limit = kit.budget.image_bytes
-    raw: list[dict[str, Any]] = [{"source": "cover", "title": COVER_NAME, "parts": (COVER_NAME,)}]
-    if content.weight_table:
-        raw.append({"source": "weights", "title": WEIGHT_NAME, "parts": (WEIGHT_NAME,)})
+    raw: list[dict[str, Any]] = []
     notes: list[str] = []
+    summaries = [("cover", COVER_NAME)] + ([("weights", WEIGHT_NAME)] if content.weight_table else [])
+    for source, name in summaries:
+        # A page longer than a JPEG may be (thousands of short lines in the 申诉说明) is cut like a long picture.
+        pieces = summary_pages.pieces(source, content, kit.appeal_text, SLICE_MAX)
+        if pieces == 1:
+            raw.append({"source": source, "title": name, "parts": (name,)})
+            continue
+        notes.append(
+            f"汇总页“{name}”太长：高度超过 JPEG 图片的上限 {JPEG_MAX_SIDE} 像素，"
+            f"在行与行之间切成 {pieces} 张，按顺序编号。"
+        )
+        for piece in range(1, pieces + 1):
+            raw.append(
+                {
+                    "source": source,
+                    "title": f"{name}（第 {piece}/{pieces} 段）",
+                    "parts": (name, f"第{piece}段"),
+                    "piece": piece,
+                    "pieces": pieces,
+                }
+            )
     for index, ev in enumerate(content.evidence):
         label = _label(ev)
         title = f"{ev.kind}：{label}"
@@ -323,19 +406,34 @@ def plan(kit: KitInput) -> tuple[list[KitEntry], list[str]]:
         else:
             size, fmt, problem = _image_header(ev)
             fmt = _fmt_name(ev, fmt)
-            raw.append(
-                {
-                    "source": "image",
-                    "title": title,
-                    "parts": _name_parts(ev, label),
-                    "original_format": fmt,
-                    "pixel_size": size,
-                    "needs_recompression": ev.byte_size is not None and ev.byte_size > limit,
-                    "needs_conversion": fmt != "JPEG",
-                    "problem": problem,
-                    **common,
-                }
-            )
+            picture = {
+                "source": "image",
+                "title": title,
+                "parts": _name_parts(ev, label),
+                "original_format": fmt,
+                "pixel_size": size,
+                "needs_recompression": ev.byte_size is not None and ev.byte_size > limit,
+                "needs_conversion": fmt != "JPEG",
+                "problem": problem,
+                **common,
+            }
+            pieces = slice_count(*size) if size is not None and not problem else 1
+            if pieces == 1:
+                raw.append(picture)
+                continue
+            assert size is not None
+            notes.append(_slice_note(ev.original_name, size, pieces))
+            for part in range(1, pieces + 1):
+                raw.append(
+                    {
+                        **picture,
+                        "title": f"{title}（第 {part}/{pieces} 段）",
+                        "parts": (*_name_parts(ev, label), f"第{part}段"),
+                        "needs_conversion": True,
+                        "piece": part,
+                        "pieces": pieces,
+                    }
+                )
     width = max(2, len(str(len(raw))))
     entries = []
     for number, item in enumerate(raw, start=1):
@@ -369,7 +467,7 @@ def count_failure(kit: KitInput, entries: list[KitEntry]) -> str:
     return sentence + _limit_hint(allowed)
 
 
-def _text_rows(kit: KitInput, trimmed: Trimmed, chars: int) -> tuple[MeterRow, list[str]]:
+def _text_rows(kit: KitInput, trimmed: Trimmed, chars: int, cover: str) -> tuple[MeterRow, list[str]]:
     a = kit.budget.text_chars
     tag = f"（{a.tag}）" if a.tag else ""
     notes: list[str] = []
@@ -386,7 +484,7 @@ def _text_rows(kit: KitInput, trimmed: Trimmed, chars: int) -> tuple[MeterRow, l
     shown_cut = cut if len(cut) <= CUT_SHOWN else f"{cut[:CUT_SHOWN]}…（共 {len(cut)} 字）"
     note = (
         f"申诉说明 {chars} 字，超过{kit.budget.platform}上限 {a.value} 字{tag}：已{where}截断，保留 {len(trimmed.kept)} 字，"
-        f"去掉了末尾的“{shown_cut}”。完整内容仍在 01-{COVER_NAME}.jpg 里；也可以在“问题描述”里精简后重新生成。"
+        f"去掉了末尾的“{shown_cut}”。完整内容仍在 {cover} 里；也可以在“问题描述”里精简后重新生成。"
     )
     notes.append(note)
     detail = f"超出 {chars - a.value} 字，将{where}截断（保留 {len(trimmed.kept)} 字）"
@@ -452,7 +550,9 @@ def preflight(kit: KitInput) -> Preflight:
 
     chars = count_chars(kit.appeal_text)
     trimmed = trim_to_limit(kit.appeal_text, b.text_chars.value)
-    text_row, text_notes = _text_rows(kit, trimmed, chars)
+    covers = [e.file_name for e in entries if e.source == "cover"]
+    cover = covers[0] if len(covers) == 1 else f"{covers[0]} 至 {covers[-1]}"
+    text_row, text_notes = _text_rows(kit, trimmed, chars, cover)
     rows.append(text_row)
     notes = text_notes + notes
 
