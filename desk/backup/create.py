@@ -18,6 +18,7 @@ from desk.backup.archive import (
     CHUNK,
     DATABASE_NAME,
     MANIFEST_NAME,
+    MAX_MANIFEST_BYTES,
     USTAR_MAX_SIZE,
     Cancel,
     Cancelled,
@@ -32,10 +33,12 @@ from desk.backup.archive import (
     tar_header,
     write_all,
 )
+from desk.backup.schema import integrity_summary
 from desk.backup.snapshot import snapshot_database
 from desk.errors import BackupFailed, DeskError
 from desk.faults import crashpoint
-from desk.fileops import fsync_dir
+from desk.fileops import fsync_dir, open_regular
+from desk.names import shown
 from desk.store.blobstore import retired_path
 
 log = logging.getLogger(__name__)
@@ -65,11 +68,12 @@ def _sha_file(path: Path) -> tuple[str, int]:
 
 
 def _describe_os_error(exc: OSError, dest: Path) -> str:
+    where, folder = shown(str(dest)), shown(str(dest.parent))
     if exc.errno == 28:
-        return f"磁盘空间已满，无法写入备份文件“{dest}”。没有留下不完整的备份；请清理磁盘空间或换一个位置后重试。"
+        return f"磁盘空间已满，无法写入备份文件“{where}”。没有留下不完整的备份；请清理磁盘空间或换一个位置后重试。"
     if isinstance(exc, PermissionError) or exc.errno in (13, 30):
-        return f"没有权限写入“{dest.parent}”（文件夹只读或无写入权限）。没有留下不完整的备份。"
-    return f"写入备份文件“{dest}”失败：{exc.strerror or exc}。没有留下不完整的备份。"
+        return f"没有权限写入“{folder}”（文件夹只读或无写入权限）。没有留下不完整的备份。"
+    return f"写入备份文件“{where}”失败：{shown(str(exc.strerror or exc))[:300]}。没有留下不完整的备份。"
 
 
 def create_backup(
@@ -110,7 +114,7 @@ def create_backup(
         msg = str(exc)
         if "full" in msg.lower():
             raise BackupFailed(_describe_os_error(OSError(28, msg), dest)) from exc
-        raise BackupFailed(f"无法读取数据库来备份：{msg}。没有留下不完整的备份。") from exc
+        raise BackupFailed(f"无法读取数据库来备份：{shown(msg)[:300]}。没有留下不完整的备份。") from exc
     finally:
         for leftover in (partial, snap):
             with contextlib.suppress(OSError):
@@ -177,6 +181,14 @@ def _write(
         missing_blobs=tuple(missing),
         counts=counts,
     )
+    manifest_bytes = manifest.to_bytes()
+    if len(manifest_bytes) > MAX_MANIFEST_BYTES:
+        # A restore refuses a manifest this large (it bounds what a hostile one may cost), so an
+        # archive with it could never be restored: say so now rather than write it.
+        raise BackupFailed(
+            f"证据文件太多（{len(blobs)} 个），备份清单将有 {len(manifest_bytes) / 2**20:.0f} MB，"
+            f"超过一份备份的上限（{MAX_MANIFEST_BYTES / 2**20:.0f} MB，约 40 万个证据文件）。没有留下不完整的备份。"
+        )
     total = len(blobs) + 2
     now = time.time()
     verifier = HashChecker()
@@ -191,7 +203,7 @@ def _write(
             pos += len(header)
             return pos
 
-        data = manifest.to_bytes()
+        data = manifest_bytes
         put(MANIFEST_NAME, len(data))
         write_all(fd, data + padding(len(data)))
         pos += len(data) + len(padding(len(data)))
@@ -265,9 +277,14 @@ def _write(
 def _describe_snapshot(snap: Path) -> tuple[str, set[str], dict[str, int]]:
     con = sqlite3.connect(f"{snap.as_uri()}?mode=ro", uri=True)
     try:
-        row = con.execute("PRAGMA integrity_check").fetchone()
-        if row is None or row[0] != "ok":
-            raise BackupFailed(f"数据库快照未通过完整性检查（{row[0] if row else '无结果'}），备份未完成。")
+        rows = [r[0] for r in con.execute("PRAGMA integrity_check")]
+        if rows != ["ok"]:
+            log.error("backup snapshot fails integrity_check:\n%s", "\n".join(map(str, rows)))
+            first, count = integrity_summary(rows)
+            raise BackupFailed(
+                f"数据库快照未通过完整性检查（发现 {count} 处问题，例如：{first}；详情见日志），备份未完成。"
+                "请先运行“工具 ▸ 检查数据”。"
+            )
         revs = sorted(r[0] for r in con.execute("SELECT version_num FROM alembic_version"))
         shas = {r[0] for r in con.execute("SELECT DISTINCT sha256 FROM evidence")}
         counts = {t: int(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in COUNTED_TABLES}
@@ -278,14 +295,16 @@ def _describe_snapshot(snap: Path) -> tuple[str, set[str], dict[str, int]]:
 
 def _verify_structure(partial: Path, manifest: Manifest) -> None:
     """Walk the written headers with the same strict reader a restore uses."""
-    with open(partial, "rb") as fh:
+    with open_regular(partial) as fh:
         reader = StrictTarReader(fh, partial)
         reader.read_manifest()
         expected = manifest.entries()
         for header in reader.headers():
             entry = expected.pop(header.name, None)
             if entry is None or entry.size != header.size:
-                raise BackupFailed(f"备份校验失败：条目“{header.name}”与清单不符。没有留下不完整的备份。")
+                raise BackupFailed(
+                    f"备份校验失败：条目“{shown(header.name)}”与清单不符。没有留下不完整的备份。"
+                )
             reader.skip_data(header)
         if expected:
             raise BackupFailed("备份校验失败：有条目没有写入。没有留下不完整的备份。")

@@ -12,7 +12,6 @@ import contextlib
 import json
 import logging
 import os
-import re
 import secrets
 import shutil
 import sqlite3
@@ -34,12 +33,14 @@ from desk.backup.archive import (
     StrictTarReader,
     open_archive,
 )
+from desk.backup.schema import integrity_summary, reference_schema, same_definition, schema_differences
 from desk.backup.snapshot import load_snapshot_into_server
 from desk.db.engine import database_url, is_sqlite, make_engine
 from desk.errors import DeskError, RestoreRefused
 from desk.faults import crashpoint
-from desk.fileops import fsync_dir
+from desk.fileops import fsync_dir, open_regular
 from desk.lock import ProfileLock, held_by_this_process
+from desk.names import shown
 from desk.profile import Profile
 from desk.settings import load_settings
 
@@ -104,7 +105,7 @@ def extract_and_validate(
         fh.seek(0)
         if head[:2] in (b"\x1f\x8b", b"BZ", b"PK") or head[:4] == b"\xfd7zX" or head[:4] == b"(\xb5/\xfd":
             raise RestoreRefused(
-                f"“{archive.name}”是压缩包，不是售后申诉工作台的备份文件（备份文件不压缩）。{UNCHANGED}"
+                f"“{shown(archive.name)}”是压缩包，不是售后申诉工作台的备份文件（备份文件不压缩）。{UNCHANGED}"
             )
         reader = StrictTarReader(fh, archive)
         manifest = reader.read_manifest()
@@ -112,7 +113,7 @@ def extract_and_validate(
         if manifest.total_bytes + SPACE_MARGIN > free:
             raise RestoreRefused(
                 f"磁盘空间不足：恢复需要约 {manifest.total_bytes / 1e9:.2f} GB，"
-                f"“{staging.parent}”所在磁盘只剩 {free / 1e9:.2f} GB。{UNCHANGED}"
+                f"“{shown(str(staging.parent))}”所在磁盘只剩 {free / 1e9:.2f} GB。{UNCHANGED}"
             )
         expected = manifest.entries()
         checker = HashChecker()
@@ -130,7 +131,7 @@ def extract_and_validate(
             raise reader.refuse(f"中的{what}已损坏（内容与校验值不符）")
         if expected:
             names = sorted(expected)
-            raise reader.refuse(f"缺少 {len(names)} 个条目（例如“{names[0]}”），可能不完整")
+            raise reader.refuse(f"缺少 {len(names)} 个条目（例如“{shown(names[0])}”），可能不完整")
         # Anything after the end-of-archive marker must be tar padding, not hidden data.
         while rest := fh.read(1 << 20):
             if rest.strip(b"\0"):
@@ -151,9 +152,9 @@ def _extract_entries(
     for done, header in enumerate(reader.headers(), 1):
         entry = expected.pop(header.name, None)
         if entry is None:
-            raise reader.refuse(f"中的条目“{header.name}”不在清单里")
+            raise reader.refuse(f"中的条目“{shown(header.name)}”不在清单里")
         if entry.size != header.size:
-            raise reader.refuse(f"中的条目“{header.name}”大小与清单不符")
+            raise reader.refuse(f"中的条目“{shown(header.name)}”大小与清单不符")
         target = staging / header.name
         target.parent.mkdir(parents=True, exist_ok=True)
         flags = (
@@ -170,97 +171,119 @@ def _extract_entries(
             progress(done, total, "正在解开并校验备份")
 
 
-def _schema(con: sqlite3.Connection) -> set[tuple[str, str, str, str]]:
-    rows = con.execute("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'")
-    out = set()
-    for kind, name, tbl, sql in rows:
-        # Tables and indexes are compared by name; triggers and views, where logic could hide, by text.
-        body = re.sub(r"\s+", " ", sql or "").strip() if kind in ("trigger", "view") else ""
-        out.add((kind, name, tbl, body))
-    return out
+def _read_revision(con: sqlite3.Connection, work_dir: Path, refuse: Callable[[str], RestoreRefused]) -> str:
+    """The database's Alembic revision(s), read only once alembic_version is known to be a plain table.
 
+    It is read before the rest of the schema is checked (which reference to compare with depends on
+    it), so it must not be a view or anything else that would run SQL the archive chose.
+    """
+    from desk.db.migrate import head_revision
 
-def _reference_schema(revision: str, folder: Path) -> set[tuple[str, str, str, str]]:
-    from alembic import command
-
-    from desk.db.migrate import alembic_config
-
-    ref = folder / "reference.sqlite3"
-    engine = make_engine(f"sqlite:///{ref}")
-    try:
-        cfg = alembic_config()
-        with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            for rev in revision.split("+"):
-                command.upgrade(cfg, rev)
-    finally:
-        engine.dispose()
-    con = sqlite3.connect(ref)
-    try:
-        return _schema(con)
-    finally:
-        con.close()
-        for suffix in ("", "-wal", "-shm"):
-            with contextlib.suppress(FileNotFoundError):
-                Path(f"{ref}{suffix}").unlink()
+    # lower(): SQLite matches names without regard to ASCII case, so "ALEMBIC_VERSION" counts too.
+    rows = con.execute(
+        "SELECT type, name, tbl_name, sql FROM sqlite_master "
+        "WHERE lower(name) IN ('alembic_version', 'evidence')"
+    ).fetchall()
+    if sorted((str(r[0]), str(r[1])) for r in rows) != [("table", "alembic_version"), ("table", "evidence")]:
+        raise refuse("不是售后申诉工作台的数据库")
+    # Alembic's own table is the same in every revision: any reference will do.
+    head = reference_schema(head_revision(), work_dir)
+    version_table = next(r for r in rows if r[1] == "alembic_version")
+    if not same_definition(head, ("table", "alembic_version"), str(version_table[2]), version_table[3]):
+        raise refuse("的结构与本软件不一致（定义不同：表 alembic_version），可能被改动过")
+    found = sorted(str(r[0]) for r in con.execute("SELECT version_num FROM alembic_version LIMIT 16"))
+    if not found:
+        raise refuse("没有版本记录")
+    return "+".join(found)
 
 
 def check_database_file(db: Path, manifest: Manifest, archive: Path) -> None:
-    """The snapshot is a sound SQLite file, of a version this desk knows, with the expected schema."""
+    """The snapshot is a sound SQLite file, of a version this desk knows, with exactly its schema.
+
+    The order matters. Only the header, sqlite_master and the plain alembic_version table are read
+    until the schema is known to be the desk's own, so a hostile CHECK constraint, index expression or
+    view is never evaluated (integrity_check evaluates CHECK constraints, and a crafted one could
+    allocate a gigabyte per row). Then the full integrity_check, because quick_check does not compare
+    indexes with their tables.
+    """
     from desk.db.migrate import SQLITE_MAGIC, known_revisions
 
-    def refuse(why: str) -> RestoreRefused:
-        return RestoreRefused(f"备份文件“{archive.name}”中的数据库{why}，已拒绝恢复。{UNCHANGED}")
+    name = shown(archive.name)
 
-    with open(db, "rb") as fh:
-        if fh.read(16) != SQLITE_MAGIC:
-            raise refuse("不是 SQLite 数据库")
+    def refuse(why: str) -> RestoreRefused:
+        return RestoreRefused(f"备份文件“{name}”中的数据库{why}，已拒绝恢复。{UNCHANGED}")
+
+    def too_new(revision: str) -> RestoreRefused:
+        return RestoreRefused(
+            f"备份文件“{name}”来自更新版本的售后申诉工作台（架构版本 {shown(revision)[:80]}），"
+            f"请先升级软件再恢复。{UNCHANGED}"
+        )
+
+    with open_regular(db) as fh:
+        header = fh.read(100)
+    if header[:16] != SQLITE_MAGIC or len(header) < 100:
+        raise refuse("不是 SQLite 数据库")
+    if header[18] != 1 or header[19] != 1:
+        # 2 = WAL. A backup's database is written in rollback-journal mode as one self-contained file;
+        # in WAL mode committed rows may live in a -wal file the archive cannot carry.
+        raise refuse("处于 WAL 日志模式（本软件写出的备份数据库不是这种模式，部分数据可能不在文件里）")
     try:
         con = sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True)
     except sqlite3.Error as exc:
         raise refuse(f"无法打开（{exc}）") from exc
     try:
-        row = con.execute("PRAGMA integrity_check").fetchone()
-        if row is None or row[0] != "ok":
-            raise refuse(f"未通过完整性检查（{row[0] if row else '无结果'}）")
-        if con.execute("PRAGMA foreign_key_check").fetchone() is not None:
-            raise refuse("有引用不存在记录的数据（外键检查失败）")
-        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        if "alembic_version" not in tables or "evidence" not in tables:
-            raise refuse("不是售后申诉工作台的数据库")
-        revision = "+".join(sorted(r[0] for r in con.execute("SELECT version_num FROM alembic_version")))
-        if set(revision.split("+")) - known_revisions():
-            raise RestoreRefused(
-                f"备份文件“{archive.name}”来自更新版本的售后申诉工作台（架构版本 {revision}），"
-                f"请先升级软件再恢复。{UNCHANGED}"
-            )
-        if revision != manifest.schema_revision:
+        found = _read_revision(con, db.parent, refuse)
+        if set(found.split("+")) - known_revisions():
+            raise too_new(found)
+        if found != manifest.schema_revision:
             raise refuse(
-                f"版本（{revision}）与清单记载的版本（{manifest.schema_revision}）不一致，可能被替换过"
+                f"版本（{shown(found)[:80]}）与清单记载的版本（{shown(manifest.schema_revision)[:80]}）"
+                "不一致，可能被替换过"
             )
+        try:
+            reference = reference_schema(found, db.parent)
+        except Exception as exc:
+            # Known revisions that still cannot be built together (an ancestor beside its descendant).
+            log.error("no reference schema for revision %s", shown(found), exc_info=True)
+            raise refuse(f"记载的架构版本（{shown(found)[:80]}）无效") from exc
+        extra, missing, changed, settings = schema_differences(con, reference)
+        if extra or missing or changed:
+            parts = [
+                f"{label}：{'、'.join(items[:3])}{' 等' if len(items) > 3 else ''}"
+                for label, items in (("多出", extra), ("缺少", missing), ("定义不同", changed))
+                if items
+            ]
+            log.error(
+                "restore of %s refused: schema differs; extra=%s missing=%s changed=%s",
+                name,
+                extra,
+                missing,
+                changed,
+            )
+            raise refuse(f"的结构与本软件不一致（{'；'.join(parts)}），可能被改动过")
+        if settings:
+            raise refuse(f"的设置与本软件写出的不同（{'；'.join(settings)}），可能被改动过")
+        rows = [r[0] for r in con.execute("PRAGMA integrity_check")]
+        if rows != ["ok"]:
+            first, count = integrity_summary(rows)
+            log.error("restore of %s refused: integrity_check reports:\n%s", name, "\n".join(map(str, rows)))
+            # integrity_check stops after 100 problems.
+            many = f"{count} 处以上" if count >= 100 else f"{count} 处"
+            raise refuse(f"已损坏，未通过完整性检查（发现 {many}问题，例如：{first}；详情见日志）")
+        orphans = con.execute("PRAGMA foreign_key_check").fetchmany(1000)
+        if orphans:
+            table = shown(str(orphans[0][0]))[:60]
+            raise refuse(f"有 {len(orphans)} 行引用了不存在的记录（外键检查失败，例如表 {table}）")
         shas = {r[0] for r in con.execute("SELECT DISTINCT sha256 FROM evidence")}
-        schema = _schema(con)
     except sqlite3.DatabaseError as exc:
-        raise refuse(f"已损坏（{exc}）") from exc
+        log.error("restore of %s refused: database unreadable", name, exc_info=True)
+        raise refuse(f"已损坏（{shown(str(exc))[:200]}）") from exc
     finally:
         con.close()
     listed = {b.sha256 for b in manifest.blobs} | set(manifest.missing_blobs)
     unlisted = shas - listed
     if unlisted:
         raise refuse(f"引用了 {len(unlisted)} 个备份中没有的证据文件")
-    reference = _reference_schema(revision, db.parent)
-    if schema != reference:
-        extra = sorted(f"{k} {n}" for k, n, _t, _s in schema - reference)
-        lacking = sorted(f"{k} {n}" for k, n, _t, _s in reference - schema)
-        detail = "；".join(
-            x
-            for x in (
-                f"多出：{'、'.join(extra[:3])}" if extra else "",
-                f"缺少：{'、'.join(lacking[:3])}" if lacking else "",
-            )
-            if x
-        )
-        raise refuse(f"的结构与本软件不一致（{detail}）")
 
 
 # -- the swap ----------------------------------------------------------------------------------
@@ -286,7 +309,7 @@ def _read_journal(root: Path) -> dict[str, object] | None:
     except (OSError, ValueError):
         log.error("restore journal %s unreadable", path, exc_info=True)
         raise DeskError(
-            f"数据文件夹“{root}”中有一个无法读取的恢复记录（{JOURNAL}），上次恢复可能被中断。"
+            f"数据文件夹“{shown(str(root))}”中有一个无法读取的恢复记录（{JOURNAL}），上次恢复可能被中断。"
             "请联系技术支持，不要删除文件夹中的任何内容。"
         ) from None
     return doc if isinstance(doc, dict) else None
@@ -383,7 +406,7 @@ def _open_check(profile: Profile) -> None:
         with engine.connect() as conn:
             ok = conn.exec_driver_sql("PRAGMA quick_check").scalar()
             if ok != "ok":
-                raise RestoreRefused(f"恢复后的数据库未通过检查（{ok}）")
+                raise RestoreRefused(f"恢复后的数据库未通过检查（{shown(str(ok))[:200]}）")
             conn.exec_driver_sql("SELECT count(*) FROM cases").scalar()
     finally:
         engine.dispose()
@@ -421,7 +444,9 @@ def _swap(profile: Profile, staging: Path) -> None:
         _finish(root, doc)
         if isinstance(exc, DeskError):
             raise RestoreRefused(f"恢复后的数据无法打开（{exc.message}），已退回到原来的数据。") from exc
-        raise RestoreRefused(f"恢复后的数据无法打开（{exc}），已退回到原来的数据。") from exc
+        raise RestoreRefused(
+            f"恢复后的数据无法打开（{shown(str(exc))[:300]}），已退回到原来的数据。"
+        ) from exc
     doc["state"] = "committed"
     _write_journal(root, doc)
     crashpoint("restore-committed")
@@ -475,7 +500,7 @@ def restore_backup(
             staging.mkdir(mode=0o700)
         except OSError as exc:
             raise RestoreRefused(
-                f"无法在数据文件夹“{profile.root}”中准备恢复：{exc.strerror or exc}（文件夹可能是只读的）。{UNCHANGED}"
+                f"无法在数据文件夹“{shown(str(profile.root))}”中准备恢复：{exc.strerror or exc}（文件夹可能是只读的）。{UNCHANGED}"
             ) from exc
         try:
             try:
@@ -486,7 +511,9 @@ def restore_backup(
                 log.error("restore extraction failed", exc_info=True)
                 if exc.errno == 28:
                     raise RestoreRefused(f"磁盘空间已满，无法解开备份。{UNCHANGED}") from exc
-                raise RestoreRefused(f"解开备份时出错：{exc.strerror or exc}。{UNCHANGED}") from exc
+                raise RestoreRefused(
+                    f"解开备份时出错：{shown(str(exc.strerror or exc))[:300]}。{UNCHANGED}"
+                ) from exc
             crashpoint("restore-staged")
             _sync_tree(staging)
             settings = load_settings(profile)
@@ -515,7 +542,7 @@ def restore_backup(
     if manifest.missing_blobs:
         warnings.append(f"备份制作时已有 {len(manifest.missing_blobs)} 个证据文件缺失，恢复后它们仍然缺失。")
     seconds = time.perf_counter() - started
-    log.info("restored %s into %s in %.1f s", archive, profile.root, seconds)
+    log.info("restored %s into %s in %.1f s", shown(str(archive)), shown(str(profile.root)), seconds)
     return RestoreResult(manifest, seconds, saved, tuple(warnings))
 
 

@@ -8,13 +8,20 @@ with the same schema, so an archive looks the same whichever database the desk r
 from __future__ import annotations
 
 import contextlib
+import logging
+import shutil
 import sqlite3
+import tempfile
 from pathlib import Path
 
 from sqlalchemy import Connection, MetaData, Table, make_url, select, text
 
 from desk.db.engine import is_sqlite, make_engine, normalise_url
 from desk.errors import BackupFailed
+from desk.fileops import open_regular
+from desk.names import shown
+
+log = logging.getLogger(__name__)
 
 BATCH = 2000
 
@@ -36,7 +43,14 @@ def snapshot_database(url: str, dest: Path) -> None:
 
 def _sqlite_snapshot(src: Path, dest: Path) -> None:
     if not src.is_file():
-        raise BackupFailed(f"找不到数据库文件“{src}”，无法备份。")
+        raise BackupFailed(f"找不到数据库文件“{shown(str(src))}”，无法备份。")
+    if has_hot_journal(src):
+        _snapshot_after_rollback(src, dest)
+        return
+    _backup_api_copy(src, dest)
+
+
+def _backup_api_copy(src: Path, dest: Path) -> None:
     source = sqlite3.connect(f"{src.as_uri()}?mode=ro", uri=True, timeout=30)
     try:
         target = sqlite3.connect(dest)
@@ -48,6 +62,65 @@ def _sqlite_snapshot(src: Path, dest: Path) -> None:
             target.close()
     finally:
         source.close()
+
+
+# The first 8 bytes of a rollback journal that still holds a transaction to undo (sqlite.org/fileformat.html).
+JOURNAL_MAGIC = bytes.fromhex("d9d505f920a163d7")
+
+
+def has_hot_journal(db: Path) -> bool:
+    """A -journal left by a write that never finished: SQLite must undo it before the file is consistent.
+
+    Only for a database in rollback-journal mode (header bytes 18-19 are 1): in WAL mode committed rows
+    may also be in the -wal file, which the copy-and-roll-back below does not carry.
+    """
+    try:
+        with open_regular(db) as fh:
+            header = fh.read(20)
+        with open_regular(Path(f"{db}-journal")) as fh:
+            hot = fh.read(8) == JOURNAL_MAGIC
+    except OSError:
+        return False
+    return hot and header[18:20] == b"\x01\x01"
+
+
+def _snapshot_after_rollback(src: Path, dest: Path) -> None:
+    """Snapshot a database whose last write was interrupted, as of its last commit.
+
+    A read-only connection cannot roll a hot journal back (SQLite then reports "attempt to write a
+    readonly database"), and the data folder is not ours to change here. So the file and its journal
+    are copied beside the snapshot, SQLite rolls the copy back read-write, and the snapshot is taken
+    from the copy. The original stays byte for byte as it was.
+    """
+    journal = Path(f"{src}-journal")
+    with tempfile.TemporaryDirectory(prefix=".rollback-", dir=dest.parent) as tmp:
+        copy = Path(tmp) / "database.sqlite3"
+        # The database first, then the journal: a journal is written before the pages it protects,
+        # so a journal copied later still holds the original of every page changed in the copy.
+        shutil.copyfile(src, copy)
+        try:
+            shutil.copyfile(journal, Path(f"{copy}-journal"))
+        except FileNotFoundError:
+            # Another process finished or undid the write meanwhile: the original is whole again,
+            # while the copy may hold half of it. Snapshot the original the usual way.
+            _backup_api_copy(src, dest)
+            return
+        try:
+            con = sqlite3.connect(copy)
+            try:
+                con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            finally:
+                con.close()
+        except sqlite3.Error as exc:
+            log.error("rolling back a copy of %s with its journal failed", shown(str(src)), exc_info=True)
+            raise BackupFailed(
+                f"数据库“{shown(str(src))}”上次的写入没有完成（留下了 -journal 日志），"
+                f"在副本中撤销这次写入失败：{shown(str(exc))[:200]}。数据库文件没有被改动，没有留下不完整的备份。"
+            ) from exc
+        log.warning(
+            "backed up %s as of its last commit (an unfinished write was undone in a copy)", shown(str(src))
+        )
+        _backup_api_copy(copy, dest)
 
 
 def _common_tables(source: Connection, target: Connection) -> list[tuple[Table, Table]]:
