@@ -83,7 +83,11 @@ class Desk:
 
 
 def open_desk(profile: Profile | Path | str, *, font_path: Path | None = None) -> Desk:
-    """Open (creating if needed) a profile folder; raises DeskError with a plain message."""
+    """Open a profile folder; raises DeskError with a plain message.
+
+    A new database is created only where none existed and nothing of an earlier desk is left (a missing
+    or empty database beside old evidence or backups is refused, see desk/db/guard.py).
+    """
     if not isinstance(profile, Profile):
         profile = Profile(Path(profile).expanduser().resolve())
     try:

@@ -11,11 +11,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import os
 import re
 import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -23,7 +25,10 @@ from sqlalchemy import Connection, Engine, select, text
 
 from desk.backup.auto import blob_root
 from desk.db import models as m
+from desk.db.guard import backup_archives
 from desk.db.migrate import current_revision, head_revision
+from desk.fileops import fsync_dir
+from desk.services.evidence import IMPORT_BATCH
 from desk.settings import load_settings
 
 if TYPE_CHECKING:
@@ -38,6 +43,8 @@ Severity = Literal["error", "warning"]
 # A blob or temp file younger than this may belong to an import that is committing right now.
 GRACE_SECONDS = 3600
 LIST_LIMIT = 20
+# Unused originals that may not be deleted go here, beside the store (see set_aside_root).
+SET_ASIDE_DIR = "set-aside"
 CHUNK = 4 << 20
 
 
@@ -300,20 +307,41 @@ def check_profile(
             )
         )
 
-    # Originals no row uses: left by a crash between storing the file and saving its row.
+    # Originals no row uses: left by a crash between storing the file and saving its row, or, when there
+    # are many, by a database that lost rows. Only the first may be deleted.
     stored = _stored_blobs(root)
     orphans = sorted(stored - set(by_sha))
     if orphans and not cancelled:
         size = sum(_size(root, s) for s in orphans)
-        findings.append(
-            Finding(
-                "warning",
-                "blob-orphan",
-                f"有 {len(orphans)} 个原始文件没有被任何证据使用（共 {size / 1e6:.1f} MB），多半是导入被中断留下的。",
-                repair=f"删除这些文件（只删除 {GRACE_SECONDS // 60} 分钟前的，正在进行的导入不受影响）",
-                details=tuple(s[:16] for s in orphans),
+        old = sum(1 for s in orphans if _old_enough(root, s))
+        if looks_like_missing_data(
+            cases=stats["cases"], referenced=len(by_sha), old_orphans=old, orphans=len(orphans)
+        ):
+            findings.append(
+                Finding(
+                    "error",
+                    "db-missing-data",
+                    f"数据库似乎缺少数据：证据文件夹里有 {len(stored)} 个原始文件，其中 {len(orphans)} 个"
+                    f"（共 {size / 1e6:.1f} MB）没有被任何证据使用，数据库只用到 {len(by_sha)} 个"
+                    f"（{stats['cases']} 条售后记录）。这不像是导入被中断留下的，更像是数据库文件被替换、清空"
+                    f"或换成了旧的副本。这些原始文件都原样保留着。{_restore_hint(desk)}",
+                    repair=(
+                        f"把这些原始文件移到“{set_aside_root(root)}”中保存，不会删掉任何一个"
+                        f"（{GRACE_SECONDS // 60} 分钟内的暂时不动）"
+                    ),
+                    details=tuple(s[:16] for s in orphans),
+                )
             )
-        )
+        else:
+            findings.append(
+                Finding(
+                    "warning",
+                    "blob-orphan",
+                    f"有 {len(orphans)} 个原始文件没有被任何证据使用（共 {size / 1e6:.1f} MB），多半是导入被中断留下的。",
+                    repair=f"删除这些文件（只删除 {GRACE_SECONDS // 60} 分钟前的，正在进行的导入不受影响）",
+                    details=tuple(s[:16] for s in orphans),
+                )
+            )
 
     leftovers = _leftovers(desk)
     if leftovers:
@@ -341,6 +369,46 @@ def check_profile(
             )
         )
     return CheckReport(tuple(findings), dict(stats), tuple(orphans), cancelled)
+
+
+def looks_like_missing_data(*, cases: int, referenced: int, old_orphans: int, orphans: int) -> bool:
+    """Do the unused originals say the database lost rows, rather than that an import was interrupted?
+
+    An interrupted import leaves at most one batch (IMPORT_BATCH files) stored but not saved, and those
+    are young. More than a batch, more unused originals than used ones, or unused originals while the
+    database has no evidence at all: the database, not the store, is what is wrong, and deleting the
+    "unused" originals would delete the evidence itself. Young originals alone (the last hour) never
+    count, except in a database without a single case, so a crash during an import is not called a loss.
+    """
+    if not orphans:
+        return False
+    if referenced == 0:
+        return old_orphans > 0 or (cases == 0 and orphans > IMPORT_BATCH)
+    return old_orphans > IMPORT_BATCH or old_orphans > referenced
+
+
+def set_aside_root(root: Path) -> Path:
+    """Where unused originals go when they may not be deleted: beside the store, never swept, never
+    replaced by a restore (which swaps the blobs folder itself)."""
+    return root.parent / SET_ASIDE_DIR
+
+
+def _old_enough(root: Path, sha: str) -> bool:
+    try:
+        return time.time() - (root / sha[:2] / sha[2:4] / sha).stat().st_mtime >= GRACE_SECONDS
+    except OSError:
+        return False
+
+
+def _restore_hint(desk: Desk) -> str:
+    folder, archives = backup_archives(desk.profile)
+    where = f"备份在“{folder}”" + (f"，最新的是“{archives[0].name}”" if archives else "（那里现在没有备份）")
+    # A restore replaces the originals folder with the archive's: the unused ones are moved aside first.
+    return (
+        "请先执行下面的修复，把它们移到一旁保存（恢复会把证据文件夹换成备份里的），再从备份恢复"
+        f'（工具 ▸ 恢复…，或命令行 python -m desk --profile "{desk.profile.root}" restore 备份文件），'
+        f"{where}。"
+    )
 
 
 def _stored_blobs(root: Path) -> set[str]:
@@ -383,6 +451,77 @@ def _leftovers(desk: Desk) -> list[Path]:
     return sorted(found)
 
 
+def _repair_orphans(desk: Desk, report: CheckReport) -> str:
+    """Delete unused originals left by interrupted imports; if the database looks like it lost rows,
+    move them aside instead. Decided again from what is there now, not from the (older) report."""
+    root = blob_root(desk.profile)
+    now = time.time()
+    old: list[str] = []
+    skipped = 0
+    for sha in report.orphan_blobs:
+        try:
+            if now - (root / sha[:2] / sha[2:4] / sha).stat().st_mtime < GRACE_SECONDS:
+                skipped += 1
+                continue
+        except FileNotFoundError:
+            continue
+        old.append(sha)
+    with desk.engine.connect() as conn:
+        referenced = set(conn.execute(select(m.Evidence.sha256).distinct()).scalars())
+        cases = int(conn.execute(select(text("count(*)")).select_from(m.Case.__table__)).scalar() or 0)
+    unused = _stored_blobs(root) - referenced
+    old = [sha for sha in old if sha in unused]
+    later = "（" + str(skipped) + " 个较新的暂时保留）" if skipped else ""
+    if looks_like_missing_data(
+        cases=cases, referenced=len(referenced), old_orphans=len(old), orphans=len(unused)
+    ):
+        folder, moved = _set_aside(desk, root, old)
+        log.warning("database looks like it lost rows: moved %d unused originals to %s", moved, folder)
+        return (
+            f"数据库似乎缺少数据，所以没有删除任何原始文件：已把 {moved} 个没有被使用的原始文件移到“{folder}”{later}。"
+            f"需要时，把那里的文件夹原样放回“{root}”即可。"
+        )
+    removed = 0
+    for sha in old:
+        # Ask again right before deleting: a row may have been saved since the check.
+        with desk.engine.connect() as conn:
+            used = conn.execute(select(m.Evidence.id).where(m.Evidence.sha256 == sha).limit(1)).first()
+        if used is not None:
+            continue
+        path = root / sha[:2] / sha[2:4] / sha
+        with contextlib.suppress(FileNotFoundError):
+            path.chmod(0o644)
+            path.unlink()
+            removed += 1
+    return f"已删除 {removed} 个没有被使用的原始文件{later}"
+
+
+def _set_aside(desk: Desk, root: Path, shas: list[str]) -> tuple[Path, int]:
+    """Move originals out of the store, keeping their layout, into a dated folder nothing deletes."""
+    folder = set_aside_root(root) / datetime.now().strftime("%Y%m%d-%H%M%S")
+    touched: set[Path] = set()
+    moved = 0
+    for sha in shas:
+        # Ask again right before moving: a row may have been saved since the check.
+        with desk.engine.connect() as conn:
+            used = conn.execute(select(m.Evidence.id).where(m.Evidence.sha256 == sha).limit(1)).first()
+        if used is not None:
+            continue
+        src = root / sha[:2] / sha[2:4] / sha
+        dest = folder / sha[:2] / sha[2:4] / sha
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.replace(src, dest)
+        except FileNotFoundError:
+            continue
+        touched.update((src.parent, dest.parent))
+        moved += 1
+    for d in sorted(touched):
+        with contextlib.suppress(OSError):
+            fsync_dir(d)
+    return folder, moved
+
+
 def repair_profile(desk: Desk, report: CheckReport) -> list[str]:
     """Apply the safe repairs the report offers; returns what was done, in plain words."""
     done: list[str] = []
@@ -395,31 +534,8 @@ def repair_profile(desk: Desk, report: CheckReport) -> list[str]:
                         quoted = '"' + table.replace('"', '""') + '"'
                         conn.exec_driver_sql(f"INSERT INTO {quoted}({quoted}) VALUES('rebuild')")
                         done.append(f"已重建搜索索引“{table}”")
-    if "blob-orphan" in codes:
-        root = blob_root(desk.profile)
-        removed = skipped = 0
-        now = time.time()
-        for sha in report.orphan_blobs:
-            path = root / sha[:2] / sha[2:4] / sha
-            try:
-                if now - path.stat().st_mtime < GRACE_SECONDS:
-                    skipped += 1
-                    continue
-            except FileNotFoundError:
-                continue
-            # Ask again right before deleting: a row may have been saved since the check.
-            with desk.engine.connect() as conn:
-                used = conn.execute(select(m.Evidence.id).where(m.Evidence.sha256 == sha).limit(1)).first()
-            if used is not None:
-                continue
-            with contextlib.suppress(FileNotFoundError):
-                path.chmod(0o644)
-                path.unlink()
-                removed += 1
-        done.append(
-            f"已删除 {removed} 个没有被使用的原始文件"
-            + (f"（{skipped} 个较新的暂时保留）" if skipped else "")
-        )
+    if codes & {"blob-orphan", "db-missing-data"}:
+        done.append(_repair_orphans(desk, report))
     if "leftovers" in codes:
         removed = 0
         for p in _leftovers(desk):

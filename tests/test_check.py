@@ -137,3 +137,70 @@ def test_cli_check_exit_codes(filled: Desk) -> None:
     bad = run(root, "check", check=False)
     assert bad.returncode == 1
     assert "不见了" in bad.stdout and "Traceback" not in bad.stderr
+
+
+# -- a database that lost its rows beside a full evidence store ------------------------------------------
+
+
+def _empty_the_database(d: Desk) -> None:
+    """What an empty database put in place of the real one looks like to Check data."""
+    with d.engine.begin() as conn:
+        for table in ("evidence", "events", "packets", "cases"):
+            conn.exec_driver_sql(f"DELETE FROM {table}")
+
+
+def _originals_anywhere(root: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in root.rglob("*") if p.is_file() and len(p.name) == 64}
+
+
+def test_an_emptied_database_is_called_missing_data_not_unused_originals(filled: Desk) -> None:
+    root = filled.profile.root
+    originals = _originals_anywhere(root / "evidence")
+    assert len(originals) == 7
+    _empty_the_database(filled)
+    for p in blobs(filled):
+        age(p)
+    report = check_profile(filled)
+    codes = {f.code for f in report.findings}
+    assert "db-missing-data" in codes and "blob-orphan" not in codes, report.text()
+    text = report.text()
+    assert "数据库似乎缺少数据" in text and "删除这些文件" not in text, text
+    assert "备份" in text and "工具 ▸ 恢复" in text
+    done = repair_profile(filled, report)
+    assert done and all("已删除" not in line for line in done), done
+    assert any("移到" in line for line in done), done
+    # Nothing was deleted: every original is still in the evidence folder, byte for byte.
+    assert _originals_anywhere(root / "evidence") == originals
+    again = check_profile(filled)
+    assert "db-missing-data" not in {f.code for f in again.findings}, again.text()
+    assert all("已删除" not in line for line in repair_profile(filled, again))
+
+
+def test_a_database_far_smaller_than_the_store_keeps_every_original(filled: Desk) -> None:
+    root = filled.profile.root
+    originals = _originals_anywhere(root / "evidence")
+    with filled.engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM evidence WHERE case_id <> (SELECT min(id) FROM cases)")
+    for p in blobs(filled):
+        age(p)
+    report = check_profile(filled)
+    assert "db-missing-data" in {f.code for f in report.errors}, report.text()
+    repair_profile(filled, report)
+    assert _originals_anywhere(root / "evidence") == originals
+
+
+def test_cli_check_repair_on_an_emptied_database_deletes_nothing(filled: Desk) -> None:
+    from tests.test_cli import run
+
+    root = filled.profile.root
+    originals = _originals_anywhere(root / "evidence")
+    _empty_the_database(filled)
+    for p in blobs(filled):
+        age(p)
+    filled.close()
+    plain = run(root, "check", check=False)
+    assert plain.returncode == 1 and "数据库似乎缺少数据" in plain.stdout, plain.stdout + plain.stderr
+    assert "删除这些文件" not in plain.stdout
+    fixed = run(root, "check", "--repair", check=False)
+    assert "已删除" not in fixed.stdout and "移到" in fixed.stdout, fixed.stdout + fixed.stderr
+    assert _originals_anywhere(root / "evidence") == originals

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.orm import Session, sessionmaker
 
+from desk.db.guard import restore_advice
 from desk.errors import DatabaseLocked, DatabaseUnusable, StorageFull, StorageReadOnly
 from desk.profile import Profile
 from desk.settings import ENV_DATABASE_URL, load_settings
@@ -27,6 +29,7 @@ log = logging.getLogger(__name__)
 
 # SQLite primary result codes (the low byte of an extended code).
 SQLITE_BUSY, SQLITE_LOCKED, SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN = 5, 6, 8, 10, 13, 14
+SQLITE_CORRUPT, SQLITE_NOTADB = 11, 26
 # PostgreSQL SQLSTATEs the operator can do something about.
 PG_DISK_FULL = {"53100", "53000"}
 PG_READ_ONLY = {"25006"}
@@ -100,6 +103,9 @@ def _translate_error(ctx: ExceptionContext) -> None:
             raise StorageFull(f"磁盘空间已满，无法写入{where}。本次修改没有保存。") from orig
         if primary == SQLITE_CANTOPEN:
             raise StorageReadOnly(f"无法打开{where}：文件夹不存在或没有权限。") from orig
+        if primary in (SQLITE_CORRUPT, SQLITE_NOTADB):
+            # Damage the start-up checks could not see (they read only the header and the schema).
+            raise DatabaseUnusable(_damaged_message(url, where, orig)) from orig
         return
     state = getattr(orig, "sqlstate", None)
     if state in PG_DISK_FULL:
@@ -111,6 +117,15 @@ def _translate_error(ctx: ExceptionContext) -> None:
     is_pg = ctx.dialect is not None and ctx.dialect.name == "postgresql"
     if is_pg and state is None and (ctx.is_disconnect or type(orig).__name__ == "OperationalError"):
         raise DatabaseUnusable(f"无法连接{where}：{connection_problem(orig)}") from orig
+
+
+def _damaged_message(url: str, where: str, orig: BaseException) -> str:
+    text = f"{where}已损坏，这次操作没有完成（SQLite 报告：{orig}）。请关闭工作台，从备份恢复。"
+    path = make_url(url).database if url else None
+    if not path:
+        return text
+    # The profile's own database lives at the root of its profile folder.
+    return f"{text}\n{restore_advice(Profile(Path(path).parent), damaged=True)}"
 
 
 def connection_problem(exc: BaseException) -> str:

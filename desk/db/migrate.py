@@ -13,13 +13,14 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect
 
-from desk.errors import DatabaseTooNew, DatabaseUnusable
+from desk.db.guard import SQLITE_MAGIC as SQLITE_MAGIC  # restore checks archives' databases with it
+from desk.db.guard import check_database_file, refuse_if_earlier_desk, sqlite_problem, unusable
+from desk.errors import DatabaseTooNew
 from desk.profile import Profile
 
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
 def alembic_config() -> Config:
@@ -43,30 +44,29 @@ def known_revisions() -> set[str]:
     return {rev.revision for rev in script.walk_revisions()}
 
 
-def _sqlite_revision_readonly(path: Path) -> str | None:
-    """The file's Alembic revision(s) joined by "+", read without writing a byte to it."""
-    with path.open("rb") as fh:
-        header = fh.read(16)
-    if header != SQLITE_MAGIC:
-        raise DatabaseUnusable(
-            f"数据库文件“{path}”不是售后申诉工作台的数据库（文件头不对），已保持原样，未作任何修改。"
-        )
+def _sqlite_revision_readonly(profile: Profile) -> str | None:
+    """The file's Alembic revision(s) joined by "+", read without writing a byte to it.
+
+    None: a SQLite file without tables (or without a version row), which only a new desk may take.
+    """
+    path = profile.database
     try:
         con = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
         try:
             tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
             if "alembic_version" not in tables:
                 if tables:
-                    raise DatabaseUnusable(
-                        f"数据库文件“{path}”不是售后申诉工作台的数据库（缺少版本记录），已保持原样。"
+                    raise unusable(
+                        profile, "不是售后申诉工作台的数据库（缺少版本记录），可能是别的程序的数据库"
                     )
                 return None
             rows = con.execute("SELECT version_num FROM alembic_version").fetchall()
             return "+".join(sorted(r[0] for r in rows)) if rows else None
         finally:
             con.close()
-    except sqlite3.DatabaseError as exc:
-        raise DatabaseUnusable(f"数据库文件“{path}”已损坏，无法读取：{exc}。文件已保持原样。") from exc
+    except sqlite3.Error as exc:
+        log.error("reading the schema version of %s failed", path, exc_info=True)
+        raise sqlite_problem(profile, exc) from exc
 
 
 def backup_sqlite(src: Path, dest: Path) -> Path:
@@ -88,12 +88,18 @@ def backup_sqlite(src: Path, dest: Path) -> Path:
 
 
 def check_and_backup(profile: Profile) -> str | None:
-    """Refuse a database from a newer desk; back up an older one. Returns its revision (None = new)."""
+    """Refuse a database from a newer desk; back up an older one. Returns its revision (None = new).
+
+    A missing, empty or table-less file is "new" only in a folder without an earlier desk's data
+    (desk/db/guard.py); a hot journal is rolled back first, so the file is read as last committed.
+    """
     path = profile.database
-    if not path.exists() or path.stat().st_size == 0:
+    if not check_database_file(profile):
         return None
-    revision = _sqlite_revision_readonly(path)
+    revision = _sqlite_revision_readonly(profile)
     if revision is None:
+        # The database's own -wal/-journal were applied or rolled back on the way here: not evidence.
+        refuse_if_earlier_desk(profile, "是一个空数据库（里面没有任何表）", own_journals=False)
         return None
     unknown = set(revision.split("+")) - known_revisions()
     if unknown:
