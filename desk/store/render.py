@@ -18,11 +18,12 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 from desk.domain import Mark, MarkShape
+from desk.resources import resource
 from desk.store import media
 
 MARK_RED = (225, 29, 29)
 LABEL_BACKGROUND = (255, 255, 255)
-FONT_PATH = Path(__file__).resolve().parents[2] / "resources" / "fonts" / "wqy-microhei.ttc"
+FONT_PATH = resource("fonts", "wqy-microhei.ttc")
 EXPORT_JPEG_QUALITY = 92
 # Sources that are usually screenshots or drawings stay lossless when exported.
 LOSSLESS_SOURCES = frozenset({"image/png", "image/gif", "image/bmp", "image/tiff"})
