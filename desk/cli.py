@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import io
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, TextIO
 
 from desk.errors import DeskError
+from desk.names import shown
 from desk.profile import Profile, resolve_profile
 
 log = logging.getLogger(__name__)
@@ -31,6 +35,7 @@ COMMAND_MODULES = (
     "desk.commands.weights",
     "desk.commands.wizard",
     "desk.commands.scripts",
+    "desk.commands.undo",
 )
 
 
@@ -44,7 +49,70 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+class GuardedStream(io.TextIOBase):
+    """A terminal stream on which nothing the desk prints can steer the terminal.
+
+    Names, messages and descriptions come from outside (file and archive entry names, imported sheets,
+    shop text). Written raw, an ESC sequence in one recolours or rewrites the terminal, a CR overwrites
+    the line, a U+202E turns "gpj.exe" into "exe.jpg". Every such character is written as a visible
+    escape (names.shown); line ends and tabs pass, they are the layout of the output. Commands that
+    draw on the terminal on purpose (the progress line's CR) write to `unguarded`.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__()
+        self.unguarded = stream
+
+    def write(self, text: str) -> int:
+        self.unguarded.write(shown(text, keep="\n\t"))
+        return len(text)
+
+    def flush(self) -> None:
+        self.unguarded.flush()
+
+    def fileno(self) -> int:
+        return self.unguarded.fileno()
+
+    def isatty(self) -> bool:
+        return self.unguarded.isatty()
+
+    def writable(self) -> bool:
+        return True
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return str(getattr(self.unguarded, "encoding", "utf-8"))
+
+    @property
+    def errors(self) -> str:  # type: ignore[override]
+        return str(getattr(self.unguarded, "errors", "strict"))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.unguarded, name)
+
+
+@contextmanager
+def _guarded_output() -> Iterator[None]:
+    saved = sys.stdout, sys.stderr
+    sys.stdout = GuardedStream(saved[0])
+    sys.stderr = GuardedStream(saved[1])
+    try:
+        yield
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):  # a closed pipe: nothing more can be said there
+                pass
+        sys.stdout, sys.stderr = saved
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    with _guarded_output():
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     profile = resolve_profile(args.profile)
     from desk.app import open_desk

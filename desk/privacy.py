@@ -1,57 +1,288 @@
-"""Masking of buyer phone numbers in any text that leaves the desk (138****8000)."""
+"""Masking of phone numbers in any text that leaves the desk (138****8000, 010-****9988).
+
+What counts as a phone number (docs/packets.md, "电话号码遮盖", explains the choices and the measurements):
+
+- mainland mobiles 1[3-9]x xxxx xxxx, typed with or without spaces, dashes or dots, with +86 / 0086 /
+  (+86) in front, and glued to words on either side (电话13800138000, tel13800138000);
+- mainland landlines with their area code: 010-65529988, (010) 6552 9988, （0755）8601-3388,
+  +86 10 6552 9988;
+- North American numbers: +1 (415) 555-0132, (415) 555-0132, 415-555-0132, 415.555.0132;
+- other numbers written with a country code (+852 9123 4567, +44 20 7946 0958), recognised by the
+  `phonenumbers` library (Google's libphonenumber metadata), because their national formats are too many
+  for patterns of our own.
+
+Everything else with digits stays readable, because an appeal is worthless when the platform cannot look
+up what it cites: order numbers (231204-123456789012345, long 淘宝 numbers), waybills (SF1234567890123,
+YT…, JT…, 75…), 售后单号, amounts, weights, dates and times, SHA-256 values and merchant codes.
+Hence the rules: a number that continues with more digits is part of that longer number; a number inside
+a code that has other digits (a hash, a merchant code) is part of that code; capitals glued to the
+digits (SF13812345678, GC19174126067) make a waybill or merchant code, unless they spell TEL, PHONE …;
+lower-case a–f glued to the digits make a piece of a SHA-256 value.
+
+Matching runs on a folded copy of the text (full-width and other digit forms as ASCII digits, full-width
+＋－．（） and unusual spaces and dashes as their plain forms), one character for one, so positions in
+the copy are positions in the original.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
+from typing import Any, NamedTuple
 
-# A mainland mobile number, allowing the separators and prefixes people type: spaces, dashes,
-# dots, "+86" / "0086", full-width digits (folded by NFKC first). Digits directly before or after
-# mean it is part of a longer number (an order or tracking no.), which must stay readable.
-_SEP = r"[ \-.\u00a0\u200b]?"
-_MOBILE = re.compile(
-    r"(?<![0-9A-Za-z])(?:(?:\+|00)86"
-    + _SEP
-    + r")?(1[3-9]\d)"
-    + _SEP
-    + r"(\d{4})"
-    + _SEP
-    + r"(\d{4})(?![0-9])"
+# -- folding ---------------------------------------------------------------------------------------
+
+_PLAIN = {
+    "＋": "+",
+    "－": "-",
+    "﹣": "-",
+    "‐": "-",
+    "‑": "-",
+    "‒": "-",
+    "–": "-",
+    "—": "-",
+    "．": ".",
+    "（": "(",
+    "）": ")",
+    "：": ":",
+}
+# Spaces of every width, and the invisible characters pasted text carries between digits.
+_SPACES = "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
+_INVISIBLE = (
+    "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+    # direction marks, embeddings, overrides and isolates: invisible, and the digits still show
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 )
-_LANDLINE = re.compile(r"(?<![0-9A-Za-z-])(0\d{2,3})[ \-](\d{3,4})[ \-]?(\d{4})(?![0-9])")
 
 
-_FULLWIDTH = "０１２３４５６７８９＋－．"
+@lru_cache(maxsize=4096)
+def _fold_char(ch: str) -> str:
+    if ch < "\u0080":
+        return ch
+    if ch in _PLAIN:
+        return _PLAIN[ch]
+    if ch in _SPACES or ch in _INVISIBLE:
+        return " "
+    digit = unicodedata.decimal(ch, None)  # full-width, Arabic-Indic, mathematical … digits
+    return str(digit) if digit is not None else ch
 
 
 def _fold(text: str) -> str:
     # One character for one, so match positions in the folded text are positions in the original.
-    return "".join(unicodedata.normalize("NFKC", c) if c in _FULLWIDTH else c for c in text)
+    if text.isascii():
+        return text
+    return "".join(_fold_char(c) for c in text)
 
 
-def _sub(pattern: re.Pattern[str], text: str, mask: str) -> str:
+# -- patterns (on folded text) ---------------------------------------------------------------------
+
+# Between digit groups: nothing, one or two spaces, or a dash or dot with an optional space either side.
+_SEP = r"(?: ?[\-.] ?| {1,2})?"
+# Numbers continue through a decimal point or a thousands comma: 13800138000.00 is an amount.
+_NOT_BEFORE = r"(?<![0-9])(?<![0-9][.,])"
+_NOT_AFTER = r"(?![0-9])(?![.,][0-9])"
+
+_MOBILE = re.compile(
+    _NOT_BEFORE
+    + r"(?P<cc>(?:\+|00) ?86"
+    + _SEP
+    + r"|\( ?\+?86 ?\) ?)?"
+    + r"(?P<head>1[3-9][0-9])"
+    + _SEP
+    + r"(?P<hide>[0-9]{4})"
+    + _SEP
+    + r"(?P<tail>[0-9]{4})"
+    + _NOT_AFTER
+)
+
+# Area codes: 010, 020-029, and 0 + three digits (0755, 0571 …); 01x other than 010 does not exist.
+_AREA = r"(?:10|2[0-9]|[3-9][0-9]{2})"
+_LANDLINE = re.compile(
+    r"(?<![0-9\-])(?<![0-9][.,])"
+    + r"(?:(?P<cc>(?:\+|00) ?86"
+    + _SEP
+    + r"|\( ?\+?86 ?\) ?)(?P<iarea>\(0?"
+    + _AREA
+    + r"\)|0?"
+    + _AREA
+    + r")|(?P<area>\(0"
+    + _AREA
+    + r"\)|0"
+    + _AREA
+    + r"))"
+    + _SEP
+    + r"(?P<hide>[1-9][0-9]{2,3})"
+    + _SEP
+    + r"(?P<tail>[0-9]{4})"
+    + _NOT_AFTER
+)
+
+# North American numbers: area code and exchange never start with 0 or 1.
+_NANP = re.compile(
+    _NOT_BEFORE
+    + r"(?P<cc>\+ ?1 ?[\-.]? ?|1[\-.])?"
+    + r"(?:\( ?(?P<parea>[2-9][0-9]{2}) ?\) ?[\-.]? ?|(?P<area>[2-9][0-9]{2})(?P<s1>[ \-.]?))"
+    + r"(?P<hide>[2-9][0-9]{2})(?P<s2>[ \-.]?)"
+    + r"(?P<tail>[0-9]{4})"
+    + _NOT_AFTER
+)
+
+# Capital letters glued to digits are how codes are written (SF1234567890123, JDVA…, GC19174126067);
+# these words in capitals are still labels of a phone number (TEL13800138000).
+PHONE_WORDS = frozenset(
+    ["TEL", "PHONE", "MOBILE", "MOB", "CELL", "CALL", "FAX", "WECHAT", "WX", "VX", "WHATSAPP", "CONTACT"]
+)
+_HEX_LETTERS = frozenset("abcdef")
+
+
+class _Match(NamedTuple):
+    start: int
+    end: int
+    hide: tuple[int, int]  # the digits the mask hides (for painting them black on a picture)
+    masked: str
+
+
+def _word(c: str) -> bool:
+    return c.isascii() and c.isalnum()
+
+
+def _token_bounds(folded: str, start: int, end: int) -> tuple[int, int]:
+    """The run of ASCII letters and digits glued to [start, end): the "word" the number sits in.
+
+    A match that begins with "+" or "(" (or ends with ")") is not glued to what stands there.
+    """
+    i = start
+    if _word(folded[start]):
+        while i > 0 and _word(folded[i - 1]):
+            i -= 1
+    j = end
+    if _word(folded[end - 1]):
+        while j < len(folded) and _word(folded[j]):
+            j += 1
+    return i, j
+
+
+def _part_of_code(folded: str, start: int, end: int) -> bool:
+    """True when the digits belong to a longer code: a hash, a merchant code, a waybill (SF1381…)."""
+    i, j = _token_bounds(folded, start, end)
+    before, after = folded[i:start], folded[end:j]
+    if any(c.isdigit() for c in before + after):
+        return True
+    if any(part and set(part) <= _HEX_LETTERS for part in (before, after)):
+        return True  # a piece of a SHA-256 value (…a15735329947…), which packets show
+    return before.isupper() and before not in PHONE_WORDS
+
+
+def _regex_matches(folded: str) -> list[_Match]:
+    found: list[_Match] = []
+    for m in _MOBILE.finditer(folded):
+        if _part_of_code(folded, m.start(), m.end()):
+            continue
+        found.append(_Match(m.start(), m.end(), m.span("hide"), f"{m['head']}****{m['tail']}"))
+    for m in _LANDLINE.finditer(folded):
+        if _part_of_code(folded, m.start(), m.end()):
+            continue
+        area = (m["iarea"] or m["area"]).strip("()")
+        area = area if area.startswith("0") else "0" + area
+        found.append(_Match(m.start(), m.end(), m.span("hide"), f"{area}-****{m['tail']}"))
+    for m in _NANP.finditer(folded):
+        # Bare 415-555-0132 needs the same separator twice: 300 400 1200 is a list of sizes.
+        bare = not m["cc"] and not m["parea"]
+        if bare and (not m["s1"] or m["s1"] != m["s2"] or m["s1"] == " "):
+            continue
+        if _part_of_code(folded, m.start(), m.end()):
+            continue
+        cc = "+1 " if m["cc"] else ""
+        found.append(
+            _Match(m.start(), m.end(), m.span("hide"), f"{cc}{m['parea'] or m['area']}****{m['tail']}")
+        )
+    return found
+
+
+# -- numbers written with a country code (libphonenumber) ----------------------------------------
+
+# "+" or "00", a country code, then digits and the separators numbers are written with. With "00" the
+# digits must be grouped, and not continue a code: 0012345678901 or 220508-0043137… are no phones.
+_INTERNATIONAL = re.compile(
+    r"(?:\+ ?|(?<![0-9])(?<![0-9][\-.])00(?=[0-9]*[ \-.()][0-9(]))[1-9][0-9 \-.()]*[0-9]"
+)
+_GROUP_END = re.compile(r"[0-9](?![0-9])")
+
+
+def _library_matches(folded: str) -> list[_Match]:
+    found: list[_Match] = []
+    for cand in _INTERNATIONAL.finditer(folded):
+        start = cand.start()
+        # The longest valid number from here: a candidate may run on into a date or an extension
+        # (+852 9123 4567 2026-12-04, +44 121 234 5678-8001), which the library alone refuses whole.
+        for end in sorted((m.end() for m in _GROUP_END.finditer(folded, start, cand.end())), reverse=True):
+            number = _valid_number(folded[start:end])
+            if number is None:
+                continue
+            if _part_of_code(folded, start, end):
+                break
+            digit_at = [i for i in range(start, end) if folded[i].isdigit()]
+            cc = str(number.country_code)
+            skip = len(cc) + (2 if folded.startswith("00", start) else 0)
+            if len(digit_at) < skip + 5:
+                break
+            hide = (digit_at[skip], digit_at[-4])
+            tail = "".join(folded[i] for i in digit_at[-4:])
+            found.append(_Match(start, end, hide, f"+{cc} ****{tail}"))
+            break
+    return found
+
+
+def _valid_number(text: str) -> Any:
+    digits = sum(c.isdigit() for c in text)
+    if digits < 8 or digits > 17:
+        return None
+    import phonenumbers
+
+    raw = "+" + text[2:] if text.startswith("00") else text
+    try:
+        number = phonenumbers.parse(raw, None)
+    except phonenumbers.NumberParseException:
+        return None
+    return number if phonenumbers.is_valid_number(number) else None
+
+
+def _matches(text: str) -> tuple[str, list[_Match]]:
     folded = _fold(text)
-    out: list[str] = []
-    last = 0
-    for m in pattern.finditer(folded):
-        out.append(text[last : m.start()])
-        out.append(mask.format(*m.groups()))
-        last = m.end()
-    out.append(text[last:])
-    return "".join(out)
+    if sum(c.isdigit() for c in folded) < 7:
+        return folded, []  # no phone number has fewer digits: the common case, answered at once
+    found = _regex_matches(folded) + _library_matches(folded)
+    # Overlaps: the earliest wins, then the longest (+86 10 6552 9988 over 10 6552 9988).
+    found.sort(key=lambda x: (x.start, -x.end))
+    kept: list[_Match] = []
+    for x in found:
+        if kept and x.start < kept[-1].end:
+            continue
+        kept.append(x)
+    return folded, kept
 
 
 def mask_phones(text: str) -> str:
-    """Replace phone numbers with 138****8000 / 010-****5678; leave every other number alone."""
+    """Replace phone numbers with 138****8000 / 010-****5678 / 415****0132; leave every other number alone."""
     if not text:
         return text
-    return _sub(_LANDLINE, _sub(_MOBILE, text, "{0}****{2}"), "{0}-****{2}")
+    _, found = _matches(text)
+    if not found:
+        return text
+    out: list[str] = []
+    last = 0
+    for x in found:
+        out.append(text[last : x.start])
+        out.append(x.masked)
+        last = x.end
+    out.append(text[last:])
+    return "".join(out)
 
 
 def phone_digit_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of the digits `mask_phones` would hide in `text`, for masking a picture of it."""
     if not text:
         return []
-    folded = _fold(text)
-    spans = [m.span(2) for pattern in (_MOBILE, _LANDLINE) for m in pattern.finditer(folded)]
-    return sorted(set(spans))
+    _, found = _matches(text)
+    return sorted({x.hide for x in found})

@@ -7,6 +7,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from desk.db import search_schema
 from desk.domain import CaseDraft, CaseFilter, CaseStatus, CaseType, Platform
@@ -363,3 +365,122 @@ def test_status_is_not_searched_but_filtered(seeded) -> None:  # type: ignore[no
     desk.cases.update(ids[0], status=CaseStatus.NEGOTIATING)
     assert desk.cases.list_ids(CaseFilter(statuses=(CaseStatus.NEGOTIATING,))) == [ids[0]]
     assert desk.cases.list_ids("协商中") == []
+
+
+# -- invisible characters and whitespace ---------------------------------------------------------------
+
+ZERO_WIDTH = ["\u200b", "\u200c", "\u200d", "\ufeff", "\u2060", "\u00ad", "\u200e", "\u202e"]
+SPACES = [" ", "\t", "\n", "\r\n", "\u3000", "\u00a0", "\u2028", "  "]
+
+
+@pytest.mark.parametrize(
+    "query", ["退款\n申请", "退款\t申请", "退款\r\n申请", "退款\u3000申请", "\t退款\n申请\n"]
+)
+def test_line_ends_and_tabs_in_a_query_separate_terms(desk, query: str) -> None:  # type: ignore[no-untyped-def]
+    case, _ = desk.cases.create(CaseDraft(description="买家退款，已提交申请"))
+    other, _ = desk.cases.create(CaseDraft(description="买家没有退货"))
+    assert desk.cases.list_ids(query) == [case.id]
+    assert other.id not in desk.cases.list_ids(query)
+
+
+@pytest.mark.parametrize("invisible", ZERO_WIDTH, ids=lambda c: f"U+{ord(c):04X}")
+def test_text_with_invisible_characters_is_found_by_what_it_shows(desk, invisible: str) -> None:  # type: ignore[no-untyped-def]
+    case, _ = desk.cases.create(
+        CaseDraft(order_no=f"2612{invisible}04-1234", description=f"退{invisible}款申{invisible}请已提交")
+    )
+    (ev_case, _) = desk.cases.create(CaseDraft(description="另一条"))
+    picture = desk.evidence.import_bytes(ev_case.id, _png(), "a.png").added[0]
+    desk.evidence.update(picture.id, caption=f"买家承{invisible}认收到")
+    for query in ("退款申请", "退款", "款申", "261204-1234", "2612"):
+        assert desk.cases.list_ids(query) == [case.id], query
+    # The same characters typed (pasted) into the query are dropped the same way.
+    assert desk.cases.list_ids(f"退款{invisible}申请") == [case.id]
+    assert desk.cases.list_ids("承认收到") == [ev_case.id]
+    assert desk.cases.list_ids(f"承{invisible}认") == [ev_case.id]
+
+
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (1, 2, 3)).save(out, "PNG")
+    return out.getvalue()
+
+
+_pieces = st.one_of(
+    st.text(alphabet=st.characters(min_codepoint=0x4E00, max_codepoint=0x4FFF), min_size=1, max_size=4),
+    st.text(alphabet="abcXYZ0123456789-，。", min_size=1, max_size=3),
+    st.sampled_from(ZERO_WIDTH),
+    st.sampled_from(SPACES),
+)
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(pieces=st.lists(_pieces, min_size=1, max_size=14), data=st.data())
+def test_any_piece_of_the_text_finds_its_case(desk, pieces: list[str], data: st.DataObject) -> None:  # type: ignore[no-untyped-def]
+    """Whatever invisible characters and spaces the text holds, searching for a piece of it (as copied
+    from the screen, invisible characters included or not) finds the case."""
+    from desk.services.search import parse
+
+    text = "".join(pieces)
+    start = data.draw(st.integers(0, len(text) - 1))
+    end = data.draw(st.integers(start + 1, len(text)))
+    piece = text[start:end]
+    for query in (piece, "".join(ch for ch in piece if ch not in ZERO_WIDTH)):
+        parsed = parse(query)
+        assume(parsed.terms and not parsed.hint)
+    case, _ = desk.cases.create(CaseDraft(description=text))
+    for query in (piece, "".join(ch for ch in piece if ch not in ZERO_WIDTH)):
+        assert case.id in desk.cases.list_ids(query), (text, query)
+
+
+@pytest.mark.sqlite_only
+def test_migration_reindexes_text_with_invisible_characters(tmp_path: Path) -> None:
+    """A profile indexed by version 1 (invisible characters kept): after the upgrade its text is found by
+    what it shows, and the index agrees with the cases."""
+    from alembic import command
+
+    from desk.app import open_desk
+    from desk.check import check_profile
+    from desk.db.engine import make_engine
+    from desk.db.migrate import alembic_config
+
+    root = tmp_path / "p"
+    root.mkdir()
+    engine = make_engine(f"sqlite:///{root / 'desk.sqlite3'}")
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0007_packet_kind")
+        # As a desk of version 1 left it: its triggers, its text.
+        for name in search_schema.FILL_TRIGGER_NAMES:
+            conn.exec_driver_sql(f"DROP TRIGGER {name}")
+        for statement in search_schema.SQLITE_TRIGGERS_V1:
+            conn.exec_driver_sql(statement)
+        conn.exec_driver_sql(
+            "INSERT INTO cases (platform, order_no, after_sales_no, tracking_no, courier, buyer_nick, case_type,"
+            " status, description, notes, created_at, updated_at, version) VALUES ('拼多多', '261120-1', '', '',"
+            " '', '张\u200b伟', '漏发少件', '待处理', '买家说少了一个\u200d收纳盒', '', '2026-11-20 08:00:00',"
+            " '2026-11-20 08:00:00', 1)"
+        )
+        hits = conn.exec_driver_sql(
+            f"SELECT count(*) FROM {search_schema.TRIGRAM} WHERE {search_schema.TRIGRAM} MATCH '\"个收纳\"'"
+        ).scalar()
+        assert hits == 0  # version 1 cannot find it
+    engine.dispose()
+    desk = open_desk(root)
+    try:
+        assert len(desk.cases.list_ids("一个收纳盒")) == 1
+        assert len(desk.cases.list_ids("张伟")) == 1
+        assert len(desk.cases.list_ids("个收")) == 1
+        assert not [f for f in check_profile(desk, verify_hashes=False).findings if f.code == "search-index"]
+        case, _ = desk.cases.create(CaseDraft(description="新\u2060记录"))  # the new triggers are in place
+        assert desk.cases.list_ids("新记录") == [case.id]
+    finally:
+        desk.close()

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from desk.commands import print_json
+from desk.names import shown
 
 
 def register(sub: Any) -> None:
@@ -27,7 +28,11 @@ def progress_printer(enabled: bool) -> Any:
         pct = int(done * 100 / max(total, 1))
         if pct != last[0]:
             last[0] = pct
-            print(f"\r{label or '完成'}… {pct}%", end="", file=sys.stderr, flush=True)
+            # The CR redraws the line on purpose, so it bypasses the CLI's guard; the label (it may
+            # name a file) is escaped here instead.
+            out = getattr(sys.stderr, "unguarded", sys.stderr)
+            out.write(f"\r{shown(label or '完成')}… {pct}%")
+            out.flush()
 
     return progress
 
@@ -64,7 +69,7 @@ def run(profile: Any, args: argparse.Namespace) -> int:
         for w in result.warnings:
             print(f"注意：{w}", file=sys.stderr)
         print(
-            f"已备份到“{result.path}”：{counts.get('cases', 0)} 条售后记录，"
+            f"已备份到“{shown(str(result.path))}”：{counts.get('cases', 0)} 条售后记录，"
             f"{len(result.manifest.blobs)} 个证据文件，共 {result.byte_size / 1e6:.1f} MB，已读回校验无误。"
         )
     return 0

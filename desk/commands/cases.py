@@ -7,10 +7,11 @@ import sys
 from dataclasses import asdict
 from typing import Any
 
-from desk.commands import print_json
+from desk.commands import output_path, print_json
 from desk.deadlines import describe_due
 from desk.domain import SORT_KEYS, CaseFilter, CaseStatus, CaseType, DueFilter, Platform
 from desk.errors import ValidationFailed
+from desk.names import shown
 
 DUE_CHOICES = {
     "soon": DueFilter.SOON,
@@ -100,12 +101,10 @@ def run(desk: Any, args: argparse.Namespace) -> int:
     if result.hint:
         print(f"提示：{result.hint}", file=sys.stderr)
     if args.export:
-        from pathlib import Path
-
         from desk.services.export import export_cases
 
-        path = export_cases(desk.cases.get_many(result.ids), Path(args.export))
-        print(f"已导出 {len(result.ids)} 条售后到“{path}”。")
+        path = export_cases(desk.cases.get_many(result.ids), output_path(args.export))
+        print(f"已导出 {len(result.ids)} 条售后到“{shown(str(path))}”。")
         return 0
     rows = desk.cases.rows(result.ids)
     ordered = [rows[i] for i in result.ids if i in rows]
@@ -116,8 +115,8 @@ def run(desk: Any, args: argparse.Namespace) -> int:
         amount = f"¥{r.refund_amount:.2f}" if r.refund_amount is not None else "-"
         due = describe_due(r.due_at, paused_at=r.due_paused_at) or "-"
         print(
-            f"#{r.id}\t{r.case_type}\t{r.status}\t{r.platform}\t{r.shop_name or '-'}\t"
-            f"{r.order_no or '-'}\t{r.after_sales_no or '-'}\t{amount}\t{due}"
+            f"#{r.id}\t{r.case_type}\t{r.status}\t{r.platform}\t{shown(r.shop_name or '-')}\t"
+            f"{shown(r.order_no or '-')}\t{shown(r.after_sales_no or '-')}\t{amount}\t{due}"
         )
     print(f"共 {len(ordered)} 条")
     return 0

@@ -14,10 +14,11 @@ def register(sub: Any) -> None:
 
 def run(desk: Any, args: argparse.Namespace) -> int:
     from desk.demo import fill_demo
+    from desk.names import shown
 
     if desk.cases.list_ids() and not args.force:
-        print(f"“{desk.profile.root}”里已有售后记录，未添加演示数据（加 --force 仍然添加）。")
+        print(f"“{shown(str(desk.profile.root))}”里已有售后记录，未添加演示数据（加 --force 仍然添加）。")
         return 0
     made = fill_demo(desk)
-    print(f"已在“{desk.profile.root}”生成演示数据：{len(made)} 条售后记录。")
+    print(f"已在“{shown(str(desk.profile.root))}”生成演示数据：{len(made)} 条售后记录。")
     return 0

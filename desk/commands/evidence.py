@@ -10,6 +10,7 @@ from typing import Any
 
 from desk.commands import print_json
 from desk.domain import CaseId, EvidenceKind
+from desk.names import shown
 
 
 def register(sub: Any) -> None:
@@ -48,11 +49,11 @@ def run_add(desk: Any, args: argparse.Namespace) -> int:
         )
     else:
         for e in report.added:
-            print(f"已导入：{e.original_name}（{e.kind}，#{e.id}，SHA-256 {e.sha256[:12]}）")
+            print(f"已导入：{shown(e.original_name)}（{e.kind}，#{e.id}，SHA-256 {e.sha256[:12]}）")
         for name in report.duplicates:
-            print(f"已存在：{name}（内容相同，未重复保存）")
+            print(f"已存在：{shown(name)}（内容相同，未重复保存）")
         for r in report.rejected:
-            print(f"未导入：{r.name}——{r.reason}", file=sys.stderr)
+            print(f"未导入：{shown(r.name)}——{r.reason}", file=sys.stderr)
         print(report.summary())
     return 1 if report.rejected and not report.added and not report.duplicates else 0
 
@@ -81,5 +82,7 @@ def run_list(desk: Any, args: argparse.Namespace) -> int:
         if e.key_frames:
             extra.append(f"关键帧 {len(e.key_frames)} 个")
         note = "，".join(extra)
-        print(f"#{e.id}\t{e.kind}\t{e.original_name}\t{size}\t{e.sha256[:12]}\t{e.caption}\t{note}".rstrip())
+        # One line per item: a tab or line end inside a name or caption must not shift the columns.
+        name, caption = shown(e.original_name), shown(e.caption)
+        print(f"#{e.id}\t{e.kind}\t{name}\t{size}\t{e.sha256[:12]}\t{caption}\t{note}".rstrip())
     return 0

@@ -11,6 +11,7 @@ from typing import Any
 from desk.commands import print_json
 from desk.domain import CaseId, Platform
 from desk.errors import ValidationFailed
+from desk.names import shown
 from desk.orders.model import ImportSummary
 from desk.privacy import mask_phones
 
@@ -61,7 +62,7 @@ def print_report(report: ImportSummary, *, as_json: bool) -> None:
         data.pop("changes", None)
         print_json(data)
         return
-    print(f"文件：{Path(report.path).name}（{report.kind}，{report.platform}，{report.encoding}）")
+    print(f"文件：{shown(Path(report.path).name)}（{report.kind}，{report.platform}，{report.encoding}）")
     print(report.summary())
     for note in report.notes:
         print(note)
@@ -102,7 +103,8 @@ def run_list(desk: Any, args: argparse.Namespace) -> int:
     for r in ordered:
         amount = f"¥{r.paid_amount:.2f}" if r.paid_amount is not None else "-"
         print(
-            f"{r.order_no}\t{r.platform}\t{r.status or '-'}\t{r.goods or '-'}\t{amount}\t{r.tracking_no or '-'}"
+            f"{shown(r.order_no)}\t{r.platform}\t{shown(r.status or '-')}\t{shown(r.goods or '-')}\t"
+            f"{amount}\t{shown(r.tracking_no or '-')}"
         )
     more = f"（显示前 {len(ordered)} 个）" if len(ids) > len(ordered) else ""
     print(f"共 {len(ids)} 个订单{more}")
@@ -124,7 +126,7 @@ def run_show(desk: Any, args: argparse.Namespace) -> int:
     print(f"快递：{order.courier or '-'} {order.tracking_no or '-'}")
     for item in order.items:
         code = f"[{item.sku_code}] " if item.sku_code else ""
-        print(f"  {code}{item.product_name} {item.spec} ×{item.quantity}")
+        print(f"  {shown(code + item.product_name)} {shown(item.spec)} ×{item.quantity}")
     if order.receiver_name or order.receiver_phone:
         print(f"收货人：{order.receiver_name} {mask_phones(order.receiver_phone)}")
     return 0

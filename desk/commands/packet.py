@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import asdict
-from pathlib import Path
 from typing import Any
 
-from desk.commands import print_json
+from desk.commands import output_path, print_json
 from desk.commands.upload_kit import KIND_HELP
 from desk.domain import CaseId
+from desk.names import shown
 
 
 def register(sub: Any) -> None:
@@ -27,12 +27,14 @@ def register(sub: Any) -> None:
 
 
 def run(desk: Any, args: argparse.Namespace) -> int:
-    out = Path(args.output).expanduser().resolve() if args.output else None
+    out = output_path(args.output) if args.output else None
     result = desk.packets.build(CaseId(args.case), out, kind=args.kind)
     if args.json:
         print_json({"path": result.path, "packet": asdict(result.packet), "warnings": list(result.warnings)})
         return 0
     for w in result.warnings:
         print(f"注意：{w}", file=sys.stderr)
-    print(f"已生成：{result.path}（{result.packet.page_count} 页，{result.packet.byte_size / 1024:.0f} KB）")
+    print(
+        f"已生成：{shown(str(result.path))}（{result.packet.page_count} 页，{result.packet.byte_size / 1024:.0f} KB）"
+    )
     return 0

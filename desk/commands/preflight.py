@@ -8,6 +8,7 @@ from typing import Any
 from desk.commands import print_json
 from desk.commands.upload_kit import KIND_HELP
 from desk.domain import CaseId
+from desk.names import shown
 
 MARKS = {"ok": "✓", "warn": "!", "bad": "✗"}
 
@@ -34,7 +35,7 @@ def run(desk: Any, args: argparse.Namespace) -> int:
         flags = [
             w for w, on in (("需压缩", entry.needs_recompression), ("需转换", entry.needs_conversion)) if on
         ]
-        print(f"    {entry.file_name}" + (f"  [{'，'.join(flags)}]" if flags else ""))
+        print(f"    {shown(entry.file_name)}" + (f"  [{'，'.join(flags)}]" if flags else ""))
     for note in check.notes:
         print(f"注意：{note}")
     for failure in check.failures:

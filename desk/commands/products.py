@@ -11,6 +11,7 @@ from typing import Any
 from desk.commands import print_json
 from desk.commands.orders import exit_code, print_report
 from desk.errors import ValidationFailed
+from desk.names import shown
 from desk.orders.parse import CellError, weight_grams
 
 
@@ -53,7 +54,7 @@ def run_list(desk: Any, args: argparse.Namespace) -> int:
     for p in items:
         weight = f"{p.unit_weight_g} g" if p.unit_weight_g is not None else "缺重量"
         packaging = f"{p.packaging_g} g" if p.packaging_g is not None else "-"
-        print(f"{p.sku_code or p.key}\t{p.label}\t{weight}\t包装 {packaging}")
+        print(f"{shown(p.sku_code or p.key)}\t{shown(p.label)}\t{weight}\t包装 {packaging}")
     missing = sum(1 for p in items if p.unit_weight_g is None)
     print(f"共 {len(items)} 个商品，其中 {missing} 个没有单件重量")
     return 0

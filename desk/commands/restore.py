@@ -9,6 +9,7 @@ from typing import Any
 
 from desk.commands import print_json
 from desk.commands.backup import progress_printer
+from desk.names import shown
 
 
 def register(sub: Any) -> None:
@@ -53,5 +54,5 @@ def run(profile: Any, args: argparse.Namespace) -> int:
         f"{len(result.manifest.blobs)} 个证据文件，全部校验无误。"
     )
     if result.safety_backup is not None:
-        print(f"恢复前的数据已另存为“{result.safety_backup}”。")
+        print(f"恢复前的数据已另存为“{shown(str(result.safety_backup))}”。")
     return 0

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from desk.commands import print_json
+from desk.commands import output_path, print_json
 from desk.domain import CaseId
 
 KIND_HELP = (
@@ -32,7 +32,7 @@ def register(sub: Any) -> None:
 
 
 def run(desk: Any, args: argparse.Namespace) -> int:
-    out = Path(args.output).expanduser().resolve()
+    out = output_path(args.output)
     folder: Path | None
     zip_path: Path | None
     if out.suffix.lower() == ".zip":
@@ -62,7 +62,7 @@ def run(desk: Any, args: argparse.Namespace) -> int:
             }
         )
         return 0
-    print(result.summary())
+    print(result.summary())  # several lines: the guarded output escapes controls a name in it carries
     if result.preflight.missing:
         print(f"缺少必需证据：{'、'.join(result.preflight.missing)}", file=sys.stderr)
     return 0

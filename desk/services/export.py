@@ -1,7 +1,9 @@
 """Export cases to CSV (UTF-8 with BOM, so Excel reads the Chinese) or XLSX (openpyxl).
 
 Files are written to ``<name>.partial`` and renamed when complete, so a failure leaves nothing half
-written. Text that a spreadsheet would run as a formula (starting with = + - @) is written as text.
+written. Text that a spreadsheet would run as a formula (starting with = + - @) is written as text: in
+XLSX every text is a string-typed cell, which Excel shows as it is and never calculates; a CSV has no
+types, so such text gets a leading ' there (Excel hides it and treats the rest as text).
 """
 
 from __future__ import annotations
@@ -49,11 +51,17 @@ def columns() -> list[tuple[str, Callable[[CaseData], Any]]]:
     return cols
 
 
-def _cell(value: Any) -> Any:
+def _plain(value: Any) -> Any:
     if value is None:
         return ""
     if hasattr(value, "value") and not isinstance(value, Decimal):  # enums: their Chinese value
         value = value.value
+    return value
+
+
+def _cell(value: Any) -> Any:
+    """A CSV field: text a spreadsheet would run as a formula gets a leading '."""
+    value = _plain(value)
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
@@ -113,9 +121,13 @@ def export_xlsx(cases: Sequence[CaseData], path: Path) -> Path:
         for c in cases:
             row = []
             for name, get in cols:
-                value = _cell(get(c))
+                value = _plain(get(c))
                 cell = WriteOnlyCell(ws, value=value)
-                if name in money_columns and isinstance(value, Decimal):
+                if isinstance(value, str):
+                    # openpyxl would write "=…" as a formula (and "#N/A" as an error); a string cell is
+                    # shown exactly as written, with no apostrophe added to the text.
+                    cell.data_type = "s"
+                elif name in money_columns and isinstance(value, Decimal):
                     cell.number_format = "0.00"
                 row.append(cell)
             ws.append(row)

@@ -271,7 +271,13 @@ class PacketService:
         )
 
     def default_path(self, case_id: CaseId, order_no: str, when: datetime) -> Path:
-        label = _UNSAFE_NAME.sub("_", order_no).strip("._ ") or f"case{case_id}"
+        from desk.names import safe_filename
+
+        # The order number comes from outside: no control or direction characters in the file name.
+        label = (
+            safe_filename(_UNSAFE_NAME.sub("_", order_no), fallback="", max_len=80).strip("._ ")
+            or f"case{case_id}"
+        )
         stamp = when.astimezone().strftime("%Y%m%d-%H%M%S")
         folder = self._packets_dir / f"case-{case_id}"
         path = folder / f"申诉材料-{label}-{stamp}.pdf"

@@ -1,8 +1,10 @@
 """Literal Chinese substring search over cases, whatever the operator types.
 
-Input is never handed to a query language raw. It is cleaned (NUL, control and invisible format
-characters, lone surrogates go), split on spaces into terms that must all occur (AND), and each term is
-searched as literal text:
+Input is never handed to a query language raw. It is cleaned the way the index is (``clean``): the
+invisible characters the index leaves out (zero-width spaces and joiners, soft hyphens, byte-order and
+direction marks: ``search_schema.INVISIBLE``) are dropped; every kind of space, line end and tab, and any
+other control or format character, separates terms. The terms must all occur (AND), and each is searched
+as literal text:
 
 - SQLite: a term of 3+ characters is one FTS5 phrase on the trigram index (an exact substring match);
   a term of 1–2 characters goes to the 2-character index (a 2-character term is one token there, a
@@ -29,8 +31,10 @@ from desk.db import search_schema as ss
 
 MAX_QUERY_CHARS = 100
 MAX_TERMS = 8
-# Invisible or non-characters: they never come from a keyboard and could only confuse the index.
-_DROP_CATEGORIES = {"Cc", "Cf", "Cs", "Cn"}
+# Control, format, surrogate and unassigned characters other than INVISIBLE never come from a keyboard;
+# the index keeps them, so a term must not span one: they separate terms like spaces do.
+_SEPARATOR_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Cn", "Zl", "Zp"})
+_DROP = str.maketrans(dict.fromkeys(ss.INVISIBLE))
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,9 +50,13 @@ class Query:
 
 
 def clean(text: str) -> str:
-    """Drop NUL, control and format characters and lone surrogates; the rest is kept as typed."""
+    """The query as the index sees text: INVISIBLE characters dropped, spaces, line ends, tabs and
+    other control characters made plain spaces (so they separate terms); the rest is kept as typed."""
+    text = text.translate(_DROP)
+    if text.isascii() and text.isprintable():
+        return text  # the common case, at once
     return "".join(
-        " " if ch.isspace() else ch for ch in text if unicodedata.category(ch) not in _DROP_CATEGORIES
+        " " if ch.isspace() or unicodedata.category(ch) in _SEPARATOR_CATEGORIES else ch for ch in text
     )
 
 
@@ -109,6 +117,7 @@ def like_pattern(term: str) -> str:
 def postgresql_condition(query: Query) -> ColumnElement[bool]:
     """Every term occurs in the case's text or in one of its evidence captions (ILIKE, escaped)."""
     body: Any = literal_column(ss.pg_search_expression())
+    caption: Any = literal_column(ss.pg_caption_expression())
     conditions: list[ColumnElement[bool]] = []
     for term in query.terms:
         alternatives: list[ColumnElement[bool]] = []
@@ -116,9 +125,7 @@ def postgresql_condition(query: Query) -> ColumnElement[bool]:
             pattern = like_pattern(v)
             alternatives.append(body.ilike(pattern, escape="\\"))
             alternatives.append(
-                exists().where(
-                    m.Evidence.case_id == m.Case.id, m.Evidence.caption.ilike(pattern, escape="\\")
-                )
+                exists().where(m.Evidence.case_id == m.Case.id, caption.ilike(pattern, escape="\\"))
             )
         conditions.append(or_(*alternatives))
     return and_(*conditions)

@@ -8,6 +8,7 @@ never touched. The ZIP is written as ``<name>.partial`` and renamed over the tar
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import os
 import shutil
@@ -23,10 +24,22 @@ from PIL import Image
 from desk.errors import DeskError, PacketFailed, write_failure_reason
 from desk.fileops import fsync_dir
 from desk.store import media, render
+from desk.store.render import JPEG_MAX_SIDE
 from desk.upload import pages
 from desk.upload.budget import size_text
 from desk.upload.ladder import MAX_PIXELS, MIN_SIDE, QUALITIES, Fitted, fit_jpeg
-from desk.upload.preflight import TEXT_FILE, KitEntry, KitInput, Preflight, preflight, safe_part
+from desk.upload.preflight import (
+    SLICE_MAX,
+    TEXT_FILE,
+    KitEntry,
+    KitInput,
+    Preflight,
+    preflight,
+    safe_part,
+    slice_bounds,
+)
+
+log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int, str], None]
 Cancel = Callable[[], bool]
@@ -122,12 +135,35 @@ def _render_max_side(entry: KitEntry) -> int | None:
     return math.ceil(max(w, h) * math.sqrt(MAX_PIXELS / (w * h))) + 1
 
 
-def _picture(kit: KitInput, entry: KitEntry, total: int) -> Image.Image:
-    """The entry's picture: upright, the operator's marks (black boxes, arrows, labels) drawn, turned."""
+def _picture(kit: KitInput, entry: KitEntry, total: int, last: dict[int, Image.Image]) -> Image.Image:
+    """The entry's picture: upright, the operator's marks (black boxes, arrows, labels) drawn, turned.
+
+    A picture cut into pieces is rendered once (kept in `last` for its following pieces), then cropped.
+    """
+    where = {"number": entry.number, "total": total, "piece": entry.piece, "max_height": SLICE_MAX}
     if entry.source == "cover":
-        return pages.cover_page(kit.content, kit.appeal_text, number=entry.number, total=total)
+        return pages.cover_page(kit.content, kit.appeal_text, **where)
     if entry.source == "weights":
-        return pages.weight_page(kit.content, number=entry.number, total=total)
+        return pages.weight_page(kit.content, **where)
+    assert entry.evidence is not None
+    if entry.pieces > 1:
+        whole = last.get(entry.evidence)
+        if whole is None:
+            last.clear()  # only one long picture is held at a time
+            whole = last[entry.evidence] = _whole_picture(kit, entry)
+        return _cut(whole, entry.piece, entry.pieces)
+    return _whole_picture(kit, entry)
+
+
+def _cut(whole: Image.Image, piece: int, pieces: int) -> Image.Image:
+    """Piece `piece` of `pieces` across the long side (the pre-flight's slice_bounds)."""
+    tall = whole.height >= whole.width
+    start, end = slice_bounds(whole.height if tall else whole.width, pieces)[piece - 1]
+    box = (0, start, whole.width, end) if tall else (start, 0, end, whole.height)
+    return whole.crop(box)
+
+
+def _whole_picture(kit: KitInput, entry: KitEntry) -> Image.Image:
     assert entry.evidence is not None
     ev = kit.content.evidence[entry.evidence]
     if entry.source == "video":
@@ -165,6 +201,18 @@ def _too_big(kit: KitInput, entry: KitEntry, fitted: Fitted) -> str:
     if not b.image_kb.verified:
         fix += f"；{b.image_kb.tag_phrase}，如后台允许更大，请在“资料 ▸ 平台资料…”中设置“{b.image_kb.label}”"
     return head + fix + "。"
+
+
+def _unencodable(entry: KitEntry, picture: Image.Image, exc: BaseException | None) -> str:
+    """What to say when a picture cannot be written as a JPEG at all (never blamed on the disk)."""
+    w, h = picture.size
+    if exc is None or max(w, h) > JPEG_MAX_SIDE:
+        why = f"有 {w}×{h} 像素，超过 JPEG 图片单边 {JPEG_MAX_SIDE} 像素的上限"
+    elif isinstance(exc, MemoryError):
+        why = f"有 {w}×{h} 像素，内存不足以压缩"
+    else:
+        why = f"无法压缩为 JPEG（{type(exc).__name__}）"
+    return f"“{entry.file_name}”{why}：请裁剪这张图片或把它分成几张后重新导入。"
 
 
 def text_file_bytes(text: str) -> bytes:
@@ -247,6 +295,7 @@ def build_upload_kit(
     total = len(check.entries)
     files: list[KitFile] = []
     failures: list[str] = []
+    long_picture: dict[int, Image.Image] = {}
     try:
         for done, entry in enumerate(check.entries):
             if cancel is not None and cancel():
@@ -254,7 +303,7 @@ def build_upload_kit(
             if progress is not None:
                 progress(done, total + 1, f"正在处理第 {done + 1}/{total} 张：{entry.title}")
             try:
-                picture = _picture(kit, entry, total)
+                picture = _picture(kit, entry, total, long_picture)
             except DeskError:
                 raise
             except Exception as exc:  # Pillow, PDFium and PyAV raise many kinds on damaged files
@@ -265,7 +314,15 @@ def build_upload_kit(
                 )
                 failures.append(f"凭证“{name}”无法读取（{_open_reason(exc)}）：请在证据栏移除它或重新导入。")
                 continue
-            fitted = fit_jpeg(picture, kit.budget.image_bytes)
+            if max(picture.size) > JPEG_MAX_SIDE:  # libjpeg would refuse it (and print to the terminal)
+                failures.append(_unencodable(entry, picture, None))
+                continue
+            try:
+                fitted = fit_jpeg(picture, kit.budget.image_bytes)
+            except Exception as exc:  # in memory only: an encoder failure, never a disk one
+                log.warning("encoding %s failed", entry.file_name, exc_info=True)
+                failures.append(_unencodable(entry, picture, exc))
+                continue
             if fitted.jpeg is None or fitted.chosen is None:
                 failures.append(_too_big(kit, entry, fitted))
                 continue

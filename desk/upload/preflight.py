@@ -210,10 +210,10 @@ class Preflight:
 
 def safe_part(text: str) -> str:
     """Text as part of a file name: phone numbers masked, no characters Windows refuses, one line."""
-    # The mask's * is not allowed in Windows file names; the full-width ＊ reads the same.
     from desk.names import without_controls
 
     # Control and direction characters go first (U+202E in a caption would reverse the name's end).
+    # The mask's * is not allowed in Windows file names; the full-width ＊ reads the same.
     clean = _UNSAFE.sub("_", mask_phones(without_controls(text)).replace("*", "＊"))
     return _SPACES.sub(" ", clean).strip(" ._")
 
