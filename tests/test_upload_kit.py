@@ -509,3 +509,17 @@ def test_cover_holds_the_whole_text_even_when_the_txt_is_trimmed(desk: Any, tmp_
     result = desk.packets.build_upload_kit(short.id, "goods", tmp_path / "kit2")
     with Image.open(tmp_path / "kit2" / result.files[0].name) as im:
         assert im.size == (1240, 1754)
+
+
+@pytest.mark.parametrize(
+    "brk", ["\r", "\r\n", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029", "\x1b[31m", "\x00"]
+)
+def test_a_description_with_any_line_break_or_control_makes_a_kit(
+    desk: Any, tmp_path: Path, brk: str
+) -> None:
+    # FreeType's layout refused these characters and the whole kit failed as an unreadable voucher.
+    case = make_case(desk, description=f"买家称少发一件{brk}第二行 0")
+    result = desk.packets.build_upload_kit(case.id, "goods", tmp_path / "kit")
+    text = (tmp_path / "kit" / "申诉说明.txt").read_text(encoding="utf-8")
+    assert "第二行" in text and "\x1b" not in text and "\x00" not in text
+    assert result is not None and list((tmp_path / "kit").glob("*.jpg"))

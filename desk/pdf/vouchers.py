@@ -26,7 +26,7 @@ from desk.store.render import encode_clean
 VOUCHER_DPI = 200
 VOUCHER_JPEG_QUALITY = max(JPEG_QUALITY, 90)
 # Part of the cache key of a drawn voucher page: bump when the drawing or masking changes.
-VOUCHER_VERSION = 1
+VOUCHER_VERSION = 2  # 2: the phone masker finds glued, landline and international numbers
 _PAD_PT = 1.5  # the black box reaches a little beyond the glyphs
 
 Box = tuple[float, float, float, float]  # left, bottom, right, top in page space (points)

@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFont
 
+from desk import names
 from desk.errors import DeskError
 from desk.pdf.content import PacketContent
 from desk.store.render import FONT_PATH
@@ -55,7 +56,10 @@ def font(size: int) -> Font:
 def wrap(text: str, f: Font, width: float) -> list[str]:
     """Lines of text fitting width; Latin words and long numbers are kept whole where they fit."""
     lines: list[str] = []
-    for paragraph in text.split("\n"):
+    # str.splitlines() knows every line break (\r, U+001C–U+001E, U+0085, U+2028/9), which FreeType's layout
+    # refuses to measure; other control characters have no glyph and are dropped.
+    for raw in text.splitlines() or [""]:
+        paragraph = names.without_controls(raw)
         line = ""
         for token in _TOKEN.findall(paragraph):
             if f.getlength(line + token) <= width or (token in NO_LINE_START and line):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from desk import names
+
 SENTENCE_ENDS = "。！？!?；;…\n"
 CLAUSE_ENDS = "，、,：:"
 # Closing quotes and brackets stay with the sentence they end: 他说“好的。”
@@ -35,8 +37,12 @@ class Trimmed:
 
 
 def normalize(text: str) -> str:
-    """Line ends as "\\n", no trailing spaces on lines, no blank lines at either end."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    """Line ends as "\\n", no control or direction characters, no trailing spaces, no blank lines at either end.
+
+    The text is pasted into the platform's form: a terminal escape or a bidi override in it would only
+    garble what the reviewer reads.
+    """
+    lines = [names.without_controls(line) for line in text.splitlines()]
     return "\n".join(line.rstrip() for line in lines).strip()
 
 
