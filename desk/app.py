@@ -11,9 +11,10 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from desk.db.engine import database_url, is_sqlite, make_engine, make_sessionmaker
-from desk.db.migrate import backup_server_before_upgrade, check_and_backup, check_server_revision, upgrade
+from desk.db.migrate import check_server_revision, upgrade
 from desk.domain import CaseData
 from desk.errors import DatabaseUnusable, DeskError
+from desk.opening import backup_server_before_upgrade, check_and_backup
 from desk.platforms import PlatformProfiles
 from desk.platforms.loader import USER_FOLDER as PLATFORMS_FOLDER
 from desk.profile import Profile

@@ -79,6 +79,7 @@ def test_newer_database_refused_untouched(tmp_path: Path) -> None:
 
 @pytest.mark.sqlite_only
 def test_older_database_backed_up_before_upgrade(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from desk import opening
     from desk.db import migrate
 
     d = open_desk(tmp_path / "p")
@@ -88,7 +89,7 @@ def test_older_database_backed_up_before_upgrade(tmp_path: Path, monkeypatch: py
     # Make this desk's code one revision ahead of the file, as after an upgrade of the software.
     monkeypatch.setattr(migrate, "head_revision", lambda: "0002_next")
     monkeypatch.setattr(migrate, "known_revisions", lambda: {*current.split("+"), "0002_next"})
-    assert migrate.check_and_backup(migrate.Profile(tmp_path / "p")) == current
+    assert opening.check_and_backup(migrate.Profile(tmp_path / "p")) == current
     backups = list((tmp_path / "p" / "backups").glob(f"before-upgrade-{current}-*.deskbackup"))
     assert len(backups) == 1
     # The automatic backup is a full, verified archive (docs/backup.md) holding the old database.

@@ -1,10 +1,13 @@
-"""Bring a profile's database to the current schema: refuse newer ones, back up before upgrading."""
+"""Bring a profile's database to the current schema and refuse newer ones.
+
+Whether to back up before an upgrade is decided by the code that opens a profile (desk/opening.py):
+storage knows revisions, not backups.
+"""
 
 from __future__ import annotations
 
 import logging
 import sqlite3
-from datetime import datetime
 from pathlib import Path
 
 from alembic import command
@@ -87,8 +90,8 @@ def backup_sqlite(src: Path, dest: Path) -> Path:
     return dest
 
 
-def check_and_backup(profile: Profile) -> str | None:
-    """Refuse a database from a newer desk; back up an older one. Returns its revision (None = new).
+def check_database(profile: Profile) -> str | None:
+    """Refuse a database from a newer desk. Returns its revision (None = a new profile).
 
     A missing, empty or table-less file is "new" only in a folder without an earlier desk's data
     (desk/db/guard.py); a hot journal is rolled back first, so the file is read as last committed.
@@ -107,33 +110,15 @@ def check_and_backup(profile: Profile) -> str | None:
             f"数据库“{path}”由更新版本的售后申诉工作台创建（架构版本 {revision}），"
             "当前版本无法打开。请升级软件后再打开；数据库文件已保持原样，未作任何修改。"
         )
-    if revision != head_revision():
-        # The whole profile as one verified archive (docs/backup.md), restorable like any backup.
-        from desk.backup.archive import SUFFIX
-        from desk.backup.auto import backup_profile
-        from desk.settings import backups_folder, load_settings
-
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        folder = backups_folder(profile, load_settings(profile))
-        dest = folder / f"before-upgrade-{revision}-{stamp}{SUFFIX}"
-        backup_profile(profile, dest)
-        log.info("backed up %s to %s before upgrading", profile.root, dest)
     return revision
 
 
-def backup_server_before_upgrade(profile: Profile, engine: Engine) -> None:
-    """Shared database: the same full archive before an upgrade as for a local one."""
+def server_revision_to_upgrade(engine: Engine) -> str | None:
+    """A shared database's revision when an upgrade is pending, else None."""
     revision = current_revision(engine)
     if not revision or revision == head_revision():
-        return
-    from desk.backup.archive import SUFFIX
-    from desk.backup.auto import backup_profile
-    from desk.settings import backups_folder, load_settings
-
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    dest = backups_folder(profile, load_settings(profile)) / f"before-upgrade-{revision}-{stamp}{SUFFIX}"
-    backup_profile(profile, dest)
-    log.info("backed up the shared database to %s before upgrading", dest)
+        return None
+    return revision
 
 
 def upgrade(engine: Engine) -> None:
