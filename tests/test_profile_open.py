@@ -410,24 +410,23 @@ def test_following_the_message_brings_the_desk_back(template: Path, tmp_path: Pa
     message = info.value.message
     latest = next((root / "backups").glob("auto-*"))
     assert f'restore "{latest}"' in message
-    if damaged is not None:
-        # As the message says: keep the damaged file under another name first.
-        assert f"{DB}.damaged" in message
-        (root / DB).rename(root / f"{DB}.damaged")
+    # Nothing to do by hand first: no renaming, no copying of evidence/blobs.
+    assert ".damaged" not in message and "复制到别处" not in message, message
+    assert str(root / "evidence" / "set-aside") in message, message
     proc = _cli(root, "restore", str(latest))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     d = open_desk(root)
     d.close()
     assert db_dump(root / DB)["cases"] == cases
+    kept = list((root / "evidence" / "set-aside").glob(f"before-restore-*/{DB}"))
     if damaged is not None:
-        assert (root / f"{DB}.damaged").read_bytes() == damaged
+        # The unreadable file could not be backed up: the restore kept it, byte for byte, for a rescue.
+        assert [p.read_bytes() for p in kept] == [damaged]
+        assert "原样保留" in proc.stderr and DB in proc.stderr, proc.stderr
+    else:
+        assert kept == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="desk/backup/restore.py deletes the replaced evidence/blobs folder after the swap; with no "
-    "readable database there is no safety backup, so originals the archive lacks are lost",
-)
 def test_restoring_after_a_lost_database_keeps_originals_the_backup_lacks(
     template: Path, tmp_path: Path
 ) -> None:
@@ -444,6 +443,15 @@ def test_restoring_after_a_lost_database_keeps_originals_the_backup_lacks(
     originals = blob_map(root)
     (root / DB).unlink()
     latest = next((root / "backups").glob("auto-*"))
-    assert _cli(root, "restore", str(latest)).returncode == 0
+    proc = _cli(root, "restore", str(latest))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
     kept = {p.name for p in (root / "evidence").rglob("*") if p.is_file() and len(p.name) == 64}
     assert set(originals) <= kept
+    # The one imported after the backup is in set-aside, under its ab/cd folders, and the output says so.
+    newer = set(originals) - set(blob_map(root))
+    assert len(newer) == 1
+    (folder,) = (root / "evidence" / "set-aside").glob("before-restore-*")
+    assert {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()} == {
+        f"{s[:2]}/{s[2:4]}/{s}" for s in newer
+    }
+    assert "1 个证据原始文件" in proc.stderr and str(folder) in proc.stderr, proc.stderr

@@ -4,11 +4,18 @@ until the new one opens. A damaged or hostile archive changes nothing.
 The swap is guarded by a journal file (`restore-journal.json`, fsynced): if the process dies half-way,
 the next `open_desk` rolls back to the previous data, or finishes the clean-up if the restore had
 already been confirmed. The profile is therefore always either the old or the new one, never a mix.
+
+What of the previous data no archive holds is kept, before the restore is confirmed, in
+`evidence/set-aside/before-restore-<time>/`: every original that is neither in the restored archive nor
+in the safety backup, and the raw database files when no safety backup could be made (the database is
+missing or unreadable, which is exactly when an operator restores). Hard links where the file system
+allows, else renames; never copies. A rollback undoes that folder; once confirmed, nothing deletes it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import logging
 import os
@@ -33,6 +40,7 @@ from desk.backup.archive import (
     StrictTarReader,
     open_archive,
 )
+from desk.backup.create import BackupResult
 from desk.backup.schema import integrity_summary, reference_schema, same_definition, schema_differences
 from desk.backup.snapshot import load_snapshot_into_server
 from desk.db.engine import database_url, is_sqlite, make_engine
@@ -60,6 +68,11 @@ SWAP_ITEMS = (
 )
 UNCHANGED = "数据文件夹没有任何改动。"
 SPACE_MARGIN = 64 << 20
+# Where a restore keeps what of the previous data no archive holds (beside check --repair's folders).
+SET_ASIDE = "evidence/set-aside"
+SET_ASIDE_PREFIX = "before-restore-"
+# The raw database files kept when no safety backup could be made (-shm is rebuilt by SQLite).
+RAW_DATABASE = ("desk.sqlite3", "desk.sqlite3-wal", "desk.sqlite3-journal")
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +81,26 @@ class RestoreResult:
     seconds: float
     safety_backup: Path | None
     warnings: tuple[str, ...]
+    # What of the previous data was kept in evidence/set-aside/before-restore-<time>/ (None: nothing).
+    set_aside: Path | None = None
+    set_aside_originals: int = 0
+    set_aside_database: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _KeepPlan:
+    """What of the previous data to keep aside before the restore is confirmed."""
+
+    folder: str  # relative to the profile root, posix
+    known: frozenset[str]  # originals the archive or the safety backup holds: no need to keep them
+    database: bool  # keep the raw database files (no safety backup could be made)
+
+
+@dataclass(frozen=True, slots=True)
+class _Kept:
+    folder: Path | None = None
+    originals: int = 0
+    database: tuple[str, ...] = ()
 
 
 def _rmtree(path: Path) -> None:
@@ -324,7 +357,62 @@ def _move_aside(root: Path, path: Path) -> None:
     _rmtree(trash)
 
 
+def _set_aside_folder(root: Path, doc: dict[str, object]) -> Path | None:
+    """The set-aside folder this restore records in its journal (None: it keeps nothing aside)."""
+    name = doc.get("set_aside")
+    if not isinstance(name, str) or not name:
+        return None
+    parts = Path(name).parts
+    if len(parts) != 3 or "/".join(parts[:2]) != SET_ASIDE or not parts[2].startswith(SET_ASIDE_PREFIX):
+        raise DeskError(  # our own journal never says this: do not touch anything it names
+            f"数据文件夹“{shown(str(root))}”中的恢复记录（{JOURNAL}）不对。请联系技术支持，不要删除文件夹中的任何内容。"
+        )
+    return root / name
+
+
+def _previous_of(previous: Path, rel: Path) -> Path:
+    """Where a file in the set-aside folder came from, in the previous data."""
+    if len(rel.parts) == 1 and rel.name in RAW_DATABASE:
+        return previous / rel.name
+    return previous / "evidence" / "blobs" / rel
+
+
+def _undo_set_aside(root: Path, doc: dict[str, object]) -> None:
+    """Rolling back: the set-aside folder goes; every file in it that was moved goes back first.
+
+    A hard link is removed (the previous data still has the file); a moved file is renamed back.
+    Idempotent, so a rollback killed half-way is simply run again.
+    """
+    folder = _set_aside_folder(root, doc)
+    if folder is None or not folder.is_dir():
+        return
+    previous = root / str(doc["previous"])
+    touched: set[Path] = set()
+    for path in sorted(p for p in folder.rglob("*") if not p.is_dir()):
+        origin = _previous_of(previous, path.relative_to(folder))
+        if os.path.lexists(origin):
+            if not os.path.samefile(origin, path):
+                # Never happens (a restore only links or moves into this folder): stop, delete nothing.
+                log.error("restore rollback: %s is not %s; stopping", path, origin)
+                raise DeskError(
+                    f"上次恢复被中断，退回时发现“{shown(str(path))}”与原来的文件不同。"
+                    "请联系技术支持，不要删除文件夹中的任何内容。"
+                )
+            path.unlink()
+            continue
+        origin.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(path, origin)
+        touched.add(origin.parent)
+    for d in sorted(touched):
+        fsync_dir(d)
+    for d in sorted((p for p in folder.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True):
+        d.rmdir()
+    folder.rmdir()
+    fsync_dir(folder.parent)
+
+
 def _rollback(root: Path, doc: dict[str, object]) -> None:
+    _undo_set_aside(root, doc)
     previous = root / str(doc["previous"])
     moved = set(doc.get("moved", []))  # type: ignore[call-overload]
     for item in SWAP_ITEMS:
@@ -397,9 +485,10 @@ def _recover(root: Path) -> str | None:
 
 def _open_check(profile: Profile) -> None:
     """The new data must open: version check, migrations, a quick check, a read."""
-    from desk.db.migrate import check_and_backup, upgrade
+    from desk.db.migrate import check_database, upgrade
 
-    check_and_backup(profile)
+    # No backup before this upgrade: the archive being restored is that backup.
+    check_database(profile)
     engine = make_engine(f"sqlite:///{profile.database}")
     try:
         upgrade(engine)
@@ -412,7 +501,68 @@ def _open_check(profile: Profile) -> None:
         engine.dispose()
 
 
-def _swap(profile: Profile, staging: Path) -> None:
+def _link_or_move(src: Path, dest: Path, *, link: bool) -> bool:
+    """Put src at dest as well (a hard link), or else only at dest (a rename); False once links fail."""
+    if link:
+        try:
+            os.link(src, dest)
+            return True
+        except OSError as exc:
+            if exc.errno == errno.EEXIST:
+                raise
+            log.info("restore: hard links unavailable (%s); moving the previous originals instead", exc)
+    os.replace(src, dest)
+    return False
+
+
+def _set_aside(root: Path, previous: Path, plan: _KeepPlan) -> _Kept:
+    """Keep what of the previous data no archive holds: originals the archive and the safety backup
+    lack, and the raw database files if the plan says so. Runs before the restore is confirmed and is
+    undone by a rollback (the journal names the folder); durable before it returns."""
+    blobs = previous / "evidence" / "blobs"
+    wanted: list[tuple[Path, Path]] = []
+    if blobs.is_dir():
+        for src in sorted(blobs.glob("??/??/*")):
+            if src.name not in plan.known and stat.S_ISREG(src.lstat().st_mode):
+                wanted.append((src, src.relative_to(blobs)))
+    originals = len(wanted)
+    database: list[str] = []
+    if plan.database:
+        for name in RAW_DATABASE:
+            src = previous / name
+            with contextlib.suppress(OSError):
+                if stat.S_ISREG(src.lstat().st_mode) and src.stat().st_size > 0:
+                    wanted.append((src, Path(name)))
+                    database.append(name)
+    if not wanted:
+        return _Kept()
+    folder = root / plan.folder
+    folder.mkdir(parents=True)
+    touched = {folder}
+    link = True
+    for src, rel in wanted:
+        dest = folder / rel
+        if dest.parent not in touched:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            touched.add(dest.parent)
+        link = _link_or_move(src, dest, link=link)
+        crashpoint("restore-setting-aside")
+    # The folder must be durable before the journal says "committed" and the previous data goes.
+    for d in sorted(touched, key=lambda p: len(p.parts), reverse=True):
+        fsync_dir(d)
+    fsync_dir(folder.parent)
+    fsync_dir(folder.parent.parent)
+    crashpoint("restore-set-aside")
+    log.warning(
+        "restore kept %d previous originals%s in %s",
+        originals,
+        f" and the database files {', '.join(database)}" if database else "",
+        folder,
+    )
+    return _Kept(folder, originals, tuple(database))
+
+
+def _swap(profile: Profile, staging: Path, plan: _KeepPlan | None = None) -> _Kept:
     root = profile.root
     previous = root / f"{PREVIOUS_PREFIX}{secrets.token_hex(6)}"
     (previous / "evidence").mkdir(parents=True)
@@ -424,6 +574,8 @@ def _swap(profile: Profile, staging: Path) -> None:
         "moved": moved,
         "started": datetime.now().isoformat(timespec="seconds"),
     }
+    if plan is not None:
+        doc["set_aside"] = plan.folder
     _write_journal(root, doc)
     for item in moved:
         os.replace(root / item, previous / item)
@@ -447,10 +599,24 @@ def _swap(profile: Profile, staging: Path) -> None:
         raise RestoreRefused(
             f"恢复后的数据无法打开（{shown(str(exc))[:300]}），已退回到原来的数据。"
         ) from exc
+    kept = _Kept()
+    if plan is not None:
+        try:
+            kept = _set_aside(root, previous, plan)
+        except BaseException as exc:
+            log.error("keeping the previous data aside failed; rolling back", exc_info=True)
+            _rollback(root, doc)
+            _finish(root, doc)
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise RestoreRefused(
+                f"无法把恢复前的数据保留到“{shown(str(root / plan.folder))}”（{shown(reason)[:300]}），"
+                "所以没有恢复，已退回到原来的数据。"
+            ) from exc
     doc["state"] = "committed"
     _write_journal(root, doc)
     crashpoint("restore-committed")
     _finish(root, doc)
+    return kept
 
 
 def _copy_blobs_to(staging: Path, blob_root: Path) -> None:
@@ -523,13 +689,20 @@ def restore_backup(
                 if settings.shared_blob_dir is not None
                 else profile.evidence_dir / "blobs"
             )
-            saved: Path | None = None
+            saved: BackupResult | None = None
+            plan: _KeepPlan | None = None
+            failure = ""
             if safety_backup:
-                saved = _safety_backup(profile, url, blob_root, settings)
+                if is_sqlite(url):
+                    saved, needed, failure = _sqlite_safety_backup(profile, url, blob_root, settings)
+                    plan = _keep_plan(profile, manifest, saved, database=saved is None and needed)
+                else:
+                    saved = _create_safety_backup(profile, url, blob_root, settings)
             if before_swap is not None:
                 before_swap()
+            kept = _Kept()
             if is_sqlite(url):
-                _swap(profile, staging)
+                kept = _swap(profile, staging, plan)
             else:
                 _copy_blobs_to(staging, blob_root)
                 load_snapshot_into_server(staging / DATABASE_NAME, url)
@@ -541,31 +714,94 @@ def restore_backup(
     warnings = []
     if manifest.missing_blobs:
         warnings.append(f"备份制作时已有 {len(manifest.missing_blobs)} 个证据文件缺失，恢复后它们仍然缺失。")
+    warnings += _kept_notes(kept, saved is not None, failure)
     seconds = time.perf_counter() - started
     log.info("restored %s into %s in %.1f s", shown(str(archive)), shown(str(profile.root)), seconds)
-    return RestoreResult(manifest, seconds, saved, tuple(warnings))
+    return RestoreResult(
+        manifest,
+        seconds,
+        saved.path if saved is not None else None,
+        tuple(warnings),
+        set_aside=kept.folder,
+        set_aside_originals=kept.originals,
+        set_aside_database=kept.database,
+    )
 
 
-def _safety_backup(profile: Profile, url: str, blob_root: Path, settings: object) -> Path | None:
-    """Before replacing real data, keep it as one more archive in the backups folder."""
+def _kept_notes(kept: _Kept, saved: bool, failure: str) -> list[str]:
+    """What the operator is told about the previous data kept aside."""
+    if kept.folder is None:
+        return []
+    where = shown(str(kept.folder))
+    notes = []
+    if kept.originals:
+        also = "，也不在恢复前另存的备份里" if saved else ""
+        notes.append(
+            f"恢复前有 {kept.originals} 个证据原始文件不在这份备份里{also}，已原样保留在“{where}”"
+            "（需要时把其中的文件夹放回 evidence/blobs）。"
+        )
+    if kept.database:
+        why = f"（{failure.rstrip('。')}）" if failure else ""
+        names = "、".join(kept.database)
+        notes.append(
+            f"恢复前的数据库无法另存为备份{why}，已把原来的数据库文件（{names}）原样保留在“{where}”，以便日后抢救。"
+        )
+    return notes
+
+
+def _keep_plan(
+    profile: Profile, manifest: Manifest, saved: BackupResult | None, *, database: bool
+) -> _KeepPlan:
+    """Which previous data the swap keeps aside, and in which new folder of evidence/set-aside."""
+    known = {b.sha256 for b in manifest.blobs}
+    if saved is not None:
+        known |= {b.sha256 for b in saved.manifest.blobs}
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    parent = profile.root / SET_ASIDE
+    name, n = f"{SET_ASIDE_PREFIX}{stamp}", 2
+    while (parent / name).exists():
+        name, n = f"{SET_ASIDE_PREFIX}{stamp}-{n}", n + 1
+    return _KeepPlan(f"{SET_ASIDE}/{name}", frozenset(known), database)
+
+
+def _sqlite_safety_backup(
+    profile: Profile, url: str, blob_root: Path, settings: object
+) -> tuple[BackupResult | None, bool, str]:
+    """Before replacing the profile's database, keep it as one more archive in the backups folder.
+
+    Returns the archive (None if none was made), whether the database holds something worth keeping
+    (or that cannot be told), and why no archive could be made. A database that is missing, empty or
+    unreadable cannot be archived; the swap then keeps its raw files aside instead of failing.
+    """
+    db = profile.database
+    try:
+        size = db.stat().st_size if db.is_file() else 0
+    except OSError:
+        size = 0
+    if size == 0:
+        return None, True, "数据库文件不见了或是空的"
+    try:
+        con = sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True)
+        try:
+            has_cases = con.execute("SELECT 1 FROM cases LIMIT 1").fetchone() is not None
+        finally:
+            con.close()
+    except sqlite3.Error:
+        has_cases = True  # unknown: keep a copy to be safe
+    if not has_cases:
+        return None, False, ""
+    try:
+        return _create_safety_backup(profile, url, blob_root, settings), True, ""
+    except DeskError as exc:
+        log.warning("no safety backup before the restore; keeping the raw files aside: %s", exc.message)
+        return None, True, exc.message
+
+
+def _create_safety_backup(profile: Profile, url: str, blob_root: Path, settings: object) -> BackupResult:
     from desk.backup.create import create_backup
     from desk.settings import Settings, backups_folder
 
-    if is_sqlite(url):
-        db = profile.database
-        if not db.is_file() or db.stat().st_size == 0:
-            return None
-        try:
-            con = sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True)
-            try:
-                has_cases = con.execute("SELECT 1 FROM cases LIMIT 1").fetchone() is not None
-            finally:
-                con.close()
-        except sqlite3.Error:
-            has_cases = True  # unknown: keep a copy to be safe
-        if not has_cases:
-            return None
     assert isinstance(settings, Settings)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     dest = backups_folder(profile, settings) / f"before-restore-{stamp}.deskbackup"
-    return create_backup(dest, db_url=url, blob_root=blob_root).path
+    return create_backup(dest, db_url=url, blob_root=blob_root)

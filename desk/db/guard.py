@@ -43,7 +43,22 @@ _READONLY_ROLLBACK = 776  # a hot journal that this connection may not roll back
 UNTOUCHED = "工作台没有打开它，也没有改动任何文件。"
 
 
-class DatabaseMissing(DatabaseUnusable):
+class DatabaseRefused(DatabaseUnusable):
+    """The start was refused: the database file is missing, empty, not whole or unreadable.
+
+    The way back is a restore. backups_folder and newest_backup (the one the message names; None when
+    the folder holds none) let a window offer that restore without parsing the message.
+    """
+
+    def __init__(
+        self, message: str, *, backups_folder: Path | None = None, newest_backup: Path | None = None
+    ) -> None:
+        super().__init__(message)
+        self.backups_folder = backups_folder
+        self.newest_backup = newest_backup
+
+
+class DatabaseMissing(DatabaseRefused):
     """The database is missing, empty or has no tables while the folder holds an earlier desk's data."""
 
 
@@ -140,38 +155,44 @@ def earlier_desk(profile: Profile, *, own_journals: bool = True) -> list[str]:
     return found
 
 
+def set_aside_folder(profile: Profile) -> Path:
+    """Where a restore keeps what of the previous data no archive holds (desk/backup/restore.py)."""
+    return profile.evidence_dir / "set-aside"
+
+
 def restore_advice(profile: Profile, *, damaged: bool = False) -> str:
     """Where the backups are and how to restore one, for every message about an unusable database.
 
-    damaged: the file is there but unreadable. A restore first backs up the current data and cannot
-    back up a file it cannot read, so the operator renames it first, which also keeps it for rescue.
+    damaged: the file is there but unreadable. Nothing needs doing by hand first: a restore that cannot
+    back up the current data keeps its raw database files, and every original the archive lacks, in
+    evidence/set-aside/before-restore-<time>/ before the swap is confirmed.
     """
     db = profile.database
     folder, archives = backup_archives(profile)
-    first = (
-        f"先把“{db.name}”（以及同名的 -wal、-journal 文件，如果有）改名保留，例如改成“{db.name}.damaged”，"
-        "以便日后抢救其中的数据；"
-        if damaged
-        else ""
-    )
-    # Without a readable database a restore cannot first back up the current data, and it replaces
-    # the originals folder with the archive's: originals newer than the backup must be copied first.
-    first += (
-        f"如果在那份备份之后还导入过证据，先把“{blob_root(profile)}”整个复制到别处保存"
-        "（恢复会把它换成备份里的原始文件）；"
+    # Nothing to do by hand first: the restore itself keeps what the archive lacks.
+    kept = (
+        "恢复前会完整校验备份；"
+        + ("现在这个无法读取的数据库文件，以及" if damaged else "")
+        + ("备份里没有的证据原始文件，都会" if damaged else "备份里没有的证据原始文件会")
+        + f"原样保留在“{set_aside_folder(profile)}”中"
+        + ("，以便日后抢救" if damaged else "，不会删除")
     )
     moved = "" if damaged else f"如果数据库文件只是被移走或改了名，把它放回“{db}”即可。否则"
     if archives:
         latest = archives[0]
         return (
             f"{moved}请从备份恢复：备份在“{folder}”，共 {len(archives)} 份，最新的是“{latest.name}”。"
-            f'{first}然后在命令行运行 python -m desk --profile "{profile.root}" restore "{latest}"'
-            "（恢复前会完整校验备份）。"
+            f'在命令行运行 python -m desk --profile "{profile.root}" restore "{latest}"（{kept}）。'
         )
     return (
         f"{moved}请从备份恢复，但备份文件夹“{folder}”中没有备份。如果别处有备份文件（{BACKUP_SUFFIX}），"
-        f'{first}然后在命令行运行 python -m desk --profile "{profile.root}" restore 备份文件。'
+        f'在命令行运行 python -m desk --profile "{profile.root}" restore 备份文件（{kept}）。'
     )
+
+
+def _refused(profile: Profile, message: str, cls: type[DatabaseRefused] = DatabaseRefused) -> DatabaseRefused:
+    folder, archives = backup_archives(profile)
+    return cls(message, backups_folder=folder, newest_backup=archives[0] if archives else None)
 
 
 def refuse_if_earlier_desk(profile: Profile, what: str, *, own_journals: bool) -> None:
@@ -181,20 +202,23 @@ def refuse_if_earlier_desk(profile: Profile, what: str, *, own_journals: bool) -
         return
     db = profile.database
     log.error("refusing to start a new database in %s: %s; found %s", profile.root, what, "; ".join(found))
-    raise DatabaseMissing(
+    raise _refused(
+        profile,
         f"数据库文件“{db}”{what}，但这个数据文件夹里还有以前的数据：{'、'.join(found)}。"
         f"如果把它当作一个新的空工作台打开，原有的证据会被当作“没有用到的文件”，所以{UNTOUCHED}\n"
-        f"{restore_advice(profile)}"
+        f"{restore_advice(profile)}",
+        DatabaseMissing,
     )
 
 
 # -- a file that is there but cannot be used ------------------------------------------------------------
 
 
-def unusable(profile: Profile, what: str) -> DatabaseUnusable:
+def unusable(profile: Profile, what: str) -> DatabaseRefused:
     """The file is there but cannot be used: what is wrong, that nothing changed, and the way back."""
-    return DatabaseUnusable(
-        f"数据库文件“{profile.database}”{what}，{UNTOUCHED}\n{restore_advice(profile, damaged=True)}"
+    return _refused(
+        profile,
+        f"数据库文件“{profile.database}”{what}，{UNTOUCHED}\n{restore_advice(profile, damaged=True)}",
     )
 
 
