@@ -158,7 +158,7 @@ def main() -> int:
         desk.wizard.run_answers(case_id, [1, 0, 1, 2])
         window.select_case(case_id)
         pump(0.3)
-        window.open_wizard()
+        window.features.wizard.open_wizard()
         from ui.wizard.wizard_dialog import WizardDialog
 
         wizard = window.findChildren(WizardDialog)[-1]

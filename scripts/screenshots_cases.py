@@ -9,7 +9,6 @@ from typing import Any
 
 
 def shoot_cases(desk: Any, window: Any, pump: Callable[..., None], out: Path) -> list[Path]:
-    from ui.cases.menus import open_platforms, open_shops
     from ui.qt import QItemSelectionModel
 
     shots: list[Path] = []
@@ -41,8 +40,7 @@ def shoot_cases(desk: Any, window: Any, pump: Callable[..., None], out: Path) ->
     shots.append(path)
     window.form.tabs.setCurrentIndex(0)
 
-    open_shops(window)
-    dialog = window.shop_dialog
+    dialog = window.features.cases.open_shops()
     dialog.resize(760, 460)
     pump(0.5)
     path = out / "shops.png"
@@ -50,8 +48,7 @@ def shoot_cases(desk: Any, window: Any, pump: Callable[..., None], out: Path) ->
     shots.append(path)
     dialog.close()
 
-    open_platforms(window)
-    platforms = window.platform_dialog
+    platforms = window.features.cases.open_platforms()
     platforms.resize(900, 680)
     pump(0.5)
     path = out / "platforms.png"

@@ -24,8 +24,8 @@ def shoot_orders(desk: Any, window: Any, pump: Callable[..., None], out: Path, w
     ids = desk.cases.list_ids()
     weighed = next((c for c in ids if desk.weights.records(c)), ids[-1] if ids else None)
 
-    window.open_orders_window()
-    orders = window.orders_windows["orders"]
+    window.features.orders.open_orders()
+    orders = window.features.orders.windows["orders"]
     orders.resize(1180, 720)
     case = desk.cases.get(weighed) if weighed is not None else None
     if case is not None:
@@ -35,8 +35,8 @@ def shoot_orders(desk: Any, window: Any, pump: Callable[..., None], out: Path, w
     orders.grab().save(str(out / "orders.png"))
     orders.close()
 
-    window.open_products_window()
-    products = window.orders_windows["products"]
+    window.features.orders.open_products()
+    products = window.features.orders.windows["products"]
     products.resize(980, 560)
     pump(1.5, lambda: products.model.rowCount() > 0)
     pump(0.3)
@@ -61,8 +61,8 @@ def shoot_orders(desk: Any, window: Any, pump: Callable[..., None], out: Path, w
     if weighed is not None:
         window.select_case(weighed)
         form = window.form
-        form.tabs.setCurrentIndex(form.tabs.indexOf(window.weight_panel))
-        panel = window.weight_panel
+        panel = window.features.orders.weight_panel
+        form.tabs.setCurrentIndex(form.tabs.indexOf(panel))
         splitter = getattr(window, "right_splitter", None)
         sizes = splitter.sizes() if splitter is not None else None
         if splitter is not None:

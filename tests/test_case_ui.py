@@ -245,12 +245,13 @@ def test_delete_goes_to_trash_and_ctrl_z_brings_it_back(
     pane.refresh_now()
     select_rows(window, [a, b])
     window.table.setFocus()
-    window.delete_case_action.trigger()  # type: ignore[attr-defined]
+    window.features.cases.delete.trigger()
     qtbot.waitUntil(lambda: window.model.rowCount() == 0, timeout=WAIT_MS)
     assert "Ctrl+Z" in window.statusBar().currentMessage()
     qtbot.waitUntil(lambda: pane.sidebar.trash_item.text(0) == "回收站（2）", timeout=WAIT_MS)
     window.table.setFocus()
-    window.undo_evidence_action.trigger()  # Ctrl+Z
+    qtbot.waitUntil(lambda: window.undo_action.text() == "撤销 移到回收站", timeout=WAIT_MS)
+    window.undo_action.trigger()  # Ctrl+Z
     qtbot.waitUntil(lambda: set(ids_shown(window)) == {a, b}, timeout=WAIT_MS)
     # Delete again, then restore one and purge the other from the trash.
     select_rows(window, [a, b])
@@ -288,10 +289,7 @@ def test_export_selection(window: MainWindow, desk: Any, qtbot: Any, tmp_path: P
 
 
 def test_shop_editor(window: MainWindow, desk: Any, qtbot: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from ui.cases.menus import open_shops
-
-    open_shops(window)
-    dialog = window.shop_dialog  # type: ignore[attr-defined]
+    dialog = window.features.cases.open_shops()
     dialog.new_shop()
     dialog.name.setText("暖暖童装小店")
     dialog.platform.setCurrentIndex(dialog.platform.findText("淘宝/天猫"))
@@ -316,11 +314,9 @@ def test_shop_editor(window: MainWindow, desk: Any, qtbot: Any, monkeypatch: pyt
 def test_platform_profile_dialog_sets_unverified_values(
     window: MainWindow, desk: Any, qtbot: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ui.cases.menus import open_platforms
     from ui.qt import QCheckBox, QLineEdit
 
-    open_platforms(window)
-    dialog = window.platform_dialog  # type: ignore[attr-defined]
+    dialog = window.features.cases.open_platforms()
     assert dialog.chooser.currentText() == "拼多多"
     keys = [dialog.table.item(r, 0).data(256) for r in range(dialog.table.rowCount())]
     row = keys.index("image_count")
@@ -477,23 +473,22 @@ def test_no_english_in_the_new_parts(window: MainWindow, desk: Any) -> None:
     import re
 
     from tests.test_ui_flow import ALLOWED_LATIN, visible_texts
-    from ui.cases.menus import open_platforms, open_shops
 
     add_case(desk, "240101-123456789012345")
-    open_shops(window)
-    open_platforms(window)
+    shops = window.features.cases.open_shops()
+    platforms = window.features.cases.open_platforms()
     pane = window.cases_pane
-    texts = visible_texts(pane) + visible_texts(window.shop_dialog) + visible_texts(window.platform_dialog)  # type: ignore[attr-defined]
+    texts = visible_texts(pane) + visible_texts(shops) + visible_texts(platforms)
     texts += [pane.sidebar.topLevelItem(i).text(0) for i in range(pane.sidebar.topLevelItemCount())]
     for key, button in pane.filters.buttons.items():
         button.menu().aboutToShow.emit()
         texts += [a.text() for a in button.menu().actions()]
         assert key
-    texts += [window.platform_dialog.table.horizontalHeaderItem(i).text() for i in range(5)]  # type: ignore[attr-defined]
+    texts += [platforms.table.horizontalHeaderItem(i).text() for i in range(5)]
     english = {w for t in texts for w in re.findall(r"[A-Za-z]{2,}", t or "")} - ALLOWED_LATIN
     assert not english, english
-    window.shop_dialog.close()  # type: ignore[attr-defined]
-    window.platform_dialog.close()  # type: ignore[attr-defined]
+    shops.close()
+    platforms.close()
     QApplication.processEvents()
 
 

@@ -344,8 +344,13 @@ def test_reorder_by_drag_and_remove_with_undo(host: Host, desk: Any, qtbot: Any)
     assert [e.id for e in desk.evidence.list(case_id)] == [ids[1]]
     # The gallery re-reads its items off the GUI thread after the status message: wait for it.
     qtbot.waitUntil(lambda: [e.id for e in panel.model.items()] == [ids[1]], timeout=WAIT_MS)
-    host.panel.undo()
-    qtbot.waitUntil(lambda: len(desk.evidence.list(case_id)) == 3, timeout=WAIT_MS)
+    # The removal is a step of the desk's undo log (the window's 撤销 takes it back; here the core).
+    from desk.services.undo import UndoService
+
+    result = UndoService.for_desk(desk).undo()
+    assert result.message == "已撤销删除证据（2 个证据）"
+    host.panel.changes_made.emit(result.changes)
+    qtbot.waitUntil(lambda: len(panel.model.items()) == 3, timeout=WAIT_MS)
     assert sorted(e.original_name for e in desk.evidence.list(case_id)) == ["0.png", "1.png", "2.png"]
 
 

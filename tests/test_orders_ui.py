@@ -221,7 +221,7 @@ def test_main_window_has_the_order_menu_and_the_weight_tab(
     window.model.refresh()
     window.select_case(case.id)
     assert any(a.text() == "订单" for a in window.menuBar().actions())
-    panel = window.weight_panel  # type: ignore[attr-defined]
+    panel = window.features.orders.weight_panel
     window.form.tabs.setCurrentWidget(panel)
     qtbot.waitUntil(lambda: panel.case_id == case.id, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: "还没有发货时的重量" in panel.conclusion.text(), timeout=WAIT_MS)

@@ -46,7 +46,7 @@ def test_tools_menu_has_backup_restore_check(window: MainWindow) -> None:
 
 def test_backup_then_restore_from_the_window(window: MainWindow, qtbot: Any, tmp_path: Path) -> None:
     dest = tmp_path / "ui.deskbackup"
-    start_backup(window, dest)
+    start_backup(window.feature_context, dest)
     qtbot.waitUntil(lambda: dest.exists() and bool(info_boxes()), timeout=20_000)
     assert "已读回校验无误" in info_boxes()[0].text()
     info_boxes()[0].close()
@@ -54,7 +54,7 @@ def test_backup_then_restore_from_the_window(window: MainWindow, qtbot: Any, tmp
     (case_id,) = window.desk.cases.list_ids()
     window.desk.cases.update(case_id, notes="之后改的")
     window.desk.cases.create(CaseDraft(order_no="after-backup"))
-    confirm_and_restore(window, dest, confirm=lambda *a, **k: 0)
+    confirm_and_restore(window.feature_context, dest, confirm=lambda *a, **k: 0)
     qtbot.waitUntil(lambda: bool(info_boxes()), timeout=20_000)
     assert "已从备份恢复" in info_boxes()[0].text()
     assert "恢复前的数据已另存为" in info_boxes()[0].informativeText()
@@ -88,7 +88,7 @@ def test_damaged_backup_is_refused_in_plain_words(
             return super().run(runner)
 
     monkeypatch.setattr(backup_dialog, "Op", RecordingOp)
-    future = confirm_and_restore(window, bad, confirm=lambda *a, **k: 0)
+    future = confirm_and_restore(window.feature_context, bad, confirm=lambda *a, **k: 0)
     with pytest.raises(Exception) as info:
         future.result(timeout=20)
     assert "已拒绝恢复" in str(info.value) and "没有任何改动" in str(info.value)
@@ -96,7 +96,7 @@ def test_damaged_backup_is_refused_in_plain_words(
 
 
 def test_check_dialog_reports_in_plain_words(window: MainWindow, qtbot: Any) -> None:
-    dialog = CheckDialog(window)
+    dialog = CheckDialog(window.feature_context)
     dialog.start()
     qtbot.waitUntil(lambda: dialog.report is not None, timeout=20_000)
     assert "没有发现任何问题" in dialog.summary.text()

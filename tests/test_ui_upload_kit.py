@@ -168,7 +168,7 @@ def test_appeal_menu_opens_the_dialog_for_the_current_case(
     assert "上传材料包…" in [a.text() for a in appeal_menu.actions()]
     window.select_case(case.id)
     qtbot.waitUntil(lambda: window.form.case_id == case.id, timeout=WAIT_MS)
-    window.upload_kit_action.trigger()
+    window.features.upload_kit.upload_kit.trigger()
     qtbot.waitUntil(lambda: any(d.isVisible() for d in window.findChildren(UploadKitDialog)), timeout=WAIT_MS)
     dialog = next(d for d in window.findChildren(UploadKitDialog) if d.isVisible())
     qtbot.waitUntil(lambda: dialog.check is not None, timeout=WAIT_MS)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from desk.domain import CaseId, Changes
 from ui.cases.case_form import CaseForm
 from ui.cases.case_model import COLUMNS
 from ui.cases.list_pane import COLUMN_WIDTHS, CaseListPane
-from ui.errors import APP_TITLE
+from ui.context import MENU_TITLES, FeatureContext, MenuKey
+from ui.errors import APP_TITLE, show_error
 from ui.packet.preview import PacketPreview
 from ui.qt import (
     QAction,
@@ -26,6 +27,7 @@ from ui.qt import (
     Qt,
     QTimer,
     QToolBar,
+    QWidget,
     Signal,
 )
 from ui.tasks import Op, TaskRunner
@@ -33,10 +35,13 @@ from ui.tasks import Op, TaskRunner
 if TYPE_CHECKING:
     from desk.app import Desk
     from desk.profile import Profile
-    from ui.cases.platform_dialog import PlatformDialog
-    from ui.cases.shop_dialog import ShopDialog
-    from ui.cases.weight_panel import WeightPanel
+    from desk.services.undo import UndoResult, UndoService, UndoStep
+    from ui.cases.menus import CaseMenus
     from ui.evidence.panel import EvidencePanel
+    from ui.orders import OrdersFeature
+    from ui.packet import UploadKitFeature
+    from ui.tools import ToolsFeature
+    from ui.wizard import WizardFeature
 
 log = logging.getLogger(__name__)
 
@@ -46,39 +51,45 @@ LIST_COLUMNS_SHOWN = 5
 _COLUMN_SIGNATURE = "|".join(c.header for c in COLUMNS)  # which columns a saved header layout is for
 LIST_CHROME = 24  # frame, left margin and a vertical scroll bar
 SIDEBAR_WIDTH = 150
+UNDO_TEXT = "撤销"
 
 
 def settings_for_ui() -> QSettings:
     return QSettings("AfterSalesDesk", "desk")
 
 
+@dataclass(frozen=True, slots=True)
+class Features:
+    """What each feature's install(ctx) returned: its actions and openers, by feature."""
+
+    wizard: WizardFeature
+    upload_kit: UploadKitFeature
+    tools: ToolsFeature
+    orders: OrdersFeature
+    cases: CaseMenus
+
+    @property
+    def actions(self) -> tuple[QAction, ...]:
+        return (
+            *self.wizard.actions,
+            *self.upload_kit.actions,
+            *self.tools.actions,
+            *self.orders.actions,
+            *self.cases.actions,
+        )
+
+
 class MainWindow(QMainWindow):
     """The desk's one main window.
+
+    Features (menus, dialogs, tabs) join it through a FeatureContext (ui/context.py) in attach_desk();
+    what they return is kept in `features`.
 
     Signals:
         changes_applied(Changes): any write went through; every view refreshes what it shows.
     """
 
     changes_applied = Signal(object)
-
-    # Added by the menu modules that attach_desk() installs (they exist only once the desk is open).
-    delete_case_action: QAction  # ui/cases/menus.py
-    shop_dialog: ShopDialog
-    platform_dialog: PlatformDialog
-    backup_action: QAction  # ui/tools
-    restore_action: QAction
-    check_action: QAction
-    open_orders_window: Callable[[], None]  # ui/orders
-    open_products_window: Callable[[], None]
-    open_import_dialog: Callable[[], None]
-    orders_windows: dict[str, object]
-    weight_panel: WeightPanel
-    wizard_action: QAction  # ui/wizard
-    scripts_action: QAction
-    open_wizard: Callable[[], None]
-    open_scripts: Callable[[], None]
-    upload_kit_action: QAction  # ui/packet/upload_kit_dialog.py
-    open_upload_kit: Callable[[], None]
 
     def __init__(
         self,
@@ -99,6 +110,9 @@ class MainWindow(QMainWindow):
         self._syncing = False  # set while we move the list selection ourselves
         self._close_confirmed = False
         self.preview: PacketPreview | None = None
+        self._undo_step: UndoStep | None = None  # what 撤销 takes back now (as last read)
+        self._context: FeatureContext | None = None  # made by attach_desk(), with the menus
+        self._undo_generation = 0
 
         profile = desk.profile if desk is not None else profile
         assert profile is not None, "MainWindow needs a desk or, before it opens, its profile"
@@ -129,8 +143,12 @@ class MainWindow(QMainWindow):
 
     def attach_desk(self, desk: Desk) -> None:
         """Build everything that needs the opened desk: the form, the evidence panel, menus, toolbar."""
+        # Imported here, as the database layer is: not needed for the list's first paint (ui/startup.py).
+        from desk.services.undo import UndoService
+
         self.desk = desk
         runner = self.runner
+        self.undo_log: UndoService = UndoService.for_desk(desk)
         self.cases_pane.attach_desk(desk)
         self.form = CaseForm(desk.cases, desk.shops, runner, platforms=desk.platforms)
         # Imported here: the gallery's modules (and Pillow) are not needed for the list's first paint.
@@ -139,6 +157,8 @@ class MainWindow(QMainWindow):
         self.panel: EvidencePanel = EvidencePanel(desk.evidence, runner)
         self._build_right()
         self._build_actions()
+        self.panel.set_undo_action(self.undo_action)
+        self.features = self._install_features()
 
         self.form.changes_made.connect(self.changes_applied)
         self.form.case_saved.connect(self._on_case_saved)
@@ -157,6 +177,7 @@ class MainWindow(QMainWindow):
         self._update_count()
         self._restore_state()
         self._update_actions()
+        self.refresh_undo()
         current = self.model.case_id(self.table.currentIndex().row())
         if current is not None:
             self._open_case(current)  # chosen (or focused) while the desk was opening
@@ -165,6 +186,13 @@ class MainWindow(QMainWindow):
         else:
             self.new_case()
         self.statusBar().clearMessage()
+
+    @property
+    def feature_context(self) -> FeatureContext:
+        """What features get of this window (ui/context.py); made once the desk is open."""
+        if self._context is None:
+            raise RuntimeError("the desk is still opening: no feature has joined the window yet")
+        return self._context
 
     # -- construction ----------------------------------------------------------------------------
 
@@ -232,9 +260,10 @@ class MainWindow(QMainWindow):
             QKeySequence.StandardKey.Paste,
             "把剪贴板里的截图或文件添加为当前售后的证据",
         )
-        self.undo_evidence_action = self._action(
-            "撤销", self._undo_last, QKeySequence.StandardKey.Undo, "撤销删除售后、删除证据或修改证据类型"
-        )
+        # The desk's one undo log (the case list, the gallery and the CLI share it): the text names
+        # the step it takes back ("撤销 删除证据"); plain 撤销, disabled, when there is none.
+        self.undo_action = self._action(UNDO_TEXT, self.undo_last, QKeySequence.StandardKey.Undo)
+        self.undo_action.setEnabled(False)
         self.packet_action = self._action(
             "生成申诉材料", self.generate_packet, "Ctrl+G", "为当前售后生成申诉 PDF"
         )
@@ -242,41 +271,58 @@ class MainWindow(QMainWindow):
             "打印", self.print_packet, QKeySequence.StandardKey.Print, "生成并打印申诉材料"
         )
 
-        menu = self.menuBar()
-        file_menu = menu.addMenu("文件")
+        bar = self.menuBar()
+        self.menus: dict[MenuKey, QMenu] = {key: bar.addMenu(MENU_TITLES[key]) for key in MenuKey}
+        file_menu = self.menus[MenuKey.FILE]
         file_menu.addActions([self.new_action, self.save_action])
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
-        edit_menu = menu.addMenu("编辑")
+        edit_menu = self.menus[MenuKey.EDIT]
         edit_menu.addAction(self.find_action)
         edit_menu.addSeparator()
-        edit_menu.addActions([self.paste_action, self.undo_evidence_action])
-        self.appeal_menu: QMenu = menu.addMenu("申诉")  # ui/wizard and the upload kit add theirs
-        self.appeal_menu.addActions([self.packet_action, self.print_action])
-        from ui.tools import install_tools_menu
+        edit_menu.addActions([self.paste_action, self.undo_action])
 
-        install_tools_menu(self)  # 工具: 备份…, 恢复…, 检查数据
-        from ui.orders import install_orders_menu
+        self.toolbar = QToolBar("工具栏")
+        self.toolbar.setObjectName("main_toolbar")
+        self.toolbar.setMovable(False)
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.toolbar.addActions([self.new_action, self.save_action])
+        self.toolbar.addSeparator()
+        self.toolbar.addActions([self.packet_action, self.print_action])
+        self.addToolBar(self.toolbar)
 
-        install_orders_menu(self)  # 订单: 订单…, 导入…, 商品与重量…; and the case form's 称重核对 tab
-        from ui.wizard import install_wizard_menu
+        self._context = FeatureContext(
+            desk=self.opened_desk,
+            runner=self.runner,
+            parent=self,
+            changes=self.changes_applied,
+            case_changed=self.form.case_shown,
+            current_case=lambda: self.form.case_id,
+            show_status=self.show_status,
+            confirm_leave=self.form.confirm_leave,
+            menus=self.menus,
+            add_toolbar_action=self.toolbar.addAction,
+            case_form=self.form,
+            case_list=self.cases_pane,
+            reopen=self.reopen,
+        )
 
-        install_wizard_menu(self)  # 申诉: 处理向导…, 话术库…
-        from ui.packet.upload_kit_dialog import install_upload_kit_menu
+    def _install_features(self) -> Features:
+        """Each feature joins through the context and returns its actions; the order of the calls is
+        the order of their entries in a shared menu (申诉: 处理向导…, 话术库… | 生成申诉材料, 打印, 上传材料包…)."""
+        from ui import orders, packet, tools, wizard
+        from ui.cases import menus
 
-        install_upload_kit_menu(self)  # 申诉: 上传材料包…
-        from ui.cases.menus import install_case_menus
-
-        install_case_menus(self)  # 售后: 删除, 撤销删除, 改状态/店铺, 导出, 视图, 回收站; 资料: 店铺, 平台
-
-        toolbar = QToolBar("工具栏")
-        toolbar.setObjectName("main_toolbar")
-        toolbar.setMovable(False)
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        toolbar.addActions([self.new_action, self.save_action])
-        toolbar.addSeparator()
-        toolbar.addActions([self.packet_action, self.print_action])
-        self.addToolBar(toolbar)
+        ctx = self.feature_context
+        wizard_feature = wizard.install(ctx)  # 申诉: 处理向导…, 话术库…
+        ctx.menu(MenuKey.APPEAL).addActions([self.packet_action, self.print_action])
+        return Features(
+            wizard=wizard_feature,
+            upload_kit=packet.install(ctx),  # 申诉: 上传材料包…
+            tools=tools.install(ctx),  # 工具: 备份…, 恢复…, 检查数据
+            orders=orders.install(ctx),  # 订单: 订单…, 导入…, 商品与重量…; the form's 称重核对 tab
+            cases=menus.install(ctx),  # 售后: 删除, 改状态/店铺, 导出, 视图, 回收站; 资料: 店铺, 平台
+        )
 
     # -- state -----------------------------------------------------------------------------------
 
@@ -350,16 +396,63 @@ class MainWindow(QMainWindow):
     def _update_count(self) -> None:
         self.count_label.setText(self.cases_pane.count_text())
 
-    def _undo_last(self) -> None:
-        """Ctrl+Z: in the list, undo the last delete of cases; elsewhere the evidence panel's last step."""
-        focus = self.focusWidget()
-        in_list = focus is not None and (focus is self.cases_pane or self.cases_pane.isAncestorOf(focus))
-        if in_list and self.cases_pane.can_undo():
-            self.cases_pane.undo()
-        elif self.panel.can_undo():
-            self.panel.undo()
-        else:
-            self.cases_pane.undo()
+    # -- undo ------------------------------------------------------------------------------------
+
+    def refresh_undo(self) -> None:
+        """Read which step 撤销 would take back (on the DB worker) and show it on the action."""
+        if self.desk is None:
+            return
+        self._undo_generation += 1
+        generation = self._undo_generation
+        undo_log = self.undo_log
+
+        def shown(step: UndoStep | None) -> None:
+            if generation == self._undo_generation:
+                self._show_undo_step(step)
+
+        Op(undo_log.status, parent=self).on_success(shown).on_failure(
+            lambda exc: log.warning("reading the undo log failed: %s", exc)
+        ).run(self.runner)
+
+    def _show_undo_step(self, step: UndoStep | None) -> None:
+        self._undo_step = step
+        text = f"{UNDO_TEXT} {step.label}" if step is not None else UNDO_TEXT
+        self.undo_action.setText(text)
+        self.undo_action.setStatusTip(
+            f"{text}（{step.amount}）" if step is not None else "没有可以撤销的操作"
+        )
+        self.undo_action.setEnabled(step is not None)
+
+    def undo_last(self) -> None:
+        """撤销 (Ctrl+Z, in the list, the gallery or anywhere else): take back the step the action names."""
+        step = self._undo_step
+        if step is None:
+            self.show_status("没有可以撤销的操作")
+            return
+        self._undo_generation += 1  # a status read still on its way is out of date now
+        self._show_undo_step(None)  # one undo at a time
+        undo_log = self.undo_log
+
+        def failed(exc: BaseException) -> None:
+            from desk.services.undo import UndoMoved
+
+            self.refresh_undo()
+            if isinstance(exc, UndoMoved):  # nothing changed: say so, and show the step there is now
+                self.show_status(exc.message)
+            else:  # a refused step (UndoConflict) says why in plain words, and that nothing changed
+                show_error(self, exc, action=UNDO_TEXT)
+
+        Op(lambda: undo_log.undo(expected=step.id), parent=self).on_success(self._on_undone).on_failure(
+            failed
+        ).run(self.runner)
+
+    def _on_undone(self, result: UndoResult) -> None:
+        from desk.services.undo import UndoOp
+
+        if result.step.op == UndoOp.EVIDENCE_REMOVE:
+            self.panel.select_after_refresh(result.changes.evidence)  # they come back selected
+        self.changes_applied.emit(result.changes)
+        self.show_status(result.message)
 
     def _on_current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if self._syncing or self.desk is None:
@@ -422,6 +515,8 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def _on_changes_applied(self, changes: Changes) -> None:
+        # First, so the step 撤销 names is known before the views' own re-reads come back.
+        self.refresh_undo()
         # The list forgets the changed rows and re-runs its query in the background (then re-selects).
         self.cases_pane.apply_changes(changes)
         self.form.apply_changes(changes)
@@ -434,6 +529,25 @@ class MainWindow(QMainWindow):
 
     def show_status(self, message: str) -> None:
         self.statusBar().showMessage(message, 8000)
+
+    def reopen(self) -> QWidget:
+        """The data was replaced underneath (a restore): a fresh main window replaces this one.
+
+        Nothing is left unsaved (the restore asked first), so this window closes without asking.
+        """
+        from ui.single_instance import current
+
+        desk = self.opened_desk
+        desk.engine.dispose()
+        new = MainWindow(desk, runner=self.runner)
+        new.show()
+        guard = current()
+        if guard is not None:
+            guard.attach(new)
+        self._close_confirmed = True
+        self.close()
+        self.deleteLater()
+        return new
 
     # -- packets ---------------------------------------------------------------------------------
 

@@ -35,6 +35,7 @@ from PySide6.QtCore import (
     QTranslator,
     QUrl,
     Signal,
+    SignalInstance,
     Slot,
 )
 from PySide6.QtGui import (
@@ -246,6 +247,7 @@ __all__ = [
     "QWidget",
     "Qt",
     "Signal",
+    "SignalInstance",
     "Slot",
     "encode_image",
 ]

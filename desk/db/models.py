@@ -243,4 +243,5 @@ def _create_search_index(_target: Any, connection: Any, **_kw: Any) -> None:
 
 
 from desk.db import models_orders as _orders  # noqa: E402,F401
+from desk.db import models_undo as _undo  # noqa: E402,F401
 from desk.db import models_wizard as _wizard  # noqa: E402,F401

@@ -44,6 +44,8 @@ from desk.domain import (
 from desk.errors import EditConflict, NotFound, ValidationFailed
 from desk.services import convert
 from desk.services import search as case_search
+from desk.services import undo as undo_log
+from desk.services.undo import UndoConflict, UndoOp
 
 log = logging.getLogger(__name__)
 
@@ -513,23 +515,39 @@ class CaseService:
 
     def bulk_update(self, ids: Sequence[CaseId], **changes: Any) -> BulkResult:
         """Set the same fields on many cases in one transaction; a case the workflow refuses is skipped
-        (with its reason), every other one changes completely."""
+        (with its reason), every other one changes completely. Undoable (UndoOp.CASES_BULK)."""
         now = self._now()
         values = self._normalise(changes, now=now)
+        # The columns a change may move: the fields set, and the deadline the workflow moves with a status.
+        tracked = tuple(dict.fromkeys([*values, *_CLOCK_FIELDS]))
         done: list[CaseId] = []
         refused: list[tuple[CaseId, str]] = []
+        steps: list[dict[str, Any]] = []
         with self._sessions.begin() as s:
             for case_id in ids:
                 c = s.get(m.Case, case_id)
                 if c is None or c.deleted_at is not None:
                     refused.append((case_id, "不存在或已在回收站"))
                     continue
+                before = {key: getattr(c, key) for key in tracked}
                 try:
                     with s.begin_nested():
                         if self._apply(s, c, values, now):
                             done.append(case_id)
+                            after = {key: getattr(c, key) for key in tracked}
+                            moved = [key for key in tracked if after[key] != before[key]]
+                            steps.append(
+                                {
+                                    "id": c.id,
+                                    "created": undo_log.encode(c.created_at),
+                                    "before": {key: undo_log.encode(before[key]) for key in moved},
+                                    "after": {key: undo_log.encode(after[key]) for key in moved},
+                                }
+                            )
                 except ValidationFailed as exc:
                     refused.append((case_id, exc.message))
+            if steps:
+                undo_log.record(s, UndoOp.CASES_BULK, {"fields": list(values), "cases": steps})
         return BulkResult(tuple(done), tuple(refused), Changes(cases=frozenset(done), case_list=bool(done)))
 
     # -- trash ------------------------------------------------------------------------------
@@ -542,8 +560,10 @@ class CaseService:
         return self._set_trashed(ids, trashed=False)
 
     def _set_trashed(self, ids: Iterable[CaseId], *, trashed: bool) -> Changes:
+        """Move cases into or out of the trash in one transaction, recording the step for undo."""
         now = self._now()
         done: set[CaseId] = set()
+        steps: list[dict[str, Any]] = []
         with self._sessions.begin() as s:
             for case_id in ids:
                 c = s.get(m.Case, case_id)
@@ -551,22 +571,97 @@ class CaseService:
                     raise NotFound(f"售后记录 #{case_id} 不存在（可能已被彻底删除）")
                 if (c.deleted_at is not None) == trashed:
                     continue
-                c.deleted_at = now if trashed else None
-                c.updated_at = now
-                kind = EventKind.TRASHED if trashed else EventKind.RESTORED
-                s.add(
-                    m.Event(
-                        case_id=c.id, at=now, kind=kind, detail="移入回收站" if trashed else "从回收站恢复"
-                    )
+                # The trash time, as it is now (restore) or as it becomes (trash): undo puts it back.
+                steps.append(
+                    {
+                        "id": c.id,
+                        "created": undo_log.encode(c.created_at),
+                        "deleted_at": undo_log.encode(now if trashed else c.deleted_at),
+                    }
+                )
+                self._move_trash(
+                    s, c, now if trashed else None, now, "移入回收站" if trashed else "从回收站恢复"
                 )
                 done.add(CaseId(case_id))
+            if steps:
+                undo_log.record(s, UndoOp.CASES_TRASH if trashed else UndoOp.CASES_RESTORE, {"cases": steps})
         return Changes(cases=frozenset(done), case_list=bool(done))
+
+    @staticmethod
+    def _move_trash(s: Session, c: m.Case, deleted_at: datetime | None, now: datetime, detail: str) -> None:
+        c.deleted_at = deleted_at
+        c.updated_at = now
+        kind = EventKind.TRASHED if deleted_at is not None else EventKind.RESTORED
+        s.add(m.Event(case_id=c.id, at=now, kind=kind, detail=detail))
+
+    # -- undo -------------------------------------------------------------------------------
+    def reverse(self, s: Session, op: UndoOp, payload: dict[str, Any]) -> Changes:
+        """Take back a step of the undo log inside the caller's transaction (UndoService.undo()).
+
+        Undo restores the state before the step exactly (the workflow's rules are for moving on, not
+        back). A case changed after the step raises UndoConflict; the caller's transaction then rolls
+        back whatever this call wrote before it, so a step is taken back whole or not at all.
+        """
+        now = self._now()
+        items: list[dict[str, Any]] = list(payload.get("cases", ()))
+        done: set[CaseId] = set()
+        for item in items:
+            case_id = CaseId(int(item["id"]))
+            c = s.get(m.Case, case_id, with_for_update=True)
+            if not undo_log.case_identity(c, item):
+                raise UndoConflict(f"售后记录 #{case_id} 已被彻底删除")
+            assert c is not None
+            if op == UndoOp.CASES_TRASH:
+                if c.deleted_at is None:
+                    raise UndoConflict(f"售后记录 #{case_id} 已经不在回收站里了")
+                self._move_trash(s, c, None, now, "撤销删除：从回收站恢复")
+            elif op == UndoOp.CASES_RESTORE:
+                if c.deleted_at is not None:
+                    raise UndoConflict(f"售后记录 #{case_id} 已经又在回收站里了")
+                when = undo_log.decode_time(item.get("deleted_at")) or now
+                self._move_trash(s, c, when, now, "撤销恢复：移回回收站")
+            elif op == UndoOp.CASES_BULK:
+                self._revert_fields(s, c, item, now)
+            else:
+                raise ValueError(f"not a case operation: {op}")
+            done.add(case_id)
+        return Changes(cases=frozenset(done), case_list=bool(done))
+
+    def _revert_fields(self, s: Session, c: m.Case, item: dict[str, Any], now: datetime) -> None:
+        """Put back the columns a bulk change set, if each still holds what the change left there."""
+        before: dict[str, Any] = item.get("before", {})
+        after: dict[str, Any] = item.get("after", {})
+        for key, value in after.items():
+            if undo_log.encode(getattr(c, key)) != value:
+                label = CASE_FIELD_LABELS.get(key, "截止时间")
+                raise UndoConflict(f"售后记录 #{c.id} 的{label}之后又被修改过")
+        restored = {key: _decode_case_value(key, raw) for key, raw in before.items()}
+        shop = restored.get("shop_id")
+        if shop is not None and s.get(m.Shop, shop) is None:
+            raise UndoConflict(f"售后记录 #{c.id} 原来的店铺已被删除")
+        for key, value in restored.items():
+            old = getattr(c, key)
+            setattr(c, key, value)
+            if key in CASE_FIELD_LABELS:  # the paused-clock column is not a field of its own on the timeline
+                s.add(
+                    m.Event(
+                        case_id=c.id,
+                        at=now,
+                        kind=EventKind.FIELD_CHANGED,
+                        field=key,
+                        old=self._shop_label(s, old) if key == "shop_id" else display_value(key, old),
+                        new=self._shop_label(s, value) if key == "shop_id" else display_value(key, value),
+                        detail="撤销批量修改",
+                    )
+                )
+        c.updated_at = now
 
     def purge(self, ids: Iterable[CaseId]) -> tuple[Changes, list[str]]:
         """Delete trashed cases for good, with their evidence rows, timeline and packets.
 
-        Returns the evidence originals (SHA-256) the cases used, for EvidenceService.purge() to remove
-        those no other case uses. Cases not in the trash are refused: deleting is always two steps.
+        Returns the evidence originals (SHA-256) the cases used (and that undo steps about them held),
+        for EvidenceService.purge() to remove those nothing else uses. Cases not in the trash are
+        refused: deleting is always two steps.
         """
         wanted = [CaseId(i) for i in ids]
         with self._sessions.begin() as s:
@@ -580,6 +675,8 @@ class CaseService:
             shas = list(s.scalars(select(m.Evidence.sha256).where(m.Evidence.case_id.in_(found)).distinct()))
             if found:
                 s.execute(delete(m.Case).where(m.Case.id.in_(found), m.Case.deleted_at.is_not(None)))
+                # Steps that touched them can never be taken back; their removed evidence goes too.
+                shas += undo_log.forget_cases(s, found)
         if self._packets_dir is not None:
             for case_id in found:
                 shutil.rmtree(self._packets_dir / f"case-{case_id}", ignore_errors=True)
@@ -591,6 +688,26 @@ class CaseService:
             return ""
         shop = s.get(m.Shop, shop_id)
         return shop.name if shop is not None else f"#{shop_id}"
+
+
+# Columns the workflow moves along with a status (see _clock_follows_status).
+_CLOCK_FIELDS = ("due_at", "due_paused_at")
+_TIME_FIELDS = frozenset({"due_at", "due_paused_at", "deleted_at", "created_at", "updated_at"})
+
+
+def _decode_case_value(key: str, raw: Any) -> Any:
+    """A column value from an undo payload (undo_log.encode() wrote it)."""
+    if raw is None:
+        return None
+    if key in ENUM_FIELDS:
+        return ENUM_FIELDS[key][raw]
+    if key in MONEY_FIELDS:
+        return Decimal(raw)
+    if key in _TIME_FIELDS:
+        return undo_log.decode_time(raw)
+    if key == "shop_id":
+        return ShopId(int(raw))
+    return raw
 
 
 def _fetch_ids(result: Any) -> list[int]:

@@ -9,7 +9,6 @@ import logging
 import os
 import re
 import shutil
-import tempfile
 import threading
 import time
 from collections import deque
@@ -44,7 +43,9 @@ from desk.errors import DeskError, EvidenceRejected, NotFound, ValidationFailed
 from desk.faults import crashpoint
 from desk.fileops import free_path, fsync_dir
 from desk.services import convert
+from desk.services import undo as undo_log
 from desk.services.cases import clean_text
+from desk.services.undo import UndoConflict, UndoOp
 from desk.store import media, render
 from desk.store.blobstore import BlobStore, StagedBlob, TooLarge
 
@@ -678,23 +679,35 @@ class EvidenceService:
             case_id = CaseId(first.case_id)
         return Changes(cases=frozenset({case_id}), evidence=frozenset(EvidenceId(i.id) for i in items))
 
-    # -- removal and undo -------------------------------------------------------------------
+    # -- removal, kinds and undo -----------------------------------------------------------
     def remove(self, evidence_id: EvidenceId) -> Changes:
-        """Remove the item from its case; the blob goes only when no case uses it any more."""
-        changes, removed = self.remove_many([evidence_id])
+        """Remove the item from its case for good (not undoable); the blob goes when nothing uses it."""
+        changes, removed, _freed = self._remove([evidence_id], undoable=False)
         self.purge([e.sha256 for e in removed])
         return changes
 
     def remove_many(self, evidence_ids: Sequence[EvidenceId]) -> tuple[Changes, tuple[EvidenceData, ...]]:
-        """Remove items but keep their originals, so restore() can undo it; call purge() when undo expires."""
+        """Remove items in one transaction, undoably (UndoOp.EVIDENCE_REMOVE): their originals stay
+        until the step leaves the undo log."""
+        changes, removed, freed = self._remove(evidence_ids, undoable=True)
+        self.purge(freed)
+        return changes, removed
+
+    def _remove(
+        self, evidence_ids: Sequence[EvidenceId], *, undoable: bool
+    ) -> tuple[Changes, tuple[EvidenceData, ...], Sequence[str]]:
         removed: list[EvidenceData] = []
+        steps: list[dict[str, Any]] = []
         cases: set[CaseId] = set()
+        freed: list[str] = []
         with self._sessions.begin() as s:
             for evidence_id in evidence_ids:
                 ev = s.get(m.Evidence, evidence_id)
                 if ev is None:
                     raise NotFound(f"证据 #{evidence_id} 不存在（可能已被删除）")
-                removed.append(convert.evidence(ev))
+                data = convert.evidence(ev)
+                removed.append(data)
+                steps.append(_encode_item(data, ev.case.created_at))
                 case_id = CaseId(ev.case_id)
                 cases.add(case_id)
                 s.add(
@@ -711,80 +724,175 @@ class EvidenceService:
                 case = s.get(m.Case, case_id)
                 if case is not None:
                     case.updated_at = utcnow()
+            if undoable and steps:
+                freed = undo_log.record(s, UndoOp.EVIDENCE_REMOVE, {"items": steps}, release=True)
         changes = Changes(cases=frozenset(cases), evidence=frozenset(e.id for e in removed))
-        return changes, tuple(removed)
+        return changes, tuple(removed), freed
 
     def restore(self, items: Sequence[EvidenceData]) -> tuple[Changes, tuple[EvidenceData, ...]]:
-        """Undo a removal: the items come back at their places, with kind, caption, marks and key frames."""
+        """Bring removed items back at their places, with kind, caption, marks and key frames.
+
+        (Ctrl+Z and `undo` go through UndoService, which does the same from the undo log.)
+        """
         for item in items:
             if not self._store.exists(item.sha256):
                 raise NotFound(f"“{item.original_name}”的原始文件已被清除，无法撤销删除")
-        restored: list[m.Evidence] = []
-        cases: set[CaseId] = set()
         with self._sessions.begin() as s:
-            for item in sorted(items, key=lambda e: e.position):
-                case = s.get(m.Case, item.case_id)
-                if case is None:
+            for item in items:
+                if s.get(m.Case, item.case_id) is None:
                     raise NotFound(f"售后记录 #{item.case_id} 已不存在，无法撤销删除")
-                if s.scalar(
-                    select(m.Evidence.id).where(
-                        m.Evidence.case_id == item.case_id, m.Evidence.sha256 == item.sha256
-                    )
-                ):
-                    continue  # imported again meanwhile: nothing to bring back
-                for other in s.scalars(
-                    select(m.Evidence).where(
-                        m.Evidence.case_id == item.case_id, m.Evidence.position >= item.position
-                    )
-                ):
-                    other.position += 1
-                ev = m.Evidence(
-                    case_id=item.case_id,
-                    kind=item.kind,
-                    kind_confirmed=item.kind_confirmed,
-                    sha256=item.sha256,
-                    original_name=item.original_name,
-                    media_type=item.media_type,
-                    width=item.width,
-                    height=item.height,
-                    page_count=item.page_count,
-                    byte_size=item.byte_size,
-                    caption=item.caption,
-                    captured_at=item.captured_at,
-                    imported_at=item.imported_at,
-                    position=item.position,
-                    animated=item.animated,
-                    duration_ms=item.duration_ms,
-                    weight_grams=item.weight_grams,
-                    rotation=item.rotation,
-                )
-                ev.marks = [
-                    m.EvidenceMark(
-                        position=i, shape=mk.shape, x0=mk.x0, y0=mk.y0, x1=mk.x1, y1=mk.y1, text=mk.text
-                    )
-                    for i, mk in enumerate(item.marks)
-                ]
-                ev.frames = [m.EvidenceFrame(at_ms=t) for t in item.key_frames]
-                s.add(ev)
-                s.add(
-                    m.Event(
-                        case_id=item.case_id,
-                        kind=EventKind.EVIDENCE_ADDED,
-                        field="evidence",
-                        new=item.original_name,
-                        detail=f"撤销删除｜{item.kind}｜SHA-256 {item.sha256[:12]}",
-                    )
-                )
-                case.updated_at = utcnow()
-                cases.add(CaseId(item.case_id))
-                restored.append(ev)
-            s.flush()
+            restored = self._restore_rows(s, items)
             data = tuple(convert.evidence(ev) for ev in restored)
-        return Changes(cases=frozenset(cases), evidence=frozenset(e.id for e in data)), data
+        return Changes(cases=frozenset(e.case_id for e in data), evidence=frozenset(e.id for e in data)), data
+
+    def _restore_rows(self, s: Session, items: Sequence[EvidenceData]) -> Sequence[m.Evidence]:
+        """Insert removed items again at their places (the cases exist; checked by the caller)."""
+        restored: list[m.Evidence] = []
+        for item in sorted(items, key=lambda e: e.position):
+            case = s.get(m.Case, item.case_id)
+            assert case is not None
+            if s.scalar(
+                select(m.Evidence.id).where(
+                    m.Evidence.case_id == item.case_id, m.Evidence.sha256 == item.sha256
+                )
+            ):
+                continue  # imported again meanwhile: nothing to bring back
+            for other in s.scalars(
+                select(m.Evidence).where(
+                    m.Evidence.case_id == item.case_id, m.Evidence.position >= item.position
+                )
+            ):
+                other.position += 1
+            ev = m.Evidence(
+                case_id=item.case_id,
+                kind=item.kind,
+                kind_confirmed=item.kind_confirmed,
+                sha256=item.sha256,
+                original_name=item.original_name,
+                media_type=item.media_type,
+                width=item.width,
+                height=item.height,
+                page_count=item.page_count,
+                byte_size=item.byte_size,
+                caption=item.caption,
+                captured_at=item.captured_at,
+                imported_at=item.imported_at,
+                position=item.position,
+                animated=item.animated,
+                duration_ms=item.duration_ms,
+                weight_grams=item.weight_grams,
+                rotation=item.rotation,
+            )
+            ev.marks = [
+                m.EvidenceMark(
+                    position=i, shape=mk.shape, x0=mk.x0, y0=mk.y0, x1=mk.x1, y1=mk.y1, text=mk.text
+                )
+                for i, mk in enumerate(item.marks)
+            ]
+            ev.frames = [m.EvidenceFrame(at_ms=t) for t in item.key_frames]
+            s.add(ev)
+            s.add(
+                m.Event(
+                    case_id=item.case_id,
+                    kind=EventKind.EVIDENCE_ADDED,
+                    field="evidence",
+                    new=item.original_name,
+                    detail=f"撤销删除｜{item.kind}｜SHA-256 {item.sha256[:12]}",
+                )
+            )
+            case.updated_at = utcnow()
+            restored.append(ev)
+        s.flush()
+        return restored
+
+    def set_kind(self, evidence_ids: Sequence[EvidenceId], kind: EvidenceKind) -> Changes:
+        """File items under a kind in one transaction; choosing a kind (even the same one) confirms it.
+
+        Undoable (UndoOp.EVIDENCE_KIND) when it changed the kind of at least one item.
+        """
+        kind = EvidenceKind(kind)
+        now = utcnow()
+        cases: set[CaseId] = set()
+        steps: list[dict[str, Any]] = []
+        moved = False
+        with self._sessions.begin() as s:
+            for evidence_id in evidence_ids:
+                ev = s.get(m.Evidence, evidence_id)
+                if ev is None:
+                    raise NotFound(f"证据 #{evidence_id} 不存在（可能已被删除）")
+                if (ev.kind, ev.kind_confirmed) != (kind, True):
+                    steps.append(
+                        {
+                            "id": ev.id,
+                            "case": ev.case_id,
+                            "case_created": undo_log.encode(ev.case.created_at),
+                            "sha256": ev.sha256,
+                            "kind": ev.kind.name,
+                            "confirmed": ev.kind_confirmed,
+                        }
+                    )
+                if ev.kind != kind:
+                    moved = True
+                    s.add(_kind_event(ev, ev.kind, kind, now))
+                    ev.kind = kind
+                ev.kind_confirmed = True
+                cases.add(CaseId(ev.case_id))
+            if moved:
+                undo_log.record(s, UndoOp.EVIDENCE_KIND, {"kind": kind.name, "items": steps})
+        return Changes(cases=frozenset(cases), evidence=frozenset(EvidenceId(i) for i in evidence_ids))
+
+    def reverse(self, s: Session, op: UndoOp, payload: dict[str, Any]) -> Changes:
+        """Take back a step of the undo log inside the caller's transaction (UndoService.undo()).
+
+        An item changed or deleted since the step, or a case deleted for good, raises UndoConflict;
+        the caller's transaction then rolls back whatever was done so far.
+        """
+        items: list[dict[str, Any]] = list(payload.get("items", ()))
+        for item in items:
+            case = s.get(m.Case, int(item["case"]), with_for_update=True)
+            if not undo_log.case_identity(case, item, key="case_created"):
+                raise UndoConflict(f"售后记录 #{item['case']} 已被彻底删除")
+        if op == UndoOp.EVIDENCE_REMOVE:
+            removed = [_decode_item(item) for item in items]
+            for data in removed:
+                if not self._store.exists(data.sha256):
+                    raise UndoConflict(f"“{data.original_name}”的原始文件已被清除")
+            restored = self._restore_rows(s, removed)
+            ids = frozenset(EvidenceId(ev.id) for ev in restored)
+            return Changes(cases=frozenset(CaseId(e.case_id) for e in removed), evidence=ids)
+        if op == UndoOp.EVIDENCE_KIND:
+            now = utcnow()
+            after = EvidenceKind[payload["kind"]]
+            changed: set[EvidenceId] = set()
+            for item in items:
+                ev = s.scalars(
+                    select(m.Evidence)
+                    .where(m.Evidence.case_id == int(item["case"]), m.Evidence.sha256 == item["sha256"])
+                    .with_for_update()
+                ).first()
+                if ev is None:
+                    raise UndoConflict(f"证据 #{item['id']} 已被删除")
+                if ev.kind != after:
+                    raise UndoConflict(f"证据“{ev.original_name}”的类型之后又被改过")
+                before = EvidenceKind[item["kind"]]
+                if before != ev.kind:
+                    s.add(_kind_event(ev, ev.kind, before, now, detail="撤销修改类型"))
+                ev.kind = before
+                ev.kind_confirmed = bool(item["confirmed"])
+                changed.add(EvidenceId(ev.id))
+            return Changes(
+                cases=frozenset(CaseId(int(i["case"])) for i in items), evidence=frozenset(changed)
+            )
+        raise ValueError(f"not an evidence operation: {op}")
 
     def purge(self, sha256s: Iterable[str]) -> None:
-        """Delete originals that no case uses any more (after a removal can no longer be undone)."""
-        for sha in set(sha256s):
+        """Delete originals that no case uses any more and no undo step holds."""
+        wanted = set(sha256s)
+        if not wanted:
+            return
+        with self._sessions() as s:
+            wanted -= undo_log.held_sha256s(s)
+        for sha in wanted:
             self._remove_blob_if_orphan(sha, retire=True)
 
     # -- pictures ---------------------------------------------------------------------------
@@ -847,9 +955,10 @@ class EvidenceService:
             else:
                 fmt, ext = render.export_format(ev.media_type)
             dest = free_path(folder, stem, ext)
-            fd, tmp_name = tempfile.mkstemp(prefix=".export-", suffix=ext, dir=folder)
-            os.close(fd)
-            tmp = Path(tmp_name)
+            # The copy is the user's own file, created as any program creates one: 0666 less the umask
+            # (usually 0644). mkstemp would leave it private (0600), and replacing keeps that mode.
+            tmp = folder / f".export-{os.urandom(8).hex()}{ext}"
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666))
             try:
                 if ev.is_pdf:
                     with blob.open("rb") as src, tmp.open("wb") as out:
@@ -1013,6 +1122,67 @@ def _new_evidence(evidence_id: int, row: dict[str, Any]) -> EvidenceData:
     return convert.evidence(cast(m.Evidence, SimpleNamespace(id=evidence_id, **row)), marks=(), frames=())
 
 
+def _kind_event(
+    ev: m.Evidence, old: EvidenceKind, new: EvidenceKind, now: datetime, *, detail: str = ""
+) -> m.Event:
+    return m.Event(
+        case_id=ev.case_id,
+        at=now,
+        kind=EventKind.FIELD_CHANGED,
+        field="evidence.kind",
+        old=str(old),
+        new=str(new),
+        detail=f"{detail}｜{ev.original_name}" if detail else ev.original_name,
+    )
+
+
+_ITEM_TIMES = ("captured_at", "imported_at")
+_ITEM_PLAIN = (
+    "sha256",
+    "original_name",
+    "media_type",
+    "width",
+    "height",
+    "byte_size",
+    "caption",
+    "position",
+    "page_count",
+    "animated",
+    "duration_ms",
+    "weight_grams",
+    "rotation",
+    "kind_confirmed",
+)
+
+
+def _encode_item(e: EvidenceData, case_created: datetime) -> dict[str, Any]:
+    """A removed item as an undo payload entry: every column, its marks and key frames."""
+    out: dict[str, Any] = {"id": e.id, "case": e.case_id, "case_created": undo_log.encode(case_created)}
+    out["kind"] = e.kind.name
+    out.update({key: getattr(e, key) for key in _ITEM_PLAIN})
+    out.update({key: undo_log.encode(getattr(e, key)) for key in _ITEM_TIMES})
+    out["marks"] = [[mk.shape.name, mk.x0, mk.y0, mk.x1, mk.y1, mk.text] for mk in e.marks]
+    out["key_frames"] = list(e.key_frames)
+    return out
+
+
+def _decode_item(item: dict[str, Any]) -> EvidenceData:
+    imported_at = undo_log.decode_time(item["imported_at"])
+    assert imported_at is not None
+    return EvidenceData(
+        id=EvidenceId(int(item["id"])),
+        case_id=CaseId(int(item["case"])),
+        kind=EvidenceKind[item["kind"]],
+        captured_at=undo_log.decode_time(item.get("captured_at")),
+        imported_at=imported_at,
+        marks=tuple(
+            Mark(MarkShape[shape], x0, y0, x1, y1, text) for shape, x0, y0, x1, y1, text in item["marks"]
+        ),
+        key_frames=tuple(int(t) for t in item["key_frames"]),
+        **{key: item[key] for key in _ITEM_PLAIN},
+    )
+
+
 def _too_large(size: int, limit: int) -> str:
     return f"文件太大（{size / 1024 / 1024:.1f} MB），上限 {limit // 1024 // 1024} MB"
 
@@ -1053,12 +1223,13 @@ def _marks_summary(shapes: Sequence[MarkShape]) -> str:
 
 
 def _safe_stem(name: str) -> str:
+    from desk.names import safe_filename
+
     stem = Path(name).stem if "." in name else name
-    stem = _UNSAFE_NAME.sub("_", stem).strip(" .")
-    # Leave room for "-2" and the extension within 255 bytes.
-    while len(stem.encode("utf-8")) > 200:
-        stem = stem[:-1]
-    return stem
+    # No control or direction characters (U+202E would make "gpj.exe" read as "exe.jpg"), no characters
+    # or device names Windows refuses (CON, NUL, COM1 …), and at most 200 bytes: room for "-2" and the
+    # extension within 255.
+    return safe_filename(stem, fallback="", max_bytes=200)
 
 
 def _report(

@@ -2,7 +2,8 @@
 and its bulk actions (status, shop, export, delete/restore).
 
 Every query runs on the DB worker; only the newest answer is shown, so typing fast never queues up
-stale lists. Deleting moves cases to the trash and can be undone (Ctrl+Z)."""
+stale lists. Deleting moves cases to the trash; like the bulk changes it is a step of the desk's undo
+log, which the window's 撤销 (Ctrl+Z) takes back."""
 
 from __future__ import annotations
 
@@ -49,7 +50,6 @@ log = logging.getLogger(__name__)
 SEARCH_DELAY_MS = 200
 COUNTS_DELAY_MS = 400
 DUE_TICK_MS = 60_000  # the time left in the list is recomputed every minute
-UNDO_DEPTH = 20
 # Initial column widths (px), by logical column.
 COLUMN_WIDTHS = (72, 80, 72, 112, 172, 130, 130, 90, 72, 120, 150, 72, 120)
 # Where the 截止 column shows: right after 状态 (logical order stays for saved header states and tests).
@@ -77,7 +77,6 @@ class CaseListPane(QWidget):
         self._desk: Any = desk
         self._runner = runner
         self._generation = 0
-        self._undo: list[tuple[str, list[CaseId]]] = []
         self._shops: list[ShopData] = []
         self._view_name = "全部售后"
         self._quick = quick
@@ -145,7 +144,7 @@ class CaseListPane(QWidget):
         self.bulk_shop.setText("改店铺")
         self.bulk_shop.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         shop_menu = QMenu(self.bulk_shop)
-        shop_menu.aboutToShow.connect(lambda: self._fill_shop_menu(shop_menu))
+        shop_menu.aboutToShow.connect(lambda: self.fill_shop_menu(shop_menu))
         self.bulk_shop.setMenu(shop_menu)
         self.bulk_export = QPushButton("导出…")
         self.bulk_export.clicked.connect(self.export_selected)
@@ -423,7 +422,7 @@ class CaseListPane(QWidget):
             menu.addAction(status.value, partial(self.set_status_of_selected, status))
         return menu
 
-    def _fill_shop_menu(self, menu: QMenu) -> None:
+    def fill_shop_menu(self, menu: QMenu) -> None:
         menu.clear()
         menu.addAction("（不属于任何店铺）", lambda: self.set_shop_of_selected(None))
         for shop in self._shops:
@@ -460,36 +459,17 @@ class CaseListPane(QWidget):
     # -- trash -----------------------------------------------------------------------------------
 
     def delete_selected(self) -> None:
-        """Move the selected cases to the trash (no question: Ctrl+Z brings them back)."""
+        """Move the selected cases to the trash (no question: 撤销, Ctrl+Z, brings them back)."""
         ids = self.selected_ids()
         if not ids or self.model.filter.trash:
             return
         cases = self._desk.cases
 
         def done(changes: Changes) -> None:
-            self._undo.append(("delete", ids))
-            del self._undo[:-UNDO_DEPTH]
             self.changes_made.emit(changes)
             self.status_message.emit(f"已将 {len(ids)} 条售后移入回收站（Ctrl+Z 撤销）")
 
         Op(lambda: cases.trash(ids), parent=self).on_success(done).run(self._runner)
-
-    def can_undo(self) -> bool:
-        return bool(self._undo)
-
-    def undo(self) -> None:
-        """Undo the last delete: the cases come back from the trash."""
-        if not self._undo:
-            self.status_message.emit("没有可以撤销的删除")
-            return
-        _kind, ids = self._undo.pop()
-        cases = self._desk.cases
-
-        def done(changes: Changes) -> None:
-            self.changes_made.emit(changes)
-            self.status_message.emit(f"已撤销删除：{len(ids)} 条售后回到列表")
-
-        Op(lambda: cases.restore(ids), parent=self).on_success(done).run(self._runner)
 
     def restore_selected(self) -> None:
         ids = self.selected_ids()
@@ -523,8 +503,6 @@ class CaseListPane(QWidget):
             return changes
 
         def done(changes: Changes) -> None:
-            self._undo = [(k, [i for i in v if i not in set(ids)]) for k, v in self._undo]
-            self._undo = [(k, v) for k, v in self._undo if v]
             self.changes_made.emit(changes)
             self.status_message.emit(f"已彻底删除 {len(ids)} 条售后")
 
@@ -580,7 +558,7 @@ class CaseListPane(QWidget):
             for s in CaseStatus:
                 status.addAction(s.value, lambda s=s: self.set_status_of_selected(s))
             shop = menu.addMenu("改店铺")
-            self._fill_shop_menu(shop)
+            self.fill_shop_menu(shop)
             menu.addSeparator()
             menu.addAction(f"删除（{len(ids)} 条，移入回收站）", self.delete_selected)
         menu.addSeparator()

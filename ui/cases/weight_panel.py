@@ -4,6 +4,7 @@ evidence, and the conclusion in words (the wizard's {重量结论} and the packe
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -46,7 +47,7 @@ from ui.tasks import Op, TaskRunner
 
 if TYPE_CHECKING:
     from desk.app import Desk
-    from ui.main_window import MainWindow
+    from ui.context import FeatureContext
 
 log = logging.getLogger(__name__)
 
@@ -128,10 +129,18 @@ class WeightPanel(QWidget):
     changes_made = Signal(object)
     status_message = Signal(str)
 
-    def __init__(self, desk: Desk, runner: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        desk: Desk,
+        runner: TaskRunner,
+        parent: QWidget | None = None,
+        *,
+        open_products: Callable[[], None] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.desk = desk
         self.runner = runner
+        self._open_products = open_products  # the 商品与重量 window, when the window has one
         self._case_id: CaseId | None = None
         self._loaded: _Loaded | None = None
         self._generation = 0
@@ -464,10 +473,8 @@ class WeightPanel(QWidget):
         )
 
     def open_products(self) -> None:
-        window = self.window()
-        opener = getattr(window, "open_products_window", None)
-        if callable(opener):
-            opener()
+        if self._open_products is not None:
+            self._open_products()
 
 
 def _fit_height(table: QTableWidget, *, empty_rows: int = 1) -> None:
@@ -480,34 +487,37 @@ def _fit_height(table: QTableWidget, *, empty_rows: int = 1) -> None:
     table.setFixedHeight(table.horizontalHeader().height() + rows + 2 * table.frameWidth() + scroll)
 
 
-def install_weight_tab(window: MainWindow) -> WeightPanel:
-    """Add the 称重核对 tab to the main window's case form; it follows whichever case the form shows
+def install_weight_tab(
+    ctx: FeatureContext, *, open_products: Callable[[], None] | None = None
+) -> WeightPanel:
+    """Add the 称重核对 tab to the case form; it follows whichever case the window shows
     (read when the tab is visible, so switching cases on other tabs costs nothing)."""
-    form = window.form
-    panel = WeightPanel(window.opened_desk, window.runner)
+    form = ctx.case_form
+    panel = WeightPanel(ctx.desk, ctx.runner, open_products=open_products)
     form.tabs.addTab(panel, "称重核对")
-    panel.changes_made.connect(window.changes_applied)
-    panel.status_message.connect(window.show_status)
-    window.changes_applied.connect(panel.apply_changes)
+    panel.changes_made.connect(ctx.changes)
+    panel.status_message.connect(ctx.show_status)
+    ctx.changes.connect(panel.apply_changes)
 
     def sync(*_args: object) -> None:
-        if panel.isVisible() and form.case_id != panel.case_id:
-            panel.set_case(form.case_id)
+        case_id = ctx.current_case()
+        if panel.isVisible() and case_id != panel.case_id:
+            panel.set_case(case_id)
 
-    form.case_shown.connect(sync)
+    ctx.case_changed.connect(sync)
     form.tabs.currentChanged.connect(sync)
-    install_order_autofill(window)
+    install_order_autofill(ctx)
     return panel
 
 
-def install_order_autofill(window: MainWindow) -> None:
+def install_order_autofill(ctx: FeatureContext) -> None:
     """Typing an order number that was imported fills the form's empty fields (platform, shop,
     tracking no., courier, amount); the operator sees them as unsaved edits and saves as usual."""
-    form = window.form
+    form = ctx.case_form
     editor = form.fields.get("order_no")
     if not isinstance(editor, QLineEdit):
         return
-    desk = window.opened_desk
+    desk = ctx.desk
 
     def lookup() -> None:
         order_no = editor.text().strip()
@@ -522,7 +532,7 @@ def install_order_autofill(window: MainWindow) -> None:
             return
         filled = _fill_form(form, desk.orders.case_values(order))
         if filled:
-            window.show_status(f"已按导入的订单填写：{'、'.join(filled)}（尚未保存）")
+            ctx.show_status(f"已按导入的订单填写：{'、'.join(filled)}（尚未保存）")
 
     editor.editingFinished.connect(lookup)
 

@@ -1,4 +1,7 @@
-"""Evidence panel: the gallery of a case, every way in (dialog, folder, drop, paste), edits, viewer, undo."""
+"""Evidence panel: the gallery of a case, every way in (dialog, folder, drop, paste), edits, viewer.
+
+Removing items and changing their kind are steps of the desk's undo log (desk/services/undo.py); the
+window's one 撤销 action (Ctrl+Z) takes them back, and the gallery's menu offers it too."""
 
 from __future__ import annotations
 
@@ -6,7 +9,6 @@ import logging
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -22,12 +24,13 @@ from desk.domain import (
     Mark,
 )
 from desk.errors import DeskError
-from ui.errors import APP_TITLE, ask, show_error
+from ui.errors import APP_TITLE, ask
 from ui.evidence import mime as drops
 from ui.evidence.gallery import EVIDENCE_ROLE, THUMB_BOX, GalleryDelegate, GalleryModel, GalleryView
 from ui.evidence.thumbnails import ThumbnailCache
 from ui.evidence.viewer import EvidenceViewer
 from ui.qt import (
+    QAction,
     QApplication,
     QComboBox,
     QContextMenuEvent,
@@ -63,7 +66,6 @@ FILE_FILTER = (
     "图片、PDF 或视频 (*.jpg *.jpeg *.png *.webp *.gif *.bmp *.tif *.tiff *.heic *.heif *.avif *.mpo "
     "*.pdf *.mp4 *.mov *.m4v *.3gp *.mkv *.webm *.avi);;所有文件 (*)"
 )
-UNDO_DEPTH = 20
 FOLDER_CONFIRM = 300  # a folder with more files than this asks first
 _WEIGHT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(kg|公斤|千克|g|克)?\s*$", re.IGNORECASE)
 
@@ -115,9 +117,7 @@ class EvidenceStore(Protocol):
 
     def remove_many(self, evidence_ids: Sequence[EvidenceId]) -> tuple[Changes, tuple[EvidenceData, ...]]: ...
 
-    def restore(self, items: Sequence[EvidenceData]) -> tuple[Changes, tuple[EvidenceData, ...]]: ...
-
-    def purge(self, sha256s: Sequence[str]) -> None: ...
+    def set_kind(self, evidence_ids: Sequence[EvidenceId], kind: EvidenceKind) -> Changes: ...
 
     def thumbnail_for(self, evidence: EvidenceData) -> Path: ...
 
@@ -130,15 +130,6 @@ class EvidenceStore(Protocol):
     def export_copy(self, evidence_id: EvidenceId, folder: Path) -> Path: ...
 
     def open_copy(self, evidence_id: EvidenceId) -> Path: ...
-
-
-@dataclass
-class _Undo:
-    """One step the operator can take back (Ctrl+Z)."""
-
-    label: str
-    undo: Callable[[], Changes]
-    expire: Callable[[], None] | None = None
 
 
 def parse_weight(text: str) -> int | None:
@@ -190,7 +181,7 @@ class EvidencePanel(QWidget):
         self._importing = False
         self._select_after: set[int] = set()
         self._refresh_token = 0
-        self._undo: list[_Undo] = []
+        self._undo_action: QAction | None = None
         self.viewer: EvidenceViewer | None = None
         self.thumbnails = ThumbnailCache(
             evidence.thumbnail_for,
@@ -420,29 +411,11 @@ class EvidencePanel(QWidget):
         targets = list(items if items is not None else self.selected())
         if not targets:
             return
-        before = {e.id: (e.kind, e.kind_confirmed) for e in targets}
         store = self._evidence
-
-        def work() -> Changes:
-            changes = Changes()
-            for evidence_id in before:
-                changes = changes | store.update(evidence_id, kind=kind)
-            return changes
-
-        def undo() -> Changes:
-            changes = Changes()
-            for evidence_id, (old, _confirmed) in before.items():
-                changes = changes | store.update(evidence_id, kind=old)
-            return changes
-
-        changed = any(old != kind for old, _ in before.values())
-
-        def done(changes: Changes) -> None:
-            if changed:
-                self._push_undo(_Undo(f"改为“{kind.value}”", undo))
-            self.changes_made.emit(changes)
-
-        Op(work, parent=self).on_success(done).run(self._runner)
+        ids = [e.id for e in targets]
+        Op(lambda: store.set_kind(ids, kind), parent=self).on_success(self.changes_made.emit).run(
+            self._runner
+        )
 
     def confirm_kind(self) -> None:
         targets = [e for e in self.selected() if not e.kind_confirmed]
@@ -726,9 +699,13 @@ class EvidencePanel(QWidget):
         )
         menu.addSeparator()
         menu.addAction("删除", self.remove_selected).setEnabled(bool(selected))
-        undo = menu.addAction(f"撤销{self._undo[-1].label}" if self._undo else "撤销", self.undo)
-        undo.setEnabled(bool(self._undo))
+        if self._undo_action is not None:
+            menu.addAction(self._undo_action)  # the window's one 撤销 (it names the step it takes back)
         return menu
+
+    def set_undo_action(self, action: QAction | None) -> None:
+        """The window's 撤销 action, offered in the gallery's menu."""
+        self._undo_action = action
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
         event.accept()
@@ -823,10 +800,10 @@ class EvidencePanel(QWidget):
         viewer.show()
         return viewer
 
-    # -- removal and undo ------------------------------------------------------------------------
+    # -- removal ---------------------------------------------------------------------------------
 
     def remove_selected(self) -> None:
-        """Remove the selection at once; Ctrl+Z brings it back (originals are kept until then)."""
+        """Remove the selection at once; 撤销 (Ctrl+Z) brings it back (the originals are kept until then)."""
         targets = self.selected()
         if not targets:
             return
@@ -836,58 +813,19 @@ class EvidencePanel(QWidget):
 
         def removed(result: tuple[Changes, tuple[EvidenceData, ...]]) -> None:
             changes, items = result
-
-            def undo() -> Changes:
-                restored_changes, restored = store.restore(items)
-                self._select_after = {e.id for e in restored}
-                return restored_changes
-
-            def expire() -> None:
-                store.purge([e.sha256 for e in items])
-
-            self._push_undo(_Undo(f"删除 {len(items)} 个证据", undo, expire))
             self.changes_made.emit(changes)
             self.status_message.emit(f"已删除 {len(items)} 个证据（Ctrl+Z 撤销）")
 
         Op(lambda: store.remove_many(ids), parent=self).on_success(removed).run(self._runner)
 
-    def _push_undo(self, step: _Undo) -> None:
-        self._undo.append(step)
-        while len(self._undo) > UNDO_DEPTH:
-            old = self._undo.pop(0)
-            if old.expire is not None:
-                self._runner.submit(old.expire)
-
-    def can_undo(self) -> bool:
-        """A method, as CaseListPane.can_undo() is: the window's Ctrl+Z asks both the same way."""
-        return bool(self._undo)
-
-    def undo(self) -> None:
-        """Take back the last removal or kind change."""
-        if not self._undo:
-            self.status_message.emit("没有可以撤销的操作")
-            return
-        step = self._undo.pop()
-
-        def done(changes: Changes) -> None:
-            self.changes_made.emit(changes)
-            self.status_message.emit(f"已撤销{step.label}")
-
-        def failed(exc: BaseException) -> None:
-            if step.expire is not None:
-                self._runner.submit(step.expire)
-            show_error(self, exc, action="撤销")
-
-        Op(step.undo, parent=self).on_success(done).on_failure(failed).run(self._runner)
+    def select_after_refresh(self, ids: Iterable[int]) -> None:
+        """Select these items once the next refresh shows them (e.g. items an undo brought back)."""
+        self._select_after = set(ids)
 
     def shutdown(self) -> None:
-        """The window closes: removals can no longer be undone, so their unused originals go."""
+        """The window closes: pending caption and weight edits are saved, the viewer closes."""
         self._commit_caption()
         self._commit_weight()
-        steps, self._undo = self._undo, []
-        for step in steps:
-            if step.expire is not None:
-                step.expire()
         if self.viewer is not None:
             self.viewer.close()
 

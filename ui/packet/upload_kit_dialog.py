@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from desk.domain import CaseId, Changes
 from desk.errors import DeskError
@@ -39,9 +39,6 @@ from ui.qt import (
     Signal,
 )
 from ui.tasks import Op, TaskRunner
-
-if TYPE_CHECKING:
-    from ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -375,43 +372,3 @@ class UploadKitDialog(QDialog):
         target = result.folder or (result.zip_path.parent if result.zip_path is not None else None)
         if target is not None:
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(target)))
-
-
-def install_upload_kit_menu(window: MainWindow) -> None:
-    """申诉 ▸ 上传材料包…: the current case's upload kit (saving pending edits first)."""
-    opened: dict[str, UploadKitDialog] = {}
-
-    def open_dialog() -> None:
-        def show() -> None:
-            case_id = window.form.case_id
-            if case_id is None:
-                window.show_status("请先选择或保存一条售后，再生成上传材料包")
-                return
-            old = opened.pop("dialog", None)
-            if old is not None:
-                window.changes_applied.disconnect(old.apply_changes)
-                old.close()
-                old.deleteLater()
-            dialog = UploadKitDialog(window.opened_desk, window.runner, case_id, parent=window)
-            dialog.status_message.connect(window.show_status)
-            window.changes_applied.connect(dialog.apply_changes)
-            opened["dialog"] = dialog
-            dialog.show()
-
-        if window.form.case_id is None:
-            window.show_status("请先选择或保存一条售后，再生成上传材料包")
-            return
-        # Unsaved edits (the 问题描述 is the 申诉说明) would silently be missing from the kit.
-        window.form.confirm_leave(show, question="当前售后有未保存的修改，生成上传材料包前要保存吗？")
-
-    window.upload_kit_action = window._action(
-        "上传材料包…", open_dialog, None, "把申诉材料做成符合平台上限的图片和申诉说明"
-    )
-    window.open_upload_kit = open_dialog
-    appeal_menu = window.appeal_menu
-    actions = appeal_menu.actions()
-    after = getattr(window, "print_action", None)
-    if after is not None and after in actions and actions.index(after) + 1 < len(actions):
-        appeal_menu.insertAction(actions[actions.index(after) + 1], window.upload_kit_action)
-    else:
-        appeal_menu.addAction(window.upload_kit_action)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ui.qt import QTimer
+from ui.context import FeatureContext, MenuKey
+from ui.qt import QAction, QTimer
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
@@ -13,22 +15,34 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def install_tools_menu(window: MainWindow) -> None:
-    """Add the 工具 menu to a main window."""
+@dataclass(frozen=True, slots=True)
+class ToolsFeature:
+    """The 工具 menu's actions."""
+
+    backup: QAction
+    restore: QAction
+    check: QAction
+
+    @property
+    def actions(self) -> tuple[QAction, ...]:
+        return (self.backup, self.restore, self.check)
+
+
+def install(ctx: FeatureContext) -> ToolsFeature:
+    """Fill the 工具 menu."""
     from ui.tools.backup_dialog import ask_backup, ask_restore
     from ui.tools.check_dialog import CheckDialog
 
-    menu = window.menuBar().addMenu("工具")
-    window.backup_action = menu.addAction("备份…")
-    window.backup_action.setStatusTip("把全部售后记录和证据备份为一个文件")
-    window.backup_action.triggered.connect(lambda _=False: ask_backup(window))
-    window.restore_action = menu.addAction("恢复…")
-    window.restore_action.setStatusTip("从备份文件恢复（先完整校验）")
-    window.restore_action.triggered.connect(lambda _=False: ask_restore(window))
+    feature = ToolsFeature(
+        backup=ctx.action("备份…", lambda: ask_backup(ctx), tip="把全部售后记录和证据备份为一个文件"),
+        restore=ctx.action("恢复…", lambda: ask_restore(ctx), tip="从备份文件恢复（先完整校验）"),
+        check=ctx.action("检查数据", lambda: CheckDialog(ctx).start(), tip="检查数据库和每个证据原始文件"),
+    )
+    menu = ctx.menu(MenuKey.TOOLS)
+    menu.addActions([feature.backup, feature.restore])
     menu.addSeparator()
-    window.check_action = menu.addAction("检查数据")
-    window.check_action.setStatusTip("检查数据库和每个证据原始文件")
-    window.check_action.triggered.connect(lambda _=False: CheckDialog(window).start())
+    menu.addAction(feature.check)
+    return feature
 
 
 def start_reliability_services(window: MainWindow) -> None:
@@ -43,4 +57,4 @@ def start_reliability_services(window: MainWindow) -> None:
     logs = window.opened_desk.profile.logs_dir
     # The window is the timers' context: if it is gone, they never fire.
     QTimer.singleShot(0, window, lambda: offer_native_crash_report(window, logs))
-    QTimer.singleShot(1500, window, lambda: run_daily_backup_in_background(window))
+    QTimer.singleShot(1500, window, lambda: run_daily_backup_in_background(window.feature_context))

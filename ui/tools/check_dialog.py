@@ -10,15 +10,15 @@ from ui.qt import QApplication, QDialog, QHBoxLayout, QLabel, QPlainTextEdit, QP
 from ui.tasks import Op
 
 if TYPE_CHECKING:
-    from ui.main_window import MainWindow
+    from ui.context import FeatureContext
 
 
 class CheckDialog(QDialog):
     """Shows a CheckReport; 修复 applies the safe repairs and checks again."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window_ = window
+    def __init__(self, ctx: FeatureContext) -> None:
+        super().__init__(ctx.parent)
+        self.ctx = ctx
         self.report: CheckReport | None = None
         self.setWindowTitle(f"{APP_TITLE} — 检查数据")
         self.resize(720, 460)
@@ -45,12 +45,12 @@ class CheckDialog(QDialog):
 
     def start(self) -> Any:
         self.show()
-        desk = self.window_.opened_desk
+        desk = self.ctx.desk
         return (
             Op(lambda progress, cancel: check_profile(desk, progress=progress, cancel=cancel))
             .with_progress(self, "正在检查数据…")
             .on_success(self.show_report)
-            .run(self.window_.runner)
+            .run(self.ctx.runner)
         )
 
     def show_report(self, report: CheckReport, done: list[str] | None = None) -> None:
@@ -69,11 +69,11 @@ class CheckDialog(QDialog):
         report = self.report
         if report is None:
             return None
-        desk = self.window_.opened_desk
+        desk = self.ctx.desk
         self.repair_button.setEnabled(False)
 
         def work() -> tuple[list[str], CheckReport]:
             done = repair_profile(desk, report)
             return done, check_profile(desk, verify_hashes=False)
 
-        return Op(work).on_success(lambda r: self.show_report(r[1], r[0])).run(self.window_.runner)
+        return Op(work).on_success(lambda r: self.show_report(r[1], r[0])).run(self.ctx.runner)

@@ -2,51 +2,64 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from dataclasses import dataclass
 
-from ui.qt import QKeySequence
-
-if TYPE_CHECKING:
-    from ui.main_window import MainWindow
+from ui.context import FeatureContext, MenuKey
+from ui.qt import QAction, QKeySequence
 
 
-def install_wizard_menu(window: MainWindow) -> None:
+@dataclass(frozen=True, slots=True)
+class WizardFeature:
+    """处理向导… and 话术库…, and the functions that open them."""
+
+    wizard: QAction
+    scripts: QAction
+    open_wizard: Callable[[], None]
+    open_scripts: Callable[[], None]
+
+    @property
+    def actions(self) -> tuple[QAction, ...]:
+        return (self.wizard, self.scripts)
+
+
+def install(ctx: FeatureContext) -> WizardFeature:
+    """Add 处理向导… and 话术库… to the 申诉 menu (followed by a separator)."""
     from ui.wizard.scripts_dialog import ScriptsDialog
     from ui.wizard.wizard_dialog import WizardDialog
 
     opened: dict[str, object] = {}
 
     def open_wizard() -> None:
-        case_id = window.form.case_id
+        case_id = ctx.current_case()
         if case_id is None:
-            window.show_status("请先选择或保存一条售后，再打开处理向导")
+            ctx.show_status("请先选择或保存一条售后，再打开处理向导")
             return
         old = opened.get("wizard")
         if isinstance(old, WizardDialog):
-            window.changes_applied.disconnect(old.apply_changes)
+            ctx.changes.disconnect(old.apply_changes)
             old.close()
             old.deleteLater()
-        dialog = WizardDialog(window.opened_desk, window.runner, case_id, parent=window)
-        dialog.changes_made.connect(window.changes_applied)
-        dialog.status_message.connect(window.show_status)
-        window.changes_applied.connect(dialog.apply_changes)
+        dialog = WizardDialog(ctx.desk, ctx.runner, case_id, parent=ctx.parent)
+        dialog.changes_made.connect(ctx.changes)
+        dialog.status_message.connect(ctx.show_status)
+        ctx.changes.connect(dialog.apply_changes)
         opened["wizard"] = dialog
         dialog.show()
 
     def open_scripts() -> None:
-        dialog = ScriptsDialog(window.opened_desk, window.form.case_id, parent=window)
-        dialog.status_message.connect(window.show_status)
+        dialog = ScriptsDialog(ctx.desk, ctx.current_case(), parent=ctx.parent)
+        dialog.status_message.connect(ctx.show_status)
         opened["scripts"] = dialog
         dialog.show()
 
-    window.wizard_action = window._action(
-        "处理向导…", open_wizard, QKeySequence("Ctrl+W"), "按指南一步步处理当前售后"
+    feature = WizardFeature(
+        wizard=ctx.action("处理向导…", open_wizard, QKeySequence("Ctrl+W"), "按指南一步步处理当前售后"),
+        scripts=ctx.action("话术库…", open_scripts, QKeySequence("Ctrl+K"), "查找、复制和编辑话术"),
+        open_wizard=open_wizard,
+        open_scripts=open_scripts,
     )
-    window.scripts_action = window._action(
-        "话术库…", open_scripts, QKeySequence("Ctrl+K"), "查找、复制和编辑话术"
-    )
-    window.open_wizard = open_wizard
-    window.open_scripts = open_scripts
-    appeal_menu = window.appeal_menu
-    appeal_menu.insertActions(appeal_menu.actions()[0], [window.wizard_action, window.scripts_action])
-    appeal_menu.insertSeparator(appeal_menu.actions()[2])
+    menu = ctx.menu(MenuKey.APPEAL)
+    menu.addActions(list(feature.actions))
+    menu.addSeparator()
+    return feature
