@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from desk.resources import resource
 from ui.crash import install as install_crash_handlers
 from ui.errors import APP_TITLE
+from ui.gc_guard import install as install_gc_guard
 from ui.main_window import MainWindow
 from ui.qt import QApplication, QFont, QFontDatabase, QLibraryInfo, QLocale, QTranslator
 from ui.tasks import TaskRunner
@@ -72,6 +73,7 @@ def setup_application(argv: list[str] | None = None) -> QApplication:
     if not app.property("desk_configured"):
         register_font(app)
         install_translations(app)
+        install_gc_guard(app)
         app.setProperty("desk_configured", True)
     return app
 
