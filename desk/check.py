@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy import Connection, Engine, select, text
+from sqlalchemy.orm import Session
 
 from desk.backup.auto import blob_root
 from desk.db import models as m
@@ -29,6 +30,7 @@ from desk.db.guard import backup_archives
 from desk.db.migrate import current_revision, head_revision
 from desk.fileops import fsync_dir
 from desk.services.evidence import IMPORT_BATCH
+from desk.services.undo import held_sha256s
 from desk.settings import load_settings
 
 if TYPE_CHECKING:
@@ -310,7 +312,7 @@ def check_profile(
     # Originals no row uses: left by a crash between storing the file and saving its row, or, when there
     # are many, by a database that lost rows. Only the first may be deleted.
     stored = _stored_blobs(root)
-    orphans = sorted(stored - set(by_sha))
+    orphans = sorted(stored - set(by_sha) - _held_by_undo(engine))
     if orphans and not cancelled:
         size = sum(_size(root, s) for s in orphans)
         old = sum(1 for s in orphans if _old_enough(root, s))
@@ -403,9 +405,9 @@ def _old_enough(root: Path, sha: str) -> bool:
 def _restore_hint(desk: Desk) -> str:
     folder, archives = backup_archives(desk.profile)
     where = f"备份在“{folder}”" + (f"，最新的是“{archives[0].name}”" if archives else "（那里现在没有备份）")
-    # A restore replaces the originals folder with the archive's: the unused ones are moved aside first.
+    # A restore keeps the originals its archive lacks in evidence/set-aside itself (docs/backup.md).
     return (
-        "请先执行下面的修复，把它们移到一旁保存（恢复会把证据文件夹换成备份里的），再从备份恢复"
+        "可以从备份恢复，备份里没有的原始文件恢复时会原样保留在 evidence/set-aside 中"
         f'（工具 ▸ 恢复…，或命令行 python -m desk --profile "{desk.profile.root}" restore 备份文件），'
         f"{where}。"
     )
@@ -469,7 +471,8 @@ def _repair_orphans(desk: Desk, report: CheckReport) -> str:
     with desk.engine.connect() as conn:
         referenced = set(conn.execute(select(m.Evidence.sha256).distinct()).scalars())
         cases = int(conn.execute(select(text("count(*)")).select_from(m.Case.__table__)).scalar() or 0)
-    unused = _stored_blobs(root) - referenced
+    held = _held_by_undo(desk.engine)
+    unused = _stored_blobs(root) - referenced - held
     old = [sha for sha in old if sha in unused]
     later = "（" + str(skipped) + " 个较新的暂时保留）" if skipped else ""
     if looks_like_missing_data(
@@ -494,6 +497,12 @@ def _repair_orphans(desk: Desk, report: CheckReport) -> str:
             path.unlink()
             removed += 1
     return f"已删除 {removed} 个没有被使用的原始文件{later}"
+
+
+def _held_by_undo(engine: Engine) -> set[str]:
+    """Originals of removed evidence that an undo step can still bring back: in use, not left over."""
+    with Session(engine) as s:
+        return held_sha256s(s)
 
 
 def _set_aside(desk: Desk, root: Path, shas: list[str]) -> tuple[Path, int]:

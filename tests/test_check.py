@@ -204,3 +204,22 @@ def test_cli_check_repair_on_an_emptied_database_deletes_nothing(filled: Desk) -
     fixed = run(root, "check", "--repair", check=False)
     assert "已删除" not in fixed.stdout and "移到" in fixed.stdout, fixed.stdout + fixed.stderr
     assert _originals_anywhere(root / "evidence") == originals
+
+
+def test_originals_an_undo_step_can_bring_back_are_not_unused(filled: Desk) -> None:
+    # Removing every photo of every case is one undoable step: its originals are held, not left over, so the
+    # check neither calls the database "missing data" nor offers to delete or move them.
+    from desk.services.undo import UndoService
+
+    items = [e for c in filled.cases.list_ids() for e in filled.evidence.list(c)]
+    filled.evidence.remove_many([e.id for e in items])
+    for p in blobs(filled):
+        age(p)
+    report = check_profile(filled)
+    assert not report.errors, report.text()
+    assert "blob-orphan" not in {f.code for f in report.findings}, report.text()
+    before = {p.name for p in blobs(filled)}
+    repair_profile(filled, report)
+    assert {p.name for p in blobs(filled)} == before
+    UndoService.for_desk(filled).undo()
+    assert sum(len(filled.evidence.list(c)) for c in filled.cases.list_ids()) == len(items)
