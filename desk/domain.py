@@ -82,6 +82,16 @@ class EvidenceKind(enum.StrEnum):
     OTHER = "其他"
 
 
+class WeightKind(enum.StrEnum):
+    """Where a weight was read; the value is what the operator reads."""
+
+    WAREHOUSE = "仓库称重"
+    COURIER_PICKUP = "快递揽收重量"
+    COURIER_LOAD = "快递上车重量"
+    COURIER_UNLOAD = "快递下车重量"
+    REWEIGH = "复称"
+
+
 # Kinds whose picture shows a parcel's weight; their weight in grams feeds the weight check.
 WEIGHT_KINDS = frozenset({EvidenceKind.WAREHOUSE_WEIGHT, EvidenceKind.COURIER_WEIGHT, EvidenceKind.REWEIGH})
 

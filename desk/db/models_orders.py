@@ -10,8 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from desk.db.models import Base, _enum
 from desk.db.types import utcnow
-from desk.domain import Platform
-from desk.orders.model import WeightKind
+from desk.domain import Platform, WeightKind
 
 
 class Order(Base):

@@ -8,6 +8,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from desk.domain import CaseId, Changes, EvidenceId, Platform, ShopId
+from desk.domain import WeightKind as WeightKind  # lives with the vocabulary: storage needs it too
 
 
 class ExportKind(enum.StrEnum):
@@ -17,16 +18,6 @@ class ExportKind(enum.StrEnum):
     ORDER_ITEMS = "宝贝报表"  # Taobao: one row per item, order-level columns elsewhere
     AFTER_SALES = "售后导出"
     PRODUCTS = "商品资料"
-
-
-class WeightKind(enum.StrEnum):
-    """Where a weight was read; the value is what the operator reads."""
-
-    WAREHOUSE = "仓库称重"
-    COURIER_PICKUP = "快递揽收重量"
-    COURIER_LOAD = "快递上车重量"
-    COURIER_UNLOAD = "快递下车重量"
-    REWEIGH = "复称"
 
 
 # The evidence kind (desk.domain.EvidenceKind value) that usually shows each weight.
