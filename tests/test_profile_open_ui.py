@@ -47,7 +47,9 @@ def test_the_window_shows_the_refusal_and_creates_no_database(
     told: list[str] = []
     monkeypatch.setattr(QMessageBox, "exec", lambda box: told.append(box.text()) or 0)
     opened: list[bool] = []
-    earlier = {id(w) for w in QApplication.topLevelWidgets()}  # windows other tests left behind
+    # Windows other tests left behind, held so that none is freed during this test and its id reused.
+    left_behind = QApplication.topLevelWidgets()
+    earlier = {id(w) for w in left_behind}
     running = [True]
 
     def watch() -> None:
