@@ -101,6 +101,36 @@ def test_order_numbers_and_logistics() -> None:
         parse.quantity("0", "数量")
 
 
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("=1+1", "像是表格公式"),
+        ("'=1+1", "像是表格公式"),  # the apostrophe an export adds is taken off first
+        ("+1", "像是表格公式"),
+        ("-1", "像是表格公式"),
+        ("@SUM(A1)", "像是表格公式"),
+        ('="=1+1"', "像是表格公式"),
+        ("12(3)", "只能由字母、数字"),
+        ("a\u202eb", "只能由字母、数字"),
+        ("订单;1", "只能由字母、数字"),
+    ],
+)
+def test_order_numbers_that_are_not_order_numbers(text: str, words: str) -> None:
+    with pytest.raises(CellError, match=words):
+        parse.order_number(text)
+
+
+def test_order_number_shapes() -> None:
+    for ok in ("SO-2026/11#3", "JD_MULTI.1", "订单A1", "3918475620193847561"):
+        assert parse.order_number(ok) == ok
+    assert parse.order_number("261120-583920174650321", shape=parse.PDD_ORDER) == "261120-583920174650321"
+    with pytest.raises(CellError, match="拼多多的订单号"):
+        parse.order_number("3918475620193847561", shape=parse.PDD_ORDER)
+    with pytest.raises(CellError) as caught:
+        parse.order_number("a\u202eb")
+    assert "\\u202e" in str(caught.value)  # shown, not obeyed
+
+
 def test_short_gbk_sample_is_read_as_gb18030() -> None:
     # Two Chinese words are too little for any detector; the header decides.
     sample = "姓名,年龄\n张三,18\n".encode("gbk")

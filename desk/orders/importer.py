@@ -34,6 +34,7 @@ from desk.db import models_orders as mo
 from desk.db.types import utcnow
 from desk.domain import CASE_FIELD_LABELS, CaseDraft, CaseId, CaseStatus, Changes, Platform, ShopId
 from desk.errors import DeskError, ValidationFailed
+from desk.names import shown
 from desk.orders import mapping, parse
 from desk.orders.headers import (
     FIELDS,
@@ -48,7 +49,7 @@ from desk.orders.headers import (
 )
 from desk.orders.model import ExportKind, FilePreview, ImportSummary, RowProblem
 from desk.orders.parse import CellError
-from desk.orders.readers import HEADER_SEARCH_ROWS, FileUnreadable, open_table
+from desk.orders.readers import HEADER_SEARCH_ROWS, BrokenRow, FileUnreadable, open_table
 from desk.orders.readers import Table as Sheet
 
 log = logging.getLogger(__name__)
@@ -159,12 +160,19 @@ def open_export(
         else:
             header = _best_header(head)
         if header is None:
-            seen = "、".join(c for c in (head[0][1] if head else [])[:8] if c.strip()) or "（空）"
+            first = next((cells for _n, cells in head if not isinstance(cells, BrokenRow)), [])
+            seen = "、".join(shown(c[:40]) for c in first[:8] if c.strip()) or "（空）"
             raise FileUnreadable(
-                f"无法识别“{path.name}”：前 {len(head)} 行里找不到已知导出文件的表头"
+                f"无法识别“{shown(path.name)}”：前 {len(head)} 行里找不到已知导出文件的表头"
                 f"（需要有“订单号”“售后编号”或“商家编码”等列）。第一行是：{seen}"
             )
         number, cells = header
+        # Only the header's columns are read from here on: a cell far to the right (or a declared
+        # dimension of A1:XFD1048576) costs nothing.
+        width = len(cells)
+        while width and not cells[width - 1].strip():
+            width -= 1
+        table.limit_columns(width)
         match = (
             match_profile(forced, cells, store_pii=store_pii)
             if forced
@@ -173,12 +181,15 @@ def open_export(
         assert match is not None
         if kinds and match.profile.kind not in kinds:
             wanted = "、".join(k.value for k in kinds)
-            raise FileUnreadable(f"“{path.name}”是{match.profile.title}，不是{wanted}。")
+            raise FileUnreadable(f"“{shown(path.name)}”是{match.profile.title}，不是{wanted}。")
         if match.missing:
             raise FileUnreadable(
-                f"“{path.name}”缺少必需的列：{'、'.join(match.missing)}（按{match.profile.title}的列名识别）。"
+                f"“{shown(path.name)}”缺少必需的列：{'、'.join(match.missing)}（按{match.profile.title}的列名识别）。"
             )
         after = [r for r in head if r[0] > number]
+        if table.file_type == "XLSX":
+            # Rows read before the header's width was known: as wide as the header, like the rest.
+            after = [(n, (c + [""] * (width - len(c)))[:width]) for n, c in after]
         return OpenExport(table, number, cells, match, chain(after, rows))
     except BaseException:
         table.close()
@@ -272,6 +283,11 @@ class _RowReader:
     def __init__(self, match: HeaderMatch, *, store_pii: bool) -> None:
         self.columns = {f: i for f, i in match.columns.items() if store_pii or not FIELDS[f].pii}
         self.labels = {f: match.mapping[i].header.strip() or FIELDS[f].label for f, i in self.columns.items()}
+        self.shapes = {
+            f: shape
+            for (key, f), shape in parse.SHAPES.items()
+            if key == match.profile.key and f in self.columns
+        }
 
     def text(self, cells: list[str], name: str) -> str:
         i = self.columns.get(name)
@@ -297,10 +313,18 @@ class _RowReader:
 
     def order_no(self, cells: list[str], name: str = "order_no") -> str:
         i = self.columns[name]
-        return parse.order_number(cells[i] if i < len(cells) else "", self.labels[name])
+        return parse.order_number(
+            cells[i] if i < len(cells) else "", self.labels[name], self.shapes.get(name)
+        )
 
 
-def _row_problem(cells: list[str], joined: str) -> tuple[str, bool]:
+LONG_CELL = {
+    "CSV": "这一行有一格超过 1 万个字符，多半是引号没有闭合、把下面的行并了进来，未导入",
+    "XLSX": "这一行有一格超过 1 万个字符，不是订单数据，未导入",
+}
+
+
+def _row_problem(cells: list[str], joined: str, file_type: str) -> tuple[str, bool]:
     """Why a row cannot be read at all ("" = it can), and whether it holds NUL characters.
 
     joined is the row's cells joined with U+001F (done once per row by the caller).
@@ -308,15 +332,27 @@ def _row_problem(cells: list[str], joined: str) -> tuple[str, bool]:
     if "\ufffd" in joined:
         return "这一行有无法按所检测编码解码的字节（文件可能混用了几种编码），未导入", False
     if len(joined) > MAX_CELL and any(len(c) > MAX_CELL for c in cells):
-        return "这一行有一格超过 1 万个字符，多半是引号没有闭合、把下面的行并了进来，未导入", False
+        return LONG_CELL.get(file_type, LONG_CELL["CSV"]), False
     return "", "\x00" in joined
 
 
 def _data_rows(opened: OpenExport, tally: _Tally) -> Iterator[tuple[int, list[str]]]:
     """The rows of an export that hold data, counted in tally; the others are tallied as skipped
-    (blank, repeated header, 合计, exact repeat) or failed (undecodable bytes, a runaway cell)."""
+    (blank, repeated header, 合计, exact repeat) or failed (a cell too long to split, undecodable bytes,
+    a runaway cell, a CSV row missing columns the import reads)."""
     screen = _Screen(opened.headers)
+    file_type = opened.table.file_type
+    header_width = len(opened.headers)
+    while header_width and not opened.headers[header_width - 1].strip():
+        header_width -= 1
+    # A CSV row shorter than this lacks a column the import reads: a line broken in two, or cut short.
+    # (An XLSX row is as wide as the header: missing cells there are empty cells.)
+    needed = max(opened.match.columns.values(), default=-1) + 1 if file_type == "CSV" else 0
     for number, cells in opened.rows:
+        if type(cells) is BrokenRow:
+            tally.rows += 1
+            tally.failed.append(RowProblem(number, cells.reason))
+            continue
         joined = "\x1f".join(cells)
         verdict = screen.check(number, cells, joined)
         if verdict is not None:
@@ -325,7 +361,15 @@ def _data_rows(opened: OpenExport, tally: _Tally) -> Iterator[tuple[int, list[st
                 tally.skipped.append(RowProblem(number, verdict))
             continue
         tally.rows += 1
-        problem, nul = _row_problem(cells, joined)
+        if len(cells) < needed:
+            tally.failed.append(
+                RowProblem(
+                    number,
+                    f"这一行只有 {len(cells)} 列，表头有 {header_width} 列（可能断行或少了分隔符），未导入",
+                )
+            )
+            continue
+        problem, nul = _row_problem(cells, joined, file_type)
         if problem:
             tally.failed.append(RowProblem(number, problem))
             continue
@@ -352,7 +396,7 @@ class _OrderRows(_RowReader):
             self.order_fields.append("goods_summary")
         self.items = any(self.has(f) for f in ("product_name", "sku_code", "quantity"))
         c = self.columns
-        self._order_no = (c["order_no"], self.labels["order_no"])
+        self._order_no = (c["order_no"], self.labels["order_no"], self.shapes.get("order_no"))
         self._text = [
             (f, c[f], self.labels[f], STRICT_LIMITS.get(f, 0), SOFT_LIMITS.get(f, 0))
             for f in ORDER_TEXT_FIELDS
@@ -401,8 +445,8 @@ class _OrderRows(_RowReader):
     def read(self, number: int, cells: list[str]) -> _Row:
         if len(cells) < self._width:
             cells = cells + [""] * (self._width - len(cells))
-        index, label = self._order_no
-        order_no = parse.order_number(cells[index], label)
+        index, label, shape = self._order_no
+        order_no = parse.order_number(cells[index], label, shape)
         order: dict[str, Any] = {}
         self._texts(cells, self._text, order)
         fen, utc_naive = parse.fen, parse.utc_naive
@@ -513,9 +557,14 @@ class _Screen:
 class Importer:
     """Runs imports against the desk's database; the services call it from a worker thread."""
 
-    def __init__(self, sessions: sessionmaker[Session], platforms: Any | None = None) -> None:
+    def __init__(
+        self, sessions: sessionmaker[Session], platforms: Any | None = None, cases: Any | None = None
+    ) -> None:
         self._sessions = sessions
         self._platforms = platforms  # desk.platforms PlatformProfiles: status names → desk statuses
+        # The services' CaseService (create / update / get), handed in: a feature does not reach up
+        # into the services layer. Only after-sales exports need it.
+        self._cases = cases
 
     # -- entry ------------------------------------------------------------------------------------
 
@@ -559,6 +608,7 @@ class Importer:
                     f"{exc.message.rstrip('。')}。此前已保存到第 {tally.last_committed_row} 行"
                     f"（新增 {tally.imported}，更新 {tally.updated}），之后的内容未导入。"
                 ) from exc
+            tally.notes.extend(opened.table.notes)
             if (
                 profile.kind == ExportKind.ORDERS
                 and not store_pii
@@ -590,9 +640,8 @@ class Importer:
     def _report(opened: OpenExport, tally: _Tally, progress: Progress | None) -> None:
         if progress is None:
             return
-        done, total = opened.table.position()
-        scale = 1024 if opened.table.file_type == "CSV" else 1
-        progress(done // scale, max(total // scale, 1), f"已读取 {tally.rows} 行")
+        done, total = opened.table.position()  # bytes
+        progress(done // 1024, max(total // 1024, 1), f"已读取 {tally.rows} 行")
 
     # -- orders -----------------------------------------------------------------------------------
 
@@ -642,9 +691,9 @@ class Importer:
         progress: Progress | None,
         cancel: Cancel | None,
     ) -> bool:
-        from desk.services.cases import CaseService
-
-        cases = CaseService(self._sessions)
+        cases = self._cases
+        if cases is None:
+            raise ValidationFailed("导入售后导出需要售后记录服务（请通过订单导入功能导入）")
         reader = _RowReader(opened.match, store_pii=store_pii)
         for number, cells in _data_rows(opened, tally):
             try:

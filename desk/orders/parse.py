@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 
@@ -41,9 +42,38 @@ def clean(value: str) -> str:
 
 _SPACE = re.compile(r"\s")
 _SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
+# Any order number: letters and digits (any script), joined by - _ . / #; never a sign, quote, bracket or
+# operator, so "=1+1" or "@SUM(A1)" (which a spreadsheet would run) is refused.
+_ORDER_SHAPE = re.compile(r"[^\W_][\w\-./#]*")
 
 
-def order_number(value: str, label: str = "订单号") -> str:
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """What a platform's numbers look like, and the words that say so."""
+
+    pattern: re.Pattern[str]
+    words: str
+
+
+# The platform's own numbers are \d{6}-\d{15} (a date, then a serial); shorter serials are let through.
+PDD_ORDER = Shape(
+    re.compile(r"\d{6}-\d+"), "拼多多的订单号是 6 位日期、短横线和数字，形如 261120-583920174650321"
+)
+# (export profile key, field) → the shape of its numbers, where a source says what it is: 拼多多's
+# order number (platform-facts.md §4). Other platforms' numbers only get the general shape above.
+SHAPES: dict[tuple[str, str], Shape] = {
+    ("pdd_orders", "order_no"): PDD_ORDER,
+    ("pdd_after_sales", "order_no"): PDD_ORDER,
+}
+
+
+def _quoted(v: str) -> str:
+    from desk.names import shown
+
+    return shown(v if len(v) <= 40 else v[:40] + "…")
+
+
+def order_number(value: str, label: str = "订单号", shape: Shape | None = None) -> str:
     v = clean(value)
     if not v or v in EMPTY:
         raise CellError(f"{label}为空")
@@ -56,7 +86,13 @@ def order_number(value: str, label: str = "订单号") -> str:
     if len(v) > 64:
         raise CellError(f"{label}太长（{len(v)} 个字符）")
     if _SPACE.search(v):
-        raise CellError(f"{label}“{v}”中间有空格")
+        raise CellError(f"{label}“{_quoted(v)}”中间有空格")
+    if not _ORDER_SHAPE.fullmatch(v):
+        if v[0] in "=+-@":
+            raise CellError(f"{label}“{_quoted(v)}”像是表格公式，不是{label}")
+        raise CellError(f"{label}“{_quoted(v)}”不像{label}：只能由字母、数字和 - _ . / # 组成")
+    if shape is not None and not shape.pattern.fullmatch(v):
+        raise CellError(f"{label}“{_quoted(v)}”不像{label}：{shape.words}")
     return v
 
 

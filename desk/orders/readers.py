@@ -1,7 +1,9 @@
-"""Reading export files row by row: CSV with its encoding detected (never assumed), XLSX via openpyxl.
+"""Reading export files row by row: CSV with its encoding detected (never assumed), XLSX checked and
+streamed (desk/orders/xlsx.py).
 
-Nothing is loaded whole: CSV is decoded and split as it streams from disk (quoted newlines included),
-XLSX is read in openpyxl's read-only mode.
+Nothing is loaded whole: CSV is decoded and split as it streams from disk (quoted newlines included), a
+cell or line too long to be data costs its row, not the file; XLSX sizes are checked before anything is
+inflated. Files are opened with open_regular: a pipe or device is refused instead of blocking forever.
 """
 
 from __future__ import annotations
@@ -10,19 +12,27 @@ import codecs
 import csv
 import io
 import logging
+import os
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, time
+from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from desk.errors import DeskError
+from desk.fileops import open_failure_reason, open_regular
+from desk.names import shown
+from desk.orders import xlsx
 
 log = logging.getLogger(__name__)
 
 SAMPLE_BYTES = 256 * 1024
 HEADER_SEARCH_ROWS = 15  # title lines some exports put above the header
-csv.field_size_limit(16 * 1024 * 1024)
+# The longest CSV field (and physical line) read, in characters. A row of an export is a few hundred
+# characters and the importer refuses any cell over 10,000; past this the csv module stops with an error,
+# which costs that row only (see _CsvLines).
+FIELD_LIMIT = 1 << 20
+csv.field_size_limit(FIELD_LIMIT)
 
 # Detector answers that mean "Chinese, GB family": GB18030 decodes every one of them.
 GB_FAMILY = {"gb2312", "gbk", "gb18030", "cp936", "hz", "euc_cn", "ms936"}
@@ -35,6 +45,14 @@ CJK_LOOKALIKES = {
 
 class FileUnreadable(DeskError):
     """The file itself cannot be read as an export (not its rows)."""
+
+
+class BrokenRow(list[str]):
+    """A row the reader could not split into cells (yielded in its place, empty): why, in words."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,45 +158,32 @@ class _CountingReader(io.RawIOBase):
         super().close()
 
 
-def cell_text(value: Any) -> str:
-    """An XLSX cell as the text a CSV export would hold."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, date):
-        return value.strftime("%Y-%m-%d")
-    if isinstance(value, time):
-        return value.strftime("%H:%M:%S")
-    if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e15:
-            return str(int(value))
-        return repr(value) if abs(value) >= 1e15 else f"{value:.10g}"
-    return str(value)
-
-
 @dataclass
 class Table:
-    """An open export: its rows as lists of text, numbered as a spreadsheet numbers them (from 1)."""
+    """An open export: its rows as lists of text, each with its number as a spreadsheet shows it (from 1)."""
 
     path: Path
     file_type: str  # "CSV" / "XLSX"
     encoding: Encoding | None
     delimiter: str
     sheet: str
-    _rows: Iterator[list[str]]
+    _rows: Iterator[tuple[int, list[str]]]
     _position: Callable[[], tuple[int, int]]
     _close: Callable[[], None]
+    _set_width: Callable[[int], None] = lambda _n: None
+    notes: list[str] = field(default_factory=list)  # what the report should say about reading the file
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
-        yield from enumerate(self._rows, start=1)
+        """(row number, cells); an XLSX yields only rows with a value, a CSV every record (BrokenRow
+        for one that could not be split)."""
+        return self._rows
+
+    def limit_columns(self, width: int) -> None:
+        """Read only the header's columns from here on (XLSX; a CSV row is split whole anyway)."""
+        self._set_width(width)
 
     def position(self) -> tuple[int, int]:
-        """(done, total) in units of the file (bytes for CSV, rows for XLSX)."""
+        """(done, total) bytes of the file (CSV) or of the sheet's XML (XLSX)."""
         return self._position()
 
     def close(self) -> None:
@@ -192,12 +197,13 @@ class Table:
 
 
 def _sniff_kind(path: Path, head: bytes) -> str:
-    name = path.name
+    name = shown(path.name)
     if head.startswith(b"PK\x03\x04"):
         return "XLSX"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise FileUnreadable(
-            f"“{name}”是旧版 Excel（.xls）文件，无法直接读取。请在 Excel 或 WPS 中打开后“另存为” .xlsx 或 CSV，再导入。"
+            f"“{name}”是旧版 Excel（.xls）文件或加密的 Excel 文件，无法直接读取。"
+            "请在 Excel 或 WPS 中打开（有密码的先去掉密码）后“另存为” .xlsx 或 CSV，再导入。"
         )
     lowered = head[:2048].lower()
     if b"<html" in lowered or b"<table" in lowered:
@@ -214,16 +220,24 @@ def _sniff_kind(path: Path, head: bytes) -> str:
 def open_table(path: Path, *, score: Callable[[Sequence[str]], int] | None = None) -> Table:
     """Open a CSV or XLSX export for streaming; score (a header row → points) picks the sheet/encoding."""
     try:
-        with path.open("rb") as fh:
-            head = fh.read(SAMPLE_BYTES)
-            complete = len(head) < SAMPLE_BYTES
-        size = path.stat().st_size
+        fh = open_regular(path)
     except OSError as exc:
-        raise FileUnreadable(f"无法读取“{path.name}”：{exc.strerror or exc}") from exc
-    kind = _sniff_kind(path, head)
-    if kind == "XLSX":
-        return _open_xlsx(path, score)
-    return _open_csv(path, head, complete, size, score)
+        raise FileUnreadable(f"无法读取“{shown(path.name)}”：{open_failure_reason(exc)}。") from exc
+    try:
+        head = fh.read(SAMPLE_BYTES)
+        complete = len(head) < SAMPLE_BYTES
+        size = os.fstat(fh.fileno()).st_size
+        kind = _sniff_kind(path, head)
+        if kind == "XLSX":
+            return _open_xlsx(path, fh, score)
+        fh.seek(0)
+        return _open_csv(path, fh, head, complete, size, score)
+    except OSError as exc:
+        fh.close()
+        raise FileUnreadable(f"无法读取“{shown(path.name)}”：{exc.strerror or '读取出错'}。") from exc
+    except BaseException:
+        fh.close()
+        raise
 
 
 def _text_score(score: Callable[[Sequence[str]], int] | None) -> Callable[[str], int] | None:
@@ -241,14 +255,60 @@ def _text_score(score: Callable[[Sequence[str]], int] | None) -> Callable[[str],
     return by_text
 
 
+class _CsvLines:
+    """The physical lines of a CSV for csv.reader, never one longer than FIELD_LIMIT characters, with
+    the count of quote characters in the record being read (to find where a failed record ends)."""
+
+    def __init__(self, text: io.TextIOWrapper) -> None:
+        self._readline = text.readline
+        self.quotes = 0
+
+    def __iter__(self) -> Iterator[str]:
+        readline = self._readline
+        while True:
+            line = readline(FIELD_LIMIT)
+            if not line:
+                return
+            if len(line) == FIELD_LIMIT and line[-1] not in "\r\n":
+                # A line this long is no export row; skip to its end without holding it.
+                quotes = line.count('"')
+                while True:
+                    more = readline(FIELD_LIMIT)
+                    quotes += more.count('"')
+                    if len(more) < FIELD_LIMIT or more[-1] in "\r\n":
+                        break
+                self.quotes += quotes
+                # In its place, a line longer than any field may be: csv.reader fails the record it is
+                # in, whatever its state.
+                yield "x" * (FIELD_LIMIT + 1)
+                continue
+            self.quotes += line.count('"')
+            yield line
+
+    def skip_record(self) -> None:
+        """After csv.reader failed mid-record: skip the lines up to the record's end. An odd number of
+        quotes so far means a quoted field is still open; it closes on the line that makes it even."""
+        if self.quotes % 2:
+            for _line in self:
+                if not self.quotes % 2:
+                    break
+        self.quotes = 0
+
+
 def _open_csv(
-    path: Path, head: bytes, complete: bool, size: int, score: Callable[[Sequence[str]], int] | None
+    path: Path,
+    fh: IO[bytes],
+    head: bytes,
+    complete: bool,
+    size: int,
+    score: Callable[[Sequence[str]], int] | None,
 ) -> Table:
+    name = shown(path.name)
     encoding = detect_encoding(head, complete=complete, score=_text_score(score))
     try:
         first = _cut_to_line(head, complete).decode(encoding.codec, errors="replace")
     except LookupError as exc:
-        raise FileUnreadable(f"“{path.name}”的编码 {encoding.codec} 无法识别。") from exc
+        raise FileUnreadable(f"“{name}”的编码 {encoding.codec} 无法识别。") from exc
     lines = first.lstrip("\ufeff").splitlines()
     header_line = lines[0] if lines else ""
     if score is not None:
@@ -258,24 +318,40 @@ def _open_csv(
                 candidates, key=lambda ln: score(next(csv.reader([ln], delimiter=_delimiter(ln)), []))
             )
     delimiter = _delimiter(header_line)
-    raw = path.open("rb")
-    counter = _CountingReader(raw)
+    counter = _CountingReader(fh)  # type: ignore[arg-type]
     # Bytes the codec cannot decode become U+FFFD; the importer refuses such rows by number.
     text = io.TextIOWrapper(
         io.BufferedReader(counter, 1 << 16), encoding=encoding.codec, errors="replace", newline=""
     )
-    reader = csv.reader(text, delimiter=delimiter)
+    source = _CsvLines(text)
+    reader = csv.reader(source, delimiter=delimiter)
 
-    def rows() -> Iterator[list[str]]:
-        first_row = True
-        try:
-            for cells in reader:
-                if first_row and cells:
-                    cells[0] = cells[0].lstrip("\ufeff")
-                first_row = False
-                yield cells
-        except csv.Error as exc:
-            raise FileUnreadable(f"“{path.name}”在第 {reader.line_num} 行之后无法按 CSV 读取：{exc}") from exc
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        number = 0
+        while True:
+            number += 1
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                if "field larger than field limit" not in str(exc):
+                    log.info("csv error in %s at record %d: %s", path, number, exc)
+                    raise FileUnreadable(
+                        f"“{name}”在第 {number} 行无法按 CSV 读取（格式错误），可能不是 CSV 文件或已损坏"
+                    ) from exc
+                source.skip_record()
+                yield (
+                    number,
+                    BrokenRow(
+                        f"这一行有一格超过 {FIELD_LIMIT:,} 个字符，不是订单数据（多半是引号没有闭合，或文件里混进了别的内容），未导入"
+                    ),
+                )
+                continue
+            source.quotes = 0
+            if number == 1 and cells:
+                cells[0] = cells[0].lstrip("\ufeff")
+            yield number, cells
 
     return Table(
         path=path,
@@ -289,48 +365,51 @@ def _open_csv(
     )
 
 
-def _open_xlsx(path: Path, score: Callable[[Sequence[str]], int] | None) -> Table:
-    from openpyxl import load_workbook
+def _open_xlsx(path: Path, fh: IO[bytes], score: Callable[[Sequence[str]], int] | None) -> Table:
+    name = shown(path.name)
+
+    def refused(exc: xlsx.Refused, where: str = "") -> FileUnreadable:
+        return FileUnreadable(f"“{name}”{where}不能导入：{exc.reason}。")
 
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:
-        log.info("openpyxl cannot open %s", path, exc_info=True)
-        raise FileUnreadable(f"“{path.name}”不是有效的 Excel（.xlsx）文件，或文件已损坏：{exc}") from exc
+        book = xlsx.Book(fh)
+    except xlsx.Refused as exc:
+        raise refused(exc) from exc
     try:
-        sheets = list(wb.worksheets)
-        if not sheets:
-            raise FileUnreadable(f"“{path.name}”里没有工作表。")
-        chosen = sheets[0]
-        if score is not None and len(sheets) > 1:
+        chosen = book.sheets[0]
+        if score is not None and len(book.sheets) > 1:
             best = -1
-            for ws in sheets:
-                points = max(
-                    (
-                        score([cell_text(v) for v in row])
-                        for row in ws.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True)
-                    ),
-                    default=0,
-                )
+            for sheet in book.sheets:
+                reader = book.reader(sheet)
+                try:
+                    head = list(islice(reader.rows(), HEADER_SEARCH_ROWS))
+                finally:
+                    reader.close()
+                points = max((score(cells) for _n, cells in head), default=0)
                 if points > best:
-                    best, chosen = points, ws
-    except FileUnreadable:
-        wb.close()
+                    best, chosen = points, sheet
+    except xlsx.Refused as exc:
+        book.close()
+        raise refused(exc) from exc
+    except BaseException:
+        book.close()
         raise
-    except Exception as exc:
-        wb.close()
-        raise FileUnreadable(f"“{path.name}”无法读取：{exc}") from exc
-    total = chosen.max_row or 0
-    done = 0
+    reader = book.reader(chosen)
+    last = 0
 
-    def rows() -> Iterator[list[str]]:
-        nonlocal done
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        nonlocal last
         try:
-            for values in chosen.iter_rows(min_row=1, values_only=True):
-                done += 1
-                yield [cell_text(v) for v in values]
-        except Exception as exc:
-            raise FileUnreadable(f"“{path.name}”在第 {done} 行附近无法读取：{exc}") from exc
+            for number, cells in reader.rows():
+                last = number
+                yield number, cells
+        except xlsx.Refused as exc:
+            raise refused(exc, f"在第 {last} 行之后" if last else "") from exc
+
+    def close() -> None:
+        reader.close()
+        book.close()
+        fh.close()
 
     return Table(
         path=path,
@@ -339,6 +418,8 @@ def _open_xlsx(path: Path, score: Callable[[Sequence[str]], int] | None) -> Tabl
         delimiter="",
         sheet=chosen.title,
         _rows=rows(),
-        _position=lambda: (done, max(total, done)),
-        _close=wb.close,
+        _position=reader.position,
+        _close=close,
+        _set_width=reader.set_width,
+        notes=reader.notes,
     )

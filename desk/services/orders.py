@@ -135,7 +135,7 @@ class OrderService:
         """Import an order or after-sales export; the report lists every skipped and failed row."""
         if store_pii is None:
             store_pii = self.store_buyer_info()
-        return Importer(self._sessions, self._platforms).run(
+        return Importer(self._sessions, self._platforms, CaseService(self._sessions)).run(
             Path(path),
             profile_key=profile_key,
             platform=platform,
