@@ -46,7 +46,7 @@ class Desk:
     packets: PacketService
     platforms: PlatformProfiles  # platform profiles: shipped defaults or the operator's copies
     views: ViewService  # saved views of the case list
-    # Orders, products and weights (issue 5): built from the engine, so every way of making a Desk has them.
+    # Orders, products and weights: built from the engine, so every way of making a Desk has them.
     orders: OrderService = field(init=False)
     products: ProductService = field(init=False)
     weights: WeightService = field(init=False)

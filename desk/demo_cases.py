@@ -1,4 +1,4 @@
-"""Demo depth for issue 3: shop details, deadlines (one due soon, one overdue, one held by a waiting
+"""Demo depth: shop details, deadlines (one due soon, one overdue, one held by a waiting
 status), the platform's type and reason, settlements and money, and a saved view."""
 
 from __future__ import annotations

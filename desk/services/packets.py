@@ -364,7 +364,7 @@ class PacketService:
             rows = s.scalars(select(m.Packet).where(m.Packet.case_id == case_id).order_by(m.Packet.id.desc()))
             return [convert.packet(p) for p in rows]
 
-    # -- upload kit and pre-flight (issue 7) ---------------------------------------------------------
+    # -- upload kit and pre-flight ------------------------------------------------------------------
     # Set by the Desk (desk/app.py): where limits and required evidence come from. Without them the
     # kit uses default limits and the shipped playbooks.
     platforms: Any = None  # desk.platforms.PlatformProfiles
