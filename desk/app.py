@@ -50,7 +50,7 @@ class Desk:
     orders: OrderService = field(init=False)
     products: ProductService = field(init=False)
     weights: WeightService = field(init=False)
-    # The guided wizard and the scripts library (issue 6).
+    # The guided wizard and the scripts library.
     wizard: WizardService = field(init=False)
     scripts: ScriptService = field(init=False)
 
