@@ -16,46 +16,11 @@ from pathlib import Path
 import pytest
 
 from desk.errors import DeskError
+from tests.test_orders_import import PDD_2020
 
 REPO = Path(__file__).resolve().parents[1]
 
-# 拼多多 订单导出 (2020), 34 columns, as tests/test_orders_import.py has it.
-PDD = [
-    "商品",
-    "订单号",
-    "订单状态",
-    "商品数量(件)",
-    "是否审核中",
-    "支付时间",
-    "拼单成功时间",
-    "订单确认时间",
-    "承诺发货时间",
-    "发货时间",
-    "确认收货时间",
-    "商品id",
-    "商品规格",
-    "样式ID",
-    "商家编码-SKU维度",
-    "商家编码-商品维度",
-    "商家备注",
-    "买家留言",
-    "售后状态",
-    "商品总价(元)",
-    "店铺优惠折扣(元)",
-    "平台优惠折扣(元)",
-    "邮费(元)",
-    "用户实付金额(元)",
-    "商家实收金额(元)",
-    "快递单号",
-    "快递公司",
-    "收货人",
-    "手机",
-    "省",
-    "市",
-    "区",
-    "详细地址",
-    "是否抽奖或0元试用",
-]
+PDD = PDD_2020  # 拼多多 订单导出 (2020), 34 columns
 assert len(PDD) == 34
 
 
