@@ -1,4 +1,4 @@
-"""Start the desk window: the one place where the core and the Qt UI are wired together."""
+"""Start the desk window: the one place where the core, the Qt UI and the demo (--demo) are wired together."""
 
 from __future__ import annotations
 
@@ -7,6 +7,10 @@ import logging
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from desk.app import Desk
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -50,7 +54,15 @@ def main(argv: list[str] | None = None) -> int:
     # The window (with the case list) shows first; the desk opens behind it (ui/startup.py).
     from ui.startup import run_profile
 
-    return run_profile(profile, demo=args.demo)
+    return run_profile(profile, demo=args.demo, prepare=_fill_demo_if_empty if args.demo else None)
+
+
+def _fill_demo_if_empty(desk: Desk) -> None:
+    """--demo: an empty profile gets the demo data; one that has cases is opened as it is."""
+    if not desk.cases.list_ids():
+        from desk_demo.cases import fill_demo
+
+        fill_demo(desk)
 
 
 if __name__ == "__main__":

@@ -114,8 +114,8 @@ def verdict(ok: bool) -> str:
 
 def build_profile(root: Path) -> float:
     from desk.app import open_desk
-    from desk.demo_bulk import fill_bulk
     from desk.domain import Platform
+    from desk_demo.bulk import fill_bulk
 
     started = time.perf_counter()
     desk = open_desk(root)

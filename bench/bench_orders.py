@@ -60,7 +60,7 @@ print(json.dumps({{"seconds": elapsed, "cpu": cpu, "rss_kb": peak_kb(), "rss_bef
 def make_export(path: Path, rows: int, seed: int = 5) -> int:
     """A realistic export: ~10 % of orders have two item rows, some quoted addresses span two lines,
     amounts carry thousands separators, buyer columns are filled (and not stored by default)."""
-    from desk.orders.demo import PDD_HEADER
+    from desk_demo.orders import PDD_HEADER
 
     rng = random.Random(seed)
     skus = [(f"SKU-{n:04d}", f"商品{n}号 收纳系列", f"规格{n % 7}") for n in range(800)]

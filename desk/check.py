@@ -15,7 +15,6 @@ import os
 import re
 import time
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -29,6 +28,7 @@ from desk.db import models as m
 from desk.db.guard import backup_archives
 from desk.db.migrate import current_revision, head_revision
 from desk.fileops import fsync_dir
+from desk.progress import Cancel, Progress
 from desk.services.evidence import IMPORT_BATCH
 from desk.services.undo import held_sha256s
 from desk.settings import load_settings
@@ -38,8 +38,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[int, int, str], None]
-Cancel = Callable[[], bool]
 Severity = Literal["error", "warning"]
 
 # A blob or temp file younger than this may belong to an import that is committing right now.

@@ -20,7 +20,6 @@ log = logging.getLogger(__name__)
 
 # One module per command family under desk/commands; each registers its subcommands.
 COMMAND_MODULES = (
-    "desk.commands.demo",
     "desk.commands.cases",
     "desk.commands.case",
     "desk.commands.evidence",
@@ -37,6 +36,9 @@ COMMAND_MODULES = (
     "desk.commands.scripts",
     "desk.commands.undo",
 )
+# Command modules shipped beside the core (the demo, desk_demo/cli.py) name themselves in this entry-point
+# group (pyproject.toml); the core never imports them by name, so it works and ships without them.
+PLUGIN_GROUP = "desk.commands"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,7 +48,29 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
+    _register_plugins(sub)
     return p
+
+
+def _register_plugins(sub: Any) -> None:
+    """Add the commands of every `desk.commands` entry point. One that cannot be loaded (its package gone or
+    broken, no register) does not take the other commands down: its name stays, and running it says what
+    is wrong and how to mend it instead of the whole CLI failing with a traceback."""
+    from importlib.metadata import entry_points
+
+    for ep in sorted(entry_points(group=PLUGIN_GROUP), key=lambda e: e.name):
+        if ep.name in sub.choices:
+            continue  # the same distribution found twice on the path (an installed copy and a checkout)
+        try:
+            ep.load().register(sub)
+        except Exception as exc:
+            why = (
+                f"命令“{ep.name}”无法加载：{ep.value} 出错（{exc or type(exc).__name__}）。"
+                "请重新安装提供这个命令的软件包。"
+            )
+            # It may have added its parser before failing: that one then says the same instead of running.
+            parser = sub.choices.get(ep.name) or sub.add_parser(ep.name, help="（无法加载）")
+            parser.set_defaults(unloadable=why)
 
 
 class GuardedStream(io.TextIOBase):
@@ -114,6 +138,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
+    if getattr(args, "unloadable", None) is not None:
+        print(f"错误：{args.unloadable}", file=sys.stderr)
+        return 2
     profile = resolve_profile(args.profile)
     from desk.app import open_desk
     from desk.logs import setup_logging

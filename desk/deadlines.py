@@ -8,6 +8,7 @@ import unicodedata
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from desk.errors import ValidationFailed
+from desk.labels import describe_delta
 
 _CN_DIGITS = {
     "零": 0,
@@ -199,18 +200,6 @@ def remaining(
     """Time left; negative once past. A paused clock stands still at the moment it was paused."""
     reference = paused_at or now or datetime.now(UTC)
     return due_at - reference
-
-
-def describe_delta(delta: timedelta) -> str:
-    """ "1 天 2 小时", "23 小时 15 分", "5 分" (whole minutes, rounded down)."""
-    minutes = int(abs(delta).total_seconds() // 60)
-    days, rest = divmod(minutes, 1440)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return f"{days} 天 {hours} 小时" if hours else f"{days} 天"
-    if hours:
-        return f"{hours} 小时 {mins} 分" if mins else f"{hours} 小时"
-    return f"{mins} 分"
 
 
 def describe_due(

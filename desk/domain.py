@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
-from typing import NewType
+from typing import Any, NewType
+
+from desk import labels
 
 CaseId = NewType("CaseId", int)
 ShopId = NewType("ShopId", int)
@@ -14,82 +18,108 @@ EvidenceId = NewType("EvidenceId", int)
 PacketId = NewType("PacketId", int)
 
 
-class Platform(enum.StrEnum):
-    """Shop platforms; the value is what the operator reads."""
+class Keyed(enum.StrEnum):
+    """A vocabulary enum: the value is the key the database keeps, `str()` is what the operator reads.
 
-    PDD = "拼多多"
-    TAOBAO = "淘宝/天猫"
-    JD = "京东"
-    DOUYIN = "抖店"
-    KUAISHOU = "快手"
-    WECHAT = "微信小店"
-    OTHER = "其他"
+    Labels live in desk.labels. A label given where a member is expected (a user's platform profile, the
+    CLI) still finds its member, so the files people write keep their Chinese words.
+    """
+
+    def __str__(self) -> str:
+        return labels.label(self)
+
+    def __format__(self, spec: str) -> str:
+        return format(labels.label(self), spec)
+
+    @property
+    def label(self) -> str:
+        return labels.label(self)
+
+    @classmethod
+    def _missing_(cls, value: object) -> Keyed | None:
+        if isinstance(value, str):
+            key = labels.enum_key(cls.__name__, value)
+            if key is not None and key in cls.__members__:
+                return cls.__members__[key]
+        return None
 
 
-class CaseType(enum.StrEnum):
+class Platform(Keyed):
+    """Shop platforms."""
+
+    PDD = "PDD"
+    TAOBAO = "TAOBAO"
+    JD = "JD"
+    DOUYIN = "DOUYIN"
+    KUAISHOU = "KUAISHOU"
+    WECHAT = "WECHAT"
+    OTHER = "OTHER"
+
+
+class CaseType(Keyed):
     """The guide's five kinds of after-sales case."""
 
-    MISSING_ITEM = "漏发少件"
-    WRONG_ITEM = "发错商品"
-    QUALITY = "质量问题"
-    UNWANTED = "不想要了"
-    MALICIOUS = "恶意售后"
+    MISSING_ITEM = "MISSING_ITEM"
+    WRONG_ITEM = "WRONG_ITEM"
+    QUALITY = "QUALITY"
+    UNWANTED = "UNWANTED"
+    MALICIOUS = "MALICIOUS"
 
 
-class CaseStatus(enum.StrEnum):
+class CaseStatus(Keyed):
     """Where a case stands in the desk's workflow."""
 
-    OPEN = "待处理"
-    NEGOTIATING = "协商中"
-    WAITING_RETURN = "等待退货"  # the buyer is to send the goods back (等待买家寄回)
-    WAITING_COURIER = "等待快递回复"  # a claim or a check is with the courier
-    RESHIPPED = "已补发"
-    REFUNDED = "已退款"
-    APPEALING = "申诉中"
-    APPEAL_SUBMITTED = "已提交申诉"
-    APPEAL_WON = "申诉成功"
-    APPEAL_LOST = "申诉失败"
-    CLOSED = "已结案"
+    OPEN = "OPEN"
+    NEGOTIATING = "NEGOTIATING"
+    WAITING_RETURN = "WAITING_RETURN"  # the buyer is to send the goods back (等待买家寄回)
+    WAITING_COURIER = "WAITING_COURIER"  # a claim or a check is with the courier
+    RESHIPPED = "RESHIPPED"
+    REFUNDED = "REFUNDED"
+    APPEALING = "APPEALING"
+    APPEAL_SUBMITTED = "APPEAL_SUBMITTED"
+    APPEAL_WON = "APPEAL_WON"
+    APPEAL_LOST = "APPEAL_LOST"
+    CLOSED = "CLOSED"
 
 
-class Resolution(enum.StrEnum):
+class Resolution(Keyed):
     """How a case was (or is to be) settled; the guide's remedies plus the platform's."""
 
-    NONE = "未定"
-    RESHIP = "补发"
-    COMPENSATE = "补差价"
-    EXCHANGE = "换货"
-    RETURN_REFUND = "退货退款"
-    REFUND_ONLY = "仅退款"
-    REPAIR = "维修"
-    REJECT = "驳回"
-    APPEAL = "申诉"
-    COURIER_CLAIM = "快递理赔"
-    WITHDRAWN = "买家撤销"
+    NONE = "NONE"
+    RESHIP = "RESHIP"
+    COMPENSATE = "COMPENSATE"
+    EXCHANGE = "EXCHANGE"
+    RETURN_REFUND = "RETURN_REFUND"
+    REFUND_ONLY = "REFUND_ONLY"
+    REPAIR = "REPAIR"
+    REJECT = "REJECT"
+    APPEAL = "APPEAL"
+    COURIER_CLAIM = "COURIER_CLAIM"
+    WITHDRAWN = "WITHDRAWN"
 
 
-class EvidenceKind(enum.StrEnum):
+class EvidenceKind(Keyed):
     """What a piece of evidence shows; the order is the order of a packet."""
 
-    WAREHOUSE_WEIGHT = "仓库称重图"
-    COURIER_WEIGHT = "快递内网重量图"
-    REWEIGH = "复称图"
-    BUYER_PHOTO = "买家照片"
-    CHAT = "聊天截图"
-    GOODS_WITH_LABEL = "发货商品与面单合照"
-    LOGISTICS_VOUCHER = "物流凭证"
-    FREIGHT_VOUCHER = "运费凭证"
-    OTHER = "其他"
+    WAREHOUSE_WEIGHT = "WAREHOUSE_WEIGHT"
+    COURIER_WEIGHT = "COURIER_WEIGHT"
+    REWEIGH = "REWEIGH"
+    BUYER_PHOTO = "BUYER_PHOTO"
+    CHAT = "CHAT"
+    GOODS_WITH_LABEL = "GOODS_WITH_LABEL"
+    LOGISTICS_VOUCHER = "LOGISTICS_VOUCHER"
+    FREIGHT_VOUCHER = "FREIGHT_VOUCHER"
+    OTHER = "OTHER"
 
 
-class WeightKind(enum.StrEnum):
-    """Where a weight was read; the value is what the operator reads."""
+class WeightKind(Keyed):
+    """Where a weight was read."""
 
-    WAREHOUSE = "仓库称重"
-    COURIER_PICKUP = "快递揽收重量"
-    COURIER_LOAD = "快递上车重量"
-    COURIER_UNLOAD = "快递下车重量"
-    REWEIGH = "复称"
+    WAREHOUSE = "WAREHOUSE"
+    COURIER_PICKUP = "COURIER_PICKUP"
+    COURIER_LOAD = "COURIER_LOAD"
+    COURIER_UNLOAD = "COURIER_UNLOAD"
+    REWEIGH = "REWEIGH"
 
 
 # Kinds whose picture shows a parcel's weight; their weight in grams feeds the weight check.
@@ -128,35 +158,13 @@ class EventKind(enum.StrEnum):
     NOTE = "note"
     TRASHED = "trashed"  # moved to the trash
     RESTORED = "restored"  # taken back out of the trash
+    WIZARD = "wizard"  # a step of the guided wizard: an answer, a restart, an applied outcome
+    WEIGHT_RECORDED = "weight_recorded"  # a weighing written down (kind, grams, the picture it came from)
+    PLATFORM_SYNCED = "platform_synced"  # an after-sales export brought the platform's facts
 
 
-# Fields of a case the operator may edit, with the label the UI and timeline show.
-CASE_FIELD_LABELS: dict[str, str] = {
-    "platform": "平台",
-    "shop_id": "店铺",
-    "order_no": "订单号",
-    "after_sales_no": "售后单号",
-    "tracking_no": "快递单号",
-    "courier": "快递公司",
-    "buyer_nick": "买家昵称",
-    "case_type": "售后类型",
-    "after_sales_type": "退款类型",
-    "after_sales_reason": "退款原因",
-    "status": "状态",
-    "resolution": "处理方式",
-    "appeal_type": "申诉类型",
-    "due_at": "截止时间",
-    "order_amount": "订单金额",
-    "refund_amount": "退款金额",
-    "refund_paid": "实退金额",
-    "compensation_paid": "补差价",
-    "reship_cost": "补发成本",
-    "freight_paid": "运费支出",
-    "recovered_appeal": "申诉追回",
-    "recovered_courier": "快递赔付",
-    "description": "问题描述",
-    "notes": "备注",
-}
+# Fields of a case the operator may edit, with their labels (kept in desk.labels).
+CASE_FIELD_LABELS = labels.CASE_FIELD_LABELS
 
 # Money of a case: what was asked, paid out and recovered (yuan, Decimal, two places).
 MONEY_FIELDS = (
@@ -217,6 +225,36 @@ class CaseDraft:
 
 
 @dataclass(frozen=True, slots=True)
+class PlatformFacts:
+    """What the platform's after-sales export says about a case (labels in desk.labels.PLATFORM_FACT_LABELS).
+
+    The platform's words (售后状态 "待商家处理") are data, not the desk's vocabulary: they are kept as given.
+    """
+
+    platform_status: str = ""  # 售后状态
+    platform_order_status: str = ""  # 订单状态
+    applied_at: datetime | None = None  # 售后申请时间 (UTC)
+    return_tracking_no: str = ""  # 退货运单号
+    return_logistics_status: str = ""  # 退货物流状态
+    sku_info: str = ""
+    platform_remark: str = ""  # 备注 of the export
+
+    def items(self) -> list[tuple[str, Any]]:
+        return [(name, getattr(self, name)) for name in PLATFORM_FACT_FIELDS]
+
+
+PLATFORM_FACT_FIELDS = (
+    "platform_status",
+    "platform_order_status",
+    "applied_at",
+    "return_tracking_no",
+    "return_logistics_status",
+    "sku_info",
+    "platform_remark",
+)
+
+
+@dataclass(frozen=True, slots=True)
 class CaseData:
     """A case as stored."""
 
@@ -252,6 +290,7 @@ class CaseData:
     recovered_appeal: Decimal | None = None
     recovered_courier: Decimal | None = None
     deleted_at: datetime | None = None  # in the trash since
+    facts: PlatformFacts = PlatformFacts()
 
     @property
     def net_cost(self) -> Decimal:
@@ -327,9 +366,16 @@ class EventData:
     at: datetime
     kind: EventKind
     field: str
-    old: str
+    old: str  # stored values are keys: enum keys, ISO times, plain amounts (desk.labels.stored_value)
     new: str
-    detail: str
+    detail: str  # the operator's own words (a note); entries from older releases keep their words here
+    data: Mapping[str, Any] = dataclasses.field(default_factory=dict)  # the structured payload
+
+    def words(self, shop_names: Mapping[int, str] | None = None) -> labels.EventWords:
+        """This entry in words: the same for the window, the CLI and the PDF."""
+        return labels.describe_event(
+            self.kind.value, self.field, self.old, self.new, self.detail, self.data, shop_names=shop_names
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,11 +36,6 @@ def _hostile(ch: str) -> bool:
     return ch in BIDI or (unicodedata.category(ch) in _HOSTILE_CATEGORIES and ch != "\u200d")
 
 
-def hostile(ch: str) -> bool:
-    """Whether `ch` is a control, format, direction, surrogate or private character (what shown() escapes)."""
-    return _hostile(ch)
-
-
 @functools.cache
 def _pattern() -> re.Pattern[str]:
     """Every hostile character as one character class, so long text is escaped at C speed.
@@ -60,12 +55,17 @@ def _pattern() -> re.Pattern[str]:
 
 
 def hostile_pattern() -> re.Pattern[str]:
-    """A compiled character class of every character hostile() is true for."""
+    """A compiled character class of every character _hostile() is true for."""
     return _pattern()
 
 
 def _escape(ch: str) -> str:
     return f"\\u{ord(ch):04x}" if ord(ch) <= 0xFFFF else f"\\U{ord(ch):08x}"
+
+
+# A zero-width joiner is kept where it joins two characters (emoji sequences such as 👨‍👩‍👧); at an edge,
+# beside a space or another joiner it joins nothing and is as invisible as any other format character.
+_LOOSE_JOINER = re.compile(r"(?:^|(?<=[\u200d\s]))\u200d|\u200d(?=[\u200d\s]|$)")
 
 
 def shown(name: str, *, keep: str = "") -> str:
@@ -75,6 +75,7 @@ def shown(name: str, *, keep: str = "") -> str:
     """
     if name.isascii() and name.isprintable():
         return name  # the common case, at once
+    name = _LOOSE_JOINER.sub(lambda m: _escape(m[0]), name)
     return _pattern().sub(lambda m: m[0] if m[0] in keep else _escape(m[0]), name)
 
 
@@ -83,7 +84,8 @@ _BREAKS = frozenset("\t\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
 
 def without_controls(text: str) -> str:
     """The text without control, format and direction characters; line ends and tabs become spaces."""
-    return _pattern().sub(lambda m: " " if m[0] in _BREAKS else "", text)
+    text = _pattern().sub(lambda m: " " if m[0] in _BREAKS else "", text)
+    return _LOOSE_JOINER.sub("", text) if "\u200d" in text else text
 
 
 def _cut_bytes(text: str, limit: int) -> str:
@@ -108,6 +110,7 @@ def safe_filename(
     # Windows drops trailing dots and spaces, which would make two names collide there; a leading dot
     # hides the file on macOS and Linux.
     cleaned = cleaned.strip().strip(". ")
+    cleaned = _LOOSE_JOINER.sub("", cleaned).strip().strip(". ")
     if not cleaned:
         cleaned = fallback
     # One character and byte are kept in hand for the "_" a reserved name gets below.
@@ -116,7 +119,7 @@ def safe_filename(
         tail = "." + ext if stem and 0 < len(ext) <= 10 else ""
         head = cleaned[: len(cleaned) - len(tail)][: max(1, max_len - 1 - len(tail))]
         head = _cut_bytes(head, max_bytes - 1 - len(tail.encode("utf-8"))).rstrip(". ")
-        cleaned = (head or fallback) + tail
+        cleaned = (_LOOSE_JOINER.sub("", head) or fallback) + tail
     stem, dot, ext = cleaned.partition(".")
     if stem.upper().rstrip(" ") in WINDOWS_RESERVED:
         cleaned = f"{stem.rstrip(' ')}_{dot}{ext}"

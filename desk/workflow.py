@@ -61,9 +61,9 @@ def check_transition(old: S, new: S) -> None:
         elif new == S.APPEAL_SUBMITTED:
             reason = "要先改为“申诉中”，准备好申诉材料后再标记为已提交"
         else:
-            allowed = "、".join(f"“{s.value}”" for s in allowed_next(old)[1:])
+            allowed = "、".join(f"“{s}”" for s in allowed_next(old)[1:])
             reason = f"可以改为：{allowed}"
-    raise ValidationFailed(f"状态不能从“{old.value}”改为“{new.value}”：{reason}。")
+    raise ValidationFailed(f"状态不能从“{old}”改为“{new}”：{reason}。")
 
 
 def is_reopen(old: S, new: S) -> bool:

@@ -34,6 +34,7 @@ done
 
 # The local "postgres" superuser logs in by peer auth over the socket; use the socket for set-up.
 psql_sock() { $sudo runuser -u postgres -- psql -p "$port" -v ON_ERROR_STOP=1 -qtA "$@"; }
+# CREATEDB: each pytest run makes a database of its own beside desk_test and drops it (tests/conftest.py).
 if [ "$(psql_sock -c "SELECT 1 FROM pg_roles WHERE rolname='desk'")" != "1" ]; then
   psql_sock -c "CREATE ROLE desk LOGIN PASSWORD 'desk' CREATEDB"
 fi

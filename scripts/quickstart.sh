@@ -2,7 +2,8 @@
 # One-command set-up for a fresh Debian/Ubuntu machine (Python >= 3.11):
 #   scripts/quickstart.sh demo   set everything up, then open the desk on a fresh demo profile
 #   scripts/quickstart.sh test   set everything up, then run the whole test suite headless (on SQLite,
-#                                then its core again on a local PostgreSQL server it starts)
+#                                then every test not marked sqlite_only or gui again on a local
+#                                PostgreSQL server it starts: tests/conftest.py has the rule)
 # Safe to run again: it only installs what is missing.
 set -euo pipefail
 
@@ -69,8 +70,9 @@ case "$mode" in
     ;;
   test)
     export QT_QPA_PLATFORM=offscreen TZ=UTC
-    # The core suite runs a second time against PostgreSQL (shared-database mode, docs/backup.md):
-    # only for a whole-suite run (no test paths given) and unless a URL is already set.
+    # The suite runs a second time against PostgreSQL (shared-database mode, docs/backup.md), without the
+    # tests about the SQLite file itself and the window tests (the rule: tests/conftest.py): only for a
+    # whole-suite run (no test paths given) and unless a URL is already set.
     selected=0
     for a in "$@"; do case "$a" in -*) ;; *) selected=1 ;; esac; done
     set +e
@@ -95,9 +97,10 @@ case "$mode" in
       *) echo "!! scripts/pg_test_server.sh printed no database URL: [$DESK_TEST_DATABASE_URL]" >&2; exit 1 ;;
     esac
     export DESK_TEST_DATABASE_URL
-    echo ">> the core suite again, on PostgreSQL (${DESK_TEST_DATABASE_URL%%:*}://…@127.0.0.1)"
+    pg_selection="not sqlite_only and not gui"  # the rule and the markers: tests/conftest.py
+    echo ">> the suite again, on PostgreSQL (${DESK_TEST_DATABASE_URL%%:*}://…@127.0.0.1): -m \"$pg_selection\""
     set +e
-    "$venv/bin/python" -m pytest "$@" tests/test_pg.py tests/test_cases_service.py tests/test_migrations.py
+    "$venv/bin/python" -m pytest "$@" -m "$pg_selection"
     rc=$?
     set -e
     [ "$rc" -eq 5 ] && { echo "pytest collected no tests: that is a failure" >&2; exit 1; }

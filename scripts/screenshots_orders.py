@@ -11,7 +11,7 @@ NAMES = ("orders", "products", "import", "import_report", "weight")
 
 def _broken_export(path: Path) -> Path:
     """A small 拼多多 订单导出 in GBK with two broken rows, for the import dialog's report."""
-    from desk.orders.demo import demo_export_rows, write_pdd_export
+    from desk_demo.orders import demo_export_rows, write_pdd_export
 
     rows = demo_export_rows({}, extra=12, seed=11)
     rows[3][3] = "三"  # 商品数量(件)

@@ -9,6 +9,9 @@ import pytest
 
 from tests.test_cli import run
 
+# One demo profile, made once, for every test here: on PostgreSQL one schema for the module.
+pytestmark = pytest.mark.database_per_module
+
 
 @pytest.fixture(scope="module")
 def profile(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -64,7 +67,8 @@ def test_case_set_validates_and_records(profile: Path) -> None:
         and shown["due"].startswith("剩余 1 天")
     )
     timeline = {(e["field"], e["old"], e["new"]) for e in shown["timeline"]}
-    assert ("status", "待处理", "协商中") in timeline and ("refund_paid", "", "12.50") in timeline
+    assert ("status", "OPEN", "NEGOTIATING") in timeline and ("refund_paid", "", "12.50") in timeline
+    assert "修改状态：待处理 → 协商中" in [e["text"] for e in shown["timeline"]]
     refused = run(profile, "case", "set", cid, "status=申诉成功", check=False)
     assert refused.returncode == 1 and "状态不能从“协商中”改为“申诉成功”" in refused.stderr
     bad = run(profile, "case", "set", cid, "颜色=红", check=False)

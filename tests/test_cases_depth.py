@@ -33,7 +33,9 @@ def test_money_fields_and_net_cost(desk) -> None:  # type: ignore[no-untyped-def
     assert (case.after_sales_type, case.after_sales_reason) == ("仅退款", "少件")
     fields = {e.field: (e.old, e.new) for e in desk.cases.timeline(case.id) if e.field}
     assert fields["compensation_paid"] == ("", "5.00")
-    assert fields["resolution"] == ("未定", "补差价")
+    assert fields["resolution"] == ("NONE", "COMPENSATE")  # keys; the operator reads words:
+    said = {e.field: e.words().line() for e in desk.cases.timeline(case.id) if e.field}
+    assert said["resolution"] == "修改处理方式：未定 → 补差价"
     with pytest.raises(ValidationFailed, match="补发成本"):
         desk.cases.update(case.id, reship_cost="-1")
     with pytest.raises(ValidationFailed, match="处理方式"):
@@ -56,7 +58,7 @@ def test_trash_restore_purge(desk, tmp_path: Path) -> None:  # type: ignore[no-u
     assert desk.cases.list_ids() == [keep.id]
     assert desk.cases.list_ids(CaseFilter(trash=True)) == [gone.id]
     assert desk.cases.get(gone.id).deleted_at is not None
-    assert desk.cases.timeline(gone.id)[-1].detail == "移入回收站"
+    assert desk.cases.timeline(gone.id)[-1].words().title == "移入回收站"
     desk.cases.restore([gone.id])
     assert set(desk.cases.list_ids()) == {keep.id, gone.id}
     with pytest.raises(ValidationFailed, match="不在回收站"):
@@ -138,7 +140,10 @@ def test_bulk_shop_change(desk) -> None:  # type: ignore[no-untyped-def]
     result = desk.cases.bulk_update(ids, shop_id=shop.id)
     assert set(result.changed) == set(ids) and not result.refused
     assert {desk.cases.get(i).shop_name for i in ids} == {"新店"}
-    assert all(any(e.field == "shop_id" and e.new == "新店" for e in desk.cases.timeline(i)) for i in ids)
+    assert all(
+        any(e.field == "shop_id" and e.words().text == "（空） → 新店" for e in desk.cases.timeline(i))
+        for i in ids
+    )
 
 
 def _cases_for_export(desk):  # type: ignore[no-untyped-def]

@@ -12,6 +12,8 @@ import pypdf
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+# One demo profile, made once, for most tests here: on PostgreSQL one schema for the module.
+pytestmark = pytest.mark.database_per_module
 
 
 def run(profile: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -98,6 +100,7 @@ def test_unknown_case_is_a_clear_error(demo_profile: Path, tmp_path: Path) -> No
     assert not (tmp_path / "x.pdf").exists()
 
 
+@pytest.mark.sqlite_only  # writes the version into the SQLite file
 def test_newer_database_message(tmp_path: Path) -> None:
     import sqlite3
 

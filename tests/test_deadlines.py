@@ -125,8 +125,10 @@ def test_waiting_status_holds_the_clock_and_resumes_it(clocked) -> None:  # type
     case, _ = desk.cases.update(case.id, status=CaseStatus.NEGOTIATING)
     assert case.due_paused_at is None
     assert case.due_at == NOW + timedelta(hours=40)  # the 10 hours left are left again
-    details = [e.detail for e in desk.cases.timeline(case.id) if e.field in ("due_at", "due_paused_at")]
-    assert any("暂停计时" in d for d in details) and any("恢复计时" in d for d in details)
+    said = [e.words().line() for e in desk.cases.timeline(case.id) if e.field in ("due_at", "due_paused_at")]
+    assert "暂停计时：“等待快递回复”期间截止时间暂停计时" in said
+    assert "修改截止时间：" in said[-2] and said[-2].endswith("（恢复计时，顺延 1 天 6 小时）")
+    assert said[-1] == "恢复计时"
 
 
 def test_a_platform_can_keep_its_clock_running(clocked, tmp_path) -> None:  # type: ignore[no-untyped-def]

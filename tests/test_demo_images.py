@@ -1,4 +1,4 @@
-"""Tests for the synthetic demo evidence pictures in desk.demo_images."""
+"""Tests for the synthetic demo evidence pictures in desk_demo.images."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from decimal import Decimal
 import pytest
 from PIL import Image, ImageChops, ImageDraw, ImageOps, ImageStat
 
-from desk import demo_images as di
+from desk_demo import images as di
+from desk_demo.images import buyer, common, courier, voucher
 
 EXIF_IFD = 0x8769
 DATETIME_ORIGINAL = 0x9003
@@ -122,7 +123,7 @@ def test_buyer_photo_portrait_is_stored_landscape_with_orientation_6() -> None:
     assert upright is not None
     assert upright.size == (1200, 1600)
     # turning by the EXIF flag restores the drawn scene (JPEG loss aside)
-    scene, _ = di._buyer_scene("收到的商品表面有划痕", True, 3)
+    scene, _ = buyer._buyer_scene("收到的商品表面有划痕", True, 3)
     diff = ImageStat.Stat(ImageChops.difference(upright.convert("RGB"), scene)).mean
     assert max(diff) < 8
 
@@ -169,11 +170,11 @@ def test_courier_screenshot_with_custom_events() -> None:
 def test_scan_weights_round_billing_up_and_stay_close() -> None:
     import random
 
-    collected, billed, up, down = di._scan_weights("1.250", random.Random(1))
+    collected, billed, up, down = courier._scan_weights("1.250", random.Random(1))
     assert (collected, billed) == ("1.250", "1.3")
     assert abs(Decimal(up) - Decimal("1.25")) <= Decimal("0.02")
     assert abs(Decimal(down) - Decimal("1.25")) <= Decimal("0.02")
-    assert di._scan_weights("约1公斤", random.Random(1)) == ("约1公斤",) * 4
+    assert courier._scan_weights("约1公斤", random.Random(1)) == ("约1公斤",) * 4
 
 
 def test_freight_voucher_rejects_bad_amounts() -> None:
@@ -199,27 +200,27 @@ def test_freight_voucher_rejects_bad_amounts() -> None:
     ],
 )
 def test_rmb_upper(amount: str, text: str) -> None:
-    assert di._rmb_upper(Decimal(amount)) == text
+    assert voucher._rmb_upper(Decimal(amount)) == text
 
 
 def test_wrap_measures_pixels_and_breaks_cjk_anywhere() -> None:
-    font = di._font(40)
+    font = common._font(40)
     text = "亲，仓库出库称重1.250kg，快递揽收重量也是1.250kg，麻烦提供一下外包装照片。"
-    lines = di._wrap(text, font, 400)
+    lines = common._wrap(text, font, 400)
     assert len(lines) > 1
     assert "".join(lines) == text
     for line in lines:
         # closing punctuation may hang one glyph past the edge
         assert font.getlength(line.rstrip("，。")) <= 400
         assert not line.startswith(("，", "。"))
-    assert di._wrap("第一行\n第二行", font, 1000) == ["第一行", "第二行"]
+    assert common._wrap("第一行\n第二行", font, 1000) == ["第一行", "第二行"]
     assert any("1.250kg" in line or "250kg" in line for line in lines)
 
 
 def test_bundled_font_draws_chinese_not_boxes() -> None:
     def render(text: str) -> bytes:
         im = Image.new("L", (120, 60))
-        ImageDraw.Draw(im).text((4, 4), text, font=di._font(40), fill=255)
+        ImageDraw.Draw(im).text((4, 4), text, font=common._font(40), fill=255)
         return im.tobytes()
 
     missing = render("\u4dae")  # outside the font: drawn as the .notdef box
@@ -228,5 +229,5 @@ def test_bundled_font_draws_chinese_not_boxes() -> None:
 
 
 def test_module_does_not_import_qt() -> None:
-    code = "import sys, desk.demo_images; sys.exit(any(m.startswith('PySide6') for m in sys.modules))"
+    code = "import sys, desk_demo.images; sys.exit(any(m.startswith('PySide6') for m in sys.modules))"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

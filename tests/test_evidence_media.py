@@ -112,12 +112,13 @@ def encrypted_pdf(user: str) -> bytes:
     return out.getvalue()
 
 
+# The store's own folders: in the profile, or the shared evidence folder in shared-database mode.
 def blob_files(desk: Any) -> set[str]:
-    return {p.name for p in (desk.profile.evidence_dir / "blobs").glob("??/??/*")}
+    return {p.name for p in desk.evidence._store.root.glob("??/??/*")}
 
 
 def tmp_files(desk: Any) -> list[Path]:
-    return list(desk.profile.evidence_tmp.iterdir())
+    return list(desk.evidence._store.tmp.iterdir())
 
 
 def thumb(desk: Any, evidence: Any) -> Image.Image:
@@ -369,14 +370,14 @@ def test_one_bad_row_does_not_sink_its_batch(
 ) -> None:
     case = new_case(desk)
     paths = _photos(tmp_path, 6)
-    real = desk.evidence._insert
+    real = desk.evidence._importer._insert
 
     def picky(case_id: Any, items: Any, kind: Any, suggest: Any) -> Any:
         if any(p.name == "photo-003.jpg" for p in items):
             raise OSError(28, "No space left on device")
         return real(case_id, items, kind, suggest)
 
-    monkeypatch.setattr(desk.evidence, "_insert", picky)
+    monkeypatch.setattr(desk.evidence._importer, "_insert", picky)
     report = desk.evidence.import_files(case.id, paths)
     assert len(report.added) == 5
     assert [(r.name, r.reason) for r in report.rejected] == [("photo-003.jpg", "磁盘空间已满，未能保存")]
@@ -432,8 +433,9 @@ def test_weight_rotation_and_marks_are_validated(desk: Any) -> None:
     desk.evidence.set_marks(item.id, [Mark(MarkShape.REDACT, -1, 0.2, 2.0, float("nan"))])
     (mark,) = desk.evidence.get(item.id).marks
     assert (mark.x0, mark.x1, mark.y1) == (0.0, 1.0, 0.0)  # clamped into the picture
-    timeline = [(e.field, e.new) for e in desk.cases.timeline(case.id)]
-    assert ("evidence.weight", "1250 克") in timeline and ("evidence.marks", "遮挡 1 处") in timeline
+    said = [e.words().line() for e in desk.cases.timeline(case.id)]
+    assert "修改证据重量：称重.jpg：（空） → 1250 克" in said
+    assert "修改证据标注：称重.jpg：无 → 遮挡 1 处" in said
 
 
 # -- marks leave the desk with every copy -------------------------------------------------------------

@@ -40,12 +40,14 @@ def manifest(corpus: Path) -> list[dict[str, str]]:
 
 
 def store_files(desk) -> list[Path]:  # type: ignore[no-untyped-def]
-    root = desk.profile.evidence_dir
-    return [p for p in root.rglob("*") if p.is_file()]
+    # The profile's evidence folder (thumbnails) and the store's (the same, or the shared evidence folder in
+    # shared-database mode).
+    roots = {desk.profile.evidence_dir, desk.evidence._store.root.parent}
+    return sorted({p for root in roots for p in root.rglob("*") if p.is_file()})
 
 
 def tmp_files(desk) -> list[Path]:  # type: ignore[no-untyped-def]
-    return list(desk.profile.evidence_tmp.iterdir())
+    return list(desk.evidence._store.tmp.iterdir())
 
 
 def new_case(desk):  # type: ignore[no-untyped-def]
@@ -197,7 +199,7 @@ def test_failure_after_blob_write_leaves_nothing(
     def boom(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(desk.evidence, "_insert", boom)
+    monkeypatch.setattr(desk.evidence._importer, "_insert", boom)
     report = desk.evidence.import_files(case.id, [src])
     assert report.rejected and "磁盘空间已满" in report.rejected[0].reason
     assert store_files(desk) == [p for p in store_files(desk) if "thumbnails" in str(p)]

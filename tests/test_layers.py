@@ -1,4 +1,5 @@
-"""The core package stays Qt-free: importing all of desk never loads PySide6 or ui."""
+"""The core package stays Qt-free: importing all of desk never loads PySide6 or ui; nor the demo, which sits
+beside the core (desk_demo) and which neither desk nor ui may need."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ def test_desk_imports_without_qt() -> None:
         "    if '.migrations' in m.name or m.name == 'desk.__main__':\n"
         "        continue\n"
         "    importlib.import_module(m.name)\n"
-        "bad = sorted(n for n in sys.modules if n.split('.')[0] in ('PySide6', 'shiboken6', 'ui'))\n"
+        "bad = sorted(n for n in sys.modules if n.split('.')[0] in ('PySide6', 'shiboken6', 'ui', 'desk_demo'))\n"
         "print('LOADED', len([n for n in sys.modules if n.startswith('desk')]))\n"
         "sys.exit(1 if bad else 0)\n"
     )
@@ -44,6 +45,7 @@ LAYERS: dict[str, int] = {
     "errors": 0,
     "domain": 0,
     "names": 0,
+    "labels": 0,
     "fileops": 0,
     "faults": 0,
     "resources": 0,
@@ -54,6 +56,7 @@ LAYERS: dict[str, int] = {
     "deadlines": 0,
     "privacy": 0,
     "workflow": 0,
+    "progress": 0,
     # 1 — storage: the database and the evidence store
     "db": 1,
     "store": 1,
@@ -67,7 +70,7 @@ LAYERS: dict[str, int] = {
     "upload": 3,
     # 4 — services: one unit of work per user action
     "services": 4,
-    # 5 — opening a profile and the ways in (the Desk, the CLI, checks, demo data)
+    # 5 — opening a profile and the ways in (the Desk, the CLI, checks)
     "opening": 5,
     "app": 5,
     "check": 5,
@@ -75,11 +78,11 @@ LAYERS: dict[str, int] = {
     "cli": 5,
     "commands": 5,
     "__main__": 5,
-    "demo": 5,
-    "demo_bulk": 5,
-    "demo_cases": 5,
-    "demo_images": 5,
 }
+# Above the core, outside it: the demo may use any part of desk (and nothing of ui); desk and ui never
+# import it. main.py brings it in for --demo, the CLI finds its command through an entry point.
+DEMO_PACKAGE = "desk_demo"
+DEMO_LAYER = max(LAYERS.values()) + 1
 
 
 def _part(module: str) -> str:
@@ -147,3 +150,48 @@ def test_features_never_import_services_and_storage_never_imports_features() -> 
             if (src in features and dst == "services") or (src in storage and dst in features):
                 bad.append(f"desk/{rel}:{line} imports {target}")
     assert not bad, "\n".join(bad)
+
+
+def _every_import_of(path: Path) -> list[tuple[int, str]]:
+    """Every module a file imports, at the top or inside a function; and every string that names one of
+    the demo's modules (importlib.import_module("desk_demo…") is an import too)."""
+    import ast
+
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            found.append((node.lineno, node.module))
+        elif isinstance(node, ast.Import):
+            found += [(node.lineno, a.name) for a in node.names]
+        elif (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and node.value.split(".")[0] == DEMO_PACKAGE
+        ):
+            found.append((node.lineno, node.value))
+    return found
+
+
+def test_neither_the_core_nor_the_ui_imports_the_demo() -> None:
+    offenders = []
+    for top in ("desk", "ui"):
+        for path in (REPO / top).rglob("*.py"):
+            for line, target in _every_import_of(path):
+                if target.split(".")[0] == DEMO_PACKAGE:
+                    offenders.append(f"{path.relative_to(REPO)}:{line}: {target}")
+    assert not offenders, "the core and the UI must work without the demo:\n" + "\n".join(offenders)
+
+
+def test_the_demo_uses_the_core_and_never_the_ui() -> None:
+    used_core = False
+    offenders = []
+    for path in (REPO / DEMO_PACKAGE).rglob("*.py"):
+        for line, target in _every_import_of(path):
+            top = target.split(".")[0]
+            used_core = used_core or top == "desk"
+            if top in ("ui", "PySide6", "shiboken6"):
+                offenders.append(f"{path.relative_to(REPO)}:{line}: {target}")
+    assert used_core  # really read the package
+    assert not offenders, f"{DEMO_PACKAGE} (layer {DEMO_LAYER}) is above the core only:\n" + "\n".join(
+        offenders
+    )

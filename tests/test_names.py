@@ -38,14 +38,20 @@ HOSTILE = [
 
 
 def raw_controls(text: str) -> list[str]:
-    """C0/C1 controls (line ends and tabs aside), bidi characters and lone surrogates in `text`."""
+    """C0/C1 controls (line ends and tabs aside), bidi characters and lone surrogates in `text`; a
+    zero-width joiner between two visible characters (an emoji sequence) is not one."""
+
+    def joins(i: int) -> bool:
+        around = text[i - 1 : i] + text[i + 1 : i + 2]
+        return i > 0 and len(around) == 2 and not any(c == "\u200d" or c.isspace() for c in around)
+
     return [
         ch
-        for ch in text
+        for i, ch in enumerate(text)
         if (ch in C0 and ch not in "\n\t")
         or ch in C1
         or ch in BIDI
-        or unicodedata.category(ch) in ("Cs", "Cf", "Zl", "Zp")
+        or (unicodedata.category(ch) in ("Cs", "Cf", "Zl", "Zp") and not (ch == "\u200d" and joins(i)))
     ]
 
 

@@ -26,9 +26,10 @@ from hypothesis import strategies as st
 
 from desk.errors import DeskError
 from desk.orders.readers import FileUnreadable, open_table
+from tests.timing import SLACK
 
 REPO = Path(__file__).resolve().parents[1]
-BUDGET_SECONDS = 5.0
+BUDGET_SECONDS = 5.0 * SLACK
 BUDGET_MB = 500.0
 
 # -- a hand-made zip ------------------------------------------------------------------------------
@@ -795,4 +796,4 @@ def test_a_pipe_named_xlsx_is_refused_at_once(desk, tmp_path: Path) -> None:  # 
     started = time.perf_counter()
     with pytest.raises(DeskError, match="管道"):
         desk.orders.import_file(fifo)
-    assert time.perf_counter() - started < 2
+    assert time.perf_counter() - started < 2 * SLACK

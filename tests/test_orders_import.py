@@ -11,6 +11,7 @@ import pytest
 from openpyxl import Workbook
 
 from desk.domain import CaseDraft, CaseStatus, CaseType, Platform
+from desk.labels import platform_time
 from desk.orders import importer as importer_module
 from desk.orders.model import ExportKind
 
@@ -634,18 +635,21 @@ def test_after_sales_export_creates_and_updates_cases(desk, tmp_path: Path) -> N
     case_a = desk.cases.get(existing.id)
     assert case_a.after_sales_no == "9102847561203"
     assert case_a.refund_amount == Decimal("29.90") and case_a.order_amount == Decimal("89.70")
-    # The platform's type and reason go into the case's own fields, the rest into one line of notes.
+    # The platform's type and reason go into the case's own fields, the rest into its platform facts;
+    # the operator's notes are left as they were.
     assert (case_a.after_sales_type, case_a.after_sales_reason) == ("退款", "少件")
-    assert (
-        case_a.notes
-        == "买家很急\n【平台售后】售后状态：待商家处理；订单状态：已发货；申请时间：2026-11-24 14:27"
-    )
+    assert case_a.notes == "买家很急"
+    facts = case_a.facts
+    assert (facts.platform_status, facts.platform_order_status) == ("待商家处理", "已发货")
+    assert facts.applied_at is not None and platform_time(facts.applied_at) == "2026-11-24 14:27"
+    synced = [e.words().line() for e in desk.cases.timeline(existing.id) if e.kind.value == "platform_synced"]
+    assert synced == ["平台售后导入：售后状态：待商家处理；订单状态：已发货；售后申请时间：2026-11-24 14:27"]
     assert case_a.buyer_nick == ""  # 买家 is buyer data: not stored by default
     created = [c for c in report.case_ids if c != existing.id]
     case_b = desk.cases.get(created[0])
     assert (case_b.case_type, case_b.status) == (CaseType.QUALITY, CaseStatus.REFUNDED)
     assert case_b.order_amount == Decimal("1024.99") and case_b.tracking_no == "ZT75310498263"
-    assert "退货运单号：SF100" in case_b.notes
+    assert case_b.facts.return_tracking_no == "SF100" and case_b.notes == ""
     assert any(e.kind.value == "created" for e in desk.cases.timeline(case_b.id))
 
     # The platform moves on: the re-import updates status and the platform line, never duplicates.
@@ -658,7 +662,7 @@ def test_after_sales_export_creates_and_updates_cases(desk, tmp_path: Path) -> N
     assert len(desk.cases.list_ids()) == 2
     case_a = desk.cases.get(existing.id)
     assert case_a.status == CaseStatus.NEGOTIATING
-    assert case_a.notes.count("【平台售后】") == 1 and "售后状态：平台处理中" in case_a.notes
+    assert case_a.notes == "买家很急" and case_a.facts.platform_status == "平台处理中"
     assert desk.cases.get(case_b.id).status == CaseStatus.APPEALING  # the operator's workflow wins
     changed = [e.field for e in desk.cases.timeline(existing.id) if e.kind.value == "field_changed"]
     assert "status" in changed and "after_sales_no" in changed
@@ -736,7 +740,7 @@ def test_after_sales_reason_follows_the_platform_profile(desk, tmp_path: Path) -
         "退款原因": "发货履约原因",
     }
     report = desk.orders.import_file(write_xlsx(tmp_path / "a.xlsx", PDD_AFTER_SALES, [rows[0], late]))
-    types = sorted(desk.cases.get(c).case_type.value for c in report.case_ids)
+    types = sorted(str(desk.cases.get(c).case_type) for c in report.case_ids)
     assert types == ["漏发少件", "漏发少件"]  # 少件 and 发货履约原因
 
     pdd = desk.platforms.for_platform(Platform.PDD)

@@ -97,7 +97,7 @@ def test_import_dialog_shows_encoding_mapping_rows_then_the_report(
     assert "不导入" in mapping["手机"]  # buyer data is off unless the operator ticks the box
     cells = [dialog.sample.item(0, c).text() for c in range(dialog.sample.columnCount())]
     assert "138****8000" in cells and "13812348000" not in cells
-    assert dialog.platform.currentText() == Platform.PDD.value
+    assert dialog.platform.currentText() == str(Platform.PDD)
 
     dialog.start_import()
     qtbot.waitUntil(lambda: dialog.summary is not None, timeout=WAIT_MS)
@@ -195,7 +195,7 @@ def test_weight_panel_records_a_weight_and_concludes(
     qtbot.waitUntil(lambda: "疑似少发" in panel.conclusion.text(), timeout=WAIT_MS)
     assert panel.conclusion.text() == "相差 480 g ≈ 1 件 〈加厚收纳盒（灰色）〉（单件 480 g），疑似少发"
     assert panel.records.item(0, 1).text() == "1,070 g"
-    assert any("记录重量：仓库称重 1,070 g" in e.detail for e in desk.cases.timeline(case.id))
+    assert any("记录重量：仓库称重 1,070 g" in e.words().line() for e in desk.cases.timeline(case.id))
     assert seen and case.id in seen[0].cases  # the main window refreshes the case (timeline)
 
     # 按订单填写售后: the tracking no., courier and amount come from the imported order (timeline).
@@ -250,7 +250,7 @@ def test_typing_an_imported_order_number_fills_the_form(
     editor.setFocus()
     editor.setText(ORDER)  # type: ignore[attr-defined]
     editor.editingFinished.emit()  # type: ignore[attr-defined]
-    assert window.form.fields["tracking_no"].text() == "YT7512049386021"  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: window.form.fields["tracking_no"].text() == "YT7512049386021", timeout=WAIT_MS)  # type: ignore[attr-defined]
     assert window.form.fields["courier"].text() == "圆通速递"  # type: ignore[attr-defined]
     assert window.form.is_dirty()
     assert "已按导入的订单填写" in window.statusBar().currentMessage()

@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 def _packages_on_disk() -> set[str]:
     found = set()
-    for top in ("desk", "ui"):
+    for top in ("desk", "desk_demo", "ui"):
         for init in (REPO / top).rglob("__init__.py"):
             found.add(".".join(init.parent.relative_to(REPO).parts))
     found.add("desk_resources")
@@ -110,7 +110,8 @@ def test_a_wheel_installed_without_the_source_tree_makes_a_demo_packet(tmp_path:
             sys.executable,
             "-S",
             "-c",
-            "import desk, desk.resources as r; print(desk.__file__); print(r.resource_dir())",
+            "import desk, desk.resources as r, desk_demo; print(desk.__file__); print(r.resource_dir());"
+            " print(desk_demo.__file__)",
         ],
         capture_output=True,
         text=True,
@@ -118,8 +119,9 @@ def test_a_wheel_installed_without_the_source_tree_makes_a_demo_packet(tmp_path:
         env=env,
     )
     assert where.returncode == 0, where.stderr
-    desk_file, res_dir = where.stdout.split()
+    desk_file, res_dir, demo_file = where.stdout.split()
     assert Path(desk_file).is_relative_to(target) and Path(res_dir).is_relative_to(target)
+    assert Path(demo_file).is_relative_to(target)
     # What the desk falls back on silently (system fonts) must not hide a wheel without its own files.
     shipped = {
         p.relative_to(REPO / "resources").as_posix() for p in (REPO / "resources").rglob("*") if p.is_file()
@@ -128,8 +130,10 @@ def test_a_wheel_installed_without_the_source_tree_makes_a_demo_packet(tmp_path:
     have = {p.relative_to(res_dir).as_posix() for p in Path(res_dir).rglob("*") if p.is_file()}
     assert shipped <= have, sorted(shipped - have)
 
+    # The core names no demo command: this one comes from the wheel's desk.commands entry point.
     demo = run("demo")
     assert demo.returncode == 0, demo.stderr[-3000:]
+    assert "生成演示数据" in demo.stdout
     pdf = tmp_path / "申诉材料.pdf"
     packet = run("packet", "1", "-o", str(pdf))
     assert packet.returncode == 0, packet.stderr[-3000:]

@@ -81,7 +81,7 @@ def test_timeline_is_printed_and_masked(packet: tuple[Any, PdfReader, Path, dict
     text = _all_text(reader).replace(" ", "")
     assert "处理经过" in text
     assert "已致电138****5678沟通" in text
-    assert "登记售后" in text
+    assert "新建售后" in text
 
 
 def test_manifest_lists_full_hashes_sizes_and_names(
@@ -122,7 +122,7 @@ def test_phone_masked_in_every_layer_ids_intact(packet: tuple[Any, PdfReader, Pa
 
 
 def test_weight_table_from_demo_case(desk: Any, tmp_path: Path) -> None:
-    from desk.demo import fill_demo
+    from desk_demo.cases import fill_demo
 
     ids = fill_demo(desk)
     case_id = next(i for i in ids if desk.weights.packet_table(i))

@@ -27,7 +27,7 @@ def playbooks():  # type: ignore[no-untyped-def]
 
 
 def test_one_valid_playbook_per_case_type(playbooks) -> None:  # type: ignore[no-untyped-def]
-    assert set(playbooks.by_case_type) == {t.value for t in CaseType}
+    assert set(playbooks.by_case_type) == {str(t) for t in CaseType}  # playbooks are written in words
     assert playbooks.problems == ()
     scripts = set(load_scripts())
     for pb in playbooks.by_case_type.values():
@@ -83,8 +83,8 @@ def test_missing_item_weights_match_appeal(playbooks) -> None:  # type: ignore[n
     out = state.outcome
     assert out is not None and out.appeal == "goods"
     assert set(out.evidence_required) == {
-        EvidenceKind.WAREHOUSE_WEIGHT.value,
-        EvidenceKind.COURIER_WEIGHT.value,
+        str(EvidenceKind.WAREHOUSE_WEIGHT),
+        str(EvidenceKind.COURIER_WEIGHT),
     }
     assert any(v.node.weight_check for v in state.visited)
 

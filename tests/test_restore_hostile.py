@@ -30,6 +30,7 @@ from desk.errors import RestoreRefused
 from desk.profile import Profile
 from tests.reliability.oracles import assert_check_clean, db_dump, snapshot
 from tests.test_backup import _db_bytes, _info, assert_refused_unchanged, fill, hostile, rewrite
+from tests.timing import SLACK
 
 pytestmark = pytest.mark.sqlite_only
 
@@ -250,7 +251,7 @@ def test_alembic_version_must_be_a_plain_table(good: Path, target: Path, tmp_pat
     out = with_database(good, tmp_path / "view.deskbackup", as_view)
     started = time.monotonic()
     assert_refused_unchanged(out, target, "不是售后申诉工作台的数据库")
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 5 * SLACK
 
 
 # -- pipes, devices, folders --------------------------------------------------------------------------
@@ -296,7 +297,7 @@ def test_a_pipe_given_as_the_archive_is_refused_at_once(target: Path, tmp_path: 
     before = snapshot(target)
     started = time.monotonic()
     out = _run_restore_in_child(fifo, target)
-    assert time.monotonic() - started < 15
+    assert time.monotonic() - started < 15 * SLACK
     lines = out.strip().splitlines()
     assert len(lines) == 2 and all("不是普通文件" in line for line in lines), out
     assert "没有任何改动" in lines[1]
@@ -355,7 +356,7 @@ def test_manifest_far_larger_than_any_real_one_is_refused_unread(
         fh.truncate(512 + size + 1024)  # sparse: nothing to read, nothing spent on disk
     started = time.monotonic()
     assert_refused_unchanged(out, target, "清单", "上限")
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 2 * SLACK
 
 
 @pytest.mark.parametrize(
@@ -483,4 +484,4 @@ def test_reference_schema_is_built_once_per_revision(good: Path, tmp_path: Path)
     first = schema.reference_schema(revision)
     started = time.perf_counter()
     assert schema.reference_schema(revision) is first
-    assert time.perf_counter() - started < 0.01
+    assert time.perf_counter() - started < 0.01 * SLACK

@@ -19,6 +19,7 @@ from PIL import Image
 
 from desk.domain import CaseDraft, CaseId, CaseType, Platform
 from desk.errors import ValidationFailed
+from tests.timing import SLACK
 from ui.app import FONT_FAMILY, register_font, run
 from ui.cases.case_model import CASE_ID_ROLE, CaseTableModel
 from ui.main_window import MainWindow
@@ -289,7 +290,7 @@ def test_kind_and_caption_edits(window: MainWindow, desk: Any, qtbot: Any, jpeg:
     combo = panel.kind_combo
     combo.setCurrentIndex(combo.findText("复称图"))
     combo.activated.emit(combo.currentIndex())
-    qtbot.waitUntil(lambda: desk.evidence.list(case_id)[0].kind.value == "复称图", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: str(desk.evidence.list(case_id)[0].kind) == "复称图", timeout=WAIT_MS)
     panel.caption_edit.setText("复称 1.25kg")
     panel.caption_edit.editingFinished.emit()
     qtbot.waitUntil(lambda: desk.evidence.list(case_id)[0].caption == "复称 1.25kg", timeout=WAIT_MS)
@@ -342,7 +343,7 @@ def test_generate_packet_opens_preview(
     assert preview.info_label.text().startswith("共 ")
     gap = max((b - a for a, b in itertools.pairwise(ticks)), default=0.0)
     logging.getLogger(__name__).info("largest GUI pause while building: %.0f ms", gap * 1000)
-    assert gap < 1.0, f"GUI thread blocked for {gap * 1000:.0f} ms"
+    assert gap < 1.0 * SLACK, f"GUI thread blocked for {gap * 1000:.0f} ms"
 
     # Zoom buttons and 另存为 work without dialogs.
     preview.zoom_in()

@@ -11,6 +11,8 @@ import pytest
 from ui import qt
 
 REPO = Path(__file__).resolve().parents[1]
+# About the Qt binding, not the data: a window test.
+pytestmark = pytest.mark.gui
 
 # Each property() read of an unset property returns None, each emit() returns True: with the leaky
 # binding, every one of these 20,000 rounds drops one reference to each singleton.

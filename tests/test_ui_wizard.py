@@ -73,8 +73,8 @@ def test_one_path_per_case_type(
     case = desk.cases.get(case_id)
     assert str(case.status) == status
     assert str(getattr(case, "resolution", resolution)) == resolution
-    notes = [e.detail for e in desk.cases.timeline(case_id)]
-    assert sum(1 for n in notes if n.startswith("处理流程：")) >= len(clicks)
+    said = [e.words().line() for e in desk.cases.timeline(case_id)]
+    assert sum(1 for n in said if n.startswith("处理流程：")) >= len(clicks)
     dialog.close()
 
 
@@ -97,18 +97,21 @@ def test_checklist_ticks_when_missing_evidence_added_in_the_wizard(
     Image.new("RGB", (300, 200), "white").save(voucher)
     dialog.import_files([voucher], "运费凭证")
     qtbot.waitUntil(lambda: dialog.view.missing_required == (), timeout=WAIT_MS)
-    assert [e.kind.value for e in desk.evidence.list(case_id)] == ["运费凭证"]
+    assert [str(e.kind) for e in desk.evidence.list(case_id)] == ["运费凭证"]
 
 
 def test_scripts_library_fills_and_edits(qtbot: Any, desk: Any, window: Any) -> None:
     case_id = add_case(desk, "240101-123456789012345", buyer="小雨点")
-    dialog = ScriptsDialog(desk, case_id, parent=window)
+    dialog = ScriptsDialog(desk, window.runner, case_id, parent=window)
     qtbot.addWidget(dialog)
     dialog.search.setText("补寄单号")
-    assert dialog.items.count() == 1
-    assert "【缺：补发单号】" in dialog.filled.text() and "补发单号" in dialog.missing.text()
+    qtbot.waitUntil(
+        lambda: dialog.items.count() == 1 and "【缺：补发单号】" in dialog.filled.text(), timeout=WAIT_MS
+    )
+    assert "补发单号" in dialog.missing.text()
     dialog.search.setText("感谢理解")
+    qtbot.waitUntil(lambda: dialog.title.text() == "感谢理解", timeout=WAIT_MS)
     dialog.text.setPlainText("谢谢{买家}！")
     dialog.save()
-    assert dialog.filled.text() == "谢谢小雨点！"
+    qtbot.waitUntil(lambda: dialog.filled.text() == "谢谢小雨点！", timeout=WAIT_MS)
     assert "（本店）" in dialog.items.currentItem().text()

@@ -56,7 +56,7 @@ def test_trash_is_undone_in_one_step(desk: Any, undo: UndoService) -> None:
     assert result.next is None and undo.status() is None
     assert set(desk.cases.list_ids()) == {a.id, b.id}
     last = desk.cases.timeline(a.id)[-1]
-    assert last.kind == EventKind.RESTORED and "撤销" in last.detail
+    assert last.kind == EventKind.RESTORED and last.words().line() == "从回收站恢复：撤销删除"
     with pytest.raises(NothingToUndo, match="没有可以撤销的操作"):
         undo.undo()
 
@@ -88,8 +88,9 @@ def test_bulk_status_is_undone_with_the_deadline_clock(desk: Any, undo: UndoServ
     assert (back.status, back.due_at, back.due_paused_at) == (CaseStatus.OPEN, due, None)
     assert back.version > paused.version  # a write like any other: an open form sees it is stale
     assert desk.cases.get(b.id).status == CaseStatus.CLOSED
-    undone = [e for e in desk.cases.timeline(a.id) if e.detail == "撤销批量修改"]
-    assert [(e.field, e.old, e.new) for e in undone] == [("status", "等待退货", "待处理")]
+    undone = [e for e in desk.cases.timeline(a.id) if e.data.get("reason") == "undo_bulk"]
+    assert [(e.field, e.old, e.new) for e in undone] == [("status", "WAITING_RETURN", "OPEN")]
+    assert undone[0].words().line() == "修改状态：等待退货 → 待处理（撤销批量修改）"
 
 
 def test_bulk_shop_is_undone(desk: Any, undo: UndoService) -> None:
@@ -282,7 +283,7 @@ def test_payloads_hold_keys_and_data_never_labels(desk: Any) -> None:
     logged = payloads(desk)
     assert {op for op, _ in logged} == {op.value for op in UndoOp}
     text = json.dumps([p for _, p in logged], ensure_ascii=False)
-    labels = [s.value for s in CaseStatus] + [k.value for k in EvidenceKind] + ["拼多多", "移到回收站"]
+    labels = [str(s) for s in CaseStatus] + [str(k) for k in EvidenceKind] + ["拼多多", "移到回收站"]
     assert not [label for label in labels if f'"{label}"' in text]
     bulk = next(p for op, p in logged if op == "cases.bulk")
     assert bulk["fields"] == ["status", "shop_id"]

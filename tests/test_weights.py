@@ -222,7 +222,7 @@ def test_case_weight_check_end_to_end(desk, tmp_path: Path) -> None:  # type: ig
         desk.products.update(p.id, unit_weight_g=480 if p.sku_code == "SNH" else 35, packaging_g=110)
     desk.weights.set_tolerance(precision_g=20, percent=Decimal("3"), default_packaging_g=0)
 
-    from desk.demo_images import scale_display_photo
+    from desk_demo.images import scale_display_photo
 
     report = desk.evidence.import_bytes(
         case.id, scale_display_photo(1190), "仓库称重.jpg", kind=EvidenceKind.WAREHOUSE_WEIGHT
@@ -230,7 +230,7 @@ def test_case_weight_check_end_to_end(desk, tmp_path: Path) -> None:  # type: ig
     evidence_id = report.added[0].id
     record, changes = desk.weights.add(case.id, WeightKind.WAREHOUSE, 1190, evidence_id=evidence_id)
     assert record.evidence_name == "仓库称重.jpg" and case.id in changes.cases
-    assert any("记录重量：仓库称重 1,190 g" in e.detail for e in desk.cases.timeline(case.id))
+    assert any("记录重量：仓库称重 1,190 g" in e.words().line() for e in desk.cases.timeline(case.id))
     result = desk.weights.check(case.id)
     expected = 3 * 480 + 2 * 35 + 110
     assert result.expected_g == expected
@@ -258,7 +258,7 @@ def test_case_weight_check_end_to_end(desk, tmp_path: Path) -> None:  # type: ig
 def test_records_are_validated(desk) -> None:  # type: ignore[no-untyped-def]
     case, _ = desk.cases.create(CaseDraft(order_no=ORDER))
     other, _ = desk.cases.create(CaseDraft(order_no="261120-000000000000001"))
-    from desk.demo_images import scale_display_photo
+    from desk_demo.images import scale_display_photo
 
     foreign = desk.evidence.import_bytes(other.id, scale_display_photo(1000), "别的.jpg").added[0]
     with pytest.raises(ValidationFailed, match="大于 0"):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from desk.domain import CaseDraft, CaseType, EvidenceKind, Platform
+from desk.domain import CaseDraft, CaseType, EventKind, EvidenceKind, Platform
 from desk.errors import DeskError, NotFound, ValidationFailed
 from desk.playbooks.walker import all_paths
 
@@ -53,8 +53,8 @@ def test_answers_recorded_on_timeline_and_resumable(desk) -> None:  # type: igno
     desk.wizard.answer(case.id, 0)
     view, changes = desk.wizard.answer(case.id, 1)  # package intact
     assert case.id in changes.cases
-    notes = [e.detail for e in desk.cases.timeline(case.id) if e.kind.value == "note"]
-    assert "处理流程：签收时外包装是否有破损？ → 外包装完好" in notes
+    steps = [e.words().line() for e in desk.cases.timeline(case.id) if e.kind == EventKind.WIZARD]
+    assert "处理流程：签收时外包装是否有破损？ → 外包装完好" in steps
     # A new wizard (e.g. after restarting the app) resumes where the case was left.
     again = desk.wizard.view(case.id)
     assert again.choices == (0, 1) and again.step.title == "是否为买家本人签收？"

@@ -30,7 +30,7 @@ from ui.qt import (
     QWidget,
     Signal,
 )
-from ui.tasks import Op, TaskRunner
+from ui.tasks import Op, TaskRunner, guard_gui_thread, read_on_gui_thread
 
 if TYPE_CHECKING:
     from desk.app import Desk
@@ -120,7 +120,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{APP_TITLE} — {name}" + ("（演示数据）" if demo else ""))
 
         # The case list side: sidebar, search, filters, list, bulk actions (ui/cases/list_pane.py).
-        self.cases_pane = CaseListPane(desk, runner, self, quick=quick_cases)
+        with read_on_gui_thread("opening the desk: the window is built (again, after a restore)"):
+            self.cases_pane = CaseListPane(desk, runner, self, quick=quick_cases)
         self.model = self.cases_pane.model
         self.search = self.cases_pane.search
         self.table = self.cases_pane.table
@@ -143,6 +144,12 @@ class MainWindow(QMainWindow):
 
     def attach_desk(self, desk: Desk) -> None:
         """Build everything that needs the opened desk: the form, the evidence panel, menus, toolbar."""
+        # Part of opening the desk, while the window says 正在打开数据…: the views read what they first show
+        # on this thread, so it comes in one piece (the list as the quick one showed it: nothing jumps).
+        with read_on_gui_thread("opening the desk"):
+            self._attach_desk(desk)
+
+    def _attach_desk(self, desk: Desk) -> None:
         # Imported here, as the database layer is: not needed for the list's first paint (ui/startup.py).
         from desk.services.undo import UndoService
 
@@ -362,6 +369,11 @@ class MainWindow(QMainWindow):
         s.setValue("main/list_splitter", self.cases_pane.splitter.saveState())
         s.sync()
 
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        # From here on the window's code may not wait on the database on this thread (a debug check).
+        guard_gui_thread()
+
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.desk is None:  # closed while the data was still opening
             self.save_state()
@@ -472,8 +484,11 @@ class MainWindow(QMainWindow):
         self.table.setCurrentIndex(self.model.index(row, 0))
 
     def _open_case(self, case_id: CaseId) -> None:
+        # The one read of a running window on the GUI thread, on purpose: the operator chose this case and
+        # waits to see it, so the form, its timeline and the evidence come in this frame, all at once
+        # (features follow the form's case_shown right away). Every other read goes through the runner.
         self.form.load_case(case_id)
-        self.panel.set_case(case_id)
+        self.panel.set_case(case_id, now=True)
         self._sync_list_to_form()
         self._update_actions()
 

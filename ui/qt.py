@@ -127,6 +127,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 __all__ = [
     "SINGLETONS_GUARDED",
@@ -250,6 +251,7 @@ __all__ = [
     "SignalInstance",
     "Slot",
     "encode_image",
+    "isValid",
 ]
 
 

@@ -197,8 +197,11 @@ class _AfterFirstPaint(QObject):
         return False
 
 
-def run_profile(profile: Profile, *, demo: bool = False) -> int:
-    """Show the window for a claimed profile, open the desk behind it, run the event loop."""
+def run_profile(
+    profile: Profile, *, demo: bool = False, prepare: Callable[[Desk], object] | None = None
+) -> int:
+    """Show the window for a claimed profile, open the desk behind it, run the event loop. prepare (the
+    demo's filling, from main.py: ui never imports the demo) runs on the opened desk before it is shown."""
     from desk.quick import QuickCases
 
     app = setup_application()
@@ -264,10 +267,8 @@ def run_profile(profile: Profile, *, demo: bool = False) -> int:
             from desk.app import open_desk
 
             desk = open_desk(profile)
-            if demo and not desk.cases.list_ids():
-                from desk.demo import fill_demo
-
-                fill_demo(desk)
+            if prepare is not None:
+                prepare(desk)
         except BaseException as exc:
             log.info("desk did not open", exc_info=True)
             runner.run_on_gui(partial(failed, exc))  # not a lambda: exc itself is unbound after the block

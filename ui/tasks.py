@@ -6,18 +6,49 @@ import functools
 import logging
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any, Generic, Literal, TypeVar
 
+from desk.db import thread_guard
 from desk.errors import DeskError
 from ui.errors import APP_TITLE, show_error
-from ui.qt import QObject, QProgressDialog, Qt, QWidget, Signal, Slot
+from ui.qt import QObject, QProgressDialog, Qt, QWidget, Signal, Slot, isValid
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 Pool = Literal["db", "cpu"]
+
+DEBUG_THREADS_ENV = "DESK_DEBUG_THREADS"
+# The window's own code: a session it opens on the GUI thread is the mistake the check is for.
+WINDOW_PACKAGES = ("ui",)
+
+
+def guard_gui_thread() -> None:
+    """With DESK_DEBUG_THREADS=1, make a call to the services from the window's code on this (the GUI)
+    thread raise WrongThread (desk/db/thread_guard.py) instead of freezing the window while it waits.
+
+    Called once the main window is shown: the profile was opened before, on a thread of its own
+    (ui/startup.py). Leaves a check someone else set up (the tests', which also records) as it is.
+    """
+    if os.environ.get(DEBUG_THREADS_ENV) != "1" or thread_guard.forbidden_thread() == threading.get_ident():
+        return
+    thread_guard.forbid_thread(callers=WINDOW_PACKAGES)
+    log.info("debug check on: the window's code may not call the database on the GUI thread")
+
+
+@contextmanager
+def read_on_gui_thread(why: str) -> Iterator[None]:
+    """A read the window makes on the GUI thread on purpose, so the debug check lets it through.
+
+    For the few reads the operator is waiting to see in this very frame (opening the desk, opening the
+    case chosen in the list, painting list rows); `why` says which, for whoever reads the code. Writes
+    never belong here.
+    """
+    with thread_guard.allowed():
+        yield
 
 
 class _Dispatcher(QObject):
@@ -91,6 +122,10 @@ class Op(Generic[T]):
     ``fn(progress=..., cancel=...)`` where ``progress(done, total, name)`` may be called from the
     worker and ``cancel()`` returns True once the operator pressed 取消.
     fn must not touch widgets: it runs on a worker thread.
+
+    When the parent, or a Qt object whose method is one of the callbacks, was deleted before the outcome
+    arrives (the window was replaced, a dialog closed), the outcome is dropped and no callback runs: there
+    is nothing left to show it on.
     """
 
     def __init__(self, fn: Callable[..., T], *, parent: QWidget | None = None, pool: Pool = "db") -> None:
@@ -123,6 +158,11 @@ class Op(Generic[T]):
         self._cancelled = cb
         return self
 
+    def with_action(self, action: str) -> Op[T]:
+        """Name what the operator did (保存话术) in the message a failure shows."""
+        self._action = action
+        return self
+
     def with_progress(self, parent: QWidget, label: str) -> Op[T]:
         self._parent = parent
         self._label = label
@@ -135,7 +175,7 @@ class Op(Generic[T]):
         finished = False
 
         def on_progress(done: int, total: int, name: str) -> None:
-            if finished or dialog is None:
+            if finished or dialog is None or not isValid(dialog):
                 return
             dialog.setMaximum(max(total, 1))
             dialog.setValue(min(done, max(total, 1)))
@@ -151,9 +191,13 @@ class Op(Generic[T]):
             # Read before closing: QProgressDialog.close() emits canceled() (even if never shown),
             # which would make every failure look like the operator's 取消.
             cancelled = cancel_event.is_set()
-            if dialog is not None:
+            if dialog is not None and isValid(dialog):
                 dialog.close()
                 dialog.deleteLater()
+            gone = self._receiver_gone()
+            if gone:
+                log.debug("outcome of %s dropped: %s was deleted meanwhile", _name(self._fn), gone)
+                return
             try:
                 if error is None:
                     if self._success is not None:
@@ -168,6 +212,8 @@ class Op(Generic[T]):
                     self._failure(error)
                 else:
                     show_error(self._parent, error, action=self._action)
+            except thread_guard.WrongThread:
+                raise  # the debug check: a bug to fix, not a message for the operator
             except Exception as exc:  # a bug in a callback must not kill the event loop
                 show_error(self._parent, exc, action=self._action)
             finally:
@@ -188,6 +234,16 @@ class Op(Generic[T]):
 
         return runner.submit(work, pool=self._pool)
 
+    def _receiver_gone(self) -> str:
+        """Which widget the outcome was meant for is deleted now (as a word for the log), or ""."""
+        if self._parent is not None and not isValid(self._parent):
+            return "the parent widget"
+        for cb in (self._success, self._failure, self._done, self._cancelled):
+            receiver = getattr(cb, "__self__", None)
+            if isinstance(receiver, QObject) and not isValid(receiver):
+                return f"the receiver {type(receiver).__name__}"
+        return ""
+
     def _make_dialog(self, cancel_event: threading.Event) -> QProgressDialog:
         dialog = QProgressDialog(self._label or "", "取消", 0, 0, self._parent)
         dialog.setWindowTitle(APP_TITLE)
@@ -203,3 +259,7 @@ class Op(Generic[T]):
 
         dialog.canceled.connect(on_canceled)
         return dialog
+
+
+def _name(fn: Callable[..., Any]) -> str:
+    return getattr(fn, "__qualname__", None) or repr(fn)

@@ -30,6 +30,7 @@ from typing import IO, Any, NamedTuple
 from desk.errors import RestoreRefused
 from desk.fileops import NotAFile, open_failure_reason, open_regular
 from desk.names import shown
+from desk.progress import Cancel, stop_if_cancelled
 
 FORMAT_NAME = "after-sales-desk-backup"
 FORMAT_VERSION = 1
@@ -54,9 +55,6 @@ CHUNK = 4 << 20
 
 BLOB_NAME_RE = re.compile(r"blobs/([0-9a-f]{2})/([0-9a-f]{2})/([0-9a-f]{64})")
 SHA_RE = re.compile(r"[0-9a-f]{64}")
-
-Progress = Callable[[int, int, str], None]
-Cancel = Callable[[], bool]
 
 _TYPE_NAMES = {
     b"1": "硬链接",
@@ -351,8 +349,7 @@ def copy_file_into(out_fd: int, src: Path, size: int, cancel: Cancel | None = No
         remaining = size
         use_kernel = hasattr(os, "copy_file_range")
         while remaining:
-            if cancel is not None and cancel():
-                raise _Cancelled
+            stop_if_cancelled(cancel)
             n = 0
             if use_kernel:
                 try:
@@ -370,10 +367,6 @@ def copy_file_into(out_fd: int, src: Path, size: int, cancel: Cancel | None = No
             if n == 0:
                 raise OSError(errno.EIO, f"证据文件“{shown(src.name)}”读到一半就结束了")
             remaining -= n
-
-
-class _Cancelled(Exception):
-    pass
 
 
 class HashChecker(threading.Thread):
@@ -429,9 +422,6 @@ class HashChecker(threading.Thread):
         finally:
             for fd in fds.values():
                 os.close(fd)
-
-
-Cancelled = _Cancelled
 
 
 # -- strict reading ---------------------------------------------------------------------------
@@ -559,8 +549,7 @@ class StrictTarReader:
         digest = hashlib.sha256()
         remaining = header.size
         while remaining:
-            if cancel is not None and cancel():
-                raise _Cancelled
+            stop_if_cancelled(cancel)
             chunk = self.fh.read(min(remaining, CHUNK))
             if not chunk:
                 raise self.refuse(f"不完整（条目“{shown(header.name)}”被截断）")
@@ -585,8 +574,7 @@ class StrictTarReader:
         done = 0
         use_kernel = hasattr(os, "copy_file_range")
         while done < header.size:
-            if cancel is not None and cancel():
-                raise _Cancelled
+            stop_if_cancelled(cancel)
             want = min(header.size - done, 256 << 20)
             n = 0
             if use_kernel:

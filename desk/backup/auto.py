@@ -9,10 +9,11 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from desk.backup.archive import SUFFIX, Cancel, Progress
+from desk.backup.archive import SUFFIX
 from desk.backup.create import BackupResult, create_backup
 from desk.db.engine import database_url
 from desk.profile import Profile
+from desk.progress import Cancel, Progress
 from desk.settings import BackupPolicy, Settings, backups_folder, load_settings
 
 log = logging.getLogger(__name__)

@@ -20,12 +20,9 @@ from desk.backup.archive import (
     MANIFEST_NAME,
     MAX_MANIFEST_BYTES,
     USTAR_MAX_SIZE,
-    Cancel,
-    Cancelled,
     Entry,
     HashChecker,
     Manifest,
-    Progress,
     StrictTarReader,
     blob_entry_name,
     copy_file_into,
@@ -39,6 +36,7 @@ from desk.errors import BackupFailed, DeskError
 from desk.faults import crashpoint
 from desk.fileops import fsync_dir, open_regular
 from desk.names import shown
+from desk.progress import Cancel, Cancelled, Progress, stop_if_cancelled
 from desk.store.blobstore import retired_path
 
 log = logging.getLogger(__name__)
@@ -216,8 +214,7 @@ def _write(
         verifier.check(partial, offset, db_size, db_sha, DATABASE_NAME)
         half = len(blobs) // 2
         for i, (entry, path) in enumerate(blobs):
-            if cancel is not None and cancel():
-                raise Cancelled
+            stop_if_cancelled(cancel)
             if progress is not None and i % 50 == 0:
                 progress(i + 1, total, "正在写入证据文件")
             if i == half:

@@ -31,12 +31,9 @@ from pathlib import Path
 
 from desk.backup.archive import (
     DATABASE_NAME,
-    Cancel,
-    Cancelled,
     Entry,
     HashChecker,
     Manifest,
-    Progress,
     StrictTarReader,
     open_archive,
 )
@@ -50,6 +47,7 @@ from desk.fileops import fsync_dir, open_regular
 from desk.lock import ProfileLock, held_by_this_process
 from desk.names import shown
 from desk.profile import Profile
+from desk.progress import Cancel, Cancelled, Progress
 from desk.settings import load_settings
 
 log = logging.getLogger(__name__)

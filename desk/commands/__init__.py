@@ -11,6 +11,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from desk.domain import Keyed
 from desk.names import hostile_pattern, safe_filename
 
 
@@ -26,6 +27,8 @@ def jsonable(value: Any) -> Any:
         return str(value)
     if isinstance(value, datetime):
         return value.isoformat()
+    if isinstance(value, Keyed):  # the desk's vocabulary reads as words, as on screen
+        return str(value)
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, Path):

@@ -10,6 +10,7 @@ from desk.commands import print_json
 from desk.deadlines import describe_due
 from desk.domain import CASE_FIELD_LABELS, CaseId
 from desk.errors import ValidationFailed
+from desk.labels import PLATFORM_FACT_LABELS, appeal_kind_label, platform_time
 from desk.services.cases import display_value
 
 # Chinese labels work as field names too: `case set 3 状态=协商中 截止时间="剩余 23 小时"`.
@@ -63,7 +64,11 @@ def _case_json(desk: Any, case_id: CaseId) -> dict[str, Any]:
     data = asdict(case)
     data["net_cost"] = case.net_cost
     data["due"] = describe_due(case.due_at, paused_at=case.due_paused_at)
-    data["timeline"] = [asdict(e) for e in desk.cases.timeline(case_id)]
+    shops = {int(s.id): s.name for s in desk.shops.list()}
+    data["timeline"] = [
+        {**asdict(e), "data": dict(e.data), "text": e.words(shops).line()}
+        for e in desk.cases.timeline(case_id)
+    ]
     return data
 
 
@@ -76,20 +81,24 @@ def run_show(desk: Any, args: argparse.Namespace) -> int:
     print(f"售后 #{case.id}{'（在回收站）' if case.deleted_at else ''}")
     for key, label in CASE_FIELD_LABELS.items():
         value = case.shop_name if key == "shop_id" else getattr(case, key)
+        if key == "appeal_type" and value:
+            value = appeal_kind_label(value)
         if key == "due_at":
             value = describe_due(case.due_at, paused_at=case.due_paused_at)
         if value in (None, ""):
             continue
         print(f"  {label}：{value:.2f}" if hasattr(value, "quantize") else f"  {label}：{value}")
     print(f"  净支出：{case.net_cost:.2f}")
+    facts = [(PLATFORM_FACT_LABELS[k], v) for k, v in case.facts.items() if v]
+    if facts:
+        print("平台售后信息：")
+        for label, value in facts:
+            print(f"  {label}：{platform_time(value) if hasattr(value, 'astimezone') else value}")
     print("时间线：")
+    shops = {int(s.id): s.name for s in desk.shops.list()}
     for e in desk.cases.timeline(case_id):
-        change = (
-            f"{CASE_FIELD_LABELS.get(e.field, e.field)}：{e.old or '（空）'} → {e.new or '（空）'}"
-            if e.field
-            else ""
-        )
-        print(f"  {e.at.astimezone():%Y-%m-%d %H:%M}  {e.kind.value}  {change}  {e.detail}".rstrip())
+        words = e.words(shops)
+        print(f"  {e.at.astimezone():%Y-%m-%d %H:%M}  {words.title}  {words.text}".rstrip())
     return 0
 
 

@@ -39,14 +39,14 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--status",
         action="append",
-        help="状态（可重复，或用逗号分开）：" + "、".join(s.value for s in CaseStatus),
+        help="状态（可重复，或用逗号分开）：" + "、".join(str(s) for s in CaseStatus),
     )
     p.add_argument(
-        "--type", action="append", help="售后类型（可重复）：" + "、".join(t.value for t in CaseType)
+        "--type", action="append", help="售后类型（可重复）：" + "、".join(str(t) for t in CaseType)
     )
     p.add_argument("--shop", action="append", help="店铺名称或编号（可重复；“无”表示未指定店铺）")
     p.add_argument(
-        "--platform", action="append", help="平台（可重复）：" + "、".join(x.value for x in Platform)
+        "--platform", action="append", help="平台（可重复）：" + "、".join(str(x) for x in Platform)
     )
     p.add_argument("--due", choices=sorted(DUE_CHOICES), help="截止时间：soon/即将超时、overdue/已超时 …")
     p.add_argument("--trash", action="store_true", help="列出回收站里的售后")
@@ -66,7 +66,7 @@ def build_filter(desk: Any, args: argparse.Namespace) -> CaseFilter:
             try:
                 out.append(cls(v))
             except ValueError as exc:
-                allowed = "、".join(x.value for x in cls)
+                allowed = "、".join(str(x) for x in cls)
                 raise ValidationFailed(f"{label}“{v}”无效，可选：{allowed}") from exc
         return tuple(out)
 

@@ -23,7 +23,7 @@ def register(sub: Any) -> None:
     add.add_argument("case", type=int)
     add.add_argument("files", nargs="+", help="文件或文件夹（文件夹导入其中全部文件）")
     add.add_argument(
-        "--kind", choices=[k.value for k in EvidenceKind], help="证据类别（默认按文件名推测，待确认）"
+        "--kind", choices=[str(k) for k in EvidenceKind], help="证据类别（默认按文件名推测，待确认）"
     )
     add.add_argument("--json", action="store_true")
     add.set_defaults(func=run_add)

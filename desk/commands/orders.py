@@ -19,7 +19,7 @@ from desk.privacy import mask_phones
 def register(sub: Any) -> None:
     p = sub.add_parser("import-orders", help="导入平台的订单导出或售后导出（CSV / XLSX），打印导入报告")
     p.add_argument("file")
-    p.add_argument("--platform", choices=[x.value for x in Platform], help="平台（默认按表头识别）")
+    p.add_argument("--platform", choices=[str(x) for x in Platform], help="平台（默认按表头识别）")
     p.add_argument("--shop", help="这些订单所属的店铺名称")
     buyer = p.add_mutually_exclusive_group()
     buyer.add_argument(

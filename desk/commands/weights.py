@@ -22,7 +22,7 @@ def register(sub: Any) -> None:
 
     add = sub.add_parser("weight-add", help="给售后记录添加一条重量（仓库称重、快递揽收/上车/下车、复称）")
     add.add_argument("case", type=int)
-    add.add_argument("kind", choices=[k.value for k in WeightKind])
+    add.add_argument("kind", choices=[str(k) for k in WeightKind])
     add.add_argument("weight", help="例如 1.25kg、1250g、2.5斤（只写数字按千克）")
     add.add_argument("--evidence", type=int, help="对应的证据编号（evidence list 中的 #）")
     add.add_argument("--note", default="")

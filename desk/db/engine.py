@@ -10,6 +10,7 @@ from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.orm import Session, sessionmaker
 
+from desk.db import thread_guard
 from desk.db.guard import restore_advice
 from desk.errors import DatabaseLocked, DatabaseUnusable, StorageFull, StorageReadOnly
 from desk.profile import Profile
@@ -151,6 +152,14 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+class _CheckedSessionmaker(sessionmaker[Session]):
+    """Every session of the services passes here, so the GUI-thread check (thread_guard) sits here."""
+
+    def __call__(self, **local_kw: Any) -> Session:
+        thread_guard.check()
+        return super().__call__(**local_kw)
+
+
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     # Results outlive the session as DTOs, so nothing needs expiring after commit.
-    return sessionmaker(engine, expire_on_commit=False)
+    return _CheckedSessionmaker(engine, expire_on_commit=False)

@@ -72,24 +72,6 @@ def _sqlite_revision_readonly(profile: Profile) -> str | None:
         raise sqlite_problem(profile, exc) from exc
 
 
-def backup_sqlite(src: Path, dest: Path) -> Path:
-    """A consistent copy through SQLite's online backup API (a raw copy would miss the WAL)."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    partial = dest.with_name(dest.name + ".partial")
-    source = sqlite3.connect(f"{src.as_uri()}?mode=ro", uri=True)
-    try:
-        target = sqlite3.connect(partial)
-        try:
-            source.backup(target)
-            target.execute("PRAGMA journal_mode=DELETE")
-        finally:
-            target.close()
-    finally:
-        source.close()
-    partial.replace(dest)
-    return dest
-
-
 def check_database(profile: Profile) -> str | None:
     """Refuse a database from a newer desk. Returns its revision (None = a new profile).
 

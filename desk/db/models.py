@@ -9,7 +9,6 @@ from typing import Any
 
 from sqlalchemy import (
     Boolean,
-    Enum,
     Float,
     ForeignKey,
     Index,
@@ -24,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from desk.db.types import Money, UTCDateTime, utcnow
+from desk.db.types import KeyEnum, Money, UTCDateTime, utcnow
 from desk.domain import CaseStatus, CaseType, EventKind, EvidenceKind, MarkShape, Platform, Resolution
 
 # Stable constraint names so Alembic batch migrations on SQLite can address them.
@@ -37,17 +36,8 @@ NAMING = {
 }
 
 
-def _enum(cls: type[enum.Enum]) -> Enum:
-    # Store the Chinese value, not the Python name, and no CHECK constraint, so new
-    # values from later versions need no table rebuild on SQLite.
-    return Enum(
-        cls,
-        native_enum=False,
-        create_constraint=False,
-        length=32,
-        values_callable=lambda e: [m.value for m in e],
-        validate_strings=True,
-    )
+def _enum(cls: type[enum.Enum]) -> KeyEnum:
+    return KeyEnum(cls)
 
 
 class Base(DeclarativeBase):
@@ -109,6 +99,14 @@ class Case(Base):
     recovered_appeal: Mapped[Decimal | None]
     recovered_courier: Mapped[Decimal | None]
     deleted_at: Mapped[datetime | None]
+    # The platform's own facts, as the latest after-sales export said them (desk.labels.PLATFORM_FACT_LABELS).
+    platform_status: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    platform_order_status: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    applied_at: Mapped[datetime | None]
+    return_tracking_no: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    return_logistics_status: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    sku_info: Mapped[str] = mapped_column(Text, default="", server_default="")
+    platform_remark: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     shop: Mapped[Shop | None] = relationship()
     evidence: Mapped[list[Evidence]] = relationship(
@@ -199,7 +197,9 @@ class Event(Base):
     field: Mapped[str] = mapped_column(String(64), default="")
     old: Mapped[str] = mapped_column(Text, default="")
     new: Mapped[str] = mapped_column(Text, default="")
-    detail: Mapped[str] = mapped_column(Text, default="")
+    detail: Mapped[str] = mapped_column(Text, default="")  # the operator's own words (a note), else ""
+    # Structured payload (JSON object): keys and numbers that desk.labels.describe_event puts into words.
+    data: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     case: Mapped[Case] = relationship(back_populates="events")
 

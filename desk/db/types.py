@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Dialect
+from sqlalchemy import BigInteger, DateTime, Dialect, String
 from sqlalchemy.types import TypeDecorator
 
 
@@ -48,6 +49,39 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         assert isinstance(value, datetime)
         return value.replace(tzinfo=UTC)
+
+
+class KeyEnum(TypeDecorator[enum.Enum]):
+    """An enum member stored as its key (the member's value, e.g. "MISSING_ITEM") in a VARCHAR(32).
+
+    Binding accepts a member, a key or anything the enum itself accepts (the vocabulary enums take their
+    Chinese labels too), and refuses the rest before it reaches the database. Reading goes through the enum
+    as well, so a label left by an older release (a column default SQLite cannot change without rebuilding
+    the table) still reads as its member instead of failing the whole list. No CHECK constraint: members
+    added by later versions need no table rebuild on SQLite.
+    """
+
+    impl = String(32)
+    cache_ok = True
+
+    def __init__(self, enum_class: type[enum.Enum]) -> None:
+        super().__init__()
+        self.enum_class = enum_class
+
+    def process_bind_param(self, value: Any | None, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        member = value if isinstance(value, self.enum_class) else self.enum_class(value)
+        return str(member.value)
+
+    def process_result_value(self, value: Any | None, dialect: Dialect) -> enum.Enum | None:
+        if value is None:
+            return None
+        return self.enum_class(value)
+
+    @property
+    def python_type(self) -> type[enum.Enum]:
+        return self.enum_class
 
 
 def utcnow() -> datetime:

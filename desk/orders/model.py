@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from desk.domain import CaseId, Changes, EvidenceId, Platform, ShopId
+from desk.domain import CaseId, Changes, EvidenceId, EvidenceKind, Platform, ShopId
 from desk.domain import WeightKind as WeightKind  # lives with the vocabulary: storage needs it too
 
 
@@ -20,13 +20,13 @@ class ExportKind(enum.StrEnum):
     PRODUCTS = "商品资料"
 
 
-# The evidence kind (desk.domain.EvidenceKind value) that usually shows each weight.
-WEIGHT_EVIDENCE_KIND: dict[WeightKind, str] = {
-    WeightKind.WAREHOUSE: "仓库称重图",
-    WeightKind.COURIER_PICKUP: "快递内网重量图",
-    WeightKind.COURIER_LOAD: "快递内网重量图",
-    WeightKind.COURIER_UNLOAD: "快递内网重量图",
-    WeightKind.REWEIGH: "复称图",
+# The evidence kind that usually shows each weight.
+WEIGHT_EVIDENCE_KIND: dict[WeightKind, EvidenceKind] = {
+    WeightKind.WAREHOUSE: EvidenceKind.WAREHOUSE_WEIGHT,
+    WeightKind.COURIER_PICKUP: EvidenceKind.COURIER_WEIGHT,
+    WeightKind.COURIER_LOAD: EvidenceKind.COURIER_WEIGHT,
+    WeightKind.COURIER_UNLOAD: EvidenceKind.COURIER_WEIGHT,
+    WeightKind.REWEIGH: EvidenceKind.REWEIGH,
 }
 
 # Weights read while the parcel left us and travelled, earliest first.
@@ -332,7 +332,7 @@ class WeightCheck:
         for c in self.comparisons:
             diff = "—" if c.diff_g is None else signed_grams(c.diff_g)
             verdict = "—" if c.within is None else ("在误差内" if c.within else "超出误差")
-            rows.append((c.kind.value, grams_text(c.grams), diff, verdict))
+            rows.append((str(c.kind), grams_text(c.grams), diff, verdict))
         return tuple(rows)
 
 

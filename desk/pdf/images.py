@@ -6,13 +6,12 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from desk.domain import Mark
 from desk.errors import DeskError
-from desk.store.media import big_blocks, has_transparency, on_white
+from desk.store import media
 from desk.store.render import draw_marks, encode_clean, rotate_clockwise
 
 try:
@@ -38,8 +37,6 @@ MIN_DPI = 72
 DRAFT_SLACK = 0.9
 # Part of every prepared-picture cache key: bump it whenever the pixels or bytes made here change.
 PREP_VERSION = 3
-
-_ORIENTATION_TAG = 0x0112
 
 
 class ImageUnusable(DeskError):
@@ -82,25 +79,6 @@ def _fit(width: int, height: int, box_w_pt: float, box_h_pt: float) -> tuple[flo
     return width * scale, height * scale
 
 
-def _to_rgb(im: Image.Image) -> Image.Image:
-    mode = im.mode
-    if has_transparency(im):  # alpha or a tRNS colour key: on white, not in the key colour
-        return on_white(im)
-    if mode == "RGB":
-        return im
-    if mode.startswith("I;16"):
-        # A plain convert("L") clips 16-bit values at 255, turning the picture white.
-        return im.convert("I").point(lambda v: v * (1 / 256)).convert("RGB")
-    if mode in ("I", "F"):
-        # Range unknown (scientific TIFFs); stretch what is there to 0..255.
-        low, high = cast(tuple[float, float], im.getextrema())
-        span = float(high) - float(low) or 1.0
-        scale = 255.0 / span
-        offset = -float(low) * scale
-        return im.convert("F").point(lambda v: v * scale + offset).convert("L").convert("RGB")
-    return im.convert("RGB")
-
-
 def _finish(
     upright: Image.Image,
     target: tuple[int, int],
@@ -110,7 +88,7 @@ def _finish(
 ) -> PreparedImage:
     """Fit an upright picture into target pixels (before rotation), draw marks, turn, re-encode."""
     target_w, target_h = target
-    rgb = _to_rgb(upright)
+    rgb = media.to_rgb(upright)
     if rgb.width > target_w or rgb.height > target_h:
         factor = min(target_w / rgb.width, target_h / rgb.height)
         size = (max(1, round(rgb.width * factor)), max(1, round(rgb.height * factor)))
@@ -145,21 +123,21 @@ def _prepare(
 ) -> PreparedImage:
     with Image.open(path, formats=ALLOWED_FORMATS) as im:
         # Frame 0 only: reading n_frames or seeking is where malformed files misbehave.
-        orientation = im.getexif().get(_ORIENTATION_TAG, 1)
+        turn = media.orientation(im)
         width, height = im.size
-        if orientation in (5, 6, 7, 8):
+        if media.sideways(turn):
             width, height = height, width
         if width <= 0 or height <= 0:
             raise ValueError("empty image")
         target, placed = _targets(width, height, rotation, box_w_pt, box_h_pt, dpi)
-        big_blocks(im)
+        media.big_blocks(im)
         if im.format in ("JPEG", "MPO"):
             # draft() decodes at 1/2, 1/4 or 1/8 scale; it never goes below the requested size.
             wanted = (max(1, math.ceil(target[0] * DRAFT_SLACK)), max(1, math.ceil(target[1] * DRAFT_SLACK)))
-            draft_size = (wanted[1], wanted[0]) if orientation in (5, 6, 7, 8) else wanted
+            draft_size = (wanted[1], wanted[0]) if media.sideways(turn) else wanted
             im.draft("RGB", draft_size)
         im.load()
-        upright = ImageOps.exif_transpose(im)
+        upright = media.apply_orientation(im, turn)
         if upright.width < target[0] or upright.height < target[1]:
             # The draft came out a little under the target (see DRAFT_SLACK): keep it, no upscaling.
             target = (min(target[0], upright.width), min(target[1], upright.height))
@@ -204,8 +182,6 @@ def prepare_video_frame(
     rotation: int = 0,
 ) -> PreparedImage:
     """One frame of a video evidence clip, prepared like a photo (upright, fitted, metadata-free)."""
-    from desk.store import media
-
     if media_type not in media.VIDEO_TYPES:
         raise ImageUnusable("不是视频文件")
     try:

@@ -1,4 +1,6 @@
-"""Building the appeal packet PDF from a PacketContent with ReportLab platypus."""
+"""Building the appeal packet PDF from a PacketContent with ReportLab platypus: the story, that is what
+goes on which page. The custom flowables are in desk.pdf.flowables, the pictures are prepared by
+desk.pdf.pictures."""
 
 from __future__ import annotations
 
@@ -7,21 +9,18 @@ import hashlib
 import io
 import os
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from PIL import __version__ as PIL_VERSION
 from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
@@ -38,19 +37,17 @@ from reportlab.platypus.doctemplate import LayoutError
 
 from desk.errors import PacketFailed, write_failure_reason
 from desk.fileops import fsync_dir
-from desk.pdf.cache import PreparedCache, cache_key
+from desk.pdf.cache import PreparedCache
 from desk.pdf.content import PacketContent, PacketEvidence
+from desk.pdf.flowables import Bookmark, PacketCanvas, Picture, Slot, VoucherPicture, VoucherSlot
 from desk.pdf.fonts import FontSet, coverage_gaps, markup_text, resolve_fonts
-from desk.pdf.images import (
-    JPEG_QUALITY,
-    PREP_VERSION,
-    ImageUnusable,
-    PreparedImage,
-    prepare_image,
-    prepare_video_frame,
-)
+from desk.pdf.images import ImageUnusable
+from desk.pdf.pictures import IMAGE_DPI as IMAGE_DPI
+from desk.pdf.pictures import PREPARE_WORKERS, Preparer, is_tall
+from desk.pdf.pictures import TALL_RATIO as TALL_RATIO
 from desk.pdf.vouchers import Box
 from desk.pdf.wrap import CJKParagraph
+from desk.progress import Cancel, Cancelled, Progress, stop_if_cancelled
 
 # ASCII85 makes image streams 25% larger and the build ~40x slower; invariant gives identical
 # bytes for identical input (fixed dates and document id), which tests and re-sends rely on.
@@ -72,24 +69,16 @@ CONTENT_W = FRAME_W - 2 * FRAME_PAD
 # Two photos with their captions fit on one page.
 IMAGE_BOX_W = CONTENT_W
 IMAGE_BOX_H = (FRAME_H - 2 * FRAME_PAD) / 2 - 62
-IMAGE_DPI = 200
 # Tall screenshots go three to a row, two rows to a page.
 MULTI_PER_ROW = 3
 MULTI_BOX_H = IMAGE_BOX_H
 CELL_BOX_W = CONTENT_W / MULTI_PER_ROW - 8
-TALL_RATIO = 1.5
 TIMELINE_MAX = 40  # the packet shows the latest events; older ones are counted
 HEADER_TITLE_MAX = 30  # keeps the running header on one line
 HEADER_TEXT_Y = PAGE_H - 15 * mm  # bottom of the header line of text; the rule sits just below
-# Pictures are prepared by worker threads (Pillow releases the GIL while decoding, resampling and
-# encoding), while the layout waits for them in printed order.
-PREPARE_WORKERS = max(2, min(4, os.cpu_count() or 2))
 
 UNKNOWN = "未知"
 GAP_WARNING = "以下字符当前字体无法显示：{chars}（PDF 中以 [?] 代替，可在设置中换用字库更全的字体）"
-
-Progress = Callable[[int, int, str], None]
-Cancel = Callable[[], bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,10 +90,6 @@ class PacketResult:
     byte_size: int
     sha256: str
     warnings: tuple[str, ...]
-
-
-class _Cancelled(Exception):
-    pass
 
 
 class _NotWritten(Exception):
@@ -140,66 +125,13 @@ def _styles(font: str) -> _Styles:
     )
 
 
-class _Bookmark(Flowable):  # type: ignore[misc,unused-ignore]
-    """An invisible outline entry, kept on the same page as the heading after it."""
-
-    def __init__(self, key: str, title: str, level: int) -> None:
-        super().__init__()
-        self.key = key
-        self.title = title
-        self.level = level
-        self.keepWithNext = 1
-
-    def wrap(self, avail_w: float, avail_h: float) -> tuple[float, float]:
-        return 0, 0
-
-    def draw(self) -> None:
-        top = self.canv.absolutePosition(0, 0)[1]
-        self.canv.bookmarkPage(self.key, fit="XYZ", left=0, top=top)
-        self.canv.addOutlineEntry(self.title, self.key, level=self.level)
-
-
-class _PacketCanvas(Canvas):  # type: ignore[misc,unused-ignore]
-    """Defers finishing pages so every page can say "共 Y 页".
-
-    Bookmarks are deferred too: the document only learns page references when a page is
-    really emitted, so a bookmark made earlier would point at the first page.
-    """
-
-    def __init__(self, *args: Any, decorate: Callable[[Canvas, int, int], None], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._desk_pages: list[dict[str, Any]] = []
-        self._desk_bookmarks: dict[int, list[tuple[str, dict[str, Any]]]] = {}
-        self._desk_decorate = decorate
-
-    def bookmarkPage(self, key: str, **kwargs: Any) -> None:
-        self._desk_bookmarks.setdefault(self._pageNumber, []).append((key, kwargs))
-
-    def showPage(self) -> None:
-        self._desk_pages.append(dict(self.__dict__))
-        self._startPage()
-
-    def save(self) -> None:
-        self.showOutline()  # readers open with the bookmarks panel visible
-        total = len(self._desk_pages)
-        bookmarks = self._desk_bookmarks
-        for number, state in enumerate(self._desk_pages, start=1):
-            self.__dict__.update(state)
-            self._desk_decorate(self, number, total)
-            for key, kwargs in bookmarks.get(self._pageNumber, []):
-                Canvas.bookmarkPage(self, key, **kwargs)
-            Canvas.showPage(self)
-        Canvas.save(self)
-
-
 class _PacketDoc(BaseDocTemplate):  # type: ignore[misc,unused-ignore]
     def __init__(self, target: io.BytesIO, cancel: Cancel | None, **kwargs: Any) -> None:
         super().__init__(target, **kwargs)
         self._cancel = cancel
 
     def afterFlowable(self, flowable: Flowable) -> None:
-        if self._cancel is not None and self._cancel():
-            raise _Cancelled
+        stop_if_cancelled(self._cancel)
 
 
 def _fmt_time(value: datetime | None) -> str:
@@ -246,44 +178,6 @@ def _size_text(size: int | None) -> str:
     return f"{size / 1024 / 1024:.2f} MB"
 
 
-@dataclass(frozen=True, slots=True)
-class _Slot:
-    """Where one page of a PDF voucher is stamped onto the packet after layout."""
-
-    page_number: int  # 1-based page of the packet
-    x: float
-    y: float
-    width: float
-    height: float
-    source: Path
-    source_page: int  # 0-based
-
-
-class _VoucherSlot(Flowable):  # type: ignore[misc,unused-ignore]
-    """Takes the rest of the page; records where a voucher page is to be merged in."""
-
-    def __init__(self, source: Path, source_page: int, slots: list[_Slot]) -> None:
-        super().__init__()
-        self.source = source
-        self.source_page = source_page
-        self.slots = slots
-        self._size = (0.0, 0.0)
-
-    def wrap(self, avail_w: float, avail_h: float) -> tuple[float, float]:
-        self._size = (avail_w, avail_h - 2)
-        return self._size
-
-    def draw(self) -> None:
-        x, y = self.canv.absolutePosition(0, 0)
-        w, h = self._size
-        self.canv.saveState()
-        self.canv.setStrokeColor(colors.HexColor("#cccccc"))
-        self.canv.setLineWidth(0.5)
-        self.canv.rect(0, 0, w, h)
-        self.canv.restoreState()
-        self.slots.append(_Slot(self.canv.getPageNumber(), x, y, w, h, self.source, self.source_page))
-
-
 def _pdf_pages(path: Path) -> tuple[int | None, str | None]:
     """Page count of a PDF evidence file, or the reason it cannot be read."""
     from pypdf import PdfReader  # only packets with PDF evidence pay for the import
@@ -301,163 +195,8 @@ def _pdf_pages(path: Path) -> tuple[int | None, str | None]:
         return None, "文件已损坏或不是有效的 PDF"
 
 
-def _marks_key(ev: PacketEvidence) -> tuple[tuple[object, ...], ...]:
-    return tuple((str(m.shape), m.x0, m.y0, m.x1, m.y1, m.text) for m in ev.marks)
-
-
-class _Preparer:
-    """Prepares a packet's pictures on worker threads, through the cache when there is one.
-
-    Each distinct request is prepared once: asking again returns the same future, so the layout
-    first queues every picture in printed order and then waits for each one as it places it.
-    A cache key holds everything the prepared bytes depend on: the original's SHA-256, the box
-    and resolution, rotation and marks, and the versions of the code that makes them.
-    """
-
-    def __init__(self, cache: PreparedCache | None, workers: int) -> None:
-        self.cache = cache
-        self._pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="desk-packet")
-        self._jobs: dict[tuple[object, ...], Future[PreparedImage]] = {}
-
-    def _submit(self, parts: tuple[object, ...], make: Callable[[], PreparedImage]) -> Future[PreparedImage]:
-        job = self._jobs.get(parts)
-        if job is None:
-            cache = self.cache
-            if cache is None:
-                job = self._pool.submit(make)
-            else:
-                job = self._pool.submit(cache.fetch, cache_key(*parts), make)
-            self._jobs[parts] = job
-        return job
-
-    def image(self, ev: PacketEvidence, box_w: float, box_h: float) -> Future[PreparedImage]:
-        parts = (
-            "image",
-            PREP_VERSION,
-            PIL_VERSION,
-            JPEG_QUALITY,
-            IMAGE_DPI,
-            ev.sha256,
-            ev.media_type,
-            box_w,
-            box_h,
-            ev.rotation % 360,
-            _marks_key(ev),
-        )
-        return self._submit(
-            parts,
-            partial(
-                prepare_image,
-                ev.blob_path,
-                ev.media_type,
-                box_w,
-                box_h,
-                IMAGE_DPI,
-                marks=ev.marks,
-                rotation=ev.rotation,
-            ),
-        )
-
-    def frame(self, ev: PacketEvidence, at_ms: int, box_w: float, box_h: float) -> Future[PreparedImage]:
-        import av  # decoders of another version may give other pixels
-
-        parts = (
-            "frame",
-            PREP_VERSION,
-            PIL_VERSION,
-            av.__version__,
-            JPEG_QUALITY,
-            IMAGE_DPI,
-            ev.sha256,
-            ev.media_type,
-            at_ms,
-            box_w,
-            box_h,
-            ev.rotation % 360,
-        )
-        return self._submit(
-            parts,
-            partial(
-                prepare_video_frame,
-                ev.blob_path,
-                ev.media_type,
-                at_ms,
-                box_w,
-                box_h,
-                IMAGE_DPI,
-                rotation=ev.rotation,
-            ),
-        )
-
-    def voucher_page(self, ev: PacketEvidence, index: int, boxes: list[Box]) -> PreparedImage:
-        """A voucher page that shows a phone number, drawn as a picture with the number blacked out."""
-        from desk.pdf.vouchers import VOUCHER_DPI, VOUCHER_VERSION, drawn_page, pdfium_version
-
-        parts = ("voucher", VOUCHER_VERSION, PIL_VERSION, pdfium_version(), VOUCHER_DPI, ev.sha256, index)
-        return self._submit(parts, partial(drawn_page, ev.blob_path, index, boxes, VOUCHER_DPI)).result()
-
-    def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
-
-
-class _JpegReader(ImageReader):  # type: ignore[misc,unused-ignore]
-    """Prepared JPEG bytes that ReportLab embeds as they are (DCT passthrough, no re-encoding).
-
-    ReportLab names each image XObject after a digest of its decoded pixels, which would decode
-    every prepared picture once more just to name it; a digest of the JPEG bytes names it as well.
-    """
-
-    def __init__(self, jpeg: bytes) -> None:
-        super().__init__(io.BytesIO(jpeg))  # reads the header only
-        self._token = hashlib.sha256(jpeg).digest()
-
-    def getRGBData(self) -> bytes:
-        self._dataA = None  # no alpha channel: a JPEG has none
-        return self._token
-
-
-class _Picture(Flowable):  # type: ignore[misc,unused-ignore]
-    """A prepared picture at its placed size, centred in the frame."""
-
-    def __init__(self, image: PreparedImage) -> None:
-        super().__init__()
-        self.image = image
-        self.hAlign = "CENTER"
-
-    def wrap(self, avail_w: float, avail_h: float) -> tuple[float, float]:
-        return self.image.width_pt, self.image.height_pt
-
-    def draw(self) -> None:
-        self.canv.drawImage(_JpegReader(self.image.jpeg), 0, 0, self.image.width_pt, self.image.height_pt)
-
-
-class _VoucherPicture(Flowable):  # type: ignore[misc,unused-ignore]
-    """Takes the rest of the page and shows a voucher page drawn as a picture, fitted and centred."""
-
-    def __init__(self, image: PreparedImage) -> None:
-        super().__init__()
-        self.image = image
-        self._size = (0.0, 0.0)
-
-    def wrap(self, avail_w: float, avail_h: float) -> tuple[float, float]:
-        self._size = (avail_w, avail_h - 2)
-        return self._size
-
-    def draw(self) -> None:
-        w, h = self._size
-        img = self.image
-        scale = min(w / img.width_pt, h / img.height_pt)
-        draw_w, draw_h = img.width_pt * scale, img.height_pt * scale
-        self.canv.drawImage(_JpegReader(img.jpeg), (w - draw_w) / 2, (h - draw_h) / 2, draw_w, draw_h)
-        self.canv.saveState()
-        self.canv.setStrokeColor(colors.HexColor("#cccccc"))
-        self.canv.setLineWidth(0.5)
-        self.canv.rect(0, 0, w, h)
-        self.canv.restoreState()
-
-
 class _StoryBuilder:
-    def __init__(self, content: PacketContent, fonts: FontSet, preparer: _Preparer) -> None:
+    def __init__(self, content: PacketContent, fonts: FontSet, preparer: Preparer) -> None:
         self.content = content
         self.fonts = fonts
         self.preparer = preparer
@@ -465,7 +204,7 @@ class _StoryBuilder:
         self.warnings: list[str] = []
         self.text_seen: list[str] = []
         self._keys = 0
-        self.slots: list[_Slot] = []
+        self.slots: list[Slot] = []
         self._vouchers: list[tuple[int, PacketEvidence, int]] = []  # (number, item, page count)
 
     def m(self, text: str, *, newlines: bool = True) -> str:
@@ -475,7 +214,7 @@ class _StoryBuilder:
 
     def heading(self, text: str, style: ParagraphStyle, level: int) -> list[Flowable]:
         self._keys += 1
-        return [_Bookmark(f"s{self._keys}", text, level), CJKParagraph(self.m(text), style)]
+        return [Bookmark(f"s{self._keys}", text, level), CJKParagraph(self.m(text), style)]
 
     def front(self) -> list[Flowable]:
         c, s = self.content, self.styles
@@ -612,12 +351,12 @@ class _StoryBuilder:
                     story.append(PageBreak())
                 first = False
                 label = f"凭证 {number}：{ev.original_name}　第 {index + 1}/{pages} 页"
-                slot: Flowable = _VoucherSlot(ev.blob_path, index, self.slots)
+                slot: Flowable = VoucherSlot(ev.blob_path, index, self.slots)
                 if phones is None or index in phones:
                     # The page's text would carry a phone number (or could not be checked): it goes
                     # in as a picture without a text layer, the number's middle digits blacked out.
                     try:
-                        slot = _VoucherPicture(
+                        slot = VoucherPicture(
                             self.preparer.voucher_page(ev, index, (phones or {}).get(index, []))
                         )
                     except Exception:
@@ -655,7 +394,7 @@ class _StoryBuilder:
             self.warnings.append(f"凭证“{ev.original_name}”无法显示（{exc.reason}），已用说明框代替。")
             picture: Flowable = CJKParagraph(self.m(text), self.styles.note)
         else:
-            picture = _Picture(img)
+            picture = Picture(img)
         small = ParagraphStyle("cell", self.styles.caption, fontSize=8, leading=11, spaceAfter=0)
         first = f"凭证 {number}：{ev.caption}" if ev.caption.strip() else f"凭证 {number}"
         second = f"拍摄：{_fmt_time(ev.captured_at)}<br/>{self.m(ev.original_name, newlines=False)}"
@@ -714,7 +453,7 @@ class _StoryBuilder:
                 self.warnings.append(f"凭证“{ev.original_name}”无法显示（{exc.reason}），已用说明框代替。")
                 parts = [_placeholder(self.m(text), self.styles)]
             else:
-                flowable = _Picture(img)
+                flowable = Picture(img)
                 parts = [flowable]
         parts += [Spacer(1, 4), self.caption(number, ev)]
         # keepWithNext rather than KeepTogether: the doc template only chains a heading's
@@ -738,7 +477,7 @@ class _StoryBuilder:
                 )
                 parts.append(_placeholder(self.m(text), self.styles))
                 continue
-            flowable = _Picture(img)
+            flowable = Picture(img)
             parts.append(flowable)
             label = f"视频画面 {_clock(at_ms)}" + ("" if ev.key_frames else "（未选关键帧，显示第一帧）")
             if ev.duration_ms:
@@ -763,8 +502,8 @@ class _StoryBuilder:
             # Tall pictures (chat screenshots) that follow each other share a row, up to three.
             runs: list[list[PacketEvidence]] = []
             for ev in members:
-                tall = _is_tall(ev)
-                if tall and runs and len(runs[-1]) < MULTI_PER_ROW and _is_tall(runs[-1][0]):
+                tall = is_tall(ev)
+                if tall and runs and len(runs[-1]) < MULTI_PER_ROW and is_tall(runs[-1][0]):
                     runs[-1].append(ev)
                 else:
                     runs.append([ev])
@@ -777,8 +516,7 @@ class _StoryBuilder:
         for kind, members, runs in plan:
             story += self.heading(f"{kind}（{len(members)} 项）", s.h2, 1)
             for run in runs:
-                if cancel is not None and cancel():
-                    raise _Cancelled
+                stop_if_cancelled(cancel)
                 if len(run) > 1:
                     story.append(self.row(done + 1, run))
                 else:
@@ -803,24 +541,6 @@ def _phone_pages(ev: PacketEvidence) -> dict[int, list[Box]] | None:
 def _frame_box_h(ev: PacketEvidence) -> float:
     """Several video frames share the photo box; two or more sit at half height each."""
     return IMAGE_BOX_H if len(ev.key_frames) <= 1 else IMAGE_BOX_H / 2 - 14
-
-
-def _is_tall(ev: PacketEvidence) -> bool:
-    """A still picture clearly taller than wide as printed (after EXIF and operator rotation)."""
-    if not ev.media_type.startswith("image/"):
-        return False
-    try:
-        from PIL import Image as PILImage
-
-        with PILImage.open(ev.blob_path) as im:  # reads the header only
-            w, h = im.size
-            if im.getexif().get(0x0112, 1) in (5, 6, 7, 8):
-                w, h = h, w
-    except Exception:  # unreadable: the single-item path shows the placeholder
-        return False
-    if ev.rotation % 180 == 90:
-        w, h = h, w
-    return h >= TALL_RATIO * w
 
 
 def _clock(ms: int) -> str:
@@ -866,7 +586,7 @@ def _render(
     cache: PreparedCache | None = None,
     workers: int = PREPARE_WORKERS,
 ) -> tuple[bytes, int, list[str]]:
-    preparer = _Preparer(cache, workers)
+    preparer = Preparer(cache, workers)
     try:
         return _render_with(content, fonts, progress, cancel, preparer)
     finally:
@@ -878,7 +598,7 @@ def _render_with(
     fonts: FontSet,
     progress: Progress | None,
     cancel: Cancel | None,
-    preparer: _Preparer,
+    preparer: Preparer,
 ) -> tuple[bytes, int, list[str]]:
     builder = _StoryBuilder(content, fonts, preparer)
     story = builder.front()
@@ -904,7 +624,7 @@ def _render_with(
     )
     frame = Frame(MARGIN_X, MARGIN_BOTTOM, FRAME_W, FRAME_H, id="body")
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
-    canvasmaker = partial(_PacketCanvas, decorate=_decorator(content, fonts))
+    canvasmaker = partial(PacketCanvas, decorate=_decorator(content, fonts))
     doc.build(story, canvasmaker=canvasmaker)
 
     warnings = list(fonts.warnings)
@@ -921,7 +641,7 @@ def _render_with(
     return data, doc.page, warnings
 
 
-def _merge_vouchers(data: bytes, slots: list[_Slot]) -> bytes:
+def _merge_vouchers(data: bytes, slots: list[Slot]) -> bytes:
     """Stamps each PDF voucher page, scaled to fit, into the slot the layout left for it."""
     from pypdf import PdfReader, PdfWriter, Transformation
 
@@ -993,8 +713,7 @@ def build_packet(
                 data, page_count, warnings = _render(content, chosen, progress, cancel, cache, workers)
             except OSError as exc:
                 raise _NotWritten from exc
-            if cancel is not None and cancel():
-                raise _Cancelled
+            stop_if_cancelled(cancel)
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
@@ -1004,7 +723,7 @@ def build_packet(
     except BaseException as exc:
         with contextlib.suppress(OSError):
             partial_path.unlink()
-        if isinstance(exc, _Cancelled):
+        if isinstance(exc, Cancelled):
             raise PacketFailed("已取消") from None
         if isinstance(exc, _NotWritten):
             cause = exc.__cause__

@@ -92,7 +92,7 @@ def parse_profile(data: dict[str, Any], *, key: str, source: str, user_copy: boo
     try:
         platform = Platform(str(data.get("platform")))
     except ValueError as exc:
-        allowed = "、".join(p.value for p in Platform)
+        allowed = "、".join(str(p) for p in Platform)
         raise _fail(source, "platform", f"“{data.get('platform')}”不是已知平台（可选：{allowed}）") from exc
     statuses = []
     raw_statuses = data.get("statuses", [])
@@ -107,7 +107,7 @@ def parse_profile(data: dict[str, Any], *, key: str, source: str, user_copy: boo
             try:
                 desk_status = CaseStatus(desk_status)
             except ValueError as exc:
-                allowed = "、".join(s.value for s in CaseStatus)
+                allowed = "、".join(str(s) for s in CaseStatus)
                 raise _fail(
                     source, f"{where}.desk_status", f"“{desk_status}”不是工作台状态（可选：{allowed}）"
                 ) from exc
@@ -159,7 +159,7 @@ def parse_profile(data: dict[str, Any], *, key: str, source: str, user_copy: boo
         try:
             reason_types[str(reason).strip()] = CaseType(type_name)
         except ValueError as exc:
-            allowed = "、".join(t.value for t in CaseType)
+            allowed = "、".join(str(t) for t in CaseType)
             raise _fail(
                 source, f"reason_types.{reason}", f"“{type_name}”不是售后类型（可选：{allowed}）"
             ) from exc
@@ -215,20 +215,20 @@ def profile_to_data(p: PlatformProfile) -> dict[str, Any]:
         return out
 
     data: dict[str, Any] = {
-        "platform": p.platform.value,
+        "platform": str(p.platform),
         "title": p.title,
         "summary": p.summary,
         "pause_when_waiting": p.pause_when_waiting,
         "after_sales_types": list(p.after_sales_types),
         "reasons": list(p.reasons),
         "lists": {k: {"verified": v.verified, "source": v.source} for k, v in p.lists.items()},
-        "reason_types": {k: v.value for k, v in p.reason_types.items()},
+        "reason_types": {k: str(v) for k, v in p.reason_types.items()},
         "limits": {s.key: setting(s) for s in p.limits},
         "timers": {s.key: setting(s) for s in p.timers},
         "statuses": [
             {
                 "name": s.name,
-                **({"desk_status": s.desk_status.value} if s.desk_status else {}),
+                **({"desk_status": str(s.desk_status)} if s.desk_status else {}),
                 **({"code": s.code} if s.code else {}),
             }
             for s in p.statuses

@@ -93,10 +93,11 @@ def parse_playbook(data: dict[str, Any], source: str = "") -> Playbook:
 def validate(pb: Playbook, script_ids: set[str]) -> list[str]:
     """Every problem in plain words; an empty list means the playbook is usable."""
     problems: list[str] = []
-    kinds = {k.value for k in EvidenceKind}
-    statuses = {s.value for s in CaseStatus}
-    resolutions = {r.value for r in Resolution}
-    if pb.case_type not in {t.value for t in CaseType}:
+    # Playbooks are written in the operator's words: the labels of desk.labels.
+    kinds = {str(k) for k in EvidenceKind}
+    statuses = {str(s) for s in CaseStatus}
+    resolutions = {str(r) for r in Resolution}
+    if pb.case_type not in {str(t) for t in CaseType}:
         problems.append(f"售后类型“{pb.case_type}”不存在")
     overlap = set(pb.nodes) & set(pb.outcomes)
     if overlap:
@@ -200,8 +201,13 @@ class PlaybookSet:
     problems: tuple[str, ...] = ()
 
     def for_case_type(self, case_type: str) -> Playbook:
+        """The playbook of a case type given as a member, its key or its words (playbooks use the words)."""
         try:
-            return self.by_case_type[str(case_type)]
+            words = str(CaseType(case_type))
+        except ValueError:
+            words = str(case_type)
+        try:
+            return self.by_case_type[words]
         except KeyError as exc:
             raise PlaybookError(f"没有“{case_type}”的处理流程") from exc
 

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from desk.labels import APPEAL_KIND_LABELS
+
 # Appeal kinds a playbook may name; a platform profile maps each to the platform's own form.
-APPEAL_KINDS: dict[str, str] = {
-    "goods": "维权申诉 · 货款申诉",
-    "freight": "维权申诉 · 运费申诉",
-    "dispute_rate": "维权申诉 · 纠纷退款率申诉",
-}
+APPEAL_KINDS: dict[str, str] = APPEAL_KIND_LABELS  # key → words (desk.labels)
 
 
 @dataclass(frozen=True, slots=True)

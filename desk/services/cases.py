@@ -37,14 +37,17 @@ from desk.domain import (
     EventData,
     EventKind,
     Platform,
+    PlatformFacts,
     Resolution,
     SearchResult,
     ShopId,
 )
 from desk.errors import EditConflict, NotFound, ValidationFailed
+from desk.labels import appeal_kind_key, stored_value, value_text
 from desk.services import convert
 from desk.services import search as case_search
 from desk.services import undo as undo_log
+from desk.services.events import new_event
 from desk.services.undo import UndoConflict, UndoOp
 
 log = logging.getLogger(__name__)
@@ -66,14 +69,8 @@ NO_DEADLINE = (CaseStatus.CLOSED, CaseStatus.APPEAL_WON)
 
 
 def display_value(field: str, value: Any) -> str:
-    """How a field's value reads in the timeline and in messages."""
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return f"{value:.2f}"
-    if isinstance(value, datetime):
-        return value.astimezone().strftime("%Y-%m-%d %H:%M")
-    return str(value)
+    """How a field's value reads in messages (the same words as the timeline)."""
+    return value_text(field, stored_value(value))
 
 
 def clean_text(value: str) -> str:
@@ -107,7 +104,7 @@ def _enum(cls: Any, value: Any, label: str) -> Any:
     try:
         return cls(value)
     except ValueError as exc:
-        allowed = "、".join(v.value for v in cls)
+        allowed = "、".join(str(v) for v in cls)
         raise ValidationFailed(f"{label}“{value}”无效，可选：{allowed}") from exc
 
 
@@ -179,7 +176,7 @@ class CaseService:
                     text, limit = raw, MAX_TEXT
                 if len(text) > limit:
                     raise ValidationFailed(f"{label}太长（{len(text)} 个字符，上限 {limit}）")
-                out[key] = text
+                out[key] = appeal_kind_key(text) if key == "appeal_type" else text
         return out
 
     def _due(self, value: Any, now: datetime | None) -> datetime | None:
@@ -412,7 +409,7 @@ class CaseService:
                 c.due_paused_at = now
             s.add(c)
             s.flush()
-            s.add(m.Event(case_id=c.id, at=now, kind=EventKind.CREATED, detail=f"新建售后：{c.case_type}"))
+            s.add(new_event(c.id, EventKind.CREATED, at=now, data={"case_type": c.case_type}))
             s.flush()
             data = convert.case(c)
         return data, Changes(cases=frozenset({data.id}), case_list=True)
@@ -451,18 +448,8 @@ class CaseService:
             workflow.check_transition(old_status, values["status"])
         changed = False
 
-        def record(key: str, old: Any, new: Any, detail: str = "") -> None:
-            s.add(
-                m.Event(
-                    case_id=c.id,
-                    at=now,
-                    kind=EventKind.FIELD_CHANGED,
-                    field=key,
-                    old=self._shop_label(s, old) if key == "shop_id" else display_value(key, old),
-                    new=self._shop_label(s, new) if key == "shop_id" else display_value(key, new),
-                    detail=detail,
-                )
-            )
+        def record(key: str, old: Any, new: Any, data: dict[str, Any] | None = None) -> None:
+            s.add(self._field_event(s, c.id, now, key, old, new, data))
 
         for key, new in values.items():
             old = getattr(c, key)
@@ -470,8 +457,8 @@ class CaseService:
                 continue
             changed = True
             setattr(c, key, new)
-            detail = "重新打开" if key == "status" and workflow.is_reopen(old, new) else ""
-            record(key, old, new, detail)
+            reopened = key == "status" and workflow.is_reopen(old, new)
+            record(key, old, new, {"reason": "reopen"} if reopened else None)
             if key == "due_at" and c.due_paused_at is not None:
                 c.due_paused_at = now if new is not None else None  # a new deadline is held from now
         if changed:
@@ -490,7 +477,7 @@ class CaseService:
         if waiting_now and starts and c.due_at is not None and c.due_paused_at is None:
             if self._pauses_clock(c.platform):
                 c.due_paused_at = now
-                record("due_paused_at", None, now, f"“{c.status.value}”期间截止时间暂停计时")
+                record("due_paused_at", None, now, {"reason": "clock_paused", "status": c.status})
         elif not waiting_now and c.due_paused_at is not None:
             held = now - c.due_paused_at
             paused_at = c.due_paused_at
@@ -498,8 +485,40 @@ class CaseService:
             if c.due_at is not None:
                 old_due = c.due_at
                 c.due_at = c.due_at + held
-                record("due_at", old_due, c.due_at, f"恢复计时（暂停了 {_minutes(held)}）")
-            record("due_paused_at", paused_at, None, "恢复计时")
+                record(
+                    "due_at",
+                    old_due,
+                    c.due_at,
+                    {"reason": "clock_resumed", "held_seconds": int(held.total_seconds())},
+                )
+            record("due_paused_at", paused_at, None, {"reason": "clock_resumed"})
+
+    def sync_platform(self, case_id: CaseId, facts: PlatformFacts) -> Changes:
+        """Keep the platform's facts of a case as its latest export says them; one timeline entry names
+        what changed (nothing is written when nothing did)."""
+        values = {
+            name: (
+                value
+                if name == "applied_at"
+                else " ".join(clean_text(str(value or "")).split())[: _FACT_LIMITS.get(name, 64)]
+            )
+            for name, value in facts.items()
+        }
+        if facts.applied_at is not None and facts.applied_at.tzinfo is None:
+            raise ValidationFailed("售后申请时间缺少时区")
+        with self._sessions.begin() as s:
+            c = s.get(m.Case, case_id)
+            if c is None:
+                raise NotFound(f"售后记录 #{case_id} 不存在（可能已被彻底删除）")
+            changed = {k: v for k, v in values.items() if getattr(c, k) != v}
+            if not changed:
+                return Changes()
+            now = self._now()
+            for key, value in changed.items():
+                setattr(c, key, value)
+            c.updated_at = now
+            s.add(new_event(c.id, EventKind.PLATFORM_SYNCED, at=now, data={"facts": changed}))
+        return Changes(cases=frozenset({case_id}))
 
     def add_note(self, case_id: CaseId, text: str) -> Changes:
         text = clean_text(text).strip()
@@ -579,20 +598,20 @@ class CaseService:
                         "deleted_at": undo_log.encode(now if trashed else c.deleted_at),
                     }
                 )
-                self._move_trash(
-                    s, c, now if trashed else None, now, "移入回收站" if trashed else "从回收站恢复"
-                )
+                self._move_trash(s, c, now if trashed else None, now)
                 done.add(CaseId(case_id))
             if steps:
                 undo_log.record(s, UndoOp.CASES_TRASH if trashed else UndoOp.CASES_RESTORE, {"cases": steps})
         return Changes(cases=frozenset(done), case_list=bool(done))
 
     @staticmethod
-    def _move_trash(s: Session, c: m.Case, deleted_at: datetime | None, now: datetime, detail: str) -> None:
+    def _move_trash(
+        s: Session, c: m.Case, deleted_at: datetime | None, now: datetime, reason: str = ""
+    ) -> None:
         c.deleted_at = deleted_at
         c.updated_at = now
         kind = EventKind.TRASHED if deleted_at is not None else EventKind.RESTORED
-        s.add(m.Event(case_id=c.id, at=now, kind=kind, detail=detail))
+        s.add(new_event(c.id, kind, at=now, data={"reason": reason} if reason else None))
 
     # -- undo -------------------------------------------------------------------------------
     def reverse(self, s: Session, op: UndoOp, payload: dict[str, Any]) -> Changes:
@@ -614,12 +633,12 @@ class CaseService:
             if op == UndoOp.CASES_TRASH:
                 if c.deleted_at is None:
                     raise UndoConflict(f"售后记录 #{case_id} 已经不在回收站里了")
-                self._move_trash(s, c, None, now, "撤销删除：从回收站恢复")
+                self._move_trash(s, c, None, now, "undo_trash")
             elif op == UndoOp.CASES_RESTORE:
                 if c.deleted_at is not None:
                     raise UndoConflict(f"售后记录 #{case_id} 已经又在回收站里了")
                 when = undo_log.decode_time(item.get("deleted_at")) or now
-                self._move_trash(s, c, when, now, "撤销恢复：移回回收站")
+                self._move_trash(s, c, when, now, "undo_restore")
             elif op == UndoOp.CASES_BULK:
                 self._revert_fields(s, c, item, now)
             else:
@@ -643,17 +662,7 @@ class CaseService:
             old = getattr(c, key)
             setattr(c, key, value)
             if key in CASE_FIELD_LABELS:  # the paused-clock column is not a field of its own on the timeline
-                s.add(
-                    m.Event(
-                        case_id=c.id,
-                        at=now,
-                        kind=EventKind.FIELD_CHANGED,
-                        field=key,
-                        old=self._shop_label(s, old) if key == "shop_id" else display_value(key, old),
-                        new=self._shop_label(s, value) if key == "shop_id" else display_value(key, value),
-                        detail="撤销批量修改",
-                    )
-                )
+                s.add(self._field_event(s, c.id, now, key, old, value, {"reason": "undo_bulk"}))
         c.updated_at = now
 
     def purge(self, ids: Iterable[CaseId]) -> tuple[Changes, list[str]]:
@@ -689,6 +698,26 @@ class CaseService:
         shop = s.get(m.Shop, shop_id)
         return shop.name if shop is not None else f"#{shop_id}"
 
+    @classmethod
+    def _field_event(
+        cls,
+        s: Session,
+        case_id: int,
+        now: datetime,
+        key: str,
+        old: Any,
+        new: Any,
+        data: dict[str, Any] | None,
+    ) -> m.Event:
+        """A field change on the timeline: keys in old/new; a shop's name rides along, since shops can go."""
+        payload = dict(data or {})
+        if key == "shop_id":
+            payload.update(old_name=cls._shop_label(s, old), new_name=cls._shop_label(s, new))
+        return new_event(case_id, EventKind.FIELD_CHANGED, at=now, field=key, old=old, new=new, data=payload)
+
+
+# The platform's short texts (售后状态, 运单号 …) fit their VARCHAR(64); sku信息 and 备注 are longer.
+_FACT_LIMITS = {"sku_info": 2000, "platform_remark": 2000}
 
 # Columns the workflow moves along with a status (see _clock_follows_status).
 _CLOCK_FIELDS = ("due_at", "due_paused_at")
@@ -723,12 +752,6 @@ def _fetch_ids(result: Any) -> list[int]:
     finally:
         result.close()
     return [row[0] for row in rows]
-
-
-def _minutes(delta: timedelta) -> str:
-    from desk.deadlines import describe_delta
-
-    return describe_delta(delta)
 
 
 def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:

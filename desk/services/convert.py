@@ -6,16 +6,17 @@ from desk.db import models as m
 from desk.domain import (
     CaseData,
     CaseId,
-    CaseRow,
     EventData,
     EvidenceData,
     EvidenceId,
     Mark,
     PacketData,
     PacketId,
+    PlatformFacts,
     ShopData,
     ShopId,
 )
+from desk.labels import event_data
 
 
 def shop(s: m.Shop) -> ShopData:
@@ -63,27 +64,15 @@ def case(c: m.Case, evidence_count: int = 0) -> CaseData:
         recovered_appeal=c.recovered_appeal,
         recovered_courier=c.recovered_courier,
         deleted_at=c.deleted_at,
-    )
-
-
-def case_row(c: m.Case, shop_name: str) -> CaseRow:
-    return CaseRow(
-        id=CaseId(c.id),
-        platform=c.platform,
-        shop_name=shop_name,
-        order_no=c.order_no,
-        after_sales_no=c.after_sales_no,
-        tracking_no=c.tracking_no,
-        buyer_nick=c.buyer_nick,
-        case_type=c.case_type,
-        status=c.status,
-        refund_amount=c.refund_amount,
-        updated_at=c.updated_at,
-        created_at=c.created_at,
-        due_at=c.due_at,
-        due_paused_at=c.due_paused_at,
-        resolution=c.resolution,
-        deleted_at=c.deleted_at,
+        facts=PlatformFacts(
+            platform_status=c.platform_status or "",
+            platform_order_status=c.platform_order_status or "",
+            applied_at=c.applied_at,
+            return_tracking_no=c.return_tracking_no or "",
+            return_logistics_status=c.return_logistics_status or "",
+            sku_info=c.sku_info or "",
+            platform_remark=c.platform_remark or "",
+        ),
     )
 
 
@@ -130,6 +119,7 @@ def event(ev: m.Event) -> EventData:
         old=ev.old,
         new=ev.new,
         detail=ev.detail,
+        data=event_data(ev.data),
     )
 
 

@@ -1,28 +1,19 @@
-"""Evidence: verified, parallel import into the blob store; metadata, marks, key frames; export; removal."""
+"""Evidence files and edits: listing, kinds, captions, marks, key frames, order, removal and undo.
+
+EvidenceService is the one entry for evidence; it hands imports to evidence_import (the verified,
+parallel import pipeline) and thumbnails, previews and copies to evidence_pictures.
+"""
 
 from __future__ import annotations
 
-import contextlib
 import enum
-import io
 import logging
-import os
-import re
-import shutil
-import threading
-import time
-from collections import deque
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any, cast
 
-from PIL import Image
-from sqlalchemy import func, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from desk.db import models as m
@@ -34,38 +25,56 @@ from desk.domain import (
     EvidenceData,
     EvidenceId,
     EvidenceKind,
-    ImportRejected,
     ImportReport,
     Mark,
     MarkShape,
 )
-from desk.errors import DeskError, EvidenceRejected, NotFound, ValidationFailed
-from desk.faults import crashpoint
-from desk.fileops import free_path, fsync_dir
+from desk.errors import NotFound, ValidationFailed
+from desk.progress import Cancel, Progress
 from desk.services import convert
 from desk.services import undo as undo_log
 from desk.services.cases import clean_text
+from desk.services.events import new_event
+from desk.services.evidence_common import jpeg as _jpeg  # noqa: F401  (bench/bench_evidence.py uses it)
+from desk.services.evidence_common import remove_blob_if_orphan
+from desk.services.evidence_import import (
+    DECODE_IN_MEMORY,
+    IMPORT_BATCH,
+    IMPORT_BATCH_SECONDS,
+    SKIPPED_SUFFIXES,
+    EvidenceImporter,
+    display_name,
+    expand_paths,
+    import_workers,
+    suggest_kind,
+)
+from desk.services.evidence_pictures import EvidencePictures
 from desk.services.undo import UndoConflict, UndoOp
 from desk.store import media, render
-from desk.store.blobstore import BlobStore, StagedBlob, TooLarge
+from desk.store.blobstore import BlobStore
+
+# The import's names stay importable from here, where callers have always found them.
+__all__ = [
+    "DECODE_IN_MEMORY",
+    "IMPORT_BATCH",
+    "IMPORT_BATCH_SECONDS",
+    "KEEP",
+    "MAX_CAPTION",
+    "MAX_KEY_FRAMES",
+    "MAX_WEIGHT_GRAMS",
+    "SKIPPED_SUFFIXES",
+    "EvidenceService",
+    "display_name",
+    "expand_paths",
+    "import_workers",
+    "suggest_kind",
+]
 
 log = logging.getLogger(__name__)
-
-Progress = Callable[[int, int, str], None]
-Cancel = Callable[[], bool]
 
 MAX_CAPTION = 500
 MAX_WEIGHT_GRAMS = 1_000_000  # one tonne: anything above is a typing error
 MAX_KEY_FRAMES = 20
-# Rows per database transaction during a batch import (each transaction is one fsync of the log).
-IMPORT_BATCH = 16
-# ...or fewer, so that no acknowledged file waits long for its commit.
-IMPORT_BATCH_SECONDS = 0.5
-# Files up to this size are decoded from the bytes read while hashing (the source is read once).
-DECODE_IN_MEMORY = 48 * 1024 * 1024
-# Folder import leaves out what phones and PCs put beside pictures.
-SKIPPED_SUFFIXES = frozenset({".aae", ".xmp", ".thm", ".ini", ".db", ".lnk", ".ds_store"})
-_UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
 
 class _Keep(enum.Enum):
@@ -73,50 +82,6 @@ class _Keep(enum.Enum):
 
 
 KEEP = _Keep.KEEP
-
-
-def display_name(path: Path) -> str:
-    # The name exactly as the file system gave it (NFC or NFD alike): it is evidence too.
-    return path.name or str(path)
-
-
-def import_workers() -> int:
-    """Decode workers: one per usable core (they never wait for the disk; the writer thread does)."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # not on Linux
-        cores = os.cpu_count() or 2
-    return max(1, cores)
-
-
-@dataclass(frozen=True, slots=True)
-class _Job:
-    name: str
-    path: Path | None = None
-    data: bytes | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class _Prepared:
-    """A verified file in the temp folder, ready to be placed and recorded."""
-
-    name: str
-    staged: StagedBlob
-    info: media.MediaInfo
-    thumb_jpeg: bytes | None
-    file_time: datetime | None
-
-
-_Outcome = tuple[list[EvidenceData], list[str], list[ImportRejected]]
-
-
-@dataclass(slots=True)
-class _Batch:
-    """Files placed in the store whose rows are not committed yet."""
-
-    items: list[tuple[_Prepared, bool]]  # (file, blob newly created by this import)
-    dirs: set[Path]  # folders with entries not yet fsynced
-    started: float
 
 
 class EvidenceService:
@@ -131,8 +96,10 @@ class EvidenceService:
         self._sessions = sessions
         self._store = store
         self._thumbs = thumbnails_dir
-        self._workers = workers or import_workers()
-        self._thumb_lock = threading.Lock()
+        self._importer = EvidenceImporter(
+            sessions, store, thumbnails_dir, workers=workers or import_workers()
+        )
+        self._pictures = EvidencePictures(store, thumbnails_dir)
         media.preload()
 
     # -- reads ------------------------------------------------------------------------------
@@ -195,18 +162,13 @@ class EvidenceService:
     ) -> ImportReport:
         """Import files; bad files are reported and skipped, never half-stored.
 
-        With `folders`, a folder stands for the files inside it (see expand_paths); otherwise it
-        is refused like any other non-file.
-
-        `kind` is the operator's choice for every file; without it the kind is a guess (`suggest`,
-        else from the file name) that the operator confirms later. Files are read, hashed, verified
-        and thumbnailed by a pool of workers; the rows are written by this thread, a few per
-        transaction, each only after its original is durably in the store.
+        With `folders`, a folder stands for the files inside it (see expand_paths). `kind` is the
+        operator's choice for every file; without it the kind is a guess (`suggest`, else from the file
+        name) that the operator confirms later. How the files are read and stored: evidence_import.
         """
-        self._require_case(case_id)
-        files = expand_paths([Path(p) for p in paths]) if folders else [Path(p) for p in paths]
-        jobs = [_Job(display_name(p), path=p) for p in files]
-        return self._run(case_id, jobs, kind, suggest, progress, cancel)
+        return self._importer.import_files(
+            case_id, paths, kind=kind, suggest=suggest, folders=folders, progress=progress, cancel=cancel
+        )
 
     def import_bytes(
         self,
@@ -218,314 +180,7 @@ class EvidenceService:
         suggest: EvidenceKind | None = None,
     ) -> ImportReport:
         """Import data that came without a file (a pasted screenshot, a picture dragged from a browser)."""
-        self._require_case(case_id)
-        return self._run(case_id, [_Job(name, data=data)], kind, suggest, None, None)
-
-    def _run(
-        self,
-        case_id: CaseId,
-        jobs: Sequence[_Job],
-        kind: EvidenceKind | None,
-        suggest: EvidenceKind | None,
-        progress: Progress | None,
-        cancel: Cancel | None,
-    ) -> ImportReport:
-        added: list[EvidenceData] = []
-        duplicates: list[str] = []
-        rejected: list[ImportRejected] = []
-        total = len(jobs)
-        cancelled = False
-        known = self._case_shas(case_id)
-        batch = _Batch([], set(), time.monotonic())
-
-        def flush() -> None:
-            if batch.items:
-                done, dup, bad = self._commit_batch(case_id, batch, kind, suggest)
-                added.extend(done)
-                duplicates.extend(dup)
-                rejected.extend(bad)
-            batch.items, batch.dirs, batch.started = [], set(), time.monotonic()
-
-        window = self._workers * 2 + 2
-        workers = min(self._workers, max(1, total))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="desk-import") as pool:
-            pending: deque[Future[_Prepared | ImportRejected]] = deque()
-            next_job = 0
-
-            def fill() -> None:
-                nonlocal next_job
-                while next_job < total and len(pending) < window:
-                    pending.append(pool.submit(self._prepare, jobs[next_job]))
-                    next_job += 1
-
-            try:
-                for i, job in enumerate(jobs):
-                    if cancel is not None and cancel():
-                        cancelled = True
-                        break
-                    fill()
-                    if progress is not None:
-                        progress(i, total, job.name)
-                    if batch.dirs and not pending[0].done():
-                        # Idle until the next file is ready: make the placed files' folder entries
-                        # durable now, so the commit at the end has less left to wait for.
-                        self._sync_dirs(batch)
-                    outcome = pending.popleft().result()
-                    fill()
-                    if isinstance(outcome, ImportRejected):
-                        rejected.append(outcome)
-                        continue
-                    sha = outcome.staged.sha256
-                    if sha in known:
-                        self._store.discard(outcome.staged)
-                        duplicates.append(outcome.name)
-                        continue
-                    try:
-                        # Durable before it is placed, so a blob in the store is always complete
-                        # (content another case already stored is dropped by place(): no sync).
-                        # Here and not in the workers: a worker waiting for the disk leaves a core idle.
-                        if not self._store.exists(sha):
-                            self._store.sync_staged(outcome.staged)
-                        created, dirs = self._store.place(outcome.staged)
-                    except OSError as exc:
-                        self._store.discard(outcome.staged)
-                        log.error("placing %s failed", outcome.name, exc_info=True)
-                        rejected.append(ImportRejected(outcome.name, _storage_reason(exc)))
-                        continue
-                    known.add(sha)
-                    batch.items.append((outcome, created))
-                    batch.dirs.update(dirs)
-                    if (
-                        len(batch.items) >= IMPORT_BATCH
-                        or time.monotonic() - batch.started > IMPORT_BATCH_SECONDS
-                    ):
-                        flush()
-                flush()
-            finally:
-                # Cancelled, or an unexpected error: whatever the workers still prepare is dropped.
-                for future in pending:
-                    future.cancel()
-                for future in pending:
-                    if future.cancelled():
-                        continue
-                    with contextlib.suppress(Exception):
-                        late = future.result()
-                        if isinstance(late, _Prepared):
-                            self._store.discard(late.staged)
-                if batch.items:  # an exception escaped before the last flush
-                    for prepared, created in batch.items:
-                        if created:
-                            self._remove_blob_if_orphan(prepared.staged.sha256)
-        if progress is not None and not cancelled:
-            progress(total, total, "")
-        return _report(case_id, added, duplicates, rejected, cancelled)
-
-    def _prepare(self, job: _Job) -> _Prepared | ImportRejected:
-        """Worker: read once (hashing and copying to the temp folder), sniff, verify, thumbnail."""
-        staged: StagedBlob | None = None
-        try:
-            staged = self._stage(job)
-            media_type = media.sniff(staged.head)
-            if media_type is None:
-                raise EvidenceRejected(job.name, media.describe_unknown(staged.head))
-            limit = media.max_bytes(media_type)
-            if staged.size > limit:
-                raise EvidenceRejected(job.name, _too_large(staged.size, limit))
-            source: Path | bytes = staged.data if staged.data is not None else staged.tmp_path
-            try:
-                info = media.probe(source, media_type)
-            except media.MediaUnusable as exc:
-                raise EvidenceRejected(job.name, str(exc)) from exc
-            thumb = _jpeg(info.thumbnail) if info.thumbnail is not None else None
-            file_time = _file_time(job.path) if job.path is not None else None
-            # The bytes served their purpose; do not hold them while the file waits for its commit.
-            return _Prepared(job.name, replace(staged, data=None), info, thumb, file_time)
-        except EvidenceRejected as exc:
-            if staged is not None:
-                self._store.discard(staged)
-            return ImportRejected(job.name, exc.reason)
-        except Exception as exc:
-            if staged is not None:
-                self._store.discard(staged)
-            log.exception("importing %s failed unexpectedly", job.name)
-            return ImportRejected(job.name, f"导入时出现内部错误（{type(exc).__name__}），详情已写入日志")
-
-    def _stage(self, job: _Job) -> StagedBlob:
-        if job.data is not None:
-            if len(job.data) > media.MAX_VIDEO_BYTES:
-                raise EvidenceRejected(job.name, _too_large(len(job.data), media.MAX_VIDEO_BYTES))
-            try:
-                return self._store.stage_bytes(job.data, durable=False)
-            except OSError as exc:
-                log.warning("cannot stage %s", job.name, exc_info=True)
-                raise EvidenceRejected(job.name, _storage_reason(exc)) from exc
-        assert job.path is not None
-        try:
-            return self._store.stage_file(
-                job.path,
-                lambda head: media.max_bytes(media.sniff(head)),
-                keep_bytes=DECODE_IN_MEMORY,
-                durable=False,  # synced by the writer thread before it is placed (see _run)
-            )
-        except FileNotFoundError as exc:
-            raise EvidenceRejected(job.name, "文件不存在（可能已被移动或删除）") from exc
-        except IsADirectoryError as exc:
-            raise EvidenceRejected(job.name, "这是文件夹，不是文件") from exc
-        except PermissionError as exc:
-            raise EvidenceRejected(job.name, "没有读取权限") from exc
-        except TooLarge as exc:
-            size = int(exc.args[0])
-            limit = int(exc.args[1]) if len(exc.args) > 1 else media.MAX_IMAGE_BYTES
-            raise EvidenceRejected(job.name, _too_large(size, limit)) from exc
-        except OSError as exc:
-            log.warning("cannot read %s", job.path, exc_info=True)
-            if exc.errno is not None and exc.errno == 28:
-                raise EvidenceRejected(job.name, "磁盘空间已满，未能保存") from exc
-            if str(exc) == "not a regular file":
-                raise EvidenceRejected(job.name, "这不是普通文件（可能是管道或设备），无法导入") from exc
-            raise EvidenceRejected(job.name, f"无法读取文件（{exc.strerror or exc}）") from exc
-
-    def _sync_dirs(self, batch: _Batch) -> None:
-        """fsync the folders that got new entries since the last sync (an error is left to the commit)."""
-        try:
-            self._store.sync_dirs(batch.dirs)
-        except OSError:
-            log.warning("syncing the evidence folders failed; retried before the commit", exc_info=True)
-            return
-        batch.dirs = set()
-
-    def _commit_batch(
-        self,
-        case_id: CaseId,
-        batch: _Batch,
-        kind: EvidenceKind | None,
-        suggest: EvidenceKind | None,
-    ) -> _Outcome:
-        """Make the placed originals durable (one fsync per folder), then record them in one transaction."""
-        items = batch.items
-        try:
-            self._store.sync_dirs(batch.dirs)
-        except OSError as exc:
-            log.error("syncing the evidence folders failed", exc_info=True)
-            for prepared, created in items:
-                if created:
-                    self._remove_blob_if_orphan(prepared.staged.sha256)
-            reason = _storage_reason(exc)
-            return [], [], [ImportRejected(p.name, reason) for p, _ in items]
-        try:
-            rows = self._insert(case_id, [p for p, _ in items], kind, suggest)
-        except Exception as exc:
-            if len(items) == 1:
-                return self._insert_failed(case_id, items[0], exc)
-            # One file spoiled the transaction (or the disk filled up): record them one by one.
-            log.warning("batch insert failed; retrying file by file", exc_info=True)
-            outcome: _Outcome = ([], [], [])
-            for item in items:
-                try:
-                    outcome[0].extend(self._insert(case_id, [item[0]], kind, suggest))
-                except Exception as one_exc:
-                    _, d, b = self._insert_failed(case_id, item, one_exc)
-                    outcome[1].extend(d)
-                    outcome[2].extend(b)
-            self._write_thumbnails([p for p, _ in items])
-            return outcome
-        self._write_thumbnails([p for p, _ in items])
-        return [*rows], [], []
-
-    def _insert_failed(self, case_id: CaseId, item: tuple[_Prepared, bool], exc: Exception) -> _Outcome:
-        prepared, created = item
-        if created:
-            self._remove_blob_if_orphan(prepared.staged.sha256)
-        if isinstance(exc, IntegrityError):
-            # The same content was added to this case by a parallel import: a duplicate, not an error.
-            return [], [prepared.name], []
-        if isinstance(exc, EvidenceRejected):
-            return [], [], [ImportRejected(prepared.name, exc.reason)]
-        if isinstance(exc, DeskError):
-            return [], [], [ImportRejected(prepared.name, exc.message)]
-        if isinstance(exc, OSError):
-            log.error("storing %s failed", prepared.name, exc_info=exc)
-            return [], [], [ImportRejected(prepared.name, _storage_reason(exc))]
-        log.error("recording %s failed", prepared.name, exc_info=exc)
-        return [], [], [ImportRejected(prepared.name, _db_reason(exc))]
-
-    def _insert(
-        self,
-        case_id: CaseId,
-        items: Sequence[_Prepared],
-        kind: EvidenceKind | None,
-        suggest: EvidenceKind | None,
-    ) -> Sequence[EvidenceData]:
-        with self._sessions.begin() as s:
-            case = s.get(m.Case, case_id)
-            if case is None:
-                raise EvidenceRejected(items[0].name, "对应的售后记录已不存在")
-            last = s.scalar(select(func.max(m.Evidence.position)).where(m.Evidence.case_id == case_id))
-            position = (last if last is not None else -1) + 1
-            now = utcnow()
-            # Plain parameter rows, inserted in one statement each for evidence and timeline: an
-            # ORM object per file cost the writer thread more than the rest of its work together.
-            rows: list[dict[str, Any]] = []
-            events: list[dict[str, Any]] = []
-            for offset, prepared in enumerate(items):
-                chosen = kind or suggest or suggest_kind(prepared.name, prepared.info.media_type)
-                info = prepared.info
-                name = clean_text(prepared.name)
-                rows.append(
-                    {
-                        "case_id": case_id,
-                        "kind": chosen,
-                        "kind_confirmed": kind is not None,
-                        "sha256": prepared.staged.sha256,
-                        "original_name": name,
-                        "media_type": info.media_type,
-                        "width": info.width,
-                        "height": info.height,
-                        "page_count": info.page_count,
-                        "byte_size": prepared.staged.size,
-                        "caption": "",
-                        "captured_at": info.captured_at or prepared.file_time,
-                        "imported_at": now,
-                        "position": position + offset,
-                        "animated": info.animated,
-                        "duration_ms": info.duration_ms,
-                        "weight_grams": None,
-                        "rotation": 0,
-                    }
-                )
-                events.append(
-                    {
-                        "case_id": case_id,
-                        "at": now,
-                        "kind": EventKind.EVIDENCE_ADDED,
-                        "field": "evidence",
-                        "new": name,
-                        "detail": f"{chosen}｜SHA-256 {prepared.staged.sha256[:12]}",
-                    }
-                )
-            ids = s.scalars(
-                insert(m.Evidence).returning(m.Evidence.id, sort_by_parameter_order=True), rows
-            ).all()
-            s.execute(insert(m.Event), events)
-            case.updated_at = now
-            s.flush()
-            crashpoint("evidence-before-commit")
-            data = [_new_evidence(ev_id, row) for ev_id, row in zip(ids, rows, strict=True)]
-        crashpoint("evidence-after-commit")
-        return data
-
-    def _write_thumbnails(self, items: Iterable[_Prepared]) -> None:
-        for prepared in items:
-            if prepared.thumb_jpeg is None:
-                continue
-            path = self._thumb_path(prepared.staged.sha256)
-            if path.is_file():
-                continue
-            try:
-                self._save_thumb_bytes(path, prepared.thumb_jpeg)
-            except OSError:
-                # The cache is rebuilt on demand; failing to write it must not fail an import.
-                log.warning("thumbnail cache write failed for %s", prepared.name, exc_info=True)
+        return self._importer.import_bytes(case_id, data, name, kind=kind, suggest=suggest)
 
     # -- edits ------------------------------------------------------------------------------
     def update(
@@ -545,22 +200,22 @@ class EvidenceService:
                 raise NotFound(f"证据 #{evidence_id} 不存在（可能已被删除）")
             now = utcnow()
 
-            def event(field: str, old: str, new: str) -> None:
+            def event(field: str, old: object, new: object) -> None:
                 s.add(
-                    m.Event(
-                        case_id=ev.case_id,
+                    new_event(
+                        ev.case_id,
+                        EventKind.FIELD_CHANGED,
                         at=now,
-                        kind=EventKind.FIELD_CHANGED,
                         field=field,
                         old=old,
                         new=new,
-                        detail=ev.original_name,
+                        data={"evidence": ev.original_name},
                     )
                 )
 
             if kind is not None:
                 if EvidenceKind(kind) != ev.kind:
-                    event("evidence.kind", str(ev.kind), str(EvidenceKind(kind)))
+                    event("evidence.kind", ev.kind, EvidenceKind(kind))
                     ev.kind = EvidenceKind(kind)
                 ev.kind_confirmed = True
             if confirm_kind:
@@ -579,7 +234,7 @@ class EvidenceService:
                         f"重量 {grams} 克不合理（应在 1 克到 {MAX_WEIGHT_GRAMS // 1000} 千克之间）"
                     )
                 if grams != ev.weight_grams:
-                    event("evidence.weight", _grams(ev.weight_grams), _grams(grams))
+                    event("evidence.weight", ev.weight_grams, grams)
                     ev.weight_grams = grams
             if rotation is not None:
                 ev.rotation = rotation % 360 // 90 * 90
@@ -614,13 +269,13 @@ class EvidenceService:
             new = _marks_summary([mk.shape for mk in cleaned])
             if old != new:
                 s.add(
-                    m.Event(
-                        case_id=ev.case_id,
-                        kind=EventKind.FIELD_CHANGED,
+                    new_event(
+                        ev.case_id,
+                        EventKind.FIELD_CHANGED,
                         field="evidence.marks",
                         old=old,
                         new=new,
-                        detail=ev.original_name,
+                        data={"evidence": ev.original_name},
                     )
                 )
             case_id = CaseId(ev.case_id)
@@ -647,10 +302,6 @@ class EvidenceService:
                 ev.frames.append(m.EvidenceFrame(at_ms=t))
             case_id = CaseId(ev.case_id)
         return Changes(cases=frozenset({case_id}), evidence=frozenset({evidence_id}))
-
-    def move(self, evidence_id: EvidenceId, new_position: int) -> Changes:
-        """Put an item at a new place in its case's gallery (0 = first)."""
-        return self.move_many([evidence_id], new_position)
 
     def move_many(self, evidence_ids: Sequence[EvidenceId], new_position: int) -> Changes:
         """Put items (in the given order) at a place of their case's gallery, counted without them."""
@@ -711,12 +362,12 @@ class EvidenceService:
                 case_id = CaseId(ev.case_id)
                 cases.add(case_id)
                 s.add(
-                    m.Event(
-                        case_id=case_id,
-                        kind=EventKind.EVIDENCE_REMOVED,
+                    new_event(
+                        case_id,
+                        EventKind.EVIDENCE_REMOVED,
                         field="evidence",
                         old=ev.original_name,
-                        detail=f"{ev.kind}｜SHA-256 {ev.sha256[:12]}",
+                        data={"kind": ev.kind, "sha256_prefix": ev.sha256[:12]},
                     )
                 )
                 s.delete(ev)
@@ -792,12 +443,12 @@ class EvidenceService:
             ev.frames = [m.EvidenceFrame(at_ms=t) for t in item.key_frames]
             s.add(ev)
             s.add(
-                m.Event(
-                    case_id=item.case_id,
-                    kind=EventKind.EVIDENCE_ADDED,
+                new_event(
+                    item.case_id,
+                    EventKind.EVIDENCE_ADDED,
                     field="evidence",
                     new=item.original_name,
-                    detail=f"撤销删除｜{item.kind}｜SHA-256 {item.sha256[:12]}",
+                    data={"kind": item.kind, "sha256_prefix": item.sha256[:12], "reason": "undo_remove"},
                 )
             )
             case.updated_at = utcnow()
@@ -876,7 +527,7 @@ class EvidenceService:
                     raise UndoConflict(f"证据“{ev.original_name}”的类型之后又被改过")
                 before = EvidenceKind[item["kind"]]
                 if before != ev.kind:
-                    s.add(_kind_event(ev, ev.kind, before, now, detail="撤销修改类型"))
+                    s.add(_kind_event(ev, ev.kind, before, now, reason="undo_kind"))
                 ev.kind = before
                 ev.kind_confirmed = bool(item["confirmed"])
                 changed.add(EvidenceId(ev.id))
@@ -906,36 +557,11 @@ class EvidenceService:
         The thumbnail is upright but without the operator's rotation and marks, which the viewer
         and gallery draw on top; it is keyed by the content's SHA-256 alone.
         """
-        path = self._thumb_path(evidence.sha256)
-        if path.is_file():
-            return path
-        blob = self._store.path_for(evidence.sha256)
-        thumb: Image.Image
-        try:
-            info = media.probe(blob, evidence.media_type)
-            thumb = info.thumbnail if info.thumbnail is not None else _pdf_placeholder(info.page_count)
-        except media.MediaUnusable:
-            thumb = _broken_placeholder()
-        self._save_thumb_bytes(path, _jpeg(thumb))
-        return path
+        return self._pictures.thumbnail_for(evidence)
 
     def preview(self, evidence: EvidenceData, *, max_side: int = 2048, at_ms: int | None = None) -> bytes:
         """The picture for the viewer: upright, fitting max_side, without marks or rotation (JPEG/PNG)."""
-        blob = self._store.path_for(evidence.sha256)
-        try:
-            if evidence.is_video:
-                im = render.render(blob, evidence.media_type, at_ms=at_ms or 0, max_side=max_side)
-            else:
-                im = render.load_upright(blob, evidence.media_type, max_side)
-        except FileNotFoundError as exc:
-            raise DeskError(f"“{evidence.original_name}”的原始文件不见了，请运行“检查数据”") from exc
-        except media.MediaUnusable as exc:
-            raise DeskError(f"无法显示“{evidence.original_name}”：{exc}") from exc
-        except Exception as exc:
-            log.warning("preview of %s failed", evidence.original_name, exc_info=True)
-            raise DeskError(f"无法显示“{evidence.original_name}”：文件无法解码") from exc
-        fmt = "PNG" if evidence.media_type in render.LOSSLESS_SOURCES else "JPEG"
-        return render.encode_clean(im, fmt, quality=90)
+        return self._pictures.preview(evidence, max_side=max_side, at_ms=at_ms)
 
     def export_copy(self, evidence_id: EvidenceId, folder: Path) -> Path:
         """Write a copy for sending elsewhere: marks and rotation applied, no EXIF/GPS or other metadata.
@@ -943,56 +569,7 @@ class EvidenceService:
         Pictures are re-encoded (PNG for screenshots, JPEG for photos); videos are re-packed
         without their metadata (GPS, device); PDFs are copied as they are. Never overwrites a file.
         """
-        ev = self.get(evidence_id)
-        blob = self._store.path_for(ev.sha256)
-        stem = _safe_stem(ev.original_name) or f"证据{ev.id}"
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            if ev.is_pdf:
-                ext = ".pdf"
-            elif ev.is_video:
-                ext = media.EXTENSIONS.get(ev.media_type, ".mp4")
-            else:
-                fmt, ext = render.export_format(ev.media_type)
-            dest = free_path(folder, stem, ext)
-            # The copy is the user's own file, created as any program creates one: 0666 less the umask
-            # (usually 0644). mkstemp would leave it private (0600), and replacing keeps that mode.
-            tmp = folder / f".export-{os.urandom(8).hex()}{ext}"
-            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666))
-            try:
-                if ev.is_pdf:
-                    with blob.open("rb") as src, tmp.open("wb") as out:
-                        while chunk := src.read(1 << 20):
-                            out.write(chunk)
-                elif ev.is_video:
-                    render.remux_without_metadata(blob, tmp, ev.media_type)
-                else:
-                    im = render.render(blob, ev.media_type, marks=ev.marks, rotation=ev.rotation)
-                    tmp.write_bytes(render.encode_clean(im, fmt))
-                with tmp.open("rb+") as fh:
-                    os.fsync(fh.fileno())
-                os.replace(tmp, dest)
-                with contextlib.suppress(OSError):
-                    fsync_dir(folder)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    tmp.unlink()
-                raise
-        except FileNotFoundError as exc:
-            if not blob.exists():
-                raise DeskError(f"无法导出“{ev.original_name}”：原始文件不见了，请运行“检查数据”") from exc
-            raise DeskError(f"无法导出“{ev.original_name}”：保存位置不存在") from exc
-        except OSError as exc:
-            log.warning("export of %s failed", ev.original_name, exc_info=True)
-            raise DeskError(f"无法导出“{ev.original_name}”：{_storage_reason(exc)}") from exc
-        except media.MediaUnusable as exc:
-            raise DeskError(f"无法导出“{ev.original_name}”：{exc}") from exc
-        except DeskError:
-            raise
-        except Exception as exc:
-            log.error("export of %s failed", ev.original_name, exc_info=True)
-            raise DeskError(f"无法导出“{ev.original_name}”：文件无法解码（{type(exc).__name__}）") from exc
-        return dest
+        return self._pictures.export_copy(self.get(evidence_id), folder)
 
     def open_copy(self, evidence_id: EvidenceId) -> Path:
         """A copy of the original under its own name (with the right extension), for the system viewer.
@@ -1000,139 +577,19 @@ class EvidenceService:
         Originals are stored under their SHA-256 without an extension, which no viewer can open.
         The copy lives in the cache folder (a hard link where possible: no extra space), read-only.
         """
-        ev = self.get(evidence_id)
-        blob = self._store.path_for(ev.sha256)
-        ext = media.EXTENSIONS.get(ev.media_type, "")
-        stem = _safe_stem(ev.original_name) or f"证据{ev.id}"
-        folder = self._thumbs.parent / "open" / ev.sha256[:16]
-        dest = folder / f"{stem}{ext}"
-        if dest.is_file():
-            return dest
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            tmp = folder / f".{ev.sha256[:16]}.{threading.get_ident()}.tmp"
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
-            try:
-                os.link(blob, tmp)
-            except OSError:
-                with blob.open("rb") as src, tmp.open("wb") as out:
-                    while chunk := src.read(1 << 20):
-                        out.write(chunk)
-                with contextlib.suppress(OSError):
-                    os.chmod(tmp, 0o444)
-            os.replace(tmp, dest)
-        except FileNotFoundError as exc:
-            raise DeskError(f"“{ev.original_name}”的原始文件不见了，请运行“检查数据”") from exc
-        except OSError as exc:
-            raise DeskError(f"无法打开“{ev.original_name}”：{_storage_reason(exc)}") from exc
-        return dest
-
-    def _thumb_path(self, sha256: str) -> Path:
-        return self._thumbs / sha256[:2] / f"{sha256}-{media.THUMB_SIZE}.jpg"
-
-    def _save_thumb_bytes(self, path: Path, data: bytes) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
+        return self._pictures.open_copy(self.get(evidence_id))
 
     # -- helpers ----------------------------------------------------------------------------
-    def _require_case(self, case_id: CaseId) -> None:
-        with self._sessions() as s:
-            if s.get(m.Case, case_id) is None:
-                raise NotFound(f"售后记录 #{case_id} 不存在（可能已被删除）")
-
-    def _case_shas(self, case_id: CaseId) -> set[str]:
-        with self._sessions() as s:
-            return set(s.scalars(select(m.Evidence.sha256).where(m.Evidence.case_id == case_id)))
-
     def _remove_blob_if_orphan(self, sha256: str, *, retire: bool = False) -> None:
-        """retire: a committed row named the blob, so a running backup may still want it (see BlobStore.remove)."""
-        with self._sessions() as s:
-            used = s.scalar(select(m.Evidence.id).where(m.Evidence.sha256 == sha256).limit(1))
-        if used is None:
-            if retire:
-                self._store.remove(sha256)
-            else:
-                self._store.delete_now(sha256)
-            with contextlib.suppress(OSError):
-                self._thumb_path(sha256).unlink()
-            shutil.rmtree(self._thumbs.parent / "open" / sha256[:16], ignore_errors=True)
-
-
-def expand_paths(paths: Sequence[Path]) -> list[Path]:
-    """Folders stand for the files inside them (sub-folders too), in name order; the rest as given.
-
-    Hidden files and the side files phones and PCs leave beside pictures (.AAE, .XMP, Thumbs.db,
-    desktop.ini) are left out; symbolic links to folders are not followed, so a loop cannot hang.
-    """
-    out: list[Path] = []
-    for path in paths:
-        if not path.is_dir() or path.is_symlink():
-            out.append(path)
-            continue
-        for root, dirs, files in os.walk(path):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            for name in sorted(files):
-                if name.startswith(".") or Path(name).suffix.lower() in SKIPPED_SUFFIXES:
-                    continue
-                out.append(Path(root) / name)
-    return out
-
-
-def suggest_kind(name: str, media_type: str) -> EvidenceKind:
-    """A first guess from the file name; the operator confirms or changes it."""
-    lowered = name.lower()
-    rules: list[tuple[tuple[str, ...], EvidenceKind]] = [
-        (("复称",), EvidenceKind.REWEIGH),
-        (("内网", "快递重量", "揽收"), EvidenceKind.COURIER_WEIGHT),
-        (("称重", "weigh", "scale"), EvidenceKind.WAREHOUSE_WEIGHT),
-        (("聊天", "chat", "截图", "screenshot", "微信图片", "qq图片", "wechat"), EvidenceKind.CHAT),
-        (("面单", "label", "合照"), EvidenceKind.GOODS_WITH_LABEL),
-        (("运费", "freight"), EvidenceKind.FREIGHT_VOUCHER),
-        (("物流", "凭证", "logistics"), EvidenceKind.LOGISTICS_VOUCHER),
-        (("买家", "buyer"), EvidenceKind.BUYER_PHOTO),
-    ]
-    for words, kind in rules:
-        if any(w in lowered for w in words):
-            return kind
-    if media_type == media.PDF_TYPE:
-        return EvidenceKind.LOGISTICS_VOUCHER
-    return EvidenceKind.OTHER
-
-
-def _file_time(path: Path) -> datetime | None:
-    try:
-        return datetime.fromtimestamp(path.stat().st_mtime, UTC)
-    except (OSError, ValueError, OverflowError):
-        return None
-
-
-def _jpeg(im: Image.Image) -> bytes:
-    """A thumbnail for the cache: pixels only, no optimisation pass (it is rebuilt if lost)."""
-    buf = io.BytesIO()
-    (im if im.mode in ("RGB", "L") else im.convert("RGB")).save(buf, "JPEG", quality=85)
-    return buf.getvalue()
-
-
-def _new_evidence(evidence_id: int, row: dict[str, Any]) -> EvidenceData:
-    """The data of a row just inserted from `row` (no marks or key frames yet)."""
-    # convert.evidence reads attributes; the inserted values are exactly what a fresh row holds.
-    return convert.evidence(cast(m.Evidence, SimpleNamespace(id=evidence_id, **row)), marks=(), frames=())
+        remove_blob_if_orphan(self._sessions, self._store, self._thumbs, sha256, retire=retire)
 
 
 def _kind_event(
-    ev: m.Evidence, old: EvidenceKind, new: EvidenceKind, now: datetime, *, detail: str = ""
+    ev: m.Evidence, old: EvidenceKind, new: EvidenceKind, now: datetime, *, reason: str = ""
 ) -> m.Event:
-    return m.Event(
-        case_id=ev.case_id,
-        at=now,
-        kind=EventKind.FIELD_CHANGED,
-        field="evidence.kind",
-        old=str(old),
-        new=str(new),
-        detail=f"{detail}｜{ev.original_name}" if detail else ev.original_name,
+    data = {"evidence": ev.original_name, **({"reason": reason} if reason else {})}
+    return new_event(
+        ev.case_id, EventKind.FIELD_CHANGED, at=now, field="evidence.kind", old=old, new=new, data=data
     )
 
 
@@ -1183,84 +640,7 @@ def _decode_item(item: dict[str, Any]) -> EvidenceData:
     )
 
 
-def _too_large(size: int, limit: int) -> str:
-    return f"文件太大（{size / 1024 / 1024:.1f} MB），上限 {limit // 1024 // 1024} MB"
-
-
-def _storage_reason(exc: BaseException) -> str:
-    errno = getattr(exc, "errno", None)
-    if errno == 28:
-        return "磁盘空间已满，未能保存"
-    if isinstance(exc, PermissionError) or errno == 30:
-        return "证据文件夹没有写入权限（只读），未能保存"
-    return f"保存失败（{getattr(exc, 'strerror', None) or exc}）"
-
-
-def _db_reason(exc: BaseException | None) -> str:
-    text = str(getattr(exc, "orig", None) or exc or "").lower()
-    if "full" in text or "no space" in text:
-        return "磁盘空间已满，未能保存"
-    if "locked" in text or "busy" in text:
-        return "数据库正被其他程序占用，未能保存，请稍后再试"
-    if "readonly" in text or "read-only" in text:
-        return "数据库是只读的，未能保存"
-    return f"保存记录失败（{type(exc).__name__}），详情已写入日志"
-
-
-def _grams(value: int | None) -> str:
-    return "" if value is None else f"{value} 克"
-
-
 def _marks_summary(shapes: Sequence[MarkShape]) -> str:
+    """Redactions and other marks, counted: "2,1" (desk.labels puts it into words)."""
     redactions = sum(1 for s in shapes if s == MarkShape.REDACT)
-    others = len(shapes) - redactions
-    parts = []
-    if redactions:
-        parts.append(f"遮挡 {redactions} 处")
-    if others:
-        parts.append(f"标注 {others} 处")
-    return "，".join(parts) or "无"
-
-
-def _safe_stem(name: str) -> str:
-    from desk.names import safe_filename
-
-    stem = Path(name).stem if "." in name else name
-    # No control or direction characters (U+202E would make "gpj.exe" read as "exe.jpg"), no characters
-    # or device names Windows refuses (CON, NUL, COM1 …), and at most 200 bytes: room for "-2" and the
-    # extension within 255.
-    return safe_filename(stem, fallback="", max_bytes=200)
-
-
-def _report(
-    case_id: CaseId,
-    added: list[EvidenceData],
-    duplicates: list[str],
-    rejected: list[ImportRejected],
-    cancelled: bool,
-) -> ImportReport:
-    changes = Changes(
-        cases=frozenset({case_id}) if added else frozenset(),
-        evidence=frozenset(e.id for e in added),
-    )
-    return ImportReport(tuple(added), tuple(duplicates), tuple(rejected), cancelled, changes)
-
-
-def _pdf_placeholder(pages: int | None) -> Image.Image:
-    from PIL import ImageDraw
-
-    im = Image.new("RGB", (192, 256), (245, 245, 240))
-    d = ImageDraw.Draw(im)
-    d.rectangle((8, 8, 183, 247), outline=(180, 60, 60), width=3)
-    d.text((70, 110), "PDF", fill=(180, 60, 60))
-    if pages:
-        d.text((70, 135), f"{pages} p", fill=(90, 90, 90))
-    return im
-
-
-def _broken_placeholder() -> Image.Image:
-    from PIL import ImageDraw
-
-    im = Image.new("RGB", (256, 192), (240, 240, 240))
-    ImageDraw.Draw(im).line((0, 0, 255, 191), fill=(200, 0, 0), width=3)
-    return im
+    return f"{redactions},{len(shapes) - redactions}"

@@ -54,8 +54,8 @@ def columns() -> list[tuple[str, Callable[[CaseData], Any]]]:
 def _plain(value: Any) -> Any:
     if value is None:
         return ""
-    if hasattr(value, "value") and not isinstance(value, Decimal):  # enums: their Chinese value
-        value = value.value
+    if hasattr(value, "value") and not isinstance(value, Decimal):  # enums: their words (desk.labels)
+        value = str(value)
     return value
 
 

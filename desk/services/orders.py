@@ -14,12 +14,10 @@ from desk.db import models_orders as mo
 from desk.domain import CaseData, CaseId, Changes, Platform, ShopId
 from desk.errors import NotFound
 from desk.orders import prefs
-from desk.orders.importer import Cancel, Importer, Progress, inspect_file
+from desk.orders.importer import Importer, inspect_file
 from desk.orders.model import ExportKind, FilePreview, ImportSummary, OrderData, OrderItemData, OrderRow
+from desk.progress import Cancel, Progress
 from desk.services.cases import CaseService, clean_text, like_pattern
-
-# Case fields an imported order can fill, and where they come from.
-CASE_FILL_FIELDS = ("platform", "shop_id", "tracking_no", "courier", "order_amount")
 
 
 def _item(i: mo.OrderItem) -> OrderItemData:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -29,9 +28,12 @@ from desk.domain import (
     PacketId,
 )
 from desk.errors import DeskError, NotFound, PacketFailed, ValidationFailed
+from desk.labels import GENERIC_APPEAL, appeal_kind_label, platform_time
 from desk.pdf.content import PacketContent, PacketEvidence
 from desk.privacy import mask_phones
+from desk.progress import Cancel, Progress
 from desk.services import convert
+from desk.services.events import new_event
 from desk.store.blobstore import BlobStore
 
 if TYPE_CHECKING:
@@ -42,8 +44,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[int, int, str], None]
-Cancel = Callable[[], bool]
 
 KIND_ORDER = {kind: i for i, kind in enumerate(EvidenceKind)}
 _UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
@@ -59,43 +59,8 @@ class PacketResult:
     changes: Changes
 
 
-KIND_PREFIX = "申诉类型 "  # in the detail of a packet's timeline entry
-
-
-def applied_time(notes: str) -> str:
-    """售后申请时间 as the after-sales import wrote it into the case's platform line, or ""."""
-    from desk.orders.importer import PLATFORM_LINE
-
-    for line in notes.splitlines():
-        if line.startswith(PLATFORM_LINE):
-            found = re.search(r"申请时间：([^；]*)", line)
-            return found.group(1).strip() if found else ""
-    return ""
-
-
 def local_time(dt: datetime | None) -> str:
     return dt.astimezone().strftime("%Y-%m-%d %H:%M") if dt else ""
-
-
-GENERIC_APPEAL = "通用申诉"
-_EVENT_LABELS = {
-    EventKind.CREATED: "登记售后",
-    EventKind.FIELD_CHANGED: "修改",
-    EventKind.EVIDENCE_ADDED: "添加凭证",
-    EventKind.EVIDENCE_REMOVED: "移除凭证",
-    EventKind.PACKET_GENERATED: "生成申诉材料",
-    EventKind.NOTE: "备注",
-    EventKind.TRASHED: "移入回收站",
-    EventKind.RESTORED: "从回收站恢复",
-}
-
-
-_EVIDENCE_FIELDS = {
-    "evidence.caption": "凭证说明",
-    "evidence.kind": "凭证类型",
-    "evidence.marks": "凭证标注",
-    "evidence.rotation": "凭证方向",
-}
 
 
 def kind_choices(profile: Any | None) -> list[tuple[str, str]]:
@@ -137,13 +102,17 @@ def appeal_label(kind: str | None, profile: Any | None = None) -> str:
 
 
 def event_text(ev: EventData) -> str:
-    """One timeline line in plain Chinese (not yet masked)."""
-    label = _EVENT_LABELS.get(ev.kind, str(ev.kind))
-    if ev.kind == EventKind.FIELD_CHANGED:
-        name = CASE_FIELD_LABELS.get(ev.field) or _EVIDENCE_FIELDS.get(ev.field, ev.field)
-        return f"{label}{name}：{ev.old or '（空）'} → {ev.new or '（空）'}"
-    tail = "，".join(part for part in (ev.new, ev.detail) if part)
-    return f"{label}：{tail}" if tail else label
+    """One timeline line in plain Chinese (not yet masked): the window's words (desk.labels)."""
+    return ev.words().line()
+
+
+def appeal_key(kind: str | None, profile: Any | None = None) -> str:
+    """The key of an appeal kind given by key, label or a part of a label ("" for generic); see
+    appeal_label for what is refused."""
+    label = appeal_label(kind, profile)
+    if not label:
+        return ""
+    return next((k for k, text in kind_choices(profile) if text == label), label)
 
 
 class PacketService:
@@ -177,7 +146,8 @@ class PacketService:
             if c is None:
                 raise NotFound(f"售后记录 #{case_id} 不存在（可能已被删除）")
             case = convert.case(c)
-            label = appeal_label(kind, self._profile(case.platform))
+            profile = self._profile(case.platform)
+            label = appeal_label(kind, profile) or _case_appeal_label(case.appeal_type, profile)
             items = [
                 convert.evidence(e)
                 for e in s.scalars(
@@ -214,9 +184,8 @@ class PacketService:
         facts: list[tuple[str, str]] = [
             (label, local_time(at)) for label, at in order_times if at is not None
         ]
-        applied = applied_time(case.notes)
-        if applied:
-            facts.append(("售后申请时间", applied))
+        if case.facts.applied_at is not None:
+            facts.append(("售后申请时间", platform_time(case.facts.applied_at)))
         facts.append(("售后登记时间", local_time(case.created_at)))
         for name in MONEY_FIELDS:
             amount = getattr(case, name)
@@ -233,7 +202,7 @@ class PacketService:
             ("快递单号", case.tracking_no or "（未填写）"),
             ("快递公司", case.courier or "（未填写）"),
             ("售后类型", str(case.case_type)),
-            ("申诉类型", label or case.appeal_type or GENERIC_APPEAL),
+            ("申诉类型", label or GENERIC_APPEAL),
             ("退款金额", f"¥{case.refund_amount:.2f}" if case.refund_amount is not None else "（未填写）"),
             ("证据数量", f"{len(items)} 项"),
             ("生成日期", local_time(when)[:10]),
@@ -317,7 +286,7 @@ class PacketService:
             except Exception:  # the cache is an optimisation; a packet never fails because of it
                 log.warning("pruning the packet cache failed", exc_info=True)
         try:
-            data = self._record(case_id, path, result, dict(content.cover_fields).get("申诉类型", ""))
+            data = self._record(case_id, path, result, self._kind_key(case_id, kind))
         except BaseException:
             # The history row did not commit (disk full, case deleted): take the file back too,
             # so a packet is either fully recorded or absent, never half applied.
@@ -346,17 +315,36 @@ class PacketService:
             )
             s.add(p)
             s.add(
-                m.Event(
-                    case_id=case_id,
-                    kind=EventKind.PACKET_GENERATED,
+                new_event(
+                    case_id,
+                    EventKind.PACKET_GENERATED,
                     field="packet",
                     new=path.name,
-                    detail=f"{result.page_count} 页｜SHA-256 {result.sha256[:12]}"
-                    + (f"｜{KIND_PREFIX}{kind}" if kind else ""),
+                    data={
+                        "pages": result.page_count,
+                        "sha256_prefix": result.sha256[:12],
+                        "appeal_kind": kind,
+                    },
                 )
             )
             s.flush()
             return convert.packet(p)
+
+    def _kind_key(self, case_id: CaseId, kind: str | None) -> str:
+        """The appeal kind a packet was made for, as a key: the one asked for, else the case's own."""
+        with self._sessions() as s:
+            c = s.get(m.Case, case_id)
+            if c is None:
+                raise NotFound(f"售后记录 #{case_id} 在生成期间被删除")
+            platform, own = c.platform, c.appeal_type or ""
+        profile = self._profile(platform)
+        key = appeal_key(kind, profile)
+        if key or (kind or "").strip():
+            return key
+        try:
+            return appeal_key(own, profile) if own else ""
+        except ValidationFailed:
+            return own  # a kind the platform's profile no longer lists: keep what the case says
 
     def history(self, case_id: CaseId) -> list[PacketData]:
         """Every packet generated for the case, newest first, with the appeal type it was made for."""
@@ -407,7 +395,7 @@ class PacketService:
             budget=budget_for(profile, str(case.platform)),
             required=required,
             required_source=source,
-            appeal=appeal_label(kind, profile),
+            appeal=appeal_label(kind, profile) or _case_appeal_label(case.appeal_type, profile),
         )
 
     def preflight(self, case_id: CaseId, kind: str | None = None) -> Preflight:
@@ -444,7 +432,7 @@ def required_evidence(
     from desk.playbooks.loader import load_playbooks
     from desk.playbooks.model import APPEAL_KINDS
 
-    label = appeal_label(kind, profile) or (case.appeal_type or "")
+    label = appeal_label(kind, profile) or _case_appeal_label(case.appeal_type, profile)
     key = next((k for k, v in APPEAL_KINDS.items() if v == label), None)
     if wizard is not None:
         try:
@@ -472,3 +460,13 @@ def required_evidence(
             f"“{pb.title}”流程里有几种{what}，所需证据不同：在处理向导里走到结果后，这里会列出缺少的证据",
         )
     return tuple(common), f"“{pb.title}”流程中{what}的要求，处理向导还没走到结果"
+
+
+def _case_appeal_label(key: str, profile: Any | None) -> str:
+    """Words of the appeal kind a case holds (a key), "" for none; an unknown one reads as itself."""
+    if not key:
+        return ""
+    try:
+        return appeal_label(key, profile)
+    except ValidationFailed:
+        return appeal_kind_label(key)

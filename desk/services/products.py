@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
 from pathlib import Path
 
 from sqlalchemy import exists, func, or_, select
@@ -13,9 +12,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from desk.db import models_orders as mo
 from desk.db.types import utcnow
 from desk.errors import NotFound, ValidationFailed
-from desk.orders.importer import Cancel, Importer, Progress
+from desk.orders.importer import Importer
 from desk.orders.model import ExportKind, FilePreview, ImportSummary, ProductData
 from desk.orders.parse import MAX_GRAMS
+from desk.progress import Cancel, Progress
 from desk.services.cases import clean_text, like_pattern
 
 UNCHANGED: object = object()
@@ -99,15 +99,6 @@ class ProductService:
             if p is None:
                 raise NotFound(f"商品 #{product_id} 不存在（可能已被删除）")
             return product_data(p)
-
-    def by_keys(self, keys: Sequence[str]) -> dict[str, ProductData]:
-        if not keys:
-            return {}
-        with self._sessions() as s:
-            return {
-                p.key: product_data(p)
-                for p in s.scalars(select(mo.Product).where(mo.Product.key.in_(list(keys))))
-            }
 
     def create(
         self,

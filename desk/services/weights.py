@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -19,11 +20,11 @@ from desk.orders.model import (
     WeightCheck,
     WeightKind,
     WeightRecordData,
-    grams_text,
 )
 from desk.orders.parse import MAX_GRAMS
 from desk.orders.weighing import Reading, evaluate
 from desk.services.cases import clean_text
+from desk.services.events import new_event
 
 MAX_NOTE = 2_000
 KEEP: object = object()  # update(): leave the evidence link as it is
@@ -123,8 +124,7 @@ class WeightService:
             )
             s.add(r)
             s.flush()
-            where = f"（证据“{name}”）" if name else ""
-            self._event(s, case_id, f"记录重量：{kind} {grams_text(grams)}{where}")
+            self._event(s, case_id, {"action": "add", "kind": kind, "grams": grams, "evidence": name or ""})
             data = _record(r, name)
         return data, Changes(cases=frozenset({case_id}))
 
@@ -142,7 +142,7 @@ class WeightService:
             if r is None:
                 raise NotFound(f"重量记录 #{record_id} 不存在（可能已被删除）")
             case_id = CaseId(r.case_id)
-            before = f"{r.kind} {grams_text(r.grams)}"
+            before = (r.kind, r.grams)
             if kind is not None:
                 r.kind = WeightKind(kind)
             if grams is not None:
@@ -155,9 +155,9 @@ class WeightService:
             if note is not None:
                 r.note = clean_text(note).strip()[:MAX_NOTE]
             s.flush()
-            after = f"{r.kind} {grams_text(r.grams)}"
-            if after != before:
-                self._event(s, case_id, f"修改重量：{before} → {after}")
+            if (r.kind, r.grams) != before:
+                was = {"old_kind": before[0], "old_grams": before[1]}
+                self._event(s, case_id, {"action": "edit", **was, "kind": r.kind, "grams": r.grams})
             linked = s.get(m.Evidence, r.evidence_id) if r.evidence_id is not None else None
             data = _record(r, linked.original_name if linked is not None else "")
         return data, Changes(cases=frozenset({case_id}))
@@ -168,14 +168,14 @@ class WeightService:
             if r is None:
                 raise NotFound(f"重量记录 #{record_id} 不存在（可能已被删除）")
             case_id = CaseId(r.case_id)
-            self._event(s, case_id, f"删除重量：{r.kind} {grams_text(r.grams)}")
+            self._event(s, case_id, {"action": "remove", "kind": r.kind, "grams": r.grams})
             s.delete(r)
         return Changes(cases=frozenset({case_id}))
 
     @staticmethod
-    def _event(s: Session, case_id: CaseId, text: str) -> None:
+    def _event(s: Session, case_id: CaseId, data: dict[str, Any]) -> None:
         # A timeline entry only: the case row itself is not touched, so an open edit of it stays valid.
-        s.add(m.Event(case_id=case_id, at=utcnow(), kind=EventKind.NOTE, detail=text))
+        s.add(new_event(case_id, EventKind.WEIGHT_RECORDED, at=utcnow(), data=data))
 
     # -- the check --------------------------------------------------------------------------------
 

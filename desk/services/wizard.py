@@ -16,11 +16,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from desk.db import models as m
 from desk.db import models_wizard as mw
 from desk.db.types import utcnow
-from desk.domain import CaseData, CaseId, Changes, EventKind
+from desk.domain import CaseData, CaseId, CaseStatus, Changes, EventKind, Resolution
 from desk.errors import DeskError, NotFound
 from desk.playbooks.loader import PlaybookSet, load_playbooks
 from desk.playbooks.model import Node, Outcome, Playbook
 from desk.playbooks.walker import AppealAdvice, Filled, WalkState, appeal_advice, fill, walk
+from desk.services.events import new_event
 
 log = logging.getLogger(__name__)
 
@@ -209,11 +210,15 @@ class WizardService:
         node = state.current
         new_choices = (*choices, choice)
         new_state = walk(pb, new_choices)  # validates the choice
-        label = node.answers[choice].label if node.is_question else "已完成"
-        detail = f"处理流程：{node.title} → {label}"
+        # Ids for the desk, and the words the operator saw (a shop's playbook may be edited later).
+        step: dict[str, Any] = {"playbook_id": pb.id, "step": node.id, "question": node.title}
+        if node.is_question:
+            step.update(action="answer", choice=choice, answer=node.answers[choice].label)
+        else:
+            step.update(action="done")
         if new_state.outcome is not None:
-            detail += f"；结果：{new_state.outcome.title}"
-        self._save(case_id, pb.id, new_choices, new_state, detail)
+            step.update(outcome_id=new_state.outcome.id, outcome=new_state.outcome.title)
+        self._save(case_id, pb.id, new_choices, new_state, step)
         return self._compose(case, pb, new_choices, new_state, False), Changes(cases=frozenset({case_id}))
 
     def back(self, case_id: CaseId) -> tuple[WizardView, Changes]:
@@ -222,14 +227,16 @@ class WizardService:
         choices, _ = self._stored(case_id, pb.id)
         new_choices = choices[:-1]
         state = walk(pb, new_choices)
-        self._save(case_id, pb.id, new_choices, state, "")
+        self._save(case_id, pb.id, new_choices, state, None)
         return self._compose(case, pb, new_choices, state, False), Changes(cases=frozenset({case_id}))
 
     def restart(self, case_id: CaseId) -> tuple[WizardView, Changes]:
         case = self._cases.get(case_id)
         pb = self.playbooks.for_case_type(case.case_type)
         state = walk(pb, ())
-        self._save(case_id, pb.id, (), state, f"处理流程：重新开始（{pb.title}）")
+        self._save(
+            case_id, pb.id, (), state, {"action": "restart", "playbook_id": pb.id, "playbook": pb.title}
+        )
         return self._compose(case, pb, (), state, False), Changes(cases=frozenset({case_id}))
 
     def run_answers(self, case_id: CaseId, answers: list[int]) -> tuple[WizardView, Changes]:
@@ -269,16 +276,30 @@ class WizardService:
             if run is not None:
                 run.applied_at = utcnow()
             s.add(
-                m.Event(
-                    case_id=case_id,
-                    kind=EventKind.NOTE,
-                    detail=f"处理流程：应用结果“{out.title}”（状态 {out.status}，处理方式 {out.resolution}）",
+                new_event(
+                    case_id,
+                    EventKind.WIZARD,
+                    data={
+                        "action": "apply",
+                        "outcome_id": out.id,
+                        "outcome": out.title,
+                        "set": {
+                            k: (CaseStatus if k == "status" else Resolution)(v)
+                            for k, v in fields.items()
+                            if k in ("status", "resolution")
+                        },
+                    },
                 )
             )
         return self.view(case_id), changes
 
     def _save(
-        self, case_id: CaseId, playbook_id: str, choices: tuple[int, ...], state: WalkState, detail: str
+        self,
+        case_id: CaseId,
+        playbook_id: str,
+        choices: tuple[int, ...],
+        state: WalkState,
+        step: dict[str, Any] | None,
     ) -> None:
         with self._sessions.begin() as s:
             if s.get(m.Case, case_id) is None:
@@ -292,5 +313,5 @@ class WizardService:
             run.outcome_id = state.outcome.id if state.outcome is not None else ""
             run.applied_at = None
             run.updated_at = utcnow()
-            if detail:
-                s.add(m.Event(case_id=case_id, kind=EventKind.NOTE, detail=detail))
+            if step:
+                s.add(new_event(case_id, EventKind.WIZARD, data=step))

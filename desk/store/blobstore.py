@@ -268,6 +268,3 @@ class BlobStore:
                     p.unlink()
                     removed += 1
         return removed
-
-    def iter_blobs(self) -> list[str]:
-        return [p.name for p in self.root.glob("??/??/*") if p.is_file() and len(p.name) == 64]

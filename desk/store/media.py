@@ -28,10 +28,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 import PIL
-from PIL import Image, ImageFile, ImageOps
+from PIL import Image, ImageFile
 
 log = logging.getLogger(__name__)
 
@@ -411,17 +411,20 @@ def orientation(im: Image.Image) -> int:
 
 
 def apply_orientation(im: Image.Image, value: int) -> Image.Image:
+    """The picture turned upright for the orientation `value` read by orientation() (itself for 1)."""
     method = _TRANSPOSE.get(value)
     return im.transpose(method) if method is not None else im
 
 
-def upright(im: Image.Image) -> Image.Image:
-    """A copy turned the way the camera's EXIF says; unreadable EXIF means "as stored"."""
-    try:
-        return ImageOps.exif_transpose(im.copy())
-    except Exception:
-        log.debug("EXIF orientation unreadable", exc_info=True)
-        return im.copy()
+def sideways(value: int) -> bool:
+    """Whether the orientation lays the stored picture on its side, so that upright its sides swap."""
+    return value in (5, 6, 7, 8)
+
+
+def upright_size(im: Image.Image) -> tuple[int, int]:
+    """Width and height of the picture once turned upright, from its header alone."""
+    width, height = im.size
+    return (height, width) if sideways(orientation(im)) else (width, height)
 
 
 def has_transparency(im: Image.Image) -> bool:
@@ -442,18 +445,33 @@ def on_white(im: Image.Image) -> Image.Image:
     return Image.alpha_composite(white, rgba).convert("RGB")
 
 
-def to_rgb(im: Image.Image) -> Image.Image:
-    """Any Pillow mode as RGB (or L), transparency on white, 16-bit scaled rather than clipped."""
+def to_rgb(im: Image.Image, *, keep_grey: bool = False) -> Image.Image:
+    """Any Pillow mode as RGB: the one colour conversion of every picture that leaves the store.
+
+    Transparency (an alpha band, or a tRNS colour key on RGB, L, P or 1) is painted on white; palette,
+    CMYK and the rest convert as Pillow does. 16-bit grey is scaled, since a plain convert clips it at
+    255 and turns the picture white; 32-bit integer and float grey (scientific TIFFs, range unknown) are
+    stretched to 0..255. With keep_grey a grey picture stays one channel (L), enough for a thumbnail or
+    an exported copy. An RGB picture (or L with keep_grey) is returned as it is, not copied.
+    """
     mode = im.mode
     if has_transparency(im):
         return on_white(im)
-    if mode in ("RGB", "L"):
+    if mode == "RGB":
         return im
-    if mode.startswith("I;16") or mode == "I":
-        return im.convert("I").point(lambda v: v * (1 / 256)).convert("L")
-    if mode == "F":
-        return im.convert("L")
-    return im.convert("RGB")
+    if mode == "L":
+        grey = im
+    elif mode.startswith("I;16"):
+        grey = im.convert("I").point(lambda v: v * (1 / 256)).convert("L")
+    elif mode in ("I", "F"):
+        low, high = cast(tuple[float, float], im.getextrema())
+        span = float(high) - float(low) or 1.0
+        scale = 255.0 / span
+        offset = -float(low) * scale
+        grey = im.convert("F").point(lambda v: v * scale + offset).convert("L")
+    else:
+        return im.convert("RGB")
+    return grey if keep_grey else grey.convert("RGB")
 
 
 def _map_pillow_error(exc: BaseException) -> str:
@@ -495,7 +513,7 @@ def image_formats(media_type: str) -> list[str]:
 
 def _thumbnail(im: Image.Image, turn: int) -> Image.Image:
     # In place when no conversion was needed: the caller's image is closed right after.
-    thumb = to_rgb(im)
+    thumb = to_rgb(im, keep_grey=True)
     # A draft-decoded photo is 1/8 of its size, about twice the thumbnail: halving it with a box
     # filter costs a tenth of a resample and looks the same at 256 pixels.
     factor = round(max(thumb.width, thumb.height) / THUMB_SIZE)
@@ -549,7 +567,7 @@ def probe_image(source: Source, media_type: str) -> MediaInfo:
                     except Exception:
                         log.debug("TIFF page count unreadable", exc_info=True)
                     animated = False
-                if turn in (5, 6, 7, 8):
+                if sideways(turn):
                     width, height = height, width
                 return MediaInfo(media_type, width, height, pages, captured, animated, thumb)
     except MediaUnusable:

@@ -91,8 +91,7 @@ def draw_marks(im: Image.Image, marks: Sequence[Mark]) -> Image.Image:
     """Draw marks onto an RGB picture (in place). Redactions go last, so nothing is drawn over them."""
     if not marks:
         return im
-    if im.mode != "RGB":
-        im = im.convert("RGB")
+    im = media.to_rgb(im)
     width, height = im.size
     line, text_px = mark_metrics(width, height)
     draw = ImageDraw.Draw(im)
@@ -156,8 +155,6 @@ def load_upright(source: Path | bytes, media_type: str, max_side: int | None = N
                 im = media.to_rgb(opened)
                 if im is opened:
                     im = opened.copy()
-        if im.mode != "RGB":
-            im = im.convert("RGB")
         im = media.apply_orientation(im, turn)
     if max_side and max(im.size) > max_side:
         im.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
@@ -199,9 +196,7 @@ def fit_jpeg_side(im: Image.Image) -> Image.Image:
 
 def encode_clean(im: Image.Image, fmt: str = "JPEG", quality: int = EXPORT_JPEG_QUALITY) -> bytes:
     """Pixels only: no EXIF (GPS, camera, phone numbers in comments), no ICC, no XMP, no text chunks."""
-    rgb = im if im.mode in ("RGB", "L") else media.to_rgb(im)
-    if rgb.mode not in ("RGB", "L"):
-        rgb = rgb.convert("RGB")
+    rgb = media.to_rgb(im, keep_grey=True)
     if fmt != "PNG" and max(rgb.size) > JPEG_MAX_SIDE:
         # Only an exported copy of a picture at JPEG's own size limit (65535) gets here; a few pixels
         # less is the only way it can be a JPEG at all. Kits cut such pictures instead (upload.preflight).

@@ -14,7 +14,7 @@ import os
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -23,6 +23,7 @@ from PIL import Image
 
 from desk.errors import DeskError, PacketFailed, write_failure_reason
 from desk.fileops import fsync_dir
+from desk.progress import Cancel, Cancelled, Progress, stop_if_cancelled
 from desk.store import media, render
 from desk.store.render import JPEG_MAX_SIDE
 from desk.upload import pages
@@ -41,8 +42,6 @@ from desk.upload.preflight import (
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[int, int, str], None]
-Cancel = Callable[[], bool]
 
 PDF_PAGE_SIDE = 2000  # a voucher page's long side in pixels before the ladder
 _EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time a ZIP can hold
@@ -105,10 +104,6 @@ class UploadKitResult:
         lines.append(f"  {TEXT_FILE}")
         lines += [f"注意：{n}" for n in self.notes]
         return "\n".join(lines)
-
-
-class _Cancelled(Exception):
-    pass
 
 
 def _open_reason(exc: BaseException) -> str:
@@ -298,8 +293,7 @@ def build_upload_kit(
     long_picture: dict[int, Image.Image] = {}
     try:
         for done, entry in enumerate(check.entries):
-            if cancel is not None and cancel():
-                raise _Cancelled
+            stop_if_cancelled(cancel)
             if progress is not None:
                 progress(done, total + 1, f"正在处理第 {done + 1}/{total} 张：{entry.title}")
             try:
@@ -341,8 +335,7 @@ def build_upload_kit(
             )
         if failures:
             raise UploadKitFailed(failures)
-        if cancel is not None and cancel():
-            raise _Cancelled
+        stop_if_cancelled(cancel)
         if progress is not None:
             progress(total, total + 1, "正在写入申诉说明和压缩包…")
         _write(staging / TEXT_FILE, text_file_bytes(check.text.kept))
@@ -365,7 +358,7 @@ def build_upload_kit(
         if zip_partial is not None:
             with contextlib.suppress(OSError):
                 zip_partial.unlink()
-        if isinstance(exc, _Cancelled):
+        if isinstance(exc, Cancelled):
             raise PacketFailed("已取消") from None
         if isinstance(exc, OSError):
             raise UploadKitFailed([f"无法保存到“{anchor}”：{write_failure_reason(exc)}"]) from exc

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 from PIL import Image
 
+from desk.store import media
+
 QUALITIES = (92, 85, 75, 65, 55)
 SCALE_STEP = 0.85
 MIN_SIDE = 1000  # the short side is never scaled below this: chat text and labels stay readable
@@ -60,7 +62,7 @@ class Fitted:
 
 def clean_pixels(im: Image.Image) -> Image.Image:
     """A new RGB image holding only the pixels: nothing of the source's metadata travels along."""
-    rgb = im if im.mode == "RGB" else im.convert("RGB")
+    rgb = media.to_rgb(im)
     return Image.frombytes("RGB", rgb.size, rgb.tobytes())
 
 

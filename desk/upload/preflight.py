@@ -251,10 +251,7 @@ def _image_header(ev: PacketEvidence) -> tuple[tuple[int, int] | None, str, str]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             with Image.open(ev.blob_path, formats=media.image_formats(ev.media_type)) as im:
-                w, h = im.size
-                if media.orientation(im) in (5, 6, 7, 8):
-                    w, h = h, w
-                return (w, h), str(im.format or ""), ""
+                return media.upright_size(im), str(im.format or ""), ""
     except FileNotFoundError:
         return None, "", "原件文件不见了"
     except PermissionError:

@@ -15,6 +15,7 @@ import pytest
 
 from desk.lock import ProfileLock
 from tests.reliability.oracles import assert_check_clean
+from tests.timing import SLACK
 
 REPO = Path(__file__).resolve().parents[2]
 HOLD = (
@@ -43,7 +44,7 @@ def test_lock_is_exclusive_and_survives_no_kill9(tmp_path: Path) -> None:
         holder.wait()
         started = time.monotonic()
         assert lock.try_acquire()  # stale lock recovered at once: the kernel dropped it
-        assert time.monotonic() - started < 1
+        assert time.monotonic() - started < 1 * SLACK
         lock.release()
 
 
@@ -92,7 +93,7 @@ def test_second_window_hands_over_and_kill9_recovers(tmp_path: Path) -> None:
             )
             assert second.returncode == 0, second.stderr
             assert "已在另一个售后申诉工作台窗口中打开" in second.stdout
-            assert time.monotonic() - started < 10
+            assert time.monotonic() - started < 10 * SLACK
             log = (root / "logs" / "desk.log").read_text(encoding="utf-8", errors="replace")
             assert "handed over" in log
             assert first.poll() is None  # the first window is still running

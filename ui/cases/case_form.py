@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import enum
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
@@ -25,13 +25,14 @@ from desk.domain import (
     CaseType,
     Changes,
     EventData,
-    EventKind,
     Platform,
     Resolution,
     ShopData,
     ShopId,
 )
-from desk.errors import DeskError, EditConflict
+from desk.errors import DeskError
+from desk.labels import appeal_kind_label
+from ui.cases.autosave import Autosave, Batch, Do, Elsewhere, Failed, Step
 from ui.errors import ask, show_error
 from ui.format import money, when
 from ui.qt import (
@@ -59,7 +60,7 @@ from ui.qt import (
     QWidget,
     Signal,
 )
-from ui.tasks import Op, TaskRunner
+from ui.tasks import Op, TaskRunner, read_on_gui_thread
 
 log = logging.getLogger(__name__)
 
@@ -86,22 +87,6 @@ ERROR_STYLE = (
 )
 INVALID_STYLE = "QLineEdit { border: 1px solid #d93025; background: #fff5f5; }"
 DUE_COLOURS = {"overdue": "#b3261e", "soon": "#a15c00", "paused": "#777777"}
-
-EVENT_TITLES = {
-    EventKind.CREATED: "新建售后",
-    EventKind.EVIDENCE_ADDED: "添加证据",
-    EventKind.EVIDENCE_REMOVED: "删除证据",
-    EventKind.PACKET_GENERATED: "生成申诉材料",
-    EventKind.NOTE: "备注",
-    EventKind.TRASHED: "移入回收站",
-    EventKind.RESTORED: "从回收站恢复",
-}
-# Timeline fields that are not case fields (written by the evidence service, the deadline clock).
-OTHER_FIELD_LABELS = {
-    "evidence.kind": "证据类型",
-    "evidence.caption": "证据说明",
-    "due_paused_at": "计时暂停",
-}
 
 # Grid placement on the 基本信息 tab: (field, row, column pair).
 GRID: tuple[tuple[str, int, int], ...] = (
@@ -216,28 +201,26 @@ class CaseForm(QWidget):
         self._shops = shops
         self._platforms = platforms
         self._runner = runner
-        self._case_id: CaseId | None = None
-        self._version: int | None = None
+        # What is saved, what is pending and when to save it; the widgets below only show it.
+        self._autosave: Autosave[CaseId] = Autosave(CONTENT_FIELDS)
         self._loaded: CaseData | None = None
-        self._snapshot: dict[str, Any] = {}
-        self._dirty = False
-        self._saving = False
+        self._dirty = False  # as last announced through dirty_changed
         self._loading = False
-        self._conflict = False  # someone else saved this case: autosave waits until reloaded
-        self._blocked = False  # the last autosave was refused: wait for the next edit
-        self._pending_then: list[Callable[[], None]] = []
-        self._explicit_waiting = False  # 保存 was pressed while an autosave ran: report its outcome
-        self._invalid: dict[str, str] = {}
         self._shop_names: dict[int, str] = {}
+        # Each background read counts up its own number: an answer that is not the newest, or that is for a
+        # case the form no longer shows, is dropped.
+        self._case_reads = 0
+        self._timeline_reads = 0
+        self._shop_reads = 0
         self._warn_timer = QTimer(self, singleShot=True, interval=WARNING_DELAY_MS)
         self._warn_timer.timeout.connect(self.check_warnings)
         self._save_timer = QTimer(self, singleShot=True, interval=AUTOSAVE_DELAY_MS)
-        self._save_timer.timeout.connect(self._autosave)
+        self._save_timer.timeout.connect(self._save_if_due)
         self._due_timer = QTimer(self, interval=30_000)
         self._due_timer.timeout.connect(self._show_due_left)
         self._due_timer.start()
         self._build()
-        self.reload_shops()
+        self._show_shops(shops.list())  # built while the desk opens (MainWindow.attach_desk)
         self.new_case()
         app = QApplication.instance()
         if isinstance(app, QApplication):
@@ -407,7 +390,7 @@ class CaseForm(QWidget):
         if name in ENUM_FIELDS:
             combo = QComboBox()
             for member in ENUM_FIELDS[name]:
-                combo.addItem(str(member.value), member.name)
+                combo.addItem(str(member), member.name)
             combo.currentIndexChanged.connect(self._on_edited)
             if name == "platform":
                 combo.currentIndexChanged.connect(self._on_platform_changed)
@@ -463,21 +446,26 @@ class CaseForm(QWidget):
 
     @property
     def case_id(self) -> CaseId | None:
-        return self._case_id
+        return self._autosave.case_id
 
     @property
     def version(self) -> int | None:
-        return self._version
+        return self._autosave.version
+
+    @property
+    def _snapshot(self) -> Mapping[str, Any]:
+        """What the form takes as stored, as it shows it."""
+        return self._autosave.saved
 
     def is_dirty(self) -> bool:
-        return self._dirty
+        return self._autosave.dirty
 
     def is_saving(self) -> bool:
-        return self._saving
+        return self._autosave.saving
 
     def invalid_fields(self) -> dict[str, str]:
         """Fields whose text cannot be saved as it is, with the reason."""
-        return dict(self._invalid)
+        return self._autosave.invalid
 
     def values(self) -> dict[str, Any]:
         """Every editable field, typed as CaseDraft wants it (the deadline as the text typed)."""
@@ -512,7 +500,7 @@ class CaseForm(QWidget):
         values["due_at"] = None  # the typed text is parsed by the service; warnings do not need it
         return CaseDraft(**values)
 
-    def _show_values(self, values: dict[str, Any]) -> None:
+    def _show_values(self, values: Mapping[str, Any], *, new_case: bool) -> None:
         self._loading = True
         try:
             if "platform" in values:
@@ -520,10 +508,12 @@ class CaseForm(QWidget):
             for name, value in values.items():
                 editor = self.fields.get(name)
                 if name == "status" and isinstance(editor, QComboBox):
-                    self._fill_statuses(value)
+                    self._fill_statuses(value, new_case=new_case)
                     editor.setCurrentIndex(max(0, editor.findData(value.name)))
                 elif isinstance(editor, QComboBox) and name in ENUM_FIELDS:
                     editor.setCurrentIndex(max(0, editor.findData(value.name)))
+                elif isinstance(editor, QComboBox) and name == "appeal_type":
+                    editor.setCurrentText(appeal_kind_label(value) if value else "")  # stored as a key
                 elif isinstance(editor, QComboBox) and name in SUGGEST_FIELDS:
                     editor.setCurrentText(value or "")
                 elif isinstance(editor, QComboBox):
@@ -541,19 +531,19 @@ class CaseForm(QWidget):
         self._check_due_text()
         self._show_net()
 
-    def _fill_statuses(self, current: CaseStatus) -> None:
+    def _fill_statuses(self, current: CaseStatus, *, new_case: bool) -> None:
         """The status list offers the current status and those the workflow allows next."""
         combo = self.fields["status"]
         assert isinstance(combo, QComboBox)
-        allowed = list(CaseStatus) if self._case_id is None else workflow.allowed_next(current)
+        allowed = list(CaseStatus) if new_case else workflow.allowed_next(current)
         combo.blockSignals(True)
         try:
             combo.clear()
             for member in allowed:
-                combo.addItem(member.value, member.name)
+                combo.addItem(str(member), member.name)
         finally:
             combo.blockSignals(False)
-        combo.setToolTip("" if self._case_id is None else "只列出当前状态可以改成的状态")
+        combo.setToolTip("" if new_case else "只列出当前状态可以改成的状态")
 
     def _fill_suggestions(self, platform: Platform) -> None:
         profile = self._platforms.for_platform(platform) if self._platforms is not None else None
@@ -581,7 +571,7 @@ class CaseForm(QWidget):
             facts = profile.lists.get(keys[name]) if profile is not None else None
             unverified = facts is not None and not facts.verified
             combo.setToolTip(
-                f"{platform.value}资料中的选项（未核实：{facts.source}）"
+                f"{platform}资料中的选项（未核实：{facts.source}）"
                 if unverified and facts
                 else "可从列表选择或自己填写"
             )
@@ -622,52 +612,89 @@ class CaseForm(QWidget):
     def new_case(self) -> None:
         """Empty form in 新建 mode: the case is created with the first real content typed (or 保存)."""
         self._save_timer.stop()
-        self._case_id = None
-        self._version = None
         self._loaded = None
-        self._conflict = False
-        self._blocked = False
-        self._show_values({name: getattr(CaseDraft(), name) for name in CASE_FIELD_LABELS})
-        self._snapshot = self.values()
+        self._case_reads += 1
+        self._show_values({name: getattr(CaseDraft(), name) for name in CASE_FIELD_LABELS}, new_case=True)
+        self._autosave.loaded(None, None, self.values())
         self.title.setText("新建售后")
-        self.timeline_table.setRowCount(0)
+        self._show_timeline([])
         self.tabs.setTabEnabled(1, False)
         self.note_edit.setEnabled(False)
         self.note_button.setEnabled(False)
         self._set_error("")
-        self._set_dirty(False)
+        self._show_state()
         self._show_due_left()
         self.check_warnings()
         self.case_shown.emit(None)
 
     def load_case(self, case_id: CaseId) -> None:
-        """Show a stored case in edit mode (a quick read, done on the GUI thread)."""
-        self.show_case(self._cases.get(case_id))
+        """Show a stored case in edit mode, with its timeline, now: two quick reads on the calling thread.
+
+        Only for opening the case the operator chose, which they wait to see (MainWindow._open_case says
+        so to the debug check); every later re-read of the form goes through the runner.
+        """
+        self._case_reads += 1  # a background re-read still on its way is for what was shown before
+        with read_on_gui_thread("the case the operator chose, shown in the same frame"):
+            case, timeline = self._cases.get(case_id), self._cases.timeline(case_id)
+        self.show_case(case, timeline)
 
     def reload(self) -> None:
         """Throw away local edits and show what is stored now (after someone else saved the case)."""
-        if self._case_id is not None:
+        if self.case_id is not None:
             self._save_timer.stop()
-            self.load_case(self._case_id)
+            self._reread(self.case_id, keep_edits=False)
 
-    def show_case(self, case: CaseData) -> None:
+    def _reread(self, case_id: CaseId, *, keep_edits: bool) -> None:
+        """Read the case and its timeline on the DB worker, then show them, unless the operator moved on.
+
+        keep_edits: edits typed while the read ran are kept (a change made elsewhere); else the operator
+        asked to throw them away (重新载入). A case purged meanwhile leaves an empty new form.
+        """
+        self._case_reads += 1
+        read = self._case_reads
+        cases = self._cases
+
+        def current() -> bool:
+            return read == self._case_reads and case_id == self.case_id
+
+        def shown(result: tuple[CaseData, list[EventData]]) -> None:
+            if not current():
+                return
+            if keep_edits and self._autosave.changed_elsewhere() is not Elsewhere.RELOAD:
+                self._show_timeline(result[1])  # typed meanwhile: as when the edits came first
+                return
+            self.show_case(*result)
+
+        def failed(exc: BaseException) -> None:
+            if not current():
+                return
+            if keep_edits and isinstance(exc, DeskError):
+                self.new_case()  # purged meanwhile: nothing left to show
+            else:
+                show_error(self, exc, action="载入售后")
+
+        Op(lambda: (cases.get(case_id), cases.timeline(case_id)), parent=self).on_success(shown).on_failure(
+            failed
+        ).run(self._runner)
+
+    def show_case(self, case: CaseData, timeline: list[EventData] | None = None) -> None:
+        """Show a stored case; its timeline as given (oldest first), else read in the background."""
         self._save_timer.stop()
-        self._case_id = case.id
-        self._version = case.version
         self._loaded = case
-        self._conflict = False
-        self._blocked = False
         if case.shop_id is not None:
             self._shop_names[int(case.shop_id)] = case.shop_name
-        self._show_values({name: getattr(case, name) for name in CASE_FIELD_LABELS})
-        self._snapshot = self.values()
+        self._show_values({name: getattr(case, name) for name in CASE_FIELD_LABELS}, new_case=False)
+        self._autosave.loaded(case.id, case.version, self.values())
         self._update_title(case)
         self.tabs.setTabEnabled(1, True)
         self.note_edit.setEnabled(True)
         self.note_button.setEnabled(True)
         self._set_error("")
-        self._set_dirty(False)
-        self.refresh_timeline()
+        self._show_state()
+        if timeline is None:
+            self.refresh_timeline()
+        else:
+            self._show_timeline(timeline)
         self._show_due_left()
         self.check_warnings()
         self.case_shown.emit(case.id)
@@ -675,15 +702,15 @@ class CaseForm(QWidget):
     def _update_title(self, case: CaseData) -> None:
         label = case.order_no or case.after_sales_no or "未填订单号"
         trashed = "（在回收站）" if case.deleted_at is not None else ""
-        self.title.setText(f"售后 #{case.id} · {case.case_type.value} · {label}{trashed}")
+        self.title.setText(f"售后 #{case.id} · {case.case_type} · {label}{trashed}")
 
     def revert(self) -> None:
         """Throw away edits not saved yet."""
         self._save_timer.stop()
-        self._show_values(self._snapshot)
-        self._invalid.clear()
+        self._show_values(self._autosave.saved, new_case=self.case_id is None)
+        self._autosave.reverted()
         self._mark_invalid()
-        self._set_dirty(False)
+        self._show_state()
         self.check_warnings()
 
     def focus_first_field(self) -> None:
@@ -697,10 +724,10 @@ class CaseForm(QWidget):
             return
         self._check_due_text()
         self._show_net()
-        self._blocked = False
-        self._set_dirty(self.values() != self._snapshot)
+        due = self._autosave.edited(self.values())
+        self._show_state()
         self._warn_timer.start()
-        if self._dirty:
+        if due:
             self._save_timer.start()
 
     def _on_platform_changed(self, *_args: object) -> None:
@@ -709,7 +736,7 @@ class CaseForm(QWidget):
 
     def _on_focus_changed(self, old: QWidget | None, new: QWidget | None) -> None:
         """Leaving a field saves it at once: a crash then costs at most the field being typed."""
-        if old is None or not self._dirty or not self._save_timer.isActive():
+        if old is None or not self._autosave.dirty or not self._save_timer.isActive():
             return
         if not (old is self or self.isAncestorOf(old)):
             return
@@ -720,7 +747,7 @@ class CaseForm(QWidget):
         ):
             return
         self._save_timer.stop()
-        self._autosave()
+        self._save_if_due()
 
     def _editor_of(self, widget: QWidget) -> QWidget | None:
         for editor in self.fields.values():
@@ -730,26 +757,28 @@ class CaseForm(QWidget):
 
     def _check_due_text(self) -> None:
         text = self._line("due_at").text().strip()
-        self._invalid.pop("due_at", None)
+        reason = None
         if text and text != due_text(self._loaded.due_at if self._loaded else None):
             try:
                 parse_due(text)
             except DeskError as exc:
-                self._invalid["due_at"] = exc.message
+                reason = exc.message
+        self._autosave.set_invalid("due_at", reason)
         self._mark_invalid()
 
     def _mark_invalid(self) -> None:
+        invalid = self._autosave.invalid
         for name, editor in self.fields.items():
             if isinstance(editor, QLineEdit):
-                editor.setStyleSheet(INVALID_STYLE if name in self._invalid else "")
+                editor.setStyleSheet(INVALID_STYLE if name in invalid else "")
                 if name == "due_at":
                     editor.setToolTip(
-                        self._invalid.get(name) or f"照平台显示的写：{DUE_EXAMPLES}；保存后记为具体时间"
+                        invalid.get(name) or f"照平台显示的写：{DUE_EXAMPLES}；保存后记为具体时间"
                     )
         self._show_due_left()
 
     def _show_due_left(self) -> None:
-        if "due_at" in self._invalid:
+        if "due_at" in self._autosave.invalid:
             self.due_left.setText("无法识别")
             self.due_left.setStyleSheet(f"color: {DUE_COLOURS['overdue']};")
             return
@@ -778,26 +807,27 @@ class CaseForm(QWidget):
         timer = profile.setting("merchant_response") if profile is not None else None
         if timer is None or timer.value is None:
             self.status_message.emit(
-                f"{platform.value}资料里没有商家处理时限，请照后台倒计时填写（可在“平台资料”中设置）"
+                f"{platform}资料里没有商家处理时限，请照后台倒计时填写（可在“平台资料”中设置）"
             )
             return
         hours = timer.value * (24 if timer.unit == "天" else 1)
         self._line("due_at").setText(f"剩余 {hours} 小时")
         note = "" if timer.verified else "（该时限未经核实，请以后台倒计时为准）"
-        self.status_message.emit(
-            f"已按{platform.value}的{timer.label}（{timer.value} {timer.unit}）填写{note}"
-        )
+        self.status_message.emit(f"已按{platform}的{timer.label}（{timer.value} {timer.unit}）填写{note}")
 
-    def _set_dirty(self, dirty: bool) -> None:
-        new_mode = self._case_id is None
+    def _show_state(self) -> None:
+        """Buttons, the note beside them and dirty_changed follow the autosave's state."""
+        state = self._autosave
+        dirty = state.dirty
+        new_mode = state.case_id is None
         # Stays enabled while an autosave runs: pressing it then asks for that save's outcome.
-        self.save_button.setEnabled(dirty or new_mode or self._saving)
+        self.save_button.setEnabled(dirty or new_mode or state.saving)
         self.revert_button.setEnabled(dirty)
-        if self._conflict:
+        if state.conflict:
             text = "别人保存过这条售后，请重新载入"
-        elif self._saving:
+        elif state.saving:
             text = "正在保存…"
-        elif self._invalid:
+        elif state.invalid:
             text = "有无法保存的内容（红框）"
         elif dirty:
             text = "有修改，稍后自动保存"
@@ -825,10 +855,8 @@ class CaseForm(QWidget):
 
     # -- saving ----------------------------------------------------------------------------------
 
-    def _autosave(self) -> None:
-        if self._conflict or self._blocked or not self._dirty:
-            return
-        self.save(explicit=False)
+    def _save_if_due(self) -> None:
+        self._do(self._autosave.due())
 
     def flush(self, then: Callable[[], None] | None = None) -> None:
         """Save what is pending now (no question), then run then()."""
@@ -842,89 +870,55 @@ class CaseForm(QWidget):
         show it in the form instead, so typing is never interrupted by a dialog.
         """
         self._save_timer.stop()
-        if then is not None:
-            self._pending_then.append(then)
-        if self._saving:
-            # The running save looks again when it finishes; a refusal is then reported as asked.
-            self._explicit_waiting = self._explicit_waiting or explicit
-            return
-        explicit = explicit or self._explicit_waiting
-        self._explicit_waiting = False
-        if self._conflict and explicit:
+        self._do(self._autosave.request(explicit=explicit, then=then))
+
+    def _do(self, step: Step[CaseId]) -> None:
+        """Carry out what the autosave decided."""
+        self._show_state()
+        if step.do is Do.SEND:
+            assert step.batch is not None
+            self._send(step.batch)
+        elif step.do is Do.RUN_THEN:
+            for then in step.then:
+                then()
+        elif step.do is Do.ASK_RELOAD:
             self._ask_reload()
-            return
-        values = self.values()
-        invalid = set(self._invalid)
-        sent = {k: v for k, v in values.items() if k not in invalid}
-        case_id = self._case_id
+        elif step.do is Do.REPORT_INVALID:
+            self._report_invalid()
+        elif step.do is Do.START_TIMER:
+            self._save_timer.start()
+
+    def _send(self, batch: Batch[CaseId]) -> None:
         op: Op[tuple[CaseData, Changes]]
+        case_id = batch.case_id
         if case_id is None:
-            meaningful = any(sent.get(k) not in (None, "", self._snapshot.get(k)) for k in CONTENT_FIELDS)
-            if not meaningful and not explicit:
-                self._run_then()
-                return
             try:
-                due = parse_due(sent.get("due_at") or "")
+                due = parse_due(batch.fields.get("due_at") or "")
             except DeskError:
                 due = None
-            draft = CaseDraft(**{**sent, "due_at": due})
+            draft = CaseDraft(**{**batch.fields, "due_at": due})
             op = Op(lambda: self._cases.create(draft), parent=self)
         else:
-            changed = {k: v for k, v in sent.items() if v != self._snapshot.get(k)}
-            if not changed:
-                self._set_dirty(self.values() != self._snapshot)
-                if invalid and explicit:
-                    self._report_invalid()
-                    return
-                self._run_then()
-                return
-            version = self._version
+            changed = dict(batch.fields)
+            version = batch.version
             op = Op(lambda: self._cases.update(case_id, expected_version=version, **changed), parent=self)
-        self._saving = True
-        self._set_dirty(self._dirty)
-
-        def failed(exc: BaseException) -> None:
-            self._pending_then.clear()
-            asked = explicit or self._explicit_waiting
-            self._explicit_waiting = False
-            self._on_save_failed(exc, asked)
-
-        def done() -> None:
-            self._saving = False
-            now_dirty = self.values() != self._snapshot
-            self._set_dirty(now_dirty)
-            if self._pending_then and not now_dirty:
-                self._explicit_waiting = False
-                self._run_then()
-            elif self._pending_then or self._explicit_waiting:
-                self.save(explicit=False)  # a caller waits, or 保存 was pressed: save the rest now
-            elif now_dirty and not self._blocked and not self._conflict:
-                self._save_timer.start()  # typed on while saving
-
-        op.on_success(lambda result: self._on_saved(result, sent)).on_failure(failed).on_done(done)
+        op.on_success(lambda result: self._on_saved(result, batch.values))
+        op.on_failure(self._on_save_failed)
+        op.on_done(lambda: self._do(self._autosave.finished()))
         op.run(self._runner)
 
-    def _run_then(self) -> None:
-        pending, self._pending_then = self._pending_then, []
-        for then in pending:
-            then()
-
     def _report_invalid(self) -> None:
-        reasons = "；".join(self._invalid.values())
+        reasons = "；".join(self._autosave.invalid.values())
         show_error(self, DeskError(f"有内容无法保存：{reasons}"), action="保存售后")
 
-    def _on_saved(self, result: tuple[CaseData, Changes], sent: dict[str, Any]) -> None:
+    def _on_saved(self, result: tuple[CaseData, Changes], sent: Mapping[str, Any]) -> None:
         case, changes = result
-        created = self._case_id is None
-        self._case_id = case.id
+        created = self._autosave.saved_as(case.id, case.version)
         if created:
             self.case_shown.emit(case.id)  # the new case got its id
-        self._version = case.version
         self._loaded = case
         if case.shop_id is not None:
             self._shop_names[int(case.shop_id)] = case.shop_name
-        # What was sent is what the form showed then; fields edited meanwhile stay dirty.
-        self._snapshot.update(sent)
         due_line = self._line("due_at")
         if "due_at" in sent and not due_line.hasFocus() and due_line.text().strip() == (sent["due_at"] or ""):
             self._loading = True
@@ -932,17 +926,17 @@ class CaseForm(QWidget):
                 due_line.setText(due_text(case.due_at))
             finally:
                 self._loading = False
-            self._snapshot["due_at"] = due_text(case.due_at)
+            self._autosave.settled("due_at", due_text(case.due_at))
         if "status" in sent:
             self._loading = True
             try:
-                self._fill_statuses(case.status)
+                self._fill_statuses(case.status, new_case=False)
                 combo = self.fields["status"]
                 assert isinstance(combo, QComboBox)
                 combo.setCurrentIndex(max(0, combo.findData(case.status.name)))
             finally:
                 self._loading = False
-            self._snapshot["status"] = case.status
+            self._autosave.settled("status", case.status)
         self._update_title(case)
         self.tabs.setTabEnabled(1, True)
         self.note_edit.setEnabled(True)
@@ -954,21 +948,19 @@ class CaseForm(QWidget):
         self.changes_made.emit(changes)
         self.case_saved.emit(int(case.id))
 
-    def _on_save_failed(self, exc: BaseException, explicit: bool) -> None:
-        if isinstance(exc, EditConflict):
-            self._conflict = True
+    def _on_save_failed(self, exc: BaseException) -> None:
+        failure = self._autosave.failed(exc)
+        if failure.kind is Failed.CONFLICT:
             self.reload_button.show()
-            self._set_error(exc.message)
+            self._set_error(failure.message)
             self._ask_reload()
-        elif isinstance(exc, DeskError) and not explicit:
+        elif failure.kind is Failed.REFUSED:
             # Keep the edit, say why here, and wait for the next change instead of retrying in a loop.
-            self._blocked = True
-            log.info("autosave refused: %s", exc.message, exc_info=exc)
-            self._set_error(f"未保存：{exc.message}")
+            log.info("autosave refused: %s", failure.message, exc_info=exc)
+            self._set_error(f"未保存：{failure.message}")
         else:
-            if isinstance(exc, DeskError):
-                self._blocked = True
-                self._set_error(f"未保存：{exc.message}")
+            if failure.kind is Failed.REFUSED_ASKED:
+                self._set_error(f"未保存：{failure.message}")
             show_error(self, exc, action="保存售后")
         self.save_failed.emit()
 
@@ -988,8 +980,9 @@ class CaseForm(QWidget):
 
         Returns False when the operator chose to stay (then() will not run).
         """
-        if self._invalid:
-            reasons = "；".join(f"{CASE_FIELD_LABELS.get(k, k)}：{v}" for k, v in self._invalid.items())
+        invalid = self._autosave.invalid
+        if invalid:
+            reasons = "；".join(f"{CASE_FIELD_LABELS.get(k, k)}：{v}" for k, v in invalid.items())
             choice = ask(
                 self,
                 "有内容无法保存，离开后这些内容会丢失。",
@@ -997,40 +990,40 @@ class CaseForm(QWidget):
                 informative=reasons,
             )
             if choice != 1:
-                self.fields[next(iter(self._invalid))].setFocus()
+                self.fields[next(iter(invalid))].setFocus()
                 return False
             self._discard_invalid()
-        if self._conflict and self._dirty:
+        if self._autosave.conflict and self._autosave.dirty:
             choice = ask(
                 self, question, ["放弃修改", "取消"], informative="别人已保存过这条售后，这里的修改无法保存。"
             )
             if choice != 0:
                 return False
             self.revert()
-        if not self._dirty and not self._saving:
+        if not self._autosave.dirty and not self._autosave.saving:
             then()
             return True
         self.flush(then)
         return True
 
     def _discard_invalid(self) -> None:
+        restore = self._autosave.discard_invalid()
         self._loading = True
         try:
-            for name in list(self._invalid):
+            for name, value in restore.items():
                 editor = self.fields[name]
                 if isinstance(editor, QLineEdit):
-                    editor.setText(self._snapshot.get(name) or "")
+                    editor.setText(value or "")
         finally:
             self._loading = False
-        self._invalid.clear()
         self._mark_invalid()
-        self._set_dirty(self.values() != self._snapshot)
+        self._show_state()
 
     # -- notes -----------------------------------------------------------------------------------
 
     def add_note(self) -> None:
         text = self.note_edit.text().strip()
-        case_id = self._case_id
+        case_id = self.case_id
         if not text or case_id is None:
             return
 
@@ -1044,26 +1037,41 @@ class CaseForm(QWidget):
 
     # -- shops -----------------------------------------------------------------------------------
 
-    def reload_shops(self) -> None:
+    def reload_shops(self, then: Callable[[], None] | None = None) -> None:
+        """Re-read the shops on the DB worker and refill the list (the choice shown stays); then then()."""
+        self._shop_reads += 1
+        read = self._shop_reads
+        shops = self._shops
+
+        def shown(listed: list[ShopData]) -> None:
+            if read == self._shop_reads:
+                self._show_shops(listed)
+            if then is not None:
+                then()
+
+        Op(shops.list, parent=self).on_success(shown).run(self._runner)
+
+    def _show_shops(self, shops: list[ShopData]) -> None:
+        self._shop_reads += 1  # what an older read would bring is out of date now
         combo = self.fields["shop_id"]
         assert isinstance(combo, QComboBox)
         current = combo.currentData()
-        shops = self._shops.list()
         self._shop_names.update({int(s.id): s.name for s in shops})
         self._loading = True
         try:
             combo.clear()
             combo.addItem("（无）", NO_SHOP)
-            for shop in sorted(shops, key=lambda s: (s.platform.value, s.name)):
-                combo.addItem(f"{shop.name}（{shop.platform.value}）", int(shop.id))
+            for shop in sorted(shops, key=lambda s: (str(s.platform), s.name)):
+                combo.addItem(f"{shop.name}（{shop.platform}）", int(shop.id))
             index = combo.findData(current) if current is not None else 0
             combo.setCurrentIndex(max(0, index))
         finally:
             self._loading = False
+        self._autosave.shown({"shop_id": self.values()["shop_id"]})
 
     def add_shop(self) -> None:
         platform = self.values()["platform"]
-        name, ok = QInputDialog.getText(self, "新建店铺", f"店铺名称（{platform.value}）：")
+        name, ok = QInputDialog.getText(self, "新建店铺", f"店铺名称（{platform}）：")
         name = name.strip()
         if not ok or not name:
             return
@@ -1071,10 +1079,13 @@ class CaseForm(QWidget):
         def created(result: tuple[ShopData, Changes]) -> None:
             shop, changes = result
             self.changes_made.emit(changes)
-            self.reload_shops()
-            self._select_shop(shop.id)
-            self._on_edited()
-            self.status_message.emit(f"已新建店铺“{shop.name}”")
+
+            def choose() -> None:
+                self._select_shop(shop.id)
+                self._on_edited()
+                self.status_message.emit(f"已新建店铺“{shop.name}”")
+
+            self.reload_shops(then=choose)
 
         Op(lambda: self._shops.create(name, platform), parent=self).on_success(created).run(self._runner)
 
@@ -1083,26 +1094,44 @@ class CaseForm(QWidget):
     def apply_changes(self, changes: Changes) -> None:
         """React to a change made anywhere: shops, or this case edited elsewhere."""
         if changes.shops:
-            self.reload_shops()
-            if self._loaded is not None:
-                self._select_shop(self.values()["shop_id"])
-        if self._case_id is None or self._case_id not in changes.cases or self._saving:
+            loaded = self._loaded
+
+            def reselect() -> None:
+                if loaded is not None and self._loaded is loaded:
+                    self._select_shop(self.values()["shop_id"])
+
+            self.reload_shops(then=reselect)
+        case_id = self.case_id
+        if case_id is None or case_id not in changes.cases:
             return
-        if self._dirty:
+        what = self._autosave.changed_elsewhere()
+        if what is Elsewhere.KEEP_EDITS:
             # Keep the operator's edits; only the timeline is safe to refresh.
             self.refresh_timeline()
-        else:
-            try:
-                self.load_case(self._case_id)
-            except DeskError:
-                # Purged meanwhile: nothing left to show.
-                self.new_case()
+        elif what is Elsewhere.RELOAD:
+            self._reread(case_id, keep_edits=True)
 
     def refresh_timeline(self) -> None:
-        if self._case_id is None:
+        """Re-read the timeline on the DB worker; an answer for a case the form no longer shows is dropped
+        (until it comes, the rows shown stay: no flicker)."""
+        case_id = self.case_id
+        if case_id is None:
             return
+        self._timeline_reads += 1
+        read = self._timeline_reads
+        cases = self._cases
+
+        def shown(events: list[EventData]) -> None:
+            if read == self._timeline_reads and case_id == self.case_id:
+                self._show_timeline(events)
+
+        Op(lambda: cases.timeline(case_id), parent=self).on_success(shown).run(self._runner)
+
+    def _show_timeline(self, events: list[EventData]) -> None:
+        """Fill the timeline table from entries oldest first, as the services give them."""
+        self._timeline_reads += 1  # what an older read would bring is out of date now
         # Newest first: the operator usually wants to know what happened last.
-        events = list(reversed(self._cases.timeline(self._case_id)))
+        events = list(reversed(events))
         table = self.timeline_table
         table.setRowCount(len(events))
         for row, event in enumerate(events):
@@ -1113,42 +1142,6 @@ class CaseForm(QWidget):
                 table.setItem(row, column, item)
 
     def describe(self, event: EventData) -> tuple[str, str]:
-        """(事件, 内容) in Chinese for one timeline entry."""
-        if event.kind == EventKind.FIELD_CHANGED:
-            label = CASE_FIELD_LABELS.get(event.field) or OTHER_FIELD_LABELS.get(event.field, event.field)
-            old = self._display_value(event.field, event.old) or "（空）"
-            new = self._display_value(event.field, event.new) or "（空）"
-            if event.field == "due_paused_at":
-                return ("暂停计时" if event.new else "恢复计时"), event.detail
-            if event.field == "status" and event.detail == "重新打开":
-                return "重新打开", f"{old} → {new}"
-            subject = f"（{event.detail}）" if event.detail and event.field == "due_at" else ""
-            prefix = f"{event.detail}：" if event.detail and event.field.startswith("evidence") else ""
-            return f"修改{label}", f"{prefix}{old} → {new}{subject}"
-        title = EVENT_TITLES.get(event.kind, "记录")
-        parts = [p for p in (event.new or event.old, event.detail) if p]
-        if len(parts) == 2:
-            return title, f"{parts[0]}（{parts[1]}）"
-        return title, parts[0] if parts else ""
-
-    def _display_value(self, field: str, raw: str) -> str:
-        """Timeline values are stored as text; show enum members by their Chinese value, shops by name."""
-        if not raw:
-            return ""
-        enum_type = ENUM_FIELDS.get(field)
-        if enum_type is not None:
-            for member in enum_type:
-                if raw in (member.name, str(member.value), f"{enum_type.__name__}.{member.name}"):
-                    return str(member.value)
-            return raw
-        if field == "shop_id":
-            try:
-                return self._shop_names.get(int(raw), raw)
-            except ValueError:
-                return raw
-        if field in AMOUNT_FIELDS:
-            try:
-                return money(Decimal(raw))
-            except InvalidOperation:
-                return raw
-        return raw
+        """(事件, 内容) for one timeline entry: the same words as the CLI and the PDF (desk.labels)."""
+        words = event.words(self._shop_names)
+        return words.title, words.text

@@ -15,9 +15,10 @@ from itertools import islice
 from typing import Any, Protocol
 
 from desk.deadlines import describe_due
-from desk.domain import DUE_SOON_HOURS, CaseFilter, CaseId, CaseRow, CaseStatus
+from desk.domain import DUE_SOON_HOURS, CaseFilter, CaseId, CaseRow, CaseStatus, Resolution
 from ui.format import money, when
 from ui.qt import QAbstractTableModel, QColor, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from ui.tasks import read_on_gui_thread
 
 log = logging.getLogger(__name__)
 
@@ -94,9 +95,9 @@ class Column:
 
 # Logical columns (tests and saved header states rely on their order; the view may show them moved).
 COLUMNS: tuple[Column, ...] = (
-    Column("售后类型", "case_type", lambda r: r.case_type.value),
-    Column("状态", "status", lambda r: r.status.value),
-    Column("平台", "platform", lambda r: r.platform.value),
+    Column("售后类型", "case_type", lambda r: str(r.case_type)),
+    Column("状态", "status", lambda r: str(r.status)),
+    Column("平台", "platform", lambda r: str(r.platform)),
     Column("店铺", "shop", lambda r: r.shop_name),
     Column("订单号", "order_no", lambda r: r.order_no),
     Column("售后单号", "after_sales_no", lambda r: r.after_sales_no),
@@ -105,7 +106,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("退款金额", "refund_amount", lambda r: money(r.refund_amount)),
     Column("更新时间", "updated_at", lambda r: when(r.updated_at)),
     Column("截止", "due_at", lambda r: ""),  # filled with the time left, which changes by the minute
-    Column("处理方式", "resolution", lambda r: "" if r.resolution.value == "未定" else r.resolution.value),
+    Column("处理方式", "resolution", lambda r: "" if r.resolution == Resolution.NONE else str(r.resolution)),
     Column("新建时间", "created_at", lambda r: when(r.created_at)),
 )
 AMOUNT_COLUMN = 8
@@ -163,10 +164,13 @@ class CaseTableModel(QAbstractTableModel):
         self._rows.clear()
 
     def refresh(self, search: str | None = None) -> None:
-        """Run the query again, now (a new search if given); cached rows stay valid unless invalidated."""
+        """Run the query again, now, on this thread (a new search if given); cached rows stay valid unless
+        invalidated. For start-up and tests: the window's own queries run on the DB worker
+        (CaseListPane.request_refresh)."""
         if search is not None:
             self._filter = replace(self._filter, search=search)
-        result = self._cases.query(self._filter)
+        with read_on_gui_thread("the list's query, asked for now (start-up, tests)"):
+            result = self._cases.query(self._filter)
         self.apply_result(self._filter, result.ids, result.hint)
 
     def set_filter(self, flt: CaseFilter) -> None:
@@ -219,10 +223,6 @@ class CaseTableModel(QAbstractTableModel):
     def row_of(self, case_id: CaseId) -> int | None:
         return self._index_of.get(case_id)
 
-    def row_data(self, row: int) -> CaseRow | None:
-        cells = self._cells(row)
-        return cells.row if cells is not None else None
-
     def _cells(self, row: int) -> _Cells | None:
         case_id = self._ids[row]
         if case_id not in self._rows:
@@ -237,7 +237,10 @@ class CaseTableModel(QAbstractTableModel):
             for case_id in list(islice(self._rows, excess)):
                 del self._rows[case_id]
         try:
-            fetched = self._cases.rows(wanted)
+            # The rows being painted, by primary key, at most ROW_BLOCK: fetched as Qt asks for them, so a
+            # row never paints blank and then fills in (Anki's DataModel).
+            with read_on_gui_thread("list rows being painted"):
+                fetched = self._cases.rows(wanted)
         except Exception:
             # A paint must never fail: show the rows as gone and try again on the next refresh.
             log.exception("fetching list rows failed")

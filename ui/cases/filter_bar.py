@@ -124,7 +124,7 @@ class FilterBar(QWidget):
         self._update_texts()
 
     def set_shops(self, shops: list[ShopData]) -> None:
-        self._shops = sorted(shops, key=lambda s: (s.platform.value, s.name))
+        self._shops = sorted(shops, key=lambda s: (str(s.platform), s.name))
         self._update_texts()
 
     def clear(self) -> None:
@@ -186,12 +186,12 @@ class FilterBar(QWidget):
 
     def _choices(self, key: str) -> list[tuple[Any, str]]:
         if key == "case_types":
-            return [(t, t.value) for t in CaseType]
+            return [(t, str(t)) for t in CaseType]
         if key == "statuses":
-            return [(s, s.value) for s in CaseStatus]
+            return [(s, str(s)) for s in CaseStatus]
         if key == "platforms":
-            return [(p, p.value) for p in Platform]
-        return [(0, "（未指定店铺）"), *((int(s.id), f"{s.name}（{s.platform.value}）") for s in self._shops)]
+            return [(p, str(p)) for p in Platform]
+        return [(0, "（未指定店铺）"), *((int(s.id), f"{s.name}（{s.platform}）") for s in self._shops)]
 
     def _toggle(self, key: str, value: Any, checked: bool) -> None:
         current = list(getattr(self._filter, key))

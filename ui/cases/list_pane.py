@@ -8,13 +8,14 @@ log, which the window's 撤销 (Ctrl+Z) takes back."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from desk.domain import CaseFilter, CaseId, CaseStatus, Changes, ShopData
-from ui.cases.case_model import CASE_ID_ROLE, COLUMNS, DUE_COLUMN, CaseTableModel
+from ui.cases.case_model import COLUMNS, DUE_COLUMN, CaseTableModel
 from ui.cases.filter_bar import FilterBar
 from ui.cases.sidebar import QUEUES, CaseSidebar
 from ui.errors import ask
@@ -78,8 +79,9 @@ class CaseListPane(QWidget):
         self._runner = runner
         self._generation = 0
         self._shops: list[ShopData] = []
-        self._view_name = "全部售后"
         self._quick = quick
+        self._shop_reads = 0  # the newest read of each list wins
+        self._view_reads = 0
 
         # Before the desk opens, the default list comes from the quick reader (desk/quick.py).
         self.model = CaseTableModel(desk.cases if desk is not None else (quick or _NoCases()), self)
@@ -197,8 +199,7 @@ class CaseListPane(QWidget):
         if desk is None:
             self.setEnabledParts(False)
         else:
-            self.reload_shops()
-            self.reload_views()
+            self._read_lists_now()
         self._update_bulk()
 
     def setEnabledParts(self, enabled: bool) -> None:
@@ -215,8 +216,15 @@ class CaseListPane(QWidget):
             self._quick.close()
             self._quick = None
         self.setEnabledParts(True)
-        self.reload_shops()
-        self.reload_views()
+        self._read_lists_now()
+
+    def _read_lists_now(self) -> None:
+        """The shops and saved views, read on this thread: only while the desk opens (MainWindow)."""
+        self._show_shops(self._desk.shops.list())
+        try:
+            self._show_views(self._desk.views.list())
+        except Exception:
+            log.exception("saved views could not be read")
 
     # -- the query -------------------------------------------------------------------------------
 
@@ -336,7 +344,6 @@ class CaseListPane(QWidget):
         self.sidebar.clear_choice()
 
     def _on_sidebar_choice(self, flt: CaseFilter, name: str) -> None:
-        self._view_name = name
         self.filters.set_filter(replace(flt, search=""))
         self.search.blockSignals(True)
         try:
@@ -355,11 +362,25 @@ class CaseListPane(QWidget):
 
     # -- saved views -----------------------------------------------------------------------------
 
-    def reload_views(self) -> None:
-        try:
-            self.sidebar.set_views(self._desk.views.list())
-        except Exception:
-            log.exception("saved views could not be read")
+    def reload_views(self, then: Callable[[], None] | None = None) -> None:
+        """Re-read the saved views on the DB worker and show them in the sidebar; then then()."""
+        self._view_reads += 1
+        read = self._view_reads
+        views = self._desk.views
+
+        def shown(listed: list[Any]) -> None:
+            if read == self._view_reads:
+                self._show_views(listed)
+            if then is not None:
+                then()
+
+        Op(views.list, parent=self).on_success(shown).on_failure(
+            lambda exc: log.error("saved views could not be read", exc_info=exc)
+        ).run(self._runner)
+
+    def _show_views(self, views: list[Any]) -> None:
+        self._view_reads += 1  # what an older read would bring is out of date now
+        self.sidebar.set_views(views)
 
     def save_view(self) -> None:
         name, ok = QInputDialog.getText(self, "保存为视图", "视图名称：", text="")
@@ -371,8 +392,7 @@ class CaseListPane(QWidget):
         views = self._desk.views
 
         def saved(view: Any) -> None:
-            self.reload_views()
-            self.sidebar.select_key("view", view.id, emit=False)
+            self.reload_views(then=lambda: self.sidebar.select_key("view", view.id, emit=False))
             self.status_message.emit(f"已保存视图“{view.name}”")
 
         Op(lambda: views.save(name, flt), parent=self).on_success(saved).run(self._runner)
@@ -419,19 +439,30 @@ class CaseListPane(QWidget):
     def _status_menu(self, parent: QWidget) -> QMenu:
         menu = QMenu(parent)
         for status in CaseStatus:
-            menu.addAction(status.value, partial(self.set_status_of_selected, status))
+            menu.addAction(str(status), partial(self.set_status_of_selected, status))
         return menu
 
     def fill_shop_menu(self, menu: QMenu) -> None:
         menu.clear()
         menu.addAction("（不属于任何店铺）", lambda: self.set_shop_of_selected(None))
         for shop in self._shops:
-            menu.addAction(
-                f"{shop.name}（{shop.platform.value}）", partial(self.set_shop_of_selected, shop.id)
-            )
+            menu.addAction(f"{shop.name}（{shop.platform}）", partial(self.set_shop_of_selected, shop.id))
 
     def reload_shops(self) -> None:
-        self._shops = sorted(self._desk.shops.list(), key=lambda s: (s.platform.value, s.name))
+        """Re-read the shops on the DB worker for the filter bar and the 改店铺 menus."""
+        self._shop_reads += 1
+        read = self._shop_reads
+        shops = self._desk.shops
+
+        def shown(listed: list[ShopData]) -> None:
+            if read == self._shop_reads:
+                self._show_shops(listed)
+
+        Op(shops.list, parent=self).on_success(shown).run(self._runner)
+
+    def _show_shops(self, shops: list[ShopData]) -> None:
+        self._shop_reads += 1  # what an older read would bring is out of date now
+        self._shops = sorted(shops, key=lambda s: (str(s.platform), s.name))
         self.filters.set_shops(self._shops)
 
     def set_status_of_selected(self, status: CaseStatus) -> None:
@@ -556,7 +587,7 @@ class CaseListPane(QWidget):
         else:
             status = menu.addMenu("改状态")
             for s in CaseStatus:
-                status.addAction(s.value, lambda s=s: self.set_status_of_selected(s))
+                status.addAction(str(s), partial(self.set_status_of_selected, s))
             shop = menu.addMenu("改店铺")
             self.fill_shop_menu(shop)
             menu.addSeparator()
@@ -576,9 +607,6 @@ class CaseListPane(QWidget):
         if changes.cases or changes.case_list:
             self.model.invalidate(changes.cases)
             self.request_refresh()
-
-    def selected_case_roles(self) -> list[int]:
-        return [int(i.data(CASE_ID_ROLE)) for i in self.table.selectionModel().selectedRows()]
 
 
 class _NoCases:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 from desk.domain import CaseStatus
@@ -63,7 +64,7 @@ def install(ctx: FeatureContext) -> CaseMenus:
     menu.addSeparator()
     status = QMenu("选中的售后改状态", menu)
     for s in CaseStatus:
-        status.addAction(s.value, lambda s=s: pane.set_status_of_selected(s))
+        status.addAction(str(s), partial(pane.set_status_of_selected, s))
     menu.addMenu(status)
     shop = QMenu("选中的售后改店铺", menu)
     shop.aboutToShow.connect(lambda: pane.fill_shop_menu(shop))

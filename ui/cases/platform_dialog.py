@@ -136,7 +136,7 @@ class PlatformDialog(QDialog):
             lines.append(f"【{title}{mark}】出处：{facts.source if facts else '未注明'}")
             if k == "statuses":
                 for s in p.statuses:
-                    target = f" → 工作台状态“{s.desk_status.value}”" if s.desk_status else ""
+                    target = f" → 工作台状态“{s.desk_status}”" if s.desk_status else ""
                     lines.append(f"  {s.name}{target}")
             elif k == "appeal_types":
                 for a in p.appeal_types:

@@ -48,6 +48,7 @@ class ShopDialog(QDialog):
         self._shops: list[ShopData] = []
         self._counts: dict[ShopId, int] = {}
         self._current: ShopId | None = None
+        self._reads = 0  # the newest read of the list wins
 
         self.list = QListWidget()
         self.list.setMinimumWidth(200)
@@ -67,7 +68,7 @@ class ShopDialog(QDialog):
         self.name.setMaxLength(200)
         self.platform = QComboBox()
         for p in Platform:
-            self.platform.addItem(p.value, p.value)
+            self.platform.addItem(str(p), p.value)
         self.address = QPlainTextEdit()
         self.address.setPlaceholderText("收件人、电话、详细地址（回复买家退货时使用）")
         self.address.setMaximumHeight(80)
@@ -101,16 +102,29 @@ class ShopDialog(QDialog):
         layout = QHBoxLayout(self)
         layout.addLayout(left)
         layout.addLayout(right, 1)
+        self.new_shop()  # until the list comes (a moment): an empty form, as when there are no shops
         self.reload()
 
     def reload(self, select: ShopId | None = None) -> None:
-        self._shops = sorted(self._desk.shops.list(), key=lambda s: (s.platform.value, s.name))
-        self._counts = self._desk.shops.case_counts()
+        """Re-read the shops and their case counts on the DB worker; then show `select` (or the one shown)."""
+        self._reads += 1
+        read = self._reads
+        shops = self._desk.shops
+
+        def shown(result: tuple[list[ShopData], dict[ShopId, int]]) -> None:
+            if read == self._reads:
+                self._fill(*result, select=select)
+
+        Op(lambda: (shops.list(), shops.case_counts()), parent=self).on_success(shown).run(self._runner)
+
+    def _fill(self, shops: list[ShopData], counts: dict[ShopId, int], *, select: ShopId | None) -> None:
+        self._shops = sorted(shops, key=lambda s: (str(s.platform), s.name))
+        self._counts = counts
         self.list.blockSignals(True)
         try:
             self.list.clear()
             for shop in self._shops:
-                item = QListWidgetItem(f"{shop.name}（{shop.platform.value}）")
+                item = QListWidgetItem(f"{shop.name}（{shop.platform}）")
                 item.setData(SHOP_ID_ROLE, int(shop.id))
                 self.list.addItem(item)
         finally:
@@ -120,8 +134,8 @@ class ShopDialog(QDialog):
         if row >= 0:
             self.list.setCurrentRow(row)
             self._show(self.list.item(row))
-        else:
-            self.new_shop()
+        elif self._current is not None:
+            self.new_shop()  # the shop shown is gone; already empty for a new one otherwise (kept as typed)
 
     def _show(self, item: QListWidgetItem | None) -> None:
         if item is None:
@@ -171,30 +185,37 @@ class ShopDialog(QDialog):
 
         def saved(result: tuple[ShopData, Changes]) -> None:
             shop, changes = result
+            self._current = shop.id  # a second 保存 before the list is back updates this shop
             self.changes_made.emit(changes)
             self.reload(select=shop.id)
 
         op.on_success(saved).run(self._runner)
 
     def delete_shop(self) -> None:
+        """Ask (naming the shop and how many cases it has, as stored now), then delete it."""
         current = self._current
         if current is None:
             return
-        shop = next(s for s in self._shops if s.id == current)
-        n = self._counts.get(current, 0)
-        choice = ask(
-            self,
-            f"删除店铺“{shop.name}”？",
-            ["删除", "取消"],
-            informative=f"它的 {n} 条售后会保留，只是不再属于任何店铺。" if n else "这个店铺没有售后。",
-        )
-        if choice != 0:
-            return
         shops = self._desk.shops
 
-        def deleted(changes: Changes) -> None:
-            self._current = None
-            self.changes_made.emit(changes)
-            self.reload()
+        def ask_then_delete(result: tuple[ShopData, int]) -> None:
+            shop, n = result
+            choice = ask(
+                self,
+                f"删除店铺“{shop.name}”？",
+                ["删除", "取消"],
+                informative=f"它的 {n} 条售后会保留，只是不再属于任何店铺。" if n else "这个店铺没有售后。",
+            )
+            if choice != 0:
+                return
 
-        Op(lambda: shops.delete(current), parent=self).on_success(deleted).run(self._runner)
+            def deleted(changes: Changes) -> None:
+                self.new_shop()  # the next shop in the list is shown once it is read again
+                self.changes_made.emit(changes)
+                self.reload()
+
+            Op(lambda: shops.delete(current), parent=self).on_success(deleted).run(self._runner)
+
+        Op(lambda: (shops.get(current), shops.case_counts().get(current, 0)), parent=self).on_success(
+            ask_then_delete
+        ).run(self._runner)

@@ -190,11 +190,6 @@ class CaseSidebar(QTreeWidget):
         self._last = key
         self.filter_chosen.emit(*chosen)
 
-    def reemit_current(self) -> None:
-        """Choose the current item again (e.g. a saved view was changed)."""
-        self._last = None
-        self._on_item_clicked(self.currentItem())
-
     def _on_context_menu(self, pos: QPoint) -> None:
         item = self.itemAt(pos)
         if item is None or item.data(0, KIND_ROLE) != "view":

@@ -191,7 +191,7 @@ class WeightPanel(QWidget):
         self.records.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.kind = QComboBox()
         for k in WeightKind:
-            self.kind.addItem(k.value, k.value)
+            self.kind.addItem(str(k), k.value)
         self.kind.currentIndexChanged.connect(lambda _i: self._fill_evidence_choices())
         self.weight = QLineEdit()
         self.weight.setPlaceholderText("1.25")
@@ -346,7 +346,7 @@ class WeightPanel(QWidget):
             self.items.setItem(row, 4, QTableWidgetItem(grams_text(check.packaging_g)))
         self.records.setRowCount(len(data.records))
         for row, r in enumerate(data.records):
-            cells = (r.kind.value, grams_text(r.grams), r.evidence_name or "—", r.note)
+            cells = (str(r.kind), grams_text(r.grams), r.evidence_name or "—", r.note)
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, r.id)
@@ -366,11 +366,11 @@ class WeightPanel(QWidget):
             self.evidence.addItem("（不关联）", None)
             if data is None:
                 return
-            wanted = WEIGHT_EVIDENCE_KIND.get(WeightKind(self.kind.currentData()), "")
-            ordered = sorted(data.evidence, key=lambda e: (e.kind.value != wanted, e.position, e.id))
+            wanted = WEIGHT_EVIDENCE_KIND.get(WeightKind(self.kind.currentData()))
+            ordered = sorted(data.evidence, key=lambda e: (e.kind != wanted, e.position, e.id))
             for e in ordered:
-                self.evidence.addItem(f"{e.kind.value}：{e.original_name}", int(e.id))
-            if ordered and ordered[0].kind.value == wanted:
+                self.evidence.addItem(f"{e.kind}：{e.original_name}", int(e.id))
+            if ordered and ordered[0].kind == wanted:
                 self.evidence.setCurrentIndex(1)
         finally:
             self.evidence.blockSignals(False)
@@ -414,7 +414,7 @@ class WeightPanel(QWidget):
             record, changes = result
             self.weight.clear()
             self.note.clear()
-            self.status_message.emit(f"已记录：{record.kind.value} {grams_text(record.grams)}")
+            self.status_message.emit(f"已记录：{record.kind} {grams_text(record.grams)}")
             self.changes_made.emit(changes)
             self.reload()
 
@@ -517,22 +517,31 @@ def install_order_autofill(ctx: FeatureContext) -> None:
     editor = form.fields.get("order_no")
     if not isinstance(editor, QLineEdit):
         return
-    desk = ctx.desk
+    orders = ctx.desk.orders
 
     def lookup() -> None:
         order_no = editor.text().strip()
         if not order_no:
             return
-        try:
-            order = desk.orders.find(order_no)
-        except Exception:
-            log.exception("order lookup failed")
-            return
-        if order is None:
-            return
-        filled = _fill_form(form, desk.orders.case_values(order))
-        if filled:
-            ctx.show_status(f"已按导入的订单填写：{'、'.join(filled)}（尚未保存）")
+        case_id = form.case_id
+
+        def find() -> dict[str, Any] | None:
+            order = orders.find(order_no)
+            return orders.case_values(order) if order is not None else None
+
+        def found(values: dict[str, Any] | None) -> None:
+            # Only into the form it was typed in: not after the operator moved to another case or number
+            # (a new case may have been saved meanwhile, leaving the field: it is still that form).
+            moved = editor.text().strip() != order_no or (case_id is not None and form.case_id != case_id)
+            if values is None or moved:
+                return
+            filled = _fill_form(form, values)
+            if filled:
+                ctx.show_status(f"已按导入的订单填写：{'、'.join(filled)}（尚未保存）")
+
+        Op(find, parent=form).on_success(found).on_failure(
+            lambda exc: log.error("order lookup failed", exc_info=exc)
+        ).run(ctx.runner)
 
     editor.editingFinished.connect(lookup)
 

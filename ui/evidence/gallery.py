@@ -162,9 +162,9 @@ class GalleryModel(QAbstractListModel):
         if item is None:
             return None
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return f"{item.kind.value} {item.caption or item.original_name}".strip()
+            return f"{item.kind} {item.caption or item.original_name}".strip()
         if role == Qt.ItemDataRole.ToolTipRole:
-            lines = [item.original_name, f"{item.kind.value} · {byte_size(item.byte_size)}"]
+            lines = [item.original_name, f"{item.kind} · {byte_size(item.byte_size)}"]
             if not item.kind_confirmed:
                 lines.append("类型是自动推测的，请确认")
             if item.width and item.height:
@@ -207,7 +207,6 @@ class GalleryDelegate(QStyledItemDelegate):
     def __init__(self, thumbnails: ThumbnailCache, view: QListView) -> None:
         super().__init__(view)
         self._thumbnails = thumbnails
-        self._view = view
 
     def sizeHint(self, option: QStyleOptionViewItem, index: AnyIndex) -> QSize:
         line = QFontMetrics(option.font).height()
@@ -245,7 +244,7 @@ class GalleryDelegate(QStyledItemDelegate):
             painter.setPen(QColor("#2b4a6b"))
             metrics = QFontMetrics(bold)
             step = metrics.height() - 2
-            chars = list(header.kind.value)
+            chars = list(str(header.kind))
             room = max(1, (tile.height() - 2 * step) // step)
             if len(chars) > room:
                 chars = [*chars[: room - 1], "…"]
@@ -313,7 +312,7 @@ class GalleryDelegate(QStyledItemDelegate):
             bold = QFont(option.font)
             bold.setBold(True)
             painter.setFont(bold)
-            kind_text = evidence.kind.value
+            kind_text = str(evidence.kind)
             if not evidence.kind_confirmed:
                 kind_text += "（待确认）"
                 painter.setPen(QColor("#b35c00"))
@@ -459,7 +458,7 @@ class GalleryView(QListView):
             event.ignore()
 
     def drop_target(self, pos: Any) -> tuple[int, str]:
-        """Where a card dropped at pos goes: (id of the card it goes before, or 0 for "last"), kind value."""
+        """Where a card dropped at pos goes: (id of the card it goes before, or 0 for "last"), kind key."""
         model = self.model()
         if not isinstance(model, GalleryModel) or model.rowCount() == 0:
             return 0, ""

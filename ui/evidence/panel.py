@@ -9,6 +9,7 @@ import logging
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Protocol
 
@@ -24,6 +25,7 @@ from desk.domain import (
     Mark,
 )
 from desk.errors import DeskError
+from desk.progress import Cancel, Progress
 from ui.errors import APP_TITLE, ask
 from ui.evidence import mime as drops
 from ui.evidence.gallery import EVIDENCE_ROLE, THUMB_BOX, GalleryDelegate, GalleryModel, GalleryView
@@ -58,7 +60,7 @@ from ui.qt import (
     Signal,
     encode_image,
 )
-from ui.tasks import Op, TaskRunner
+from ui.tasks import Op, TaskRunner, read_on_gui_thread
 
 log = logging.getLogger(__name__)
 
@@ -88,8 +90,8 @@ class EvidenceStore(Protocol):
         kind: EvidenceKind | None = None,
         suggest: EvidenceKind | None = None,
         folders: bool = False,
-        progress: Callable[[int, int, str], None] | None = None,
-        cancel: Callable[[], bool] | None = None,
+        progress: Progress | None = None,
+        cancel: Cancel | None = None,
     ) -> ImportReport: ...
 
     def import_bytes(
@@ -244,7 +246,7 @@ class EvidencePanel(QWidget):
 
         self.kind_combo = QComboBox()
         for kind in EvidenceKind:
-            self.kind_combo.addItem(kind.value, kind.name)
+            self.kind_combo.addItem(str(kind), kind.name)
         self.kind_combo.activated.connect(self._on_kind_chosen)
         self.confirm_button = QPushButton("确认类型")
         self.confirm_button.setToolTip("类型是按文件名或来源自动推测的；确认无误后点这里")
@@ -285,19 +287,35 @@ class EvidencePanel(QWidget):
     def case_id(self) -> CaseId | None:
         return self._case_id
 
-    def set_case(self, case_id: CaseId | None) -> None:
+    def set_case(self, case_id: CaseId | None, *, now: bool = False) -> None:
+        """Show the evidence of another case (None: none).
+
+        now: read its list at once, on this thread (opening the case the operator chose, see
+        MainWindow._open_case); otherwise on the DB worker, the cards shown staying until it comes.
+        """
         self._commit_caption()
         self._commit_weight()
         self._case_id = case_id
         self.thumbnails.drop_pending()
         if self.viewer is not None:
             self.viewer.close()
-        self.reload()
+        if now or case_id is None:
+            self.reload()
+        else:
+            self._show_controls()  # adding works at once; the cards follow
+            self.refresh()
 
     def reload(self) -> None:
-        """Re-read the list now (opening a case: a quick query); selection is kept by evidence id."""
+        """Re-read the list now, on this thread (opening a case: a quick query; tests); selection is kept
+        by evidence id. The window's own re-reads use refresh()."""
         self._refresh_token += 1
-        self._show(self._evidence.list(self._case_id) if self._case_id is not None else [])
+        case_id = self._case_id
+        if case_id is None:
+            self._show([])
+            return
+        with read_on_gui_thread("the list of the case being opened, shown in the same frame"):
+            items = self._evidence.list(case_id)
+        self._show(items)
 
     def refresh(self) -> None:
         """Re-read the list on the database worker and show it when it arrives (after imports and edits).
@@ -306,7 +324,7 @@ class EvidencePanel(QWidget):
         """
         case_id = self._case_id
         if case_id is None:
-            self.reload()
+            self.reload()  # nothing to read
             return
         self._refresh_token += 1
         token = self._refresh_token
@@ -323,6 +341,12 @@ class EvidencePanel(QWidget):
         self._select_after = set()
         self.model.set_items(items)
         self._select(selected)
+        self._show_controls()
+        self.title.setText(f"证据（{len(items)}）" if self._case_id is not None else "证据")
+        self._on_selection_changed()
+
+    def _show_controls(self) -> None:
+        """The ways to add evidence, and the hint in an empty gallery, follow whether there is a case."""
         has_case = self._case_id is not None
         for button in (self.add_button, self.folder_button, self.paste_button):
             button.setEnabled(has_case and not self._importing)
@@ -332,8 +356,6 @@ class EvidencePanel(QWidget):
             else "保存售后后即可添加证据"
         )
         self.view.viewport().update()
-        self.title.setText(f"证据（{len(items)}）" if has_case else "证据")
-        self._on_selection_changed()
 
     def apply_changes(self, changes: Changes) -> None:
         if self._case_id is None:
@@ -494,7 +516,7 @@ class EvidencePanel(QWidget):
             self._select_after = set(ids)
             self.changes_made.emit(changes)
             if changing_kind:
-                self.status_message.emit(f"已移到“{kind.value}”")
+                self.status_message.emit(f"已移到“{kind}”")
 
         Op(work, parent=self).on_success(done).run(self._runner)
 
@@ -544,7 +566,7 @@ class EvidencePanel(QWidget):
         files = list(paths)
         store = self._evidence
 
-        def work(progress: Callable[[int, int, str], None], cancel: Callable[[], bool]) -> ImportReport:
+        def work(progress: Progress, cancel: Cancel) -> ImportReport:
             return store.import_files(
                 case_id, files, kind=kind, suggest=suggest, folders=True, progress=progress, cancel=cancel
             )
@@ -567,7 +589,7 @@ class EvidencePanel(QWidget):
         urls = list(payload.urls)
         prefix = "粘贴的截图" if pasted else "拖入的图片"
 
-        def work(progress: Callable[[int, int, str], None], cancel: Callable[[], bool]) -> ImportReport:
+        def work(progress: Progress, cancel: Cancel) -> ImportReport:
             from desk.store.fetch import FetchFailed, fetch
 
             reports: list[ImportReport] = []
@@ -680,7 +702,7 @@ class EvidencePanel(QWidget):
         kinds = menu.addMenu("类型")
         kinds.setEnabled(bool(selected))
         for kind in EvidenceKind:
-            action = kinds.addAction(kind.value, lambda kind=kind: self.set_kind(kind))
+            action = kinds.addAction(str(kind), partial(self.set_kind, kind))
             action.setCheckable(True)
             action.setChecked(bool(selected) and all(e.kind == kind for e in selected))
         if any(not e.kind_confirmed for e in selected):

@@ -549,7 +549,7 @@ class EvidenceViewer(QWidget):
         if item is None:
             self.info_label.setText("")
             return
-        parts = [f"{self.index + 1}/{len(self.items)}", item.kind.value, item.original_name]
+        parts = [f"{self.index + 1}/{len(self.items)}", str(item.kind), item.original_name]
         if item.width and item.height:
             parts.append(f"{item.width}×{item.height}")
         if item.is_pdf:

@@ -104,7 +104,7 @@ class ImportDialog(QDialog):
         self.platform = QComboBox()
         self.platform.addItem(AUTO, "")
         for p in Platform:
-            self.platform.addItem(p.value, p.value)
+            self.platform.addItem(str(p), p.value)
         self.shop = QComboBox()
         self.store_buyer = QCheckBox("保存买家收货信息（收货人、手机、地址）")
         self.store_buyer.setToolTip("默认不保存。保存后，界面和申诉材料里手机号一律显示为 138****8000。")
@@ -174,7 +174,7 @@ class ImportDialog(QDialog):
         self.shop.addItem("（不指定）", NO_SHOP)
         try:
             for s in self.desk.shops.list():
-                self.shop.addItem(f"{s.name}（{s.platform.value}）", int(s.id))
+                self.shop.addItem(f"{s.name}（{s.platform}）", int(s.id))
             self.store_buyer.setChecked(self.desk.orders.store_buyer_info())
         except Exception:
             log.exception("loading import options failed")
@@ -300,7 +300,7 @@ class ImportDialog(QDialog):
         self.summary = summary
         self.report_title.setText(summary.summary())
         notes = [
-            f"文件：{Path(summary.path).name}（{summary.kind.value}，{summary.platform.value}，{summary.encoding}）"
+            f"文件：{Path(summary.path).name}（{summary.kind.value}，{summary.platform}，{summary.encoding}）"
         ]
         notes += list(summary.notes)
         if summary.failed:

@@ -45,7 +45,7 @@ SEARCH_DELAY_MS = 250
 
 COLUMNS: tuple[tuple[str, Callable[[OrderRow], str]], ...] = (
     ("订单号", lambda r: r.order_no),
-    ("平台", lambda r: r.platform.value),
+    ("平台", lambda r: str(r.platform)),
     ("店铺", lambda r: r.shop_name),
     ("订单状态", lambda r: r.status),
     ("商品", lambda r: r.goods),
@@ -127,7 +127,6 @@ class OrdersWindow(QWidget):
         self.resize(1180, 720)
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._search_timer.timeout.connect(self.refresh)
-        self._searching = False
         self._build()
 
     def _build(self) -> None:
@@ -237,7 +236,7 @@ class OrdersWindow(QWidget):
 
     def show_detail(self, order: OrderData) -> None:
         shop = f" · {order.shop_name}" if order.shop_name else ""
-        self.detail_title.setText(f"订单 {order.order_no}（{order.platform.value}{shop}）")
+        self.detail_title.setText(f"订单 {order.order_no}（{order.platform}{shop}）")
         f = self.fact_labels
         f["status"].setText(" · ".join(x for x in (order.status, order.after_sales_status) if x) or "—")
         amounts = [

@@ -11,6 +11,8 @@ from pathlib import Path
 
 from desk.domain import PacketData
 from desk.errors import DeskError
+from desk.labels import appeal_kind_label
+from desk.progress import Cancel, Progress
 from ui.format import byte_size, when
 from ui.qt import (
     QAbstractItemView,
@@ -96,8 +98,8 @@ def print_pdf(
     printer: QPrinter,
     *,
     pages: Sequence[int] | None = None,
-    progress: Callable[[int, int, str], None],
-    cancel: Callable[[], bool],
+    progress: Progress,
+    cancel: Cancel,
 ) -> int:
     """Render pages of a PDF onto a printer; runs on a worker (QPainter on QPrinter is thread-safe).
 
@@ -149,7 +151,7 @@ def render_thumbnails(
     path: Path,
     width: int,
     deliver: Callable[[int, int, QImage], None],
-    cancel: Callable[[], bool],
+    cancel: Cancel,
 ) -> int:
     """Render a small picture of every page, handing each to `deliver(page, count, image)`; runs on a worker."""
     document = QPdfDocument()
@@ -202,7 +204,6 @@ class PacketPreview(QDialog):
         self._thumb_generation = 0
         self._thumb_cancel = threading.Event()
         self.thumbnails_ready = 0  # pages of the shown version whose thumbnail arrived
-        self.history_entries: list[PacketData] = []
         self._closed = False
         self.document = QPdfDocument(self)
         self.view = QPdfView(self)
@@ -478,11 +479,10 @@ class PacketPreview(QDialog):
     def _show_history(self, entries: list[PacketData]) -> None:
         if self._closed:
             return
-        self.history_entries = entries
         self.history_list.clear()
         for number, entry in enumerate(entries):
             path = Path(entry.file_name)
-            kind = entry.kind or "申诉材料"
+            kind = appeal_kind_label(entry.kind)
             text = (
                 f"{when(entry.created_at)}{'（最新）' if number == 0 else ''}\n{kind}\n"
                 f"SHA-256 {entry.sha256[:12]} · {byte_size(entry.byte_size)} · {entry.page_count} 页"

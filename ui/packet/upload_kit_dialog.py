@@ -113,14 +113,8 @@ class UploadKitDialog(QDialog):
         kind_row.addWidget(QLabel("申诉类型："))
         self.kind_combo = QComboBox()
         self.kind_combo.addItem("按售后记录", "generic")
-        try:  # the platform profile's appeal types (one quick read)
-            kinds = self.desk.packets.kinds(self.case_id)[1:]
-        except DeskError:
-            log.warning("appeal kinds unavailable", exc_info=True)
-            kinds = list(APPEAL_KINDS.items())
-        for key, label in kinds:
-            self.kind_combo.addItem(label, key)
         self.kind_combo.currentIndexChanged.connect(lambda _i: self.refresh())
+        self._read_kinds()
         kind_row.addWidget(self.kind_combo)
         kind_row.addStretch(1)
         layout.addLayout(kind_row)
@@ -208,6 +202,25 @@ class UploadKitDialog(QDialog):
     @property
     def kind(self) -> str:
         return str(self.kind_combo.currentData() or "generic")
+
+    def _read_kinds(self) -> None:
+        """The platform profile's appeal types, read on the DB worker, join the list after 按售后记录."""
+        packets, case_id = self.desk.packets, self.case_id
+
+        def shown(kinds: list[tuple[str, str]]) -> None:
+            for key, label in kinds:
+                self.kind_combo.addItem(label, key)
+
+        def failed(exc: BaseException) -> None:
+            if not isinstance(exc, DeskError):
+                show_error(self, exc, action="读取申诉类型")
+                return
+            log.warning("appeal kinds unavailable", exc_info=exc)
+            shown(list(APPEAL_KINDS.items()))
+
+        Op(lambda: packets.kinds(case_id)[1:], parent=self).on_success(shown).on_failure(failed).run(
+            self.runner
+        )
 
     def refresh(self) -> Any:
         """Run the pre-flight again (on open, when the appeal type or the case's evidence changes)."""

@@ -48,7 +48,7 @@ def install(ctx: FeatureContext) -> WizardFeature:
         dialog.show()
 
     def open_scripts() -> None:
-        dialog = ScriptsDialog(ctx.desk, ctx.current_case(), parent=ctx.parent)
+        dialog = ScriptsDialog(ctx.desk, ctx.runner, ctx.current_case(), parent=ctx.parent)
         dialog.status_message.connect(ctx.show_status)
         opened["scripts"] = dialog
         dialog.show()

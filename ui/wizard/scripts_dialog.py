@@ -1,4 +1,7 @@
-"""The scripts library (话术库): search by category, fill from the current case, copy, edit, restore."""
+"""The scripts library (话术库): search by category, fill from the current case, copy, edit, restore.
+
+Every read and write goes through the task runner; a list or a script that comes back after the operator
+typed another search or chose another script is dropped (the newest read wins)."""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ import logging
 from typing import Any
 
 from desk.domain import CaseId
-from ui.errors import ask, show_error
+from ui.errors import ask
 from ui.qt import (
     QApplication,
     QComboBox,
@@ -24,6 +27,7 @@ from ui.qt import (
     QWidget,
     Signal,
 )
+from ui.tasks import Op, TaskRunner
 
 log = logging.getLogger(__name__)
 
@@ -31,10 +35,15 @@ log = logging.getLogger(__name__)
 class ScriptsDialog(QDialog):
     status_message = Signal(str)
 
-    def __init__(self, desk: Any, case_id: CaseId | None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, desk: Any, runner: TaskRunner, case_id: CaseId | None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.desk = desk
+        self.runner = runner
         self.case_id = case_id
+        self._list_reads = 0
+        self._script_reads = 0
         self.setWindowTitle("话术库" + (f" — 售后 #{case_id}" if case_id is not None else ""))
         self.resize(900, 560)
         self.search = QLineEdit()
@@ -99,18 +108,37 @@ class ScriptsDialog(QDialog):
         self.reload()
 
     def _fill_categories(self) -> None:
-        cats = sorted({s.category for s in self.desk.scripts.list() if s.category})
-        self.category.blockSignals(True)
-        self.category.clear()
-        self.category.addItem("全部分类", "")
-        for c in cats:
-            self.category.addItem(c, c)
-        self.category.blockSignals(False)
+        scripts = self.desk.scripts
 
-    def reload(self, *_args: object) -> None:
-        current = self.current_id()
+        def shown(listed: list[Any]) -> None:
+            chosen = self.category.currentData() or ""
+            self.category.blockSignals(True)
+            try:
+                self.category.clear()
+                self.category.addItem("全部分类", "")
+                for c in sorted({s.category for s in listed if s.category}):
+                    self.category.addItem(c, c)
+                self.category.setCurrentIndex(max(0, self.category.findData(chosen)))
+            finally:
+                self.category.blockSignals(False)
+
+        Op(scripts.list, parent=self).on_success(shown).run(self.runner)
+
+    def reload(self, *_args: object, select: str | None = None) -> None:
+        """Read the list for the search and category shown; keep the script chosen (or choose `select`)."""
+        self._list_reads += 1
+        read = self._list_reads
+        scripts, search, category = self.desk.scripts, self.search.text(), self.category.currentData() or ""
+
+        def shown(listed: list[Any]) -> None:
+            if read == self._list_reads:
+                self._show_list(listed, select or self.current_id())
+
+        Op(lambda: scripts.list(search, category), parent=self).on_success(shown).run(self.runner)
+
+    def _show_list(self, listed: list[Any], current: str | None) -> None:
         self.items.clear()
-        for s in self.desk.scripts.list(self.search.text(), self.category.currentData() or ""):
+        for s in listed:
             it = QListWidgetItem(f"[{s.category}] {s.title}" + ("" if s.builtin else "（本店）"))
             it.setData(Qt.ItemDataRole.UserRole, s.id)
             self.items.addItem(it)
@@ -127,13 +155,25 @@ class ScriptsDialog(QDialog):
         ident = self.current_id()
         if ident is None:
             return
-        s = self.desk.scripts.get(ident)
+        self._script_reads += 1
+        read = self._script_reads
+        scripts, case_id = self.desk.scripts, self.case_id
+
+        def work() -> tuple[Any, Any]:
+            return scripts.get(ident), scripts.fill_for_case(ident, case_id) if case_id is not None else None
+
+        def shown(result: tuple[Any, Any]) -> None:
+            if read == self._script_reads and ident == self.current_id():
+                self._show_script(*result)
+
+        Op(work, parent=self).on_success(shown).run(self.runner)
+
+    def _show_script(self, s: Any, filled: Any) -> None:
         self.title.setText(s.title)
         self.text.setPlainText(s.text)
         self.restore.setEnabled(not s.builtin)
         self.origin.setText("软件自带" if s.builtin else "本店修改或新增")
-        if self.case_id is not None:
-            filled = self.desk.scripts.fill_for_case(ident, self.case_id)
+        if filled is not None:
             self.filled.setText(filled.text)
             self.missing.setText(f"缺少：{'、'.join(filled.missing)}" if filled.missing else "")
         else:
@@ -149,17 +189,16 @@ class ScriptsDialog(QDialog):
         ident = self.current_id()
         if ident is None:
             return
-        s = self.desk.scripts.get(ident)
-        try:
-            self.desk.scripts.save(
-                ident, title=self.title.text(), text=self.text.toPlainText(), category=s.category
-            )
-        except Exception as exc:
-            show_error(self, exc, action="保存话术")
-            return
-        self.reload()
-        self._show()
-        self.status_message.emit("话术已保存")
+        scripts, title, text = self.desk.scripts, self.title.text(), self.text.toPlainText()
+
+        def work() -> None:
+            scripts.save(ident, title=title, text=text, category=scripts.get(ident).category)
+
+        def saved(_result: None) -> None:
+            self.reload(select=ident)  # choosing it again shows it as saved, filled from the case
+            self.status_message.emit("话术已保存")
+
+        Op(work, parent=self).on_success(saved).with_action("保存话术").run(self.runner)
 
     def restore_default(self) -> None:
         ident = self.current_id()
@@ -172,23 +211,30 @@ class ScriptsDialog(QDialog):
             != 0
         ):
             return
-        try:
-            self.desk.scripts.restore_default(ident)
-        except Exception as exc:
-            show_error(self, exc, action="恢复默认话术")
-            return
-        self._fill_categories()
-        self.reload()
+        scripts = self.desk.scripts
+
+        def restored(_changes: object) -> None:
+            self._fill_categories()
+            self.reload(select=ident)
+
+        Op(lambda: scripts.restore_default(ident), parent=self).on_success(restored).with_action(
+            "恢复默认话术"
+        ).run(self.runner)
 
     def new(self) -> None:
-        n = 1
-        existing = {s.id for s in self.desk.scripts.list()}
-        while f"本店.话术{n}" in existing:
-            n += 1
-        ident = f"本店.话术{n}"
-        self.desk.scripts.save(ident, title=f"新话术 {n}", text="亲亲，", category="本店")
-        self._fill_categories()
-        self.reload()
-        for i in range(self.items.count()):
-            if self.items.item(i).data(Qt.ItemDataRole.UserRole) == ident:
-                self.items.setCurrentRow(i)
+        scripts = self.desk.scripts
+
+        def work() -> str:
+            existing = {s.id for s in scripts.list()}
+            n = 1
+            while f"本店.话术{n}" in existing:
+                n += 1
+            ident = f"本店.话术{n}"
+            scripts.save(ident, title=f"新话术 {n}", text="亲亲，", category="本店")
+            return ident
+
+        def made(ident: str) -> None:
+            self._fill_categories()
+            self.reload(select=ident)
+
+        Op(work, parent=self).on_success(made).with_action("新建话术").run(self.runner)

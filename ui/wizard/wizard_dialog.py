@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,42 @@ def _label(text: str = "", *, bold: bool = False, wrap: bool = True) -> QLabel:
     return w
 
 
+@dataclass(frozen=True, slots=True)
+class _Page:
+    """A wizard view and what its page shows beside it, all read together on the DB worker."""
+
+    view: Any
+    scripts: tuple[tuple[str, Any], ...]  # (title, filled script) of each script the step names
+    text_limit: int | None  # the platform's limit for the description draft, if set
+
+
+def _page(desk: Any, case_id: CaseId, view: Any) -> _Page:
+    """Runs on the DB worker: the scripts of the step, filled from the case, and the draft's text limit."""
+    node, out = view.state.current, view.state.outcome
+    ids = node.scripts if node is not None else (out.scripts if out is not None else ())
+    scripts = []
+    for script_id in ids:
+        try:
+            scripts.append(
+                (desk.scripts.get(script_id).title, desk.scripts.fill_for_case(script_id, case_id))
+            )
+        except Exception:  # a script removed by the shop must not break the step
+            log.warning("script %s unavailable", script_id, exc_info=True)
+    limit = _text_limit(desk, case_id) if node is None and view.draft is not None else None
+    return _Page(view, tuple(scripts), limit)
+
+
+def _text_limit(desk: Any, case_id: CaseId) -> int | None:
+    try:
+        case = desk.cases.get(case_id)
+        profile = desk.platforms.for_platform(case.platform)
+        setting = profile.setting("text_chars") if profile is not None else None
+        return setting.value if setting is not None else None
+    except Exception:
+        log.debug("no text limit", exc_info=True)
+        return None
+
+
 class WizardDialog(QDialog):
     """Walks one case through its playbook; every answer is saved (and on the timeline) at once."""
 
@@ -62,6 +99,7 @@ class WizardDialog(QDialog):
         self.runner = runner
         self.case_id = case_id
         self.view: Any = None
+        self._limit: int | None = None  # the draft's text limit, read with the view
         self.setWindowTitle("处理向导")
         self.resize(980, 680)
 
@@ -158,17 +196,27 @@ class WizardDialog(QDialog):
 
     # -- data ----------------------------------------------------------------------------------
     def refresh(self) -> None:
-        case_id = self.case_id
-        wizard = self.desk.wizard
-        Op(lambda: wizard.view(case_id), parent=self).on_success(self.show_view).run(self.runner)
+        case_id, desk = self.case_id, self.desk
+        Op(lambda: _page(desk, case_id, desk.wizard.view(case_id)), parent=self).on_success(
+            self.show_page
+        ).run(self.runner)
 
-    def _call(self, fn: Callable[[], tuple[Any, Changes]]) -> None:
-        def done(result: tuple[Any, Changes]) -> None:
-            view, changes = result
-            self.show_view(view)
+    def _call(self, fn: Callable[[], tuple[Any, Changes]], then: Callable[[], None] | None = None) -> None:
+        """Run a step of the wizard on the DB worker and show where it leads; then then()."""
+        case_id, desk = self.case_id, self.desk
+
+        def work() -> tuple[_Page, Changes]:
+            view, changes = fn()
+            return _page(desk, case_id, view), changes
+
+        def done(result: tuple[_Page, Changes]) -> None:
+            page, changes = result
+            self.show_page(page)
             self._emit_own(changes)
+            if then is not None:
+                then()
 
-        Op(fn, parent=self).on_success(done).run(self.runner)
+        Op(work, parent=self).on_success(done).run(self.runner)
 
     def _emit_own(self, changes: Changes) -> None:
         # Our own answers come back through the window's changes signal: they need no re-read.
@@ -190,15 +238,11 @@ class WizardDialog(QDialog):
             else None
         )
 
-        def done(result: tuple[Any, Changes]) -> None:
-            view, changes = result
-            self.show_view(view)
-            self._emit_own(changes)
-            self.status_message.emit("已应用处理结果：状态和处理方式已写入售后记录")
-
-        Op(lambda: self.desk.wizard.apply_outcome(case_id, description=text), parent=self).on_success(
-            done
-        ).run(self.runner)
+        wizard = self.desk.wizard
+        self._call(
+            lambda: wizard.apply_outcome(case_id, description=text),
+            then=lambda: self.status_message.emit("已应用处理结果：状态和处理方式已写入售后记录"),
+        )
 
     def apply_changes(self, changes: Changes) -> None:
         """Evidence added elsewhere (the gallery) re-ticks the checklist."""
@@ -208,8 +252,10 @@ class WizardDialog(QDialog):
             self.refresh()
 
     # -- presentation --------------------------------------------------------------------------
-    def show_view(self, view: Any) -> None:
+    def show_page(self, page: _Page) -> None:
+        view = page.view
         self.view = view
+        self._limit = page.text_limit
         pb = view.playbook
         self.header.setText(f"{pb.title}（售后 #{view.case_id}）")
         self.summary.setText(pb.summary)
@@ -246,8 +292,6 @@ class WizardDialog(QDialog):
                 b = QPushButton("完成，下一步")
                 b.clicked.connect(lambda: self.answer(0))
                 self.answers_box.addWidget(b)
-            for sid in node.scripts:
-                self._add_script(sid)
             self.outcome_text.hide()
             self.draft_label.hide()
             self.draft.hide()
@@ -271,17 +315,11 @@ class WizardDialog(QDialog):
             if has_draft:
                 self.draft.setPlainText(view.draft.text)
                 self._update_count()
-            for sid in out.scripts:
-                self._add_script(sid)
+        for title, filled in page.scripts:
+            self._add_script(title, filled)
         self._show_evidence(view)
 
-    def _add_script(self, script_id: str) -> None:
-        try:
-            filled = self.desk.scripts.fill_for_case(script_id, self.case_id)
-            title = self.desk.scripts.get(script_id).title
-        except Exception:  # a script removed by the shop must not break the step
-            log.warning("script %s unavailable", script_id, exc_info=True)
-            return
+    def _add_script(self, title: str, filled: Any) -> None:
         box = QFrame()
         box.setFrameShape(QFrame.Shape.StyledPanel)
         lay = QVBoxLayout(box)
@@ -325,7 +363,7 @@ class WizardDialog(QDialog):
 
     def _update_count(self) -> None:
         n = len(self.draft.toPlainText())
-        limit = self._text_limit()
+        limit = self._limit
         if limit is None:
             self.count.setText(f"{n} 字（平台字数上限未设置，可在平台设置中填写）")
             self.count.setStyleSheet("")
@@ -333,16 +371,6 @@ class WizardDialog(QDialog):
             over = n > limit
             self.count.setText(f"{n} / {limit} 字" + ("，超出上限，请精简" if over else ""))
             self.count.setStyleSheet("color: #c0392b;" if over else "")
-
-    def _text_limit(self) -> int | None:
-        try:
-            case = self.desk.cases.get(self.case_id)
-            profile = self.desk.platforms.for_platform(case.platform)
-            setting = profile.setting("text_chars") if profile is not None else None
-            return setting.value if setting is not None else None
-        except Exception:
-            log.debug("no text limit", exc_info=True)
-            return None
 
     # -- evidence ways in ----------------------------------------------------------------------
     def add_files(self, kind: str) -> None:

@@ -1,4 +1,7 @@
-"""`demo`: fill the profile with demo shops, cases and evidence."""
+"""`python -m desk demo`: fill the profile with demo shops, cases and evidence.
+
+Not one of desk/commands: the core's CLI finds this module through the `desk.commands` entry point
+(pyproject.toml), as it would any command shipped beside the desk."""
 
 from __future__ import annotations
 
@@ -13,8 +16,8 @@ def register(sub: Any) -> None:
 
 
 def run(desk: Any, args: argparse.Namespace) -> int:
-    from desk.demo import fill_demo
     from desk.names import shown
+    from desk_demo.cases import fill_demo
 
     if desk.cases.list_ids() and not args.force:
         print(f"“{shown(str(desk.profile.root))}”里已有售后记录，未添加演示数据（加 --force 仍然添加）。")

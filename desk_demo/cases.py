@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from desk import demo_images as img
 from desk.domain import CaseDraft, CaseId, CaseStatus, CaseType, EvidenceKind, Platform
+from desk_demo import images as img
 
 
 @dataclass(frozen=True)
@@ -282,10 +282,10 @@ def fill_demo(desk: Any) -> list[CaseId]:
                 if ev.caption:
                     desk.evidence.update(added.id, caption=ev.caption)
         made.append(case.id)
-    from desk.demo_cases import add_case_depth  # deadlines, money, platform type/reason, shop details
+    from desk_demo.case_depth import add_case_depth  # deadlines, money, platform type/reason, shop details
 
     add_case_depth(desk, made, shop_ids)
-    from desk.orders.demo import fill_demo_orders  # orders, products with weights, weight records
+    from desk_demo.orders import fill_demo_orders  # orders, products with weights, weight records
 
     fill_demo_orders(desk, made)
     return made

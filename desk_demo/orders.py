@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from desk.domain import CaseId, Platform
+from desk.domain import CaseId, EvidenceKind, Platform
 from desk.orders.model import WeightKind
 
 PDD_HEADER = [
@@ -177,15 +177,15 @@ def fill_demo_orders(desk: Any, case_ids: Sequence[CaseId] = ()) -> None:
     if not pdd:
         return
     first = pdd[0]  # 漏发少件: 3 收纳盒, warehouse 1.25 kg, courier 1.26 kg, re-weigh 1.25 kg
-    evidence = {e.kind.value: e.id for e in desk.evidence.list(first.id)}
+    evidence = {e.kind: e.id for e in desk.evidence.list(first.id)}
     for kind, grams in (
         (WeightKind.WAREHOUSE, 1250),
         (WeightKind.COURIER_PICKUP, 1260),
         (WeightKind.REWEIGH, 1250),
     ):
         picture = {
-            WeightKind.WAREHOUSE: "仓库称重图",
-            WeightKind.COURIER_PICKUP: "快递内网重量图",
-            WeightKind.REWEIGH: "复称图",
+            WeightKind.WAREHOUSE: EvidenceKind.WAREHOUSE_WEIGHT,
+            WeightKind.COURIER_PICKUP: EvidenceKind.COURIER_WEIGHT,
+            WeightKind.REWEIGH: EvidenceKind.REWEIGH,
         }[kind]
         desk.weights.add(first.id, kind, grams, evidence_id=evidence.get(picture))

@@ -1,0 +1,493 @@
+"""What the operator reads: every display string of the desk's vocabulary, in one place.
+
+The database, the undo log and the events store keys (enum values such as ``"MISSING_ITEM"``, event kinds,
+field names, ISO times); the window, the CLI and the PDF turn them into words here. Renaming a status is
+an edit of this module, never a data migration.
+
+This module imports nothing from the rest of the desk, so every layer may use it (``desk.domain``'s enums
+call it for ``str()``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+# -- enums: class name → key → label ----------------------------------------------------------------------
+
+ENUM_LABELS: dict[str, dict[str, str]] = {
+    "Platform": {
+        "PDD": "拼多多",
+        "TAOBAO": "淘宝/天猫",
+        "JD": "京东",
+        "DOUYIN": "抖店",
+        "KUAISHOU": "快手",
+        "WECHAT": "微信小店",
+        "OTHER": "其他",
+    },
+    "CaseType": {
+        "MISSING_ITEM": "漏发少件",
+        "WRONG_ITEM": "发错商品",
+        "QUALITY": "质量问题",
+        "UNWANTED": "不想要了",
+        "MALICIOUS": "恶意售后",
+    },
+    "CaseStatus": {
+        "OPEN": "待处理",
+        "NEGOTIATING": "协商中",
+        "WAITING_RETURN": "等待退货",
+        "WAITING_COURIER": "等待快递回复",
+        "RESHIPPED": "已补发",
+        "REFUNDED": "已退款",
+        "APPEALING": "申诉中",
+        "APPEAL_SUBMITTED": "已提交申诉",
+        "APPEAL_WON": "申诉成功",
+        "APPEAL_LOST": "申诉失败",
+        "CLOSED": "已结案",
+    },
+    "Resolution": {
+        "NONE": "未定",
+        "RESHIP": "补发",
+        "COMPENSATE": "补差价",
+        "EXCHANGE": "换货",
+        "RETURN_REFUND": "退货退款",
+        "REFUND_ONLY": "仅退款",
+        "REPAIR": "维修",
+        "REJECT": "驳回",
+        "APPEAL": "申诉",
+        "COURIER_CLAIM": "快递理赔",
+        "WITHDRAWN": "买家撤销",
+    },
+    "EvidenceKind": {
+        "WAREHOUSE_WEIGHT": "仓库称重图",
+        "COURIER_WEIGHT": "快递内网重量图",
+        "REWEIGH": "复称图",
+        "BUYER_PHOTO": "买家照片",
+        "CHAT": "聊天截图",
+        "GOODS_WITH_LABEL": "发货商品与面单合照",
+        "LOGISTICS_VOUCHER": "物流凭证",
+        "FREIGHT_VOUCHER": "运费凭证",
+        "OTHER": "其他",
+    },
+    "WeightKind": {
+        "WAREHOUSE": "仓库称重",
+        "COURIER_PICKUP": "快递揽收重量",
+        "COURIER_LOAD": "快递上车重量",
+        "COURIER_UNLOAD": "快递下车重量",
+        "REWEIGH": "复称",
+    },
+    "MarkShape": {"redact": "遮挡", "box": "方框", "arrow": "箭头", "text": "文字"},
+    "EventKind": {
+        "created": "新建售后",
+        "field_changed": "修改",
+        "evidence_added": "添加证据",
+        "evidence_removed": "删除证据",
+        "packet_generated": "生成申诉材料",
+        "note": "备注",
+        "trashed": "移入回收站",
+        "restored": "从回收站恢复",
+        "wizard": "处理流程",
+        "weight_recorded": "记录重量",
+        "platform_synced": "平台售后导入",
+    },
+}
+# Label → key, for what people type and what older files hold (user platform profiles, playbooks, CLI).
+_BY_LABEL: dict[str, dict[str, str]] = {
+    name: {label: key for key, label in table.items()} for name, table in ENUM_LABELS.items()
+}
+
+
+def enum_label(class_name: str, key: str) -> str:
+    """The label of one enum key; an unknown key reads as itself (never a crash on old data)."""
+    return ENUM_LABELS.get(class_name, {}).get(key, key)
+
+
+def enum_key(class_name: str, text: str) -> str | None:
+    """The key a label (or key, in any case) stands for, or None."""
+    table = ENUM_LABELS.get(class_name, {})
+    text = text.strip()
+    if text in table:
+        return text
+    if text.upper() in table:
+        return text.upper()
+    return _BY_LABEL.get(class_name, {}).get(text)
+
+
+def label(member: Any) -> str:
+    """The label of an enum member of the desk's vocabulary."""
+    return enum_label(type(member).__name__, str(member.value))
+
+
+# -- appeal kinds ------------------------------------------------------------------------------------------
+
+# The guide's appeals, by key; a platform profile's other appeal types are keyed by their own name.
+APPEAL_KIND_LABELS: dict[str, str] = {
+    "goods": "维权申诉 · 货款申诉",
+    "freight": "维权申诉 · 运费申诉",
+    "dispute_rate": "维权申诉 · 纠纷退款率申诉",
+}
+GENERIC_APPEAL = "通用申诉"
+
+
+def appeal_kind_label(key: str) -> str:
+    """Words of an appeal kind key: "" is the generic packet; a profile's own kind reads as its name."""
+    if not key or key == "generic":
+        return GENERIC_APPEAL
+    return APPEAL_KIND_LABELS.get(key, key)
+
+
+def appeal_kind_key(text: str) -> str:
+    """The key of an appeal kind typed as words or as a key; a platform's own kind keeps its name."""
+    text = " ".join(text.split())
+    if text in ("", "generic", GENERIC_APPEAL):
+        return ""
+    if text in APPEAL_KIND_LABELS:
+        return text
+    return next((k for k, words in APPEAL_KIND_LABELS.items() if words == text), text)
+
+
+# -- fields ------------------------------------------------------------------------------------------------
+
+# Fields of a case the operator may edit, with the label the UI, the CLI and the timeline show.
+CASE_FIELD_LABELS: dict[str, str] = {
+    "platform": "平台",
+    "shop_id": "店铺",
+    "order_no": "订单号",
+    "after_sales_no": "售后单号",
+    "tracking_no": "快递单号",
+    "courier": "快递公司",
+    "buyer_nick": "买家昵称",
+    "case_type": "售后类型",
+    "after_sales_type": "退款类型",
+    "after_sales_reason": "退款原因",
+    "status": "状态",
+    "resolution": "处理方式",
+    "appeal_type": "申诉类型",
+    "due_at": "截止时间",
+    "order_amount": "订单金额",
+    "refund_amount": "退款金额",
+    "refund_paid": "实退金额",
+    "compensation_paid": "补差价",
+    "reship_cost": "补发成本",
+    "freight_paid": "运费支出",
+    "recovered_appeal": "申诉追回",
+    "recovered_courier": "快递赔付",
+    "description": "问题描述",
+    "notes": "备注",
+}
+# Platform facts an after-sales export brings; the operator reads them, the import keeps them current.
+PLATFORM_FACT_LABELS: dict[str, str] = {
+    "platform_status": "售后状态",
+    "platform_order_status": "订单状态",
+    "applied_at": "售后申请时间",
+    "return_tracking_no": "退货运单号",
+    "return_logistics_status": "退货物流状态",
+    "sku_info": "sku信息",
+    "platform_remark": "平台备注",
+}
+# Timeline fields that are not case fields (written by the evidence service, the deadline clock).
+OTHER_FIELD_LABELS: dict[str, str] = {
+    "evidence.kind": "证据类型",
+    "evidence.caption": "证据说明",
+    "evidence.marks": "证据标注",
+    "evidence.weight": "证据重量",
+    "due_paused_at": "计时暂停",
+}
+# Which enum a field's stored key belongs to.
+ENUM_FIELDS: dict[str, str] = {
+    "platform": "Platform",
+    "case_type": "CaseType",
+    "status": "CaseStatus",
+    "resolution": "Resolution",
+    "evidence.kind": "EvidenceKind",
+}
+AMOUNT_FIELDS = frozenset(
+    {
+        "order_amount",
+        "refund_amount",
+        "refund_paid",
+        "compensation_paid",
+        "reship_cost",
+        "freight_paid",
+        "recovered_appeal",
+        "recovered_courier",
+    }
+)
+TIME_FIELDS = frozenset({"due_at", "due_paused_at", "applied_at"})
+# Times the platform reported: shown on the platform's clock (China), as its back office shows them.
+PLATFORM_TIME_FIELDS = frozenset({"applied_at"})
+PLATFORM_CLOCK = timezone(timedelta(hours=8))
+
+EMPTY = "（空）"
+
+
+def field_label(field: str) -> str:
+    return (
+        CASE_FIELD_LABELS.get(field)
+        or PLATFORM_FACT_LABELS.get(field)
+        or OTHER_FIELD_LABELS.get(field, field)
+    )
+
+
+def local_time(value: datetime) -> str:
+    """Local time of an aware (UTC) datetime, minutes; naive ones are shown as they are."""
+    if value.tzinfo is not None:
+        value = value.astimezone()
+    return f"{value.year:04d}-{value.month:02d}-{value.day:02d} {value.hour:02d}:{value.minute:02d}"
+
+
+def describe_delta(delta: timedelta) -> str:
+    """ "1 天 2 小时", "23 小时 15 分", "5 分" (whole minutes, rounded down)."""
+    minutes = int(abs(delta).total_seconds() // 60)
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days} 天 {hours} 小时" if hours else f"{days} 天"
+    if hours:
+        return f"{hours} 小时 {mins} 分" if mins else f"{hours} 小时"
+    return f"{mins} 分"
+
+
+def platform_time(value: datetime) -> str:
+    """A time the platform reported, on the platform's clock (UTC+8), minutes."""
+    return local_time(value.astimezone(PLATFORM_CLOCK).replace(tzinfo=None))
+
+
+def stored_value(value: Any) -> str:
+    """How a field's value is kept in the timeline: a key, not words (enum key, ISO time, plain amount)."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    enum_value = getattr(value, "value", None)
+    if isinstance(enum_value, str) and type(value).__name__ in ENUM_LABELS:
+        return enum_value
+    return str(value)
+
+
+def value_text(field: str, raw: str) -> str:
+    """A stored field value in words: enum keys as labels, ISO times in local time, amounts with cents."""
+    if not raw:
+        return ""
+    enum_name = ENUM_FIELDS.get(field)
+    if enum_name is not None:
+        return enum_label(enum_name, raw)
+    if field in TIME_FIELDS:
+        try:
+            when = datetime.fromisoformat(raw)
+            return platform_time(when) if field in PLATFORM_TIME_FIELDS else local_time(when)
+        except ValueError:
+            return raw  # written by an older release already in words
+    if field == "appeal_type":
+        return appeal_kind_label(raw)
+    if field == "evidence.weight":
+        return f"{raw} 克"
+    if field == "evidence.marks":
+        return _marks_words(raw)
+    if field in AMOUNT_FIELDS:
+        try:
+            return f"{Decimal(raw):.2f}"
+        except InvalidOperation:
+            return raw
+    return raw
+
+
+def _marks_words(raw: str) -> str:
+    """ "2,1" → "遮挡 2 处，标注 1 处" (older entries are already words)."""
+    try:
+        redactions, others = (int(x) for x in raw.split(","))
+    except ValueError:
+        return raw
+    parts = [f"遮挡 {redactions} 处"] if redactions else []
+    if others:
+        parts.append(f"标注 {others} 处")
+    return "，".join(parts) or "无"
+
+
+# -- events ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class EventWords:
+    """One timeline entry in words: a title (事件) and what it says (内容)."""
+
+    title: str
+    text: str
+
+    def line(self) -> str:
+        return f"{self.title}：{self.text}" if self.text else self.title
+
+
+def event_data(raw: str) -> dict[str, Any]:
+    """The structured payload of an event; a damaged one reads as empty rather than failing the timeline."""
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def grams_words(grams: Any) -> str:
+    try:
+        return f"{int(grams):,} g"
+    except (TypeError, ValueError):
+        return str(grams)
+
+
+_WIZARD_ACTIONS: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    "answer": lambda d: (
+        f"{d.get('question', '')} → {d.get('answer', '')}"
+        + (f"；结果：{d['outcome']}" if d.get("outcome") else "")
+    ),
+    "restart": lambda d: f"重新开始（{d.get('playbook', '')}）" if d.get("playbook") else "重新开始",
+    "apply": lambda d: (
+        f"应用结果“{d.get('outcome', '')}”"
+        + (
+            "（"
+            + "，".join(f"{field_label(k)} {value_text(k, str(v))}" for k, v in d.get("set", {}).items())
+            + "）"
+            if d.get("set")
+            else ""
+        )
+    ),
+    "done": lambda d: f"{d.get('step', '')} → 已完成",
+}
+
+
+def describe_event(
+    kind: str,
+    field: str = "",
+    old: str = "",
+    new: str = "",
+    detail: str = "",
+    data: Mapping[str, Any] | None = None,
+    *,
+    shop_names: Mapping[int, str] | None = None,
+) -> EventWords:
+    """The one renderer of a timeline entry, used by the window, the CLI and the PDF.
+
+    `kind` is an EventKind value; `old`/`new` hold stored values (see `stored_value`); `data` the
+    structured payload. Entries written before payloads existed carry their words in `detail`.
+    """
+    data = data or {}
+    title = enum_label("EventKind", kind)
+    if kind == "field_changed":
+        name = field_label(field)
+        if field == "shop_id":
+            old_text, new_text = (
+                _shop(old, data.get("old_name"), shop_names),
+                _shop(new, data.get("new_name"), shop_names),
+            )
+        else:
+            old_text, new_text = value_text(field, old), value_text(field, new)
+        old_text, new_text = old_text or EMPTY, new_text or EMPTY
+        why = _why(data) or (detail if not field.startswith("evidence") else "")
+        if field == "due_paused_at":
+            return EventWords("暂停计时", why) if new else EventWords("恢复计时", "")
+        if field == "status" and why == "重新打开":
+            return EventWords("重新打开", f"{old_text} → {new_text}")
+        subject = str(data.get("evidence", "")) or (detail if field.startswith("evidence") else "")
+        prefix = f"{subject}：" if subject else ""
+        suffix = f"（{why}）" if why else ""
+        return EventWords(f"修改{name}", f"{prefix}{old_text} → {new_text}{suffix}")
+    if kind == "created":
+        case_type = data.get("case_type")
+        return EventWords(
+            title, enum_label("CaseType", str(case_type)) if case_type else _legacy(detail, "新建售后：")
+        )
+    if kind in ("evidence_added", "evidence_removed"):
+        ev_kind = data.get("kind")
+        said = enum_label("EvidenceKind", str(ev_kind)) if ev_kind else detail
+        if ev_kind and data.get("sha256_prefix"):
+            said += f"，SHA-256 {data['sha256_prefix']}"  # which file it was, when names repeat
+        parts = [new or old, said]
+        if data.get("reason") == "undo_remove":
+            title = "撤销删除证据"
+        return _joined(title, parts)
+    if kind == "packet_generated":
+        if data:
+            bits = [new]
+            if data.get("pages"):
+                bits.append(f"{data['pages']} 页")
+            if data.get("sha256_prefix"):
+                bits.append(f"SHA-256 {data['sha256_prefix']}")
+            if "appeal_kind" in data:
+                bits.append(f"申诉类型 {appeal_kind_label(str(data['appeal_kind']))}")
+            return EventWords(title, "，".join(b for b in bits if b))
+        return _joined(title, [new, detail])
+    if kind == "wizard":
+        action = _WIZARD_ACTIONS.get(str(data.get("action", "")))
+        return EventWords(title, action(data) if action else detail)
+    if kind == "weight_recorded":
+        text = f"{enum_label('WeightKind', str(data.get('kind', '')))} {grams_words(data.get('grams'))}"
+        action = data.get("action", "add")
+        if action == "edit":
+            was = f"{enum_label('WeightKind', str(data.get('old_kind', '')))} {grams_words(data.get('old_grams'))}"
+            return EventWords("修改重量", f"{was} → {text}")
+        if action == "remove":
+            return EventWords("删除重量", text)
+        if data.get("evidence"):
+            text += f"（证据“{data['evidence']}”）"
+        return EventWords(title, text)
+    if kind == "platform_synced":
+        facts = data.get("facts", {})
+        lines = [f"{field_label(k)}：{value_text(k, str(v))}" for k, v in facts.items() if v]
+        return EventWords(title, "；".join(lines) or "平台信息已清空")
+    if kind in ("trashed", "restored"):
+        return EventWords(title, _why(data))
+    return _joined(title, [new or old, detail])
+
+
+# Why a change happened, as the services record it (data["reason"]).
+_REASONS: dict[str, str] = {
+    "undo_bulk": "撤销批量修改",
+    "undo_trash": "撤销删除",
+    "undo_restore": "撤销恢复",
+    "undo_remove": "撤销删除",
+    "undo_kind": "撤销修改类型",
+    "reopen": "重新打开",
+    "clock_resumed": "恢复计时",
+    "wizard": "处理流程",
+    "import": "导入售后导出",
+}
+
+
+def _why(data: Mapping[str, Any]) -> str:
+    reason = str(data.get("reason", ""))
+    if reason == "clock_paused":
+        return f"“{enum_label('CaseStatus', str(data.get('status', '')))}”期间截止时间暂停计时"
+    if reason == "clock_resumed" and data.get("held_seconds") is not None:
+        return f"恢复计时，顺延 {describe_delta(timedelta(seconds=float(data['held_seconds'])))}"
+    if reason == "clock_resumed" and data.get("held"):
+        return f"恢复计时，顺延 {data['held']}"
+    return _REASONS.get(reason, reason)
+
+
+def _legacy(detail: str, prefix: str) -> str:
+    return detail.removeprefix(prefix)
+
+
+def _joined(title: str, parts: list[str]) -> EventWords:
+    parts = [p for p in parts if p]
+    if len(parts) == 2:
+        return EventWords(title, f"{parts[0]}（{parts[1]}）")
+    return EventWords(title, parts[0] if parts else "")
+
+
+def _shop(raw: str, name: Any, shop_names: Mapping[int, str] | None) -> str:
+    if name:
+        return str(name)
+    if raw and shop_names is not None:
+        try:
+            return shop_names.get(int(raw), raw)
+        except ValueError:
+            return raw
+    return raw
