@@ -83,7 +83,7 @@ def test_every_case_reads_as_it_did(migrated) -> None:  # type: ignore[no-untype
 
 
 def test_the_platform_facts_moved_out_of_the_notes(migrated) -> None:  # type: ignore[no-untyped-def]
-    root, desk = migrated
+    _, desk = migrated
     with_line = [c for c, b in EXPECTED["cases"].items() if PLATFORM_LINE in b["notes"]]
     assert with_line, "the fixture must hold a case with the after-sales line"
     for cid in with_line:

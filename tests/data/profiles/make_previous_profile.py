@@ -21,8 +21,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from desk.app import open_desk
 from desk.demo import fill_demo
+
+from desk.app import open_desk
 from desk.domain import CaseFilter, CaseStatus, CaseType, EvidenceKind, Platform, Resolution
 
 out = Path(sys.argv[1])
@@ -69,9 +70,8 @@ for cid in ids[:2]:
         print("packet:", exc)
 
 # What the operator read, with the old code's own renderers.
-from ui.cases.case_form import CaseForm  # noqa: E402  (its describe() is the window's renderer)
-
 from desk.services.packets import event_text  # noqa: E402
+from ui.cases.case_form import CaseForm  # noqa: E402  (its describe() is the window's renderer)
 
 expected = {"cases": {}, "views": {}}
 shops = {s.id: s.name for s in desk.shops.list()}
