@@ -344,6 +344,7 @@ class EvidenceData:
     duration_ms: int | None = None  # videos
     weight_grams: int | None = None  # weight evidence: the weight the picture shows
     rotation: int = 0  # 0, 90, 180 or 270 degrees clockwise, applied on top of EXIF orientation
+    captured_source: str = ""  # "metadata", "stated" by the operator, or "" (unknown: not shown as taken)
     kind_confirmed: bool = True  # False while the kind is only the desk's guess
     marks: tuple[Mark, ...] = ()  # annotations and redactions, applied to exports and packets
     key_frames: tuple[int, ...] = ()  # videos: the moments (ms) the operator picked for packets

@@ -195,6 +195,7 @@ OTHER_FIELD_LABELS: dict[str, str] = {
     "evidence.caption": "证据说明",
     "evidence.marks": "证据标注",
     "evidence.weight": "证据重量",
+    "evidence.stated_time": "标注的拍摄时间",
     "due_paused_at": "计时暂停",
 }
 # Which enum a field's stored key belongs to.
@@ -217,7 +218,7 @@ AMOUNT_FIELDS = frozenset(
         "recovered_courier",
     }
 )
-TIME_FIELDS = frozenset({"due_at", "due_paused_at", "applied_at"})
+TIME_FIELDS = frozenset({"due_at", "due_paused_at", "applied_at", "evidence.stated_time"})
 # Times the platform reported: shown on the platform's clock (China), as its back office shows them.
 PLATFORM_TIME_FIELDS = frozenset({"applied_at"})
 PLATFORM_CLOCK = timezone(timedelta(hours=8))

@@ -42,6 +42,7 @@ def _cases() -> list[DemoCase]:
                 courier="圆通速递",
                 buyer_nick="小雨点",
                 case_type=CaseType.MISSING_ITEM,
+                appeal_type="goods",  # 维权申诉 · 货款申诉: the demo packet is ready to send
                 status=CaseStatus.APPEALING,
                 order_amount=Decimal("89.70"),
                 refund_amount=Decimal("29.90"),
@@ -106,6 +107,7 @@ def _cases() -> list[DemoCase]:
                 courier="中通快递",
                 buyer_nick="阿杰",
                 case_type=CaseType.WRONG_ITEM,
+                appeal_type="goods",  # 维权申诉 · 货款申诉: the demo packet is ready to send
                 status=CaseStatus.NEGOTIATING,
                 order_amount=Decimal("45.00"),
                 refund_amount=Decimal("45.00"),
@@ -135,6 +137,7 @@ def _cases() -> list[DemoCase]:
                 courier="顺丰速运",
                 buyer_nick="木子李",
                 case_type=CaseType.QUALITY,
+                appeal_type="goods",  # 维权申诉 · 货款申诉: the demo packet is ready to send
                 status=CaseStatus.OPEN,
                 order_amount=Decimal("129.00"),
                 refund_amount=Decimal("129.00"),
@@ -208,6 +211,7 @@ def _cases() -> list[DemoCase]:
                 courier="韵达快递",
                 buyer_nick="路人甲",
                 case_type=CaseType.MALICIOUS,
+                appeal_type="goods",  # 维权申诉 · 货款申诉: the demo packet is ready to send
                 status=CaseStatus.APPEAL_SUBMITTED,
                 order_amount=Decimal("59.90"),
                 refund_amount=Decimal("59.90"),

@@ -119,9 +119,13 @@ def test_packet_kind_on_cover_and_unknown_kind_plain_error(demo_profile: Path, t
     cases = json.loads(run(demo_profile, "cases", "--json").stdout)
     case_id = str(cases[0]["id"])
     out = tmp_path / "k.pdf"
-    run(demo_profile, "packet", case_id, "--kind", "freight", "-o", str(out))
+    # A freight appeal without the freight amount is not ready: refused with the list, a draft on request.
+    refused = run(demo_profile, "packet", case_id, "--kind", "freight", "-o", str(out), check=False)
+    assert refused.returncode == 2 and "✗ 维权申诉 · 运费申诉要写明运费金额" in refused.stderr
+    assert not out.exists()
+    run(demo_profile, "packet", case_id, "--kind", "freight", "--draft", "-o", str(out))
     text = "".join(pypdf.PdfReader(str(out)).pages[0].extract_text().split())
-    assert "维权申诉·运费申诉" in text
+    assert "维权申诉·运费申诉" in text and "草稿" in text
     proc = run(demo_profile, "packet", case_id, "--kind", "乱填", "-o", str(tmp_path / "x.pdf"), check=False)
     assert proc.returncode != 0
     assert "申诉类型“乱填”不是拼多多的申诉类型" in proc.stderr

@@ -56,6 +56,7 @@ LAYERS: dict[str, int] = {
     "deadlines": 0,
     "privacy": 0,
     "workflow": 0,
+    "audience": 0,
     "progress": 0,
     # 1 — storage: the database and the evidence store
     "db": 1,

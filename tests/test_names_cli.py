@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from PIL import Image
 from test_names import HOSTILE, hostile_names, raw_controls, valid_everywhere
 
 from desk.cli import main
-from desk.domain import CaseDraft, EvidenceKind, Platform
+from desk.domain import CaseDraft, CaseType, EvidenceKind, Platform
 
 REPO = Path(__file__).resolve().parents[1]
 NASTY = "\x1b[31m红\x1b[0m\r覆盖\n假行\t列\u202egpj.exe\x85\u2066\x07"
@@ -47,7 +48,11 @@ def fill(profile: Path, name: str) -> tuple[int, int]:
                 shop_id=shop.id,
                 order_no=f"231204-{name}",
                 after_sales_no=name,
-                description=f"描述{name}",
+                # Ready for the platform (申诉前检查): a buyer-caused 质量问题 with the chat admission.
+                case_type=CaseType.QUALITY,
+                appeal_type="goods",
+                refund_amount=Decimal("10.00"),
+                description=f"描述{name}：买家在聊天中承认是自己摔坏的，非商品质量问题。",
             )
         )
         (ev,) = desk.evidence.import_bytes(case.id, png(), f"{name}.png", kind=EvidenceKind.CHAT).added

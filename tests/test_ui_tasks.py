@@ -1,16 +1,30 @@
-"""TaskRunner and Op: results land on the GUI thread, failures become messages, 取消 reaches the worker."""
+"""TaskRunner and Op: results land on the GUI thread, failures become messages, 取消 reaches the worker; an
+outcome for a deleted widget is dropped; the window's code calling the database on the GUI thread fails."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from desk.db.thread_guard import WrongThread
 from desk.errors import DeskError
-from ui.qt import QApplication, QMessageBox, QProgressDialog, QPushButton, Qt, QWidget
+from ui.qt import (
+    QApplication,
+    QLabel,
+    QMessageBox,
+    QProgressDialog,
+    QPushButton,
+    QSettings,
+    Qt,
+    QWidget,
+    isValid,
+)
 from ui.tasks import Op, TaskRunner
 
 pytestmark = pytest.mark.gui
@@ -190,3 +204,155 @@ def test_failure_of_a_job_with_progress_is_shown_not_taken_for_cancel(
     )
     qtbot.waitUntil(lambda: bool(finished))
     assert boxes == ["磁盘空间已满，申诉材料未生成"] and cancelled == []
+
+
+# -- outcomes for widgets that are gone ------------------------------------------------------------
+
+
+def _held_job(release: threading.Event, *, fail: bool = False) -> Callable[[], int]:
+    def work() -> int:
+        if not release.wait(10):
+            raise TimeoutError("the test never let the job finish")
+        if fail:
+            raise DeskError("保存失败")
+        return 7
+
+    return work
+
+
+def _delete(qtbot: Any, widget: QWidget) -> None:
+    widget.deleteLater()
+    qtbot.waitUntil(lambda: not isValid(widget))
+
+
+@pytest.mark.parametrize("fail", [False, True], ids=["success", "failure"])
+def test_an_outcome_for_a_deleted_parent_is_dropped(
+    runner: TaskRunner, qtbot: Any, boxes: list[str], fail: bool
+) -> None:
+    """The window was replaced (a restore reopens it) while the job ran: no callback, no message."""
+    parent = QWidget()
+    parent.show()
+    release = threading.Event()
+    called: list[str] = []
+    future = (
+        Op(_held_job(release, fail=fail), parent=parent)
+        .on_success(lambda _v: called.append("success"))
+        .on_failure(lambda _e: called.append("failure"))
+        .on_done(lambda: called.append("done"))
+        .run(runner)
+    )
+    _delete(qtbot, parent)
+    release.set()
+    qtbot.waitUntil(future.done)
+    qtbot.wait(100)  # the outcome has been queued to the GUI thread and handled by now
+    assert called == [] and boxes == []
+
+
+def test_an_outcome_for_a_deleted_receiver_is_dropped(
+    runner: TaskRunner, qtbot: Any, boxes: list[str]
+) -> None:
+    """Without a parent, a callback that is a widget's method is dropped once that widget is gone."""
+    label = QLabel("旧")
+    release = threading.Event()
+    future = Op(_held_job(release)).on_success(label.setNum).run(runner)
+    _delete(qtbot, label)
+    release.set()
+    qtbot.waitUntil(future.done)
+    qtbot.wait(100)
+    assert boxes == []  # calling it would have failed: "Internal C++ object already deleted"
+
+
+def test_a_progress_dialog_of_a_deleted_parent_is_left_alone(
+    runner: TaskRunner, qtbot: Any, boxes: list[str]
+) -> None:
+    parent = QWidget()
+    parent.show()
+    release = threading.Event()
+    results: list[str] = []
+
+    def work(progress: Callable[[int, int, str], None], cancel: Callable[[], bool]) -> str:
+        progress(1, 2, "第一张")
+        release.wait(10)
+        progress(2, 2, "第二张")  # its dialog went with the parent
+        return "done"
+
+    future = Op(work).with_progress(parent, "正在导入证据…").on_success(results.append).run(runner)
+    _delete(qtbot, parent)
+    release.set()
+    qtbot.waitUntil(future.done)
+    qtbot.wait(100)
+    assert results == [] and boxes == []
+
+
+# -- the debug check: the window never calls the database on the GUI thread -------------------------
+
+
+def test_the_window_calling_the_database_on_the_gui_thread_fails(
+    runner: TaskRunner, qtbot: Any, desk: Any, tmp_path: Path, gui_thread_violations: list[WrongThread]
+) -> None:
+    from ui.main_window import MainWindow
+    from ui.wizard.wizard_dialog import _text_limit
+
+    window = MainWindow(
+        desk, runner=runner, settings=QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
+    )
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    assert desk.shops.list() == []  # the test's own reads are not the window's
+    # The window's own code reading on the GUI thread, outside the opening of the desk where it belongs:
+    with pytest.raises(WrongThread, match="task runner") as raised:
+        window.cases_pane._read_lists_now()
+    assert "MainThread" in str(raised.value) and "ui.cases.list_pane" in str(raised.value)
+    # Code that swallows every error (a step must not break on a missing script) still gets caught.
+    assert _text_limit(desk, 1) is None
+    assert [type(e) for e in gui_thread_violations] == [WrongThread, WrongThread]
+    gui_thread_violations.clear()  # provoked on purpose: this test passes
+    # Through the runner the same reads are fine.
+    got: list[object] = []
+    Op(desk.shops.list, parent=window).on_success(got.append).run(runner)
+    qtbot.waitUntil(lambda: got == [[]])
+    assert gui_thread_violations == []
+
+
+def test_a_test_whose_window_calls_the_database_on_the_gui_thread_fails(tmp_path: Path) -> None:
+    """The check is a real failure, even when the window's code catches the error (tests/gui_thread_guard.py)."""
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parents[1]
+    (tmp_path / "test_inner.py").write_text(
+        "from desk.app import open_desk\n"
+        "from desk.db import thread_guard\n"
+        "from ui.wizard.wizard_dialog import _text_limit\n\n"
+        "def test_window_reads_on_the_gui_thread(tmp_path):\n"
+        "    desk = open_desk(tmp_path / 'profile')\n"
+        "    thread_guard.forbid_thread(callers=('ui',))  # as a shown main window does\n"
+        "    try:\n"
+        "        assert _text_limit(desk, 1) is None  # caught inside: the test must fail all the same\n"
+        "    finally:\n"
+        "        desk.close()\n",
+        encoding="utf-8",
+    )
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "tests.gui_thread_guard",
+            "-p",
+            "no:cacheprovider",
+            "test_inner.py",
+        ],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(repo)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert (
+        "1 failed" in run.stdout and "the window called the database on the GUI thread 1 time" in run.stdout
+    )

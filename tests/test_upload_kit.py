@@ -18,7 +18,7 @@ import pytest
 from PIL import Image
 from reportlab.pdfgen.canvas import Canvas
 
-from desk.domain import CaseDraft, CaseType, EvidenceKind, Mark, MarkShape, Platform
+from desk.domain import CaseDraft, CaseId, CaseType, EvidenceKind, Mark, MarkShape, Platform
 from desk.errors import PacketFailed
 from desk.upload.kit import UploadKitFailed, build_upload_kit
 from desk.upload.ladder import MIN_SIDE, QUALITIES, encode, fit_jpeg, scale_steps
@@ -472,13 +472,26 @@ def test_cli_preflight_json_and_upload_kit(tmp_path: Path) -> None:
     assert [f["name"] for f in data["files"]] == ["01-封面与说明.jpg", "02-仓库称重图-称重.jpg"]
     assert "138****5678" in data["text"]["kept"] and PHONE not in proc.stdout
 
+    # Not ready for the platform (申诉前检查): refused with the list, nothing written.
+    proc = run_cli(profile, "upload-kit", case_id, "--kind", "goods", "-o", str(tmp_path / "kit"), "--zip")
+    assert proc.returncode == 2
+    assert "✗ 缺少必需证据：快递内网重量图" in proc.stderr and "要写明退款金额" in proc.stderr
+    assert not (tmp_path / "kit").exists()
+    desk = open_desk(profile)
+    try:
+        courier = tmp_path / "揽收.jpg"
+        Image.new("RGB", (640, 480), (60, 60, 160)).save(courier)
+        desk.evidence.import_files(CaseId(int(case_id)), [courier], kind=EvidenceKind.COURIER_WEIGHT)
+        desk.cases.update(CaseId(int(case_id)), refund_amount="29.90")
+    finally:
+        desk.close()
     proc = run_cli(profile, "upload-kit", case_id, "--kind", "goods", "-o", str(tmp_path / "kit"), "--zip")
     assert proc.returncode == 0, proc.stderr
     assert "已生成上传材料包" in proc.stdout and "02-仓库称重图-称重.jpg" in proc.stdout
-    assert (tmp_path / "kit.zip").is_file() and len(jpgs(tmp_path / "kit")) == 2
+    assert (tmp_path / "kit.zip").is_file() and len(jpgs(tmp_path / "kit")) == 3
 
     proc = run_cli(profile, "preflight", case_id, "--kind", "goods")
-    assert proc.returncode == 0 and "图片张数：2 / 9 张" in proc.stdout
+    assert proc.returncode == 0 and "图片张数：3 / 9 张" in proc.stdout
 
     # A hard failure: exit 1, the sentence on stderr, nothing written.
     desk = open_desk(profile)
@@ -487,8 +500,7 @@ def test_cli_preflight_json_and_upload_kit(tmp_path: Path) -> None:
     finally:
         desk.close()
     proc = run_cli(profile, "upload-kit", case_id, "--kind", "goods", "-o", str(tmp_path / "kit2"))
-    assert proc.returncode == 1
-    assert "超过拼多多申诉上限 1 张：请在证据栏移除不必要的证据" in proc.stderr
+    assert proc.returncode == 2 and "✗ 图片张数" in proc.stderr  # the readiness check names the limit
     assert not (tmp_path / "kit2").exists()
     proc = run_cli(profile, "preflight", case_id, "--kind", "goods", "--json")
     assert proc.returncode == 1 and json.loads(proc.stdout)["failures"]

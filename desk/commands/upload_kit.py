@@ -31,6 +31,11 @@ def register(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
+def refusal(ready: Any, what: str) -> str:
+    """Why nothing went out, as the checklist (problems first)."""
+    return f"申诉前检查没有通过，未生成{what}：\n{ready.report()}"
+
+
 def run(desk: Any, args: argparse.Namespace) -> int:
     out = output_path(args.output)
     folder: Path | None
@@ -39,6 +44,10 @@ def run(desk: Any, args: argparse.Namespace) -> int:
         folder, zip_path = None, out
     else:
         folder, zip_path = out, (out.with_name(out.name + ".zip") if args.zip else None)
+    ready = desk.packets.readiness(CaseId(args.case), args.kind)
+    if not ready.ok:
+        print(refusal(ready, "上传材料包"), file=sys.stderr)
+        return 2
     result = desk.packets.build_upload_kit(CaseId(args.case), args.kind, folder, zip_path=zip_path)
     if args.json:
         print_json(

@@ -139,6 +139,9 @@ class Evidence(Base):
     byte_size: Mapped[int] = mapped_column(Integer)
     caption: Mapped[str] = mapped_column(Text, default="")
     captured_at: Mapped[datetime | None]
+    # Where captured_at came from: "metadata" (EXIF and the like), "stated" (the operator read it off the
+    # picture), "" (an older release, which may have used the file's modification time: not shown as taken).
+    captured_source: Mapped[str] = mapped_column(String(16), default="", server_default="")
     imported_at: Mapped[datetime] = mapped_column(default=utcnow)
     position: Mapped[int] = mapped_column(Integer, default=0)
     animated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
@@ -217,6 +220,19 @@ class Packet(Base):
     byte_size: Mapped[int] = mapped_column(Integer)
     page_count: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(Text, default="", server_default="")  # the appeal type it was made for
+
+
+class PlatformOverride(Base):
+    """The operator's choice for one entry of the story a platform reads (desk.audience): hidden, or
+    reworded. The record the entry comes from is never changed."""
+
+    __tablename__ = "platform_overrides"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+    entry_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    text: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class SavedView(Base):

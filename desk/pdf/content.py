@@ -18,7 +18,7 @@ class PacketEvidence:
     media_type: str  # "image/jpeg", "image/png", ..., "application/pdf"
     original_name: str
     caption: str
-    captured_at: datetime | None
+    captured_at: datetime | None  # when it was taken, by its own metadata or as stated; None: unknown
     sha256: str
     marks: tuple[Mark, ...] = ()  # annotations and redactions, drawn on the picture
     rotation: int = 0  # degrees clockwise, on top of EXIF orientation
@@ -26,6 +26,7 @@ class PacketEvidence:
     duration_ms: int | None = None  # videos
     byte_size: int | None = None  # of the original, for the appendix manifest
     imported_at: datetime | None = None
+    time_stated: bool = False  # captured_at was read off the picture by the shop, not its metadata
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,3 +42,5 @@ class PacketContent:
     key_facts: tuple[tuple[str, str], ...] = ()  # (label, value): times and amounts the case knows
     weight_table: tuple[tuple[str, str, str, str], ...] = ()  # 项目, 重量, 差值, 结论; last row = 结论
     timeline: tuple[tuple[str, str], ...] = ()  # (local time, what happened), already masked
+    # A draft for internal printing: every page carries a 草稿 watermark (the readiness check was not met).
+    draft: bool = False

@@ -138,6 +138,13 @@ def _fmt_time(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if value is not None else UNKNOWN
 
 
+def _taken(ev: PacketEvidence, sep: str = " ") -> str:
+    """拍摄时间 as the picture itself says it, or as the shop stated it (said so), else 未知 — never the
+    file's modification time."""
+    label = "拍摄时间（商家标注）" if ev.time_stated else "拍摄时间"
+    return f"{label}{sep}{_fmt_time(ev.captured_at)}"
+
+
 def _placeholder(markup: str, styles: _Styles) -> Table:
     table = Table([[CJKParagraph(markup, styles.note)]], colWidths=[CONTENT_W])
     table.setStyle(
@@ -318,7 +325,7 @@ class _StoryBuilder:
         rows: list[list[Any]] = [header]
         for number, ev in enumerate(self._printed_order(), start=1):
             name = f'{self.m(ev.original_name)}<br/><font size="7">{self.m(ev.sha256, newlines=False)}</font>'
-            when = f"{self.m('拍摄 ' + _fmt_time(ev.captured_at))}<br/>{self.m('导入 ' + _fmt_time(ev.imported_at))}"
+            when = f"{self.m(_taken(ev))}<br/>{self.m('导入 ' + _fmt_time(ev.imported_at))}"
             rows.append(
                 [
                     CJKParagraph(str(number), small),
@@ -380,9 +387,7 @@ class _StoryBuilder:
 
     def caption(self, number: int, ev: PacketEvidence) -> Paragraph:
         first = f"凭证 {number}：{ev.caption}" if ev.caption.strip() else f"凭证 {number}"
-        second = (
-            f"拍摄时间：{_fmt_time(ev.captured_at)}　文件名：{ev.original_name}　SHA-256：{ev.sha256[:12]}"
-        )
+        second = f"{_taken(ev, '：')}　导入时间：{_fmt_time(ev.imported_at)}　文件名：{ev.original_name}　SHA-256：{ev.sha256[:12]}"
         return CJKParagraph(f"{self.m(first)}<br/>{self.m(second, newlines=False)}", self.styles.caption)
 
     def cell(self, number: int, ev: PacketEvidence, box_w: float, box_h: float) -> list[Flowable]:
@@ -397,7 +402,7 @@ class _StoryBuilder:
             picture = Picture(img)
         small = ParagraphStyle("cell", self.styles.caption, fontSize=8, leading=11, spaceAfter=0)
         first = f"凭证 {number}：{ev.caption}" if ev.caption.strip() else f"凭证 {number}"
-        second = f"拍摄：{_fmt_time(ev.captured_at)}<br/>{self.m(ev.original_name, newlines=False)}"
+        second = f"{_taken(ev, '：')}<br/>{self.m(ev.original_name, newlines=False)}"
         second += f"<br/>SHA-256：{ev.sha256[:12]}"
         return [picture, Spacer(1, 3), CJKParagraph(f"{self.m(first)}<br/>{second}", small)]
 
@@ -573,6 +578,13 @@ def _decorator(content: PacketContent, fonts: FontSet) -> Callable[[Canvas, int,
         canvas.setFont(fonts.primary_name, 9)
         canvas.setFillColor(colors.HexColor("#555555"))
         canvas.drawCentredString(PAGE_W / 2, 10 * mm, f"第 {number} 页 / 共 {total} 页")
+        if content.draft:
+            # Big, light and diagonal: readable as a draft at a glance, the page still readable beneath.
+            canvas.setFont(fonts.primary_name, 46)
+            canvas.setFillColor(colors.Color(0.85, 0.1, 0.1, alpha=0.16))
+            canvas.translate(PAGE_W / 2, PAGE_H / 2)
+            canvas.rotate(35)
+            canvas.drawCentredString(0, 0, "草稿 · 仅供内部核对，不可提交平台")
         canvas.restoreState()
 
     return decorate

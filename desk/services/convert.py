@@ -96,6 +96,7 @@ def evidence(
         byte_size=e.byte_size,
         caption=e.caption,
         captured_at=e.captured_at,
+        captured_source=getattr(e, "captured_source", "") or "",
         imported_at=e.imported_at,
         position=e.position,
         page_count=e.page_count,

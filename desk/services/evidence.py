@@ -192,6 +192,7 @@ class EvidenceService:
         weight_grams: int | _Keep | None = KEEP,
         rotation: int | None = None,
         confirm_kind: bool = False,
+        stated_time: datetime | _Keep | None = KEEP,
     ) -> Changes:
         """Edit what the operator may edit. Choosing a kind (even the same one) confirms it."""
         with self._sessions.begin() as s:
@@ -238,6 +239,18 @@ class EvidenceService:
                     ev.weight_grams = grams
             if rotation is not None:
                 ev.rotation = rotation % 360 // 90 * 90
+            if not isinstance(stated_time, _Keep):
+                # The operator read the time off the picture (a screenshot's clock): shown as stated by the
+                # shop. Clearing it leaves the picture's own metadata time, if it had one, to a re-import.
+                if stated_time is not None and stated_time.tzinfo is None:
+                    raise ValidationFailed("标注的拍摄时间缺少时区")
+                if ev.captured_source == "metadata" and stated_time is not None:
+                    raise ValidationFailed("这张图片自带拍摄时间，不能另外标注")
+                old = ev.captured_at if ev.captured_source == "stated" else None
+                if stated_time != old:
+                    event("evidence.stated_time", old, stated_time)
+                ev.captured_at = stated_time if stated_time is not None else None
+                ev.captured_source = "stated" if stated_time is not None else ""
             case_id = CaseId(ev.case_id)
         return Changes(cases=frozenset({case_id}), evidence=frozenset({evidence_id}))
 
@@ -427,6 +440,7 @@ class EvidenceService:
                 byte_size=item.byte_size,
                 caption=item.caption,
                 captured_at=item.captured_at,
+                captured_source=item.captured_source,
                 imported_at=item.imported_at,
                 position=item.position,
                 animated=item.animated,
@@ -609,6 +623,7 @@ _ITEM_PLAIN = (
     "weight_grams",
     "rotation",
     "kind_confirmed",
+    "captured_source",
 )
 
 
@@ -636,7 +651,8 @@ def _decode_item(item: dict[str, Any]) -> EvidenceData:
             Mark(MarkShape[shape], x0, y0, x1, y1, text) for shape, x0, y0, x1, y1, text in item["marks"]
         ),
         key_frames=tuple(int(t) for t in item["key_frames"]),
-        **{key: item[key] for key in _ITEM_PLAIN},
+        # Steps written before a column existed lack it: the data's default stands.
+        **{key: item[key] for key in _ITEM_PLAIN if key in item},
     )
 
 

@@ -12,7 +12,6 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
@@ -82,7 +81,6 @@ class _Prepared:
     staged: StagedBlob
     info: media.MediaInfo
     thumb_jpeg: bytes | None
-    file_time: datetime | None
 
 
 _Outcome = tuple[list[EvidenceData], list[str], list[ImportRejected]]
@@ -263,9 +261,8 @@ class EvidenceImporter:
             except media.MediaUnusable as exc:
                 raise EvidenceRejected(job.name, str(exc)) from exc
             thumb = jpeg(info.thumbnail) if info.thumbnail is not None else None
-            file_time = _file_time(job.path) if job.path is not None else None
             # The bytes served their purpose; do not hold them while the file waits for its commit.
-            return _Prepared(job.name, replace(staged, data=None), info, thumb, file_time)
+            return _Prepared(job.name, replace(staged, data=None), info, thumb)
         except EvidenceRejected as exc:
             if staged is not None:
                 self._store.discard(staged)
@@ -410,7 +407,10 @@ class EvidenceImporter:
                         "page_count": info.page_count,
                         "byte_size": prepared.staged.size,
                         "caption": "",
-                        "captured_at": info.captured_at or prepared.file_time,
+                        # Only the picture's own metadata says when it was taken; a file's modification
+                        # time says when it was copied, and a warehouse photo must not look taken late.
+                        "captured_at": info.captured_at,
+                        "captured_source": "metadata" if info.captured_at is not None else "",
                         "imported_at": now,
                         "position": position + offset,
                         "animated": info.animated,
@@ -510,13 +510,6 @@ def suggest_kind(name: str, media_type: str) -> EvidenceKind:
     if media_type == media.PDF_TYPE:
         return EvidenceKind.LOGISTICS_VOUCHER
     return EvidenceKind.OTHER
-
-
-def _file_time(path: Path) -> datetime | None:
-    try:
-        return datetime.fromtimestamp(path.stat().st_mtime, UTC)
-    except (OSError, ValueError, OverflowError):
-        return None
 
 
 def _new_evidence(evidence_id: int, row: dict[str, Any]) -> EvidenceData:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,15 +13,16 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
+from desk.audience import ORDER_TIME_SENTENCES, PlatformEntry, PlatformOverride, platform_story, visible
 from desk.db import models as m
 from desk.db import models_orders as mo
 from desk.db.types import utcnow
 from desk.domain import (
     CASE_FIELD_LABELS,
     MONEY_FIELDS,
+    CaseData,
     CaseId,
     Changes,
-    EventData,
     EventKind,
     EvidenceKind,
     PacketData,
@@ -34,6 +35,8 @@ from desk.privacy import mask_phones
 from desk.progress import Cancel, Progress
 from desk.services import convert
 from desk.services.events import new_event
+from desk.services.readiness import Readiness, verdict_name
+from desk.services.readiness import check as readiness_check
 from desk.store.blobstore import BlobStore
 
 if TYPE_CHECKING:
@@ -99,11 +102,6 @@ def appeal_label(kind: str | None, profile: Any | None = None) -> str:
         raise ValidationFailed(f"申诉类型“{key}”有几种：{'、'.join(parts)}；请选其中一种")
     listed = "、".join(["generic", *(k if k == label else f"{k}（{label}）" for k, label in choices)])
     raise ValidationFailed(f"申诉类型“{key}”不是{platform}申诉类型：可选 {listed}")
-
-
-def event_text(ev: EventData) -> str:
-    """One timeline line in plain Chinese (not yet masked): the window's words (desk.labels)."""
-    return ev.words().line()
 
 
 def appeal_key(kind: str | None, profile: Any | None = None) -> str:
@@ -175,10 +173,7 @@ class PacketService:
                 if order is not None
                 else ()
             )
-            events = [
-                convert.event(ev)
-                for ev in s.scalars(select(m.Event).where(m.Event.case_id == case_id).order_by(m.Event.id))
-            ]
+            story = self._story(s, case, order)
         items.sort(key=lambda e: (KIND_ORDER[e.kind], e.position, e.id))
         when = generated_at or utcnow()
         facts: list[tuple[str, str]] = [
@@ -214,7 +209,8 @@ class PacketService:
                 media_type=e.media_type,
                 original_name=mask_phones(e.original_name),
                 caption=mask_phones(e.caption),
-                captured_at=e.captured_at,
+                captured_at=e.captured_at if e.captured_source in ("metadata", "stated") else None,
+                time_stated=e.captured_source == "stated",
                 sha256=e.sha256,
                 marks=e.marks,
                 rotation=e.rotation,
@@ -236,7 +232,8 @@ class PacketService:
             weight_table=tuple(
                 (mask_phones(a), mask_phones(b), mask_phones(c), mask_phones(d)) for a, b, c, d in weight_rows
             ),
-            timeline=tuple((local_time(ev.at), mask_phones(event_text(ev))) for ev in events),
+            # Only what the platform may see (desk.audience): never notes, edits, wizard walks or packets.
+            timeline=tuple((local_time(e.at), mask_phones(e.text)) for e in visible(story)),
         )
 
     def default_path(self, case_id: CaseId, order_no: str, when: datetime) -> Path:
@@ -265,12 +262,15 @@ class PacketService:
         cancel: Cancel | None = None,
         generated_at: datetime | None = None,
         kind: str | None = None,
+        draft: bool = False,
     ) -> PacketResult:
         from desk.pdf.cache import PreparedCache
         from desk.pdf.fonts import resolve_fonts
         from desk.pdf.packet import build_packet
 
         content = self.content(case_id, generated_at=generated_at, kind=kind)
+        if draft:
+            content = replace(content, draft=True)
         path = out_path or self.default_path(case_id, content.order_no, content.generated_at)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -330,6 +330,99 @@ class PacketService:
             s.flush()
             return convert.packet(p)
 
+    # -- what the platform reads ----------------------------------------------------------------
+    @staticmethod
+    def _story(s: Session, case: CaseData, order: Any | None) -> list[PlatformEntry]:
+        events = [
+            convert.event(ev)
+            for ev in s.scalars(select(m.Event).where(m.Event.case_id == case.id).order_by(m.Event.id))
+        ]
+        order_times = (
+            {name: getattr(order, name) for name, _ in ORDER_TIME_SENTENCES} if order is not None else {}
+        )
+        overrides = [
+            PlatformOverride(o.entry_key, o.hidden, o.text)
+            for o in s.scalars(select(m.PlatformOverride).where(m.PlatformOverride.case_id == case.id))
+        ]
+        return platform_story(case, events, order_times, overrides)
+
+    def platform_story(self, case_id: CaseId) -> list[PlatformEntry]:
+        """The 处理经过 a platform reads, hidden entries included and marked (for the operator's review)."""
+        with self._sessions() as s:
+            c = s.get(m.Case, case_id)
+            if c is None:
+                raise NotFound(f"售后记录 #{case_id} 不存在（可能已被删除）")
+            case = convert.case(c)
+            order = (
+                s.scalars(
+                    select(mo.Order)
+                    .where(mo.Order.order_no == case.order_no, mo.Order.platform == case.platform)
+                    .limit(1)
+                ).first()
+                if case.order_no
+                else None
+            )
+            return self._story(s, case, order)
+
+    def set_platform_entry(
+        self, case_id: CaseId, key: str, *, hidden: bool | None = None, text: str | None = None
+    ) -> Changes:
+        """Hide or reword one entry for the platform; the record it comes from stays as it is.
+        Text "" goes back to the desk's words."""
+        with self._sessions.begin() as s:
+            c = s.get(m.Case, case_id)
+            if c is None:
+                raise NotFound(f"售后记录 #{case_id} 不存在（可能已被删除）")
+            known = {e.key for e in self._story(s, convert.case(c), None)}
+            if key not in known and not key.startswith("order."):
+                raise ValidationFailed(f"处理经过里没有这一条（{key}）")
+            row = s.get(m.PlatformOverride, (case_id, key))
+            if row is None:
+                row = m.PlatformOverride(case_id=case_id, entry_key=key, hidden=False, text="")
+                s.add(row)
+            if hidden is not None:
+                row.hidden = hidden
+            if text is not None:
+                cleaned = " ".join(text.split())
+                if len(cleaned) > 500:
+                    raise ValidationFailed(f"这一条太长（{len(cleaned)} 个字，上限 500）")
+                row.text = cleaned
+            row.updated_at = utcnow()
+        return Changes(cases=frozenset({case_id}))
+
+    def readiness(self, case_id: CaseId, kind: str | None = None) -> Readiness:
+        """申诉前检查 of the appeal `kind` (or the case's own): what must hold before anything goes to the
+        platform (desk.services.readiness). Writes nothing."""
+        from desk.services.weights import WeightService
+
+        kit = self.upload_input(case_id, kind)
+        with self._sessions() as s:
+            c = s.get(m.Case, case_id)
+            if c is None:
+                raise NotFound(f"售后记录 #{case_id} 不存在（可能已被删除）")
+            case = convert.case(c)
+        appeal = self._kind_key(case_id, kind)
+        try:
+            verdict = verdict_name(WeightService(self._sessions).check(case_id))
+        except DeskError:
+            verdict = None
+        from desk.upload.preflight import preflight
+
+        check = preflight(kit)
+        limits = tuple(
+            f"{r.label}：{r.detail or r.value}"
+            for r in check.rows
+            if r.state == "bad" and r.key != "evidence"
+        )
+        return readiness_check(
+            case,
+            appeal,
+            present_kinds={e.kind for e in kit.content.evidence},
+            required=kit.required,
+            weight_verdict=verdict,
+            preflight_problems=limits,
+        )
+
     def _kind_key(self, case_id: CaseId, kind: str | None) -> str:
         """The appeal kind a packet was made for, as a key: the one asked for, else the case's own."""
         with self._sessions() as s:
@@ -339,8 +432,8 @@ class PacketService:
             platform, own = c.platform, c.appeal_type or ""
         profile = self._profile(platform)
         key = appeal_key(kind, profile)
-        if key or (kind or "").strip():
-            return key
+        if key:
+            return key  # asked for by name; none or "generic" keeps the case's own (as content() does)
         try:
             return appeal_key(own, profile) if own else ""
         except ValidationFailed:

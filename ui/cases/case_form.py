@@ -630,8 +630,8 @@ class CaseForm(QWidget):
     def load_case(self, case_id: CaseId) -> None:
         """Show a stored case in edit mode, with its timeline, now: two quick reads on the calling thread.
 
-        Only for opening the case the operator chose, which they wait to see (MainWindow._open_case says
-        so to the debug check); every later re-read of the form goes through the runner.
+        Only for opening the case the operator chose (MainWindow._open_case), which they wait to see in
+        this frame; every later re-read of the form goes through the runner (_reread, refresh_timeline).
         """
         self._case_reads += 1  # a background re-read still on its way is for what was shown before
         with read_on_gui_thread("the case the operator chose, shown in the same frame"):
