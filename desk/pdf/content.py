@@ -44,3 +44,5 @@ class PacketContent:
     timeline: tuple[tuple[str, str], ...] = ()  # (local time, what happened), already masked
     # A draft for internal printing: every page carries a 草稿 watermark (the readiness check was not met).
     draft: bool = False
+    # 申诉要点: the claim in one paragraph with the numbers that decide it (desk/pdf/layouts.py), page 1.
+    claim: str = ""

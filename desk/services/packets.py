@@ -30,6 +30,7 @@ from desk.domain import (
 )
 from desk.errors import DeskError, NotFound, PacketFailed, ValidationFailed
 from desk.labels import GENERIC_APPEAL, appeal_kind_label, platform_time
+from desk.pdf import layouts
 from desk.pdf.content import PacketContent, PacketEvidence
 from desk.privacy import mask_phones
 from desk.progress import Cancel, Progress
@@ -174,7 +175,12 @@ class PacketService:
                 else ()
             )
             story = self._story(s, case, order)
-        items.sort(key=lambda e: (KIND_ORDER[e.kind], e.position, e.id))
+        # The evidence that decides this kind of appeal leads, in the layout's order; the rest follows.
+        appeal = appeal_key(kind, profile) if kind and kind.strip() not in ("generic", GENERIC_APPEAL) else ""
+        appeal = appeal or _case_appeal_key(case.appeal_type, profile)
+        layout = layouts.for_kind(appeal)
+        lead = {words: i for i, words in enumerate(layout.lead)}
+        items.sort(key=lambda e: (lead.get(str(e.kind), len(lead)), KIND_ORDER[e.kind], e.position, e.id))
         when = generated_at or utcnow()
         facts: list[tuple[str, str]] = [
             (label, local_time(at)) for label, at in order_times if at is not None
@@ -188,7 +194,20 @@ class PacketService:
                 facts.append((CASE_FIELD_LABELS[name], f"¥{amount:.2f}"))
         from desk.services.weights import WeightService  # a light object over the same sessions
 
-        weight_rows = WeightService(self._sessions).packet_table(case_id)
+        weights = WeightService(self._sessions)
+        weight_rows = weights.packet_table(case_id)
+        claim = layout.fill(
+            {
+                "订单号": case.order_no,
+                "售后单号": case.after_sales_no,
+                "申诉类型": label or GENERIC_APPEAL,
+                "退款金额": f"¥{case.refund_amount:.2f}" if case.refund_amount is not None else "",
+                "运费金额": f"¥{case.freight_paid:.2f}" if case.freight_paid is not None else "",
+                "售后类型": str(case.case_type),
+                "重量结论": weights.check(case_id).sentence() if layout.claim.count("{重量结论}") else "",
+                "退货运单号": case.facts.return_tracking_no,
+            }
+        )
         cover = (
             ("店铺", case.shop_name or "（未指定）"),
             ("平台", str(case.platform)),
@@ -234,6 +253,7 @@ class PacketService:
             ),
             # Only what the platform may see (desk.audience): never notes, edits, wizard walks or packets.
             timeline=tuple((local_time(e.at), mask_phones(e.text)) for e in visible(story)),
+            claim=mask_phones(claim),
         )
 
     def default_path(self, case_id: CaseId, order_no: str, when: datetime) -> Path:
@@ -553,6 +573,15 @@ def required_evidence(
             f"“{pb.title}”流程里有几种{what}，所需证据不同：在处理向导里走到结果后，这里会列出缺少的证据",
         )
     return tuple(common), f"“{pb.title}”流程中{what}的要求，处理向导还没走到结果"
+
+
+def _case_appeal_key(key: str, profile: Any | None) -> str:
+    if not key:
+        return ""
+    try:
+        return appeal_key(key, profile)
+    except ValidationFailed:
+        return key
 
 
 def _case_appeal_label(key: str, profile: Any | None) -> str:
