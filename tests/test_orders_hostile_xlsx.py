@@ -797,3 +797,26 @@ def test_a_pipe_named_xlsx_is_refused_at_once(desk, tmp_path: Path) -> None:  # 
     with pytest.raises(DeskError, match="管道"):
         desk.orders.import_file(fifo)
     assert time.perf_counter() - started < 2 * SLACK
+
+
+def test_a_zip_version_python_does_not_know_is_refused_in_plain_words(desk: Any, tmp_path: Path) -> None:
+    """A damaged header claiming zip version 25.5 made zipfile raise NotImplementedError, which escaped."""
+    import io
+    import struct
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active.append(["订单号", "商品"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    data = bytearray(buf.getvalue())
+    for magic, offset in ((b"PK\x01\x02", 6), (b"PK\x03\x04", 4)):
+        at = data.find(magic)
+        while at >= 0:
+            data[at + offset : at + offset + 2] = struct.pack("<H", 255)
+            at = data.find(magic, at + 4)
+    path = tmp_path / "v255.xlsx"
+    path.write_bytes(bytes(data))
+    with pytest.raises(DeskError, match="不是有效的 Excel"):
+        desk.orders.import_file(path)

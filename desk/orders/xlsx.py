@@ -361,7 +361,15 @@ class Book:
         fh.seek(0)
         try:
             self.zip = zipfile.ZipFile(fh)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
+        # NotImplementedError: a damaged header claiming a zip version or feature zipfile does not know.
+        except (
+            zipfile.BadZipFile,
+            zipfile.LargeZipFile,
+            OSError,
+            EOFError,
+            ValueError,
+            NotImplementedError,
+        ) as exc:
             raise Refused("不是有效的 Excel（.xlsx）文件，或文件已损坏") from exc
         try:
             _check_members(self.zip, limits)
