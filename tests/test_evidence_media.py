@@ -219,7 +219,7 @@ def test_thumbnails_honour_every_exif_orientation(desk: Any, tmp_path: Path) -> 
         assert near(picture.getpixel((80, 100)), (255, 255, 255)), item.original_name
 
 
-def test_captured_time_from_exif_else_file_time(desk: Any, tmp_path: Path) -> None:
+def test_captured_time_from_exif_never_the_file_time(desk: Any, tmp_path: Path) -> None:
     case = new_case(desk)
     photo = oriented_jpeg(tmp_path / "photo.jpg", 1)
     plain = tmp_path / "plain.png"
@@ -228,7 +228,9 @@ def test_captured_time_from_exif_else_file_time(desk: Any, tmp_path: Path) -> No
     report = desk.evidence.import_files(case.id, [photo, plain])
     by_name = {e.original_name: e for e in report.added}
     assert by_name["photo.jpg"].captured_at == datetime(2024, 5, 1, 2, 20, 30, tzinfo=UTC)
-    assert by_name["plain.png"].captured_at == datetime.fromtimestamp(1_700_000_000, UTC)
+    assert by_name["photo.jpg"].captured_source == "metadata"
+    # A modification time says when the file was copied, not when the picture was taken.
+    assert by_name["plain.png"].captured_at is None and by_name["plain.png"].captured_source == ""
 
 
 # -- bad and odd files -------------------------------------------------------------------------------

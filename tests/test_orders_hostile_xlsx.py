@@ -799,7 +799,7 @@ def test_a_pipe_named_xlsx_is_refused_at_once(desk, tmp_path: Path) -> None:  # 
     assert time.perf_counter() - started < 2 * SLACK
 
 
-def test_a_zip_version_python_does_not_know_is_refused_in_plain_words(desk: Any, tmp_path: Path) -> None:
+def test_a_zip_version_python_does_not_know_is_refused_in_plain_words(desk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """A damaged header claiming zip version 25.5 made zipfile raise NotImplementedError, which escaped."""
     import io
     import struct

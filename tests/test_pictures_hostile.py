@@ -10,6 +10,7 @@ import struct
 import subprocess
 import sys
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +31,12 @@ def new_case(desk: Any) -> Any:
         CaseDraft(
             platform=Platform.PDD,
             order_no="261120-583920174650321",
-            case_type=CaseType.MISSING_ITEM,
-            description="买家称少发一件。",
+            # Ready for the platform once a chat screenshot is there (申诉前检查): the CLI tests below
+            # are about what decoders print, not about the check.
+            case_type=CaseType.QUALITY,
+            appeal_type="goods",
+            refund_amount=Decimal("29.90"),
+            description="买家称商品有裂痕，聊天中承认是自己摔落所致。",
         )
     )
     return case
@@ -191,7 +196,7 @@ def test_decoder_messages_go_to_the_log_not_the_terminal(tmp_path: Path) -> None
     ], proc.stderr
 
     # A file that decodes despite its odd tag is taken, and every later decode is quiet as well.
-    proc = run_cli(profile, "evidence", "add", case_id, str(odd))
+    proc = run_cli(profile, "evidence", "add", case_id, str(odd), "--kind", "聊天截图")
     assert proc.returncode == 0 and proc.stderr == "", proc.stderr
     proc = run_cli(profile, "packet", case_id, "-o", str(tmp_path / "p.pdf"))
     assert proc.returncode == 0 and proc.stderr == "", proc.stderr

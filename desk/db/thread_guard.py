@@ -6,9 +6,9 @@ desk: up to 10 s). Every service opens its sessions through the sessionmaker of
 desk/db/engine.py:make_sessionmaker, so that is where this check runs: once `forbid_thread` named a
 thread, a session opened on it raises WrongThread instead of quietly blocking.
 
-`callers` narrows the check to calls made by some packages' code (e.g. ``("ui",)``): a test's own set-up
-and assertions run on the same thread as the window it drives, read the database directly, and are not
-the window. Off by default and costs one comparison per session; the window turns it on for its GUI
+`callers` narrows the check to calls into the core made by some packages' code (e.g. ``("ui",)``): a
+test's own set-up and assertions run on the same thread as the window it drives (even inside its event
+loop), read the database directly, and are not the window. Off by default and costs one comparison per session; the window turns it on for its GUI
 thread (DESK_DEBUG_THREADS=1, and always under the tests).
 """
 
@@ -45,8 +45,9 @@ _report: Callable[[WrongThread], None] | None = None
 def forbid_thread(ident: int | None = None, *, callers: tuple[str, ...] = ()) -> None:
     """From now on a session opened on thread `ident` (default: this one) raises WrongThread.
 
-    callers: module-name prefixes ("ui" covers ui and ui.*); when given, only a session opened while
-    code of one of them is on the call stack counts. Replaces whatever was forbidden before.
+    callers: module-name prefixes ("ui" covers ui and ui.*); when given, only a session counts whose
+    service was called by code of one of them (the nearest function on the stack outside the core and
+    SQLAlchemy). Replaces whatever was forbidden before.
     """
     global _forbidden
     ident = threading.get_ident() if ident is None else ident
@@ -109,12 +110,21 @@ def check() -> None:
     raise error
 
 
+# Modules whose frames lie between a session being made and whoever called the service (the core, the ORM,
+# and `with` machinery a service may open its session through).
+_CORE = ("desk", "sqlalchemy", "contextlib")
+
+
 def _caller_in(prefixes: tuple[str, ...]) -> str:
-    """The innermost function on this thread's stack from one of the packages, as module:function, or ""."""
-    frame: FrameType | None = sys._getframe(2)
-    while frame is not None:
-        module = frame.f_globals.get("__name__", "")
-        if any(module == p or module.startswith(p + ".") for p in prefixes):
-            return f"{module}:{frame.f_code.co_name} (line {frame.f_lineno})"
+    """Who called into the core (as module:function), if that code is of one of the packages; else ""."""
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None and _within(frame.f_globals.get("__name__", ""), _CORE):
         frame = frame.f_back
-    return ""
+    if frame is None:
+        return ""
+    module = frame.f_globals.get("__name__", "")
+    return f"{module}:{frame.f_code.co_name} (line {frame.f_lineno})" if _within(module, prefixes) else ""
+
+
+def _within(module: str, prefixes: tuple[str, ...]) -> bool:
+    return any(module == p or module.startswith(p + ".") for p in prefixes)

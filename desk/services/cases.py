@@ -7,8 +7,8 @@ import logging
 import re
 import shutil
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, fields
-from datetime import UTC, date, datetime, time, timedelta
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, cast
@@ -106,10 +106,6 @@ def _enum(cls: Any, value: Any, label: str) -> Any:
     except ValueError as exc:
         allowed = "、".join(str(v) for v in cls)
         raise ValidationFailed(f"{label}“{value}”无效，可选：{allowed}") from exc
-
-
-def draft_fields() -> tuple[str, ...]:
-    return tuple(f.name for f in fields(CaseDraft))
 
 
 @dataclass(frozen=True, slots=True)
@@ -759,7 +755,4 @@ def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
         yield items[i : i + size]
 
 
-def local_day_bounds(day: date) -> tuple[datetime, datetime]:
-    tz = datetime.now().astimezone().tzinfo
-    start = datetime.combine(day, time(0), tz)
-    return start.astimezone(UTC), (start + timedelta(days=1)).astimezone(UTC)
+
