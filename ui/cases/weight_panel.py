@@ -73,10 +73,12 @@ class _Loaded:
 class ToleranceDialog(QDialog):
     """Scale precision, percentage and default packaging weight (shared by every case)."""
 
-    def __init__(self, desk: Desk, parent: QWidget | None = None) -> None:
+    def __init__(self, desk: Desk, parent: QWidget | None = None, *, current: Any = None) -> None:
+        """current: the tolerance as read on the DB worker; None reads it here, on the calling thread."""
         super().__init__(parent)
         self.setWindowTitle(f"称重误差设置 — {APP_TITLE}")
-        current = desk.weights.tolerance()
+        if current is None:
+            current = desk.weights.tolerance()
         self.precision = QSpinBox()
         self.precision.setRange(0, 5000)
         self.precision.setSuffix(" g")
@@ -463,14 +465,18 @@ class WeightPanel(QWidget):
         Op(lambda: orders.fill_case(case_id), parent=self).on_success(filled).run(self.runner)
 
     def edit_tolerance(self) -> None:
-        dialog = ToleranceDialog(self.desk, self)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
-            return
-        values = dialog.values()
         weights = self.desk.weights
-        Op(lambda: weights.set_tolerance(**values), parent=self).on_success(lambda _t: self.reload()).run(
-            self.runner
-        )
+
+        def edit(current: Any) -> None:
+            dialog = ToleranceDialog(self.desk, self, current=current)
+            if dialog.exec() != QDialog.DialogCode.Accepted:
+                return
+            values = dialog.values()
+            Op(lambda: weights.set_tolerance(**values), parent=self).on_success(lambda _t: self.reload()).run(
+                self.runner
+            )
+
+        Op(weights.tolerance, parent=self).on_success(edit).run(self.runner)
 
     def open_products(self) -> None:
         if self._open_products is not None:
