@@ -753,6 +753,3 @@ def _fetch_ids(result: Any) -> list[int]:
 def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
-
-
-
