@@ -109,3 +109,13 @@ def test_stale_edit_is_refused_not_overwritten(desk) -> None:  # type: ignore[no
     with pytest.raises(EditConflict, match="重新载入"):
         desk.cases.update(case.id, expected_version=mine.version, notes="我的修改")
     assert desk.cases.get(case.id).notes == "对方的修改"
+
+
+def test_a_note_does_not_make_an_open_edit_conflict(desk) -> None:  # type: ignore[no-untyped-def]
+    case, _ = desk.cases.create(CaseDraft(order_no="261120-9"))
+    loaded = desk.cases.get(case.id)
+    desk.cases.add_note(case.id, "买家电话无人接听")
+    # The form loaded the case before the note: its save goes through, and the note moved the case up.
+    saved, changes = desk.cases.update(case.id, expected_version=loaded.version, courier="圆通速递")
+    assert saved.courier == "圆通速递" and changes.cases
+    assert desk.cases.get(case.id).updated_at >= loaded.updated_at

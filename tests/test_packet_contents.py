@@ -14,7 +14,7 @@ from PIL import Image
 from pypdf import PdfReader
 from reportlab.pdfgen.canvas import Canvas
 
-from desk.domain import CaseDraft
+from desk.domain import CaseDraft, CaseStatus
 
 PHONE = "13812345678"
 ORDER_NO = "261120-583920174650321"
@@ -53,7 +53,11 @@ def packet(desk: Any, tmp_path: Path) -> tuple[Any, PdfReader, Path, dict[str, s
         appeal_type="维权申诉 · 少件申诉",
     )
     case, _ = desk.cases.create(draft)
-    desk.cases.add_note(case.id, f"已致电 {PHONE} 沟通")
+    desk.cases.add_note(case.id, f"已致电 {PHONE} 沟通")  # internal: never printed
+    # A business event the platform reads, with the buyer's phone in the shop's rewording of it.
+    desk.cases.update(case.id, status=CaseStatus.NEGOTIATING)
+    talk = next(e for e in desk.packets.platform_story(case.id) if e.text == "商家与买家协商处理方案")
+    desk.packets.set_platform_entry(case.id, talk.key, text=f"已致电 {PHONE} 沟通处理方案")
     photo = tmp_path / f"聊天{PHONE}.png"
     Image.new("RGB", (300, 900), (200, 220, 240)).save(photo)
     voucher = tmp_path / "物流凭证.pdf"
@@ -80,8 +84,8 @@ def test_timeline_is_printed_and_masked(packet: tuple[Any, PdfReader, Path, dict
     _, reader, _, _ = packet
     text = _all_text(reader).replace(" ", "")
     assert "处理经过" in text
-    assert "已致电138****5678沟通" in text
-    assert "新建售后" in text
+    assert "已致电138****5678沟通处理方案" in text  # the platform's entry, masked
+    assert "已致电138****5678沟通\n" not in text and "新建售后" not in text  # the internal record is not
 
 
 def test_manifest_lists_full_hashes_sizes_and_names(

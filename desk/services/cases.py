@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, case, delete, func, or_, select
+from sqlalchemy import ColumnElement, case, delete, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from desk import workflow
@@ -525,7 +525,9 @@ class CaseService:
             if c is None:
                 raise NotFound(f"售后记录 #{case_id} 不存在")
             s.add(m.Event(case_id=case_id, kind=EventKind.NOTE, detail=text[:MAX_TEXT]))
-            c.updated_at = self._now()
+            # A note is not an edit of the case's fields: move it up the list without bumping its version,
+            # so an edit open in the form at the same time still saves (a Core UPDATE skips the counter).
+            s.execute(update(m.Case).where(m.Case.id == case_id).values(updated_at=self._now()))
         return Changes(cases=frozenset({case_id}))
 
     def bulk_update(self, ids: Sequence[CaseId], **changes: Any) -> BulkResult:
