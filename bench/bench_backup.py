@@ -28,6 +28,8 @@ def _make_profile(root: Path) -> tuple[int, int]:
     """Cases through the real schema (bulk insert), evidence blobs written in the store's own layout."""
     from desk.app import open_desk
 
+    # The desk first: a folder that already holds originals but no database is refused (desk/db/guard.py).
+    d = open_desk(root)
     blobs = root / "evidence" / "blobs"
     n_blobs = EVIDENCE_BYTES // BLOB_SIZE
     rows = []
@@ -46,7 +48,6 @@ def _make_profile(root: Path) -> tuple[int, int]:
     from desk.db import models as m
     from desk.domain import CaseType, EvidenceKind, Platform
 
-    d = open_desk(root)
     now = datetime.now(UTC)
     try:
         # Core inserts still apply the models' column defaults, whatever columns later versions add.
