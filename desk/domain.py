@@ -167,16 +167,7 @@ class EventKind(enum.StrEnum):
 CASE_FIELD_LABELS = labels.CASE_FIELD_LABELS
 
 # Money of a case: what was asked, paid out and recovered (yuan, Decimal, two places).
-MONEY_FIELDS = (
-    "order_amount",
-    "refund_amount",
-    "refund_paid",
-    "compensation_paid",
-    "reship_cost",
-    "freight_paid",
-    "recovered_appeal",
-    "recovered_courier",
-)
+MONEY_FIELDS = labels.MONEY_FIELDS
 # Paid out by the shop, and recovered again: their difference is what a case cost.
 COST_FIELDS = ("refund_paid", "compensation_paid", "reship_cost", "freight_paid")
 RECOVERED_FIELDS = ("recovered_appeal", "recovered_courier")

@@ -206,18 +206,18 @@ ENUM_FIELDS: dict[str, str] = {
     "resolution": "Resolution",
     "evidence.kind": "EvidenceKind",
 }
-AMOUNT_FIELDS = frozenset(
-    {
-        "order_amount",
-        "refund_amount",
-        "refund_paid",
-        "compensation_paid",
-        "reship_cost",
-        "freight_paid",
-        "recovered_appeal",
-        "recovered_courier",
-    }
+# Money of a case: what was asked, paid out and recovered (yuan, Decimal, two places); desk.domain uses it too.
+MONEY_FIELDS = (
+    "order_amount",
+    "refund_amount",
+    "refund_paid",
+    "compensation_paid",
+    "reship_cost",
+    "freight_paid",
+    "recovered_appeal",
+    "recovered_courier",
 )
+AMOUNT_FIELDS = frozenset(MONEY_FIELDS)
 TIME_FIELDS = frozenset({"due_at", "due_paused_at", "applied_at", "evidence.stated_time"})
 # Times the platform reported: shown on the platform's clock (China), as its back office shows them.
 PLATFORM_TIME_FIELDS = frozenset({"applied_at"})

@@ -155,15 +155,7 @@ class PacketService:
                     .options(selectinload(m.Evidence.marks), selectinload(m.Evidence.frames))
                 )
             ]
-            order = (
-                s.scalars(
-                    select(mo.Order)
-                    .where(mo.Order.order_no == case.order_no, mo.Order.platform == case.platform)
-                    .limit(1)
-                ).first()
-                if case.order_no
-                else None
-            )
+            order = self._order_of(s, case)
             order_times = (
                 (
                     ("下单时间", order.ordered_at),
@@ -352,6 +344,14 @@ class PacketService:
 
     # -- what the platform reads ----------------------------------------------------------------
     @staticmethod
+    def _order_of(s: Session, case: CaseData) -> Any | None:
+        """The imported order of a case (its times and amounts), if there is one."""
+        if not case.order_no:
+            return None
+        query = select(mo.Order).where(mo.Order.order_no == case.order_no, mo.Order.platform == case.platform)
+        return s.scalars(query.limit(1)).first()
+
+    @staticmethod
     def _story(s: Session, case: CaseData, order: Any | None) -> list[PlatformEntry]:
         events = [
             convert.event(ev)
@@ -373,15 +373,7 @@ class PacketService:
             if c is None:
                 raise NotFound(f"售后记录 #{case_id} 不存在（可能已被删除）")
             case = convert.case(c)
-            order = (
-                s.scalars(
-                    select(mo.Order)
-                    .where(mo.Order.order_no == case.order_no, mo.Order.platform == case.platform)
-                    .limit(1)
-                ).first()
-                if case.order_no
-                else None
-            )
+            order = self._order_of(s, case)
             return self._story(s, case, order)
 
     def set_platform_entry(
