@@ -141,9 +141,7 @@ class PacketService:
         the case's own appeal type.
         """
         with self._sessions() as s:
-            c = s.get(m.Case, case_id)
-            if c is None:
-                raise NotFound(f"售后记录 #{case_id} 不存在（可能已被删除）")
+            c = _case_row(s, case_id)
             case = convert.case(c)
             profile = self._profile(case.platform)
             label = appeal_label(kind, profile) or _case_appeal_label(case.appeal_type, profile)
@@ -369,9 +367,7 @@ class PacketService:
     def platform_story(self, case_id: CaseId) -> list[PlatformEntry]:
         """The 处理经过 a platform reads, hidden entries included and marked (for the operator's review)."""
         with self._sessions() as s:
-            c = s.get(m.Case, case_id)
-            if c is None:
-                raise NotFound(f"售后记录 #{case_id} 不存在（可能已被删除）")
+            c = _case_row(s, case_id)
             case = convert.case(c)
             order = self._order_of(s, case)
             return self._story(s, case, order)
@@ -382,9 +378,7 @@ class PacketService:
         """Hide or reword one entry for the platform; the record it comes from stays as it is.
         Text "" goes back to the desk's words."""
         with self._sessions.begin() as s:
-            c = s.get(m.Case, case_id)
-            if c is None:
-                raise NotFound(f"售后记录 #{case_id} 不存在（可能已被删除）")
+            c = _case_row(s, case_id)
             known = {e.key for e in self._story(s, convert.case(c), None)}
             if key not in known and not key.startswith("order."):
                 raise ValidationFailed(f"处理经过里没有这一条（{key}）")
@@ -409,9 +403,7 @@ class PacketService:
 
         kit = self.upload_input(case_id, kind)
         with self._sessions() as s:
-            c = s.get(m.Case, case_id)
-            if c is None:
-                raise NotFound(f"售后记录 #{case_id} 不存在（可能已被删除）")
+            c = _case_row(s, case_id)
             case = convert.case(c)
         appeal = self._kind_key(case_id, kind)
         try:
@@ -475,9 +467,7 @@ class PacketService:
     def kinds(self, case_id: CaseId) -> list[tuple[str, str]]:
         """The packet kinds this case's platform offers, (key, label), generic first."""
         with self._sessions() as s:
-            c = s.get(m.Case, case_id)
-            if c is None:
-                raise NotFound(f"售后记录 #{case_id} 不存在（可能已被删除）")
+            c = _case_row(s, case_id)
             platform = c.platform
         return kind_choices(self._profile(platform))
 
@@ -488,9 +478,7 @@ class PacketService:
 
         content = self.content(case_id, kind=kind)
         with self._sessions() as s:
-            c = s.get(m.Case, case_id)
-            if c is None:
-                raise NotFound(f"售后记录 #{case_id} 不存在（可能已被删除）")
+            c = _case_row(s, case_id)
             case = convert.case(c)
         profile = self._profile(case.platform)
         required, source = required_evidence(case, kind, self.wizard, profile)
@@ -584,3 +572,11 @@ def _case_appeal_label(key: str, profile: Any | None) -> str:
         return appeal_label(key, profile)
     except ValidationFailed:
         return appeal_kind_label(key)
+
+
+def _case_row(s: Session, case_id: CaseId) -> m.Case:
+    """The case's row, or NotFound in the operator's words."""
+    c = s.get(m.Case, case_id)
+    if c is None:
+        raise NotFound(f"售后记录 #{case_id} 不存在（可能已被删除）")
+    return c
