@@ -18,13 +18,16 @@ from desk.opening import backup_server_before_upgrade, check_and_backup
 from desk.platforms import PlatformProfiles
 from desk.platforms.loader import USER_FOLDER as PLATFORMS_FOLDER
 from desk.profile import Profile
+from desk.services.buyers import BuyerService, secret_path_for
 from desk.services.cases import CaseService
 from desk.services.evidence import EvidenceService
 from desk.services.orders import OrderService
+from desk.services.outcomes import OutcomeService
 from desk.services.packets import PacketService
 from desk.services.products import ProductService
 from desk.services.scripts import ScriptService
 from desk.services.shops import ShopService
+from desk.services.stats import StatsService
 from desk.services.views import ViewService
 from desk.services.weights import WeightService
 from desk.services.wizard import WizardService
@@ -53,6 +56,10 @@ class Desk:
     # The guided wizard and the scripts library.
     wizard: WizardService = field(init=False)
     scripts: ScriptService = field(init=False)
+    # Outcomes and money, repeat claimers, statistics.
+    outcomes: OutcomeService = field(init=False)
+    buyers: BuyerService = field(init=False)
+    stats: StatsService = field(init=False)
 
     def __post_init__(self) -> None:
         sessions = make_sessionmaker(self.engine)
@@ -69,8 +76,21 @@ class Desk:
             self.weights,
             shop_playbooks=self.profile.root / "playbooks",
             threshold=self._appeal_threshold,
+            orders=self.orders,
+            platforms=self.platforms,
         )
         self.scripts = ScriptService(sessions, self.cases, self.shops, self.weights)
+        self.outcomes = OutcomeService(
+            sessions,
+            evidence=self.evidence,
+            weights=self.weights,
+            packets_dir=self.profile.packets_dir,
+            font_path=lambda: self.packets.font_path,
+        )
+        # The key of buyer hashes lives beside the data every computer of a shared database reads.
+        shared = load_settings(self.profile).shared_blob_dir
+        self.buyers = BuyerService(sessions, secret_path_for(self.profile.root, shared))
+        self.stats = StatsService(sessions)
         # The upload kit reads limits from the platform profiles and required evidence from the wizard.
         self.packets.platforms, self.packets.wizard = self.platforms, self.wizard
 

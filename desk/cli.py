@@ -35,6 +35,9 @@ COMMAND_MODULES = (
     "desk.commands.wizard",
     "desk.commands.scripts",
     "desk.commands.undo",
+    "desk.commands.outcome",
+    "desk.commands.claim",
+    "desk.commands.stats",
 )
 # Command modules shipped beside the core (the demo, desk_demo/cli.py) name themselves in this entry-point
 # group (pyproject.toml); the core never imports them by name, so it works and ships without them.

@@ -107,6 +107,7 @@ class EvidenceKind(Keyed):
     BUYER_PHOTO = "BUYER_PHOTO"
     CHAT = "CHAT"
     GOODS_WITH_LABEL = "GOODS_WITH_LABEL"
+    STORE_LISTING = "STORE_LISTING"  # the shop's listings: proof it does not sell what a buyer pictured
     LOGISTICS_VOUCHER = "LOGISTICS_VOUCHER"
     FREIGHT_VOUCHER = "FREIGHT_VOUCHER"
     OTHER = "OTHER"
@@ -122,6 +123,35 @@ class WeightKind(Keyed):
     REWEIGH = "REWEIGH"
 
 
+class AppealResult(Keyed):
+    """The platform's decision on one appeal (appeal_outcomes.result)."""
+
+    PENDING = "PENDING"
+    WON = "WON"
+    PARTIAL = "PARTIAL"  # part of the money came back: counts as a win in the statistics
+    REJECTED = "REJECTED"
+
+
+class ClaimStatus(Keyed):
+    """Where a courier claim (快递理赔) stands (courier_claims.status)."""
+
+    FILED = "FILED"
+    PROCESSING = "PROCESSING"
+    PAID = "PAID"
+    PARTIAL = "PARTIAL"
+    REJECTED = "REJECTED"
+    WITHDRAWN = "WITHDRAWN"
+
+
+class BuyerKeyKind(Keyed):
+    """What a buyer key (buyer_keys.kind) was made from; phone and address only ever as keyed hashes."""
+
+    NICK = "NICK"
+    BUYER_ID = "BUYER_ID"
+    PHONE = "PHONE"
+    ADDRESS = "ADDRESS"
+
+
 # Kinds whose picture shows a parcel's weight; their weight in grams feeds the weight check.
 WEIGHT_KINDS = frozenset({EvidenceKind.WAREHOUSE_WEIGHT, EvidenceKind.COURIER_WEIGHT, EvidenceKind.REWEIGH})
 
@@ -133,6 +163,7 @@ class MarkShape(enum.StrEnum):
     BOX = "box"  # a red rectangle outline
     ARROW = "arrow"  # a red arrow from (x0, y0) to (x1, y1)
     TEXT = "text"  # a text label with its top-left corner at (x0, y0)
+    DETAIL = "detail"  # a region a packet prints enlarged beside the picture; never drawn on the pixels
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +192,9 @@ class EventKind(enum.StrEnum):
     WIZARD = "wizard"  # a step of the guided wizard: an answer, a restart, an applied outcome
     WEIGHT_RECORDED = "weight_recorded"  # a weighing written down (kind, grams, the picture it came from)
     PLATFORM_SYNCED = "platform_synced"  # an after-sales export brought the platform's facts
+    APPEAL_OUTCOME = "appeal_outcome"  # an appeal's platform decision recorded, edited or removed
+    COURIER_CLAIM = "courier_claim"  # a courier claim recorded, edited, removed, or its packet made
+    BUYER_RECORDED = "buyer_recorded"  # buyer keys (keyed hashes of phone, address, buyer id) set
 
 
 # Fields of a case the operator may edit, with their labels (kept in desk.labels).
@@ -213,6 +247,9 @@ class CaseDraft:
     freight_paid: Decimal | None = None
     recovered_appeal: Decimal | None = None
     recovered_courier: Decimal | None = None
+    reship_tracking_no: str = ""  # 补发单号: the waybill of what the shop sent again
+    return_tracking_no: str = ""  # 退货运单号, when the platform's export did not bring it
+    agreed_compensation: Decimal | None = None  # 协商补偿金额 agreed with the buyer (paid: compensation_paid)
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,6 +319,13 @@ class CaseData:
     recovered_courier: Decimal | None = None
     deleted_at: datetime | None = None  # in the trash since
     facts: PlatformFacts = PlatformFacts()
+    reship_tracking_no: str = ""  # 补发单号
+    agreed_compensation: Decimal | None = None  # 协商补偿金额: what the buyer accepted, not a cost yet
+
+    @property
+    def return_tracking_no(self) -> str:
+        """退货运单号: a platform fact (an export brings it) that the operator may also type."""
+        return self.facts.return_tracking_no
 
     @property
     def net_cost(self) -> Decimal:

@@ -69,6 +69,7 @@ ENUM_LABELS: dict[str, dict[str, str]] = {
         "BUYER_PHOTO": "买家照片",
         "CHAT": "聊天截图",
         "GOODS_WITH_LABEL": "发货商品与面单合照",
+        "STORE_LISTING": "店铺在售商品截图",
         "LOGISTICS_VOUCHER": "物流凭证",
         "FREIGHT_VOUCHER": "运费凭证",
         "OTHER": "其他",
@@ -80,7 +81,7 @@ ENUM_LABELS: dict[str, dict[str, str]] = {
         "COURIER_UNLOAD": "快递下车重量",
         "REWEIGH": "复称",
     },
-    "MarkShape": {"redact": "遮挡", "box": "方框", "arrow": "箭头", "text": "文字"},
+    "MarkShape": {"redact": "遮挡", "box": "方框", "arrow": "箭头", "text": "文字", "detail": "放大区域"},
     "EventKind": {
         "created": "新建售后",
         "field_changed": "修改",
@@ -93,7 +94,20 @@ ENUM_LABELS: dict[str, dict[str, str]] = {
         "wizard": "处理流程",
         "weight_recorded": "记录重量",
         "platform_synced": "平台售后导入",
+        "appeal_outcome": "申诉结果",
+        "courier_claim": "快递理赔",
+        "buyer_recorded": "记录买家信息",
     },
+    "AppealResult": {"PENDING": "等待结果", "WON": "申诉成功", "PARTIAL": "部分支持", "REJECTED": "申诉驳回"},
+    "ClaimStatus": {
+        "FILED": "已提交",
+        "PROCESSING": "处理中",
+        "PAID": "已赔付",
+        "PARTIAL": "部分赔付",
+        "REJECTED": "拒赔",
+        "WITHDRAWN": "已撤回",
+    },
+    "BuyerKeyKind": {"NICK": "买家昵称", "BUYER_ID": "买家编号", "PHONE": "手机号", "ADDRESS": "收货地址"},
 }
 # Label → key, for what people type and what older files hold (user platform profiles, playbooks, CLI).
 _BY_LABEL: dict[str, dict[str, str]] = {
@@ -160,6 +174,8 @@ CASE_FIELD_LABELS: dict[str, str] = {
     "after_sales_no": "售后单号",
     "tracking_no": "快递单号",
     "courier": "快递公司",
+    "return_tracking_no": "退货运单号",  # a platform fact the operator may type when the export lacks it
+    "reship_tracking_no": "补发单号",
     "buyer_nick": "买家昵称",
     "case_type": "售后类型",
     "after_sales_type": "退款类型",
@@ -170,6 +186,7 @@ CASE_FIELD_LABELS: dict[str, str] = {
     "due_at": "截止时间",
     "order_amount": "订单金额",
     "refund_amount": "退款金额",
+    "agreed_compensation": "协商补偿金额",
     "refund_paid": "实退金额",
     "compensation_paid": "补差价",
     "reship_cost": "补发成本",
@@ -210,6 +227,7 @@ ENUM_FIELDS: dict[str, str] = {
 MONEY_FIELDS = (
     "order_amount",
     "refund_amount",
+    "agreed_compensation",  # agreed with the buyer, not yet paid: a cost only once paid (compensation_paid)
     "refund_paid",
     "compensation_paid",
     "reship_cost",
@@ -311,6 +329,33 @@ def _marks_words(raw: str) -> str:
     return "，".join(parts) or "无"
 
 
+# -- statistics ------------------------------------------------------------------------------------------
+
+# The groupings of 统计 (desk.services.stats), as the CLI, the XLSX and the window name them.
+STATS_DIMENSION_LABELS: dict[str, str] = {
+    "month": "月份",
+    "shop": "店铺",
+    "platform": "平台",
+    "case_type": "售后类型",
+    "reason": "退款原因",
+    "product": "商品",
+    "courier": "快递公司",
+}
+# What a statistics row counts besides the money fields (whose words are CASE_FIELD_LABELS').
+STATS_MEASURE_LABELS: dict[str, str] = {
+    "cases": "售后数",
+    "net_cost": "净支出",
+    "decided": "已出结果",
+    "won": "成功",
+    "partial": "部分支持",
+    "rejected": "驳回",
+    "pending": "等待结果",
+    "win_rate": "成功率",
+}
+STATS_UNSET = "（未填写）"
+STATS_MULTI_PRODUCT = "（多种商品）"
+
+
 # -- events ------------------------------------------------------------------------------------------------
 
 
@@ -343,22 +388,37 @@ def grams_words(grams: Any) -> str:
         return str(grams)
 
 
+# What 应用结果 did with the 问题描述 (desk.playbooks.merge.MergeChoice), in the operator's words.
+MERGE_CHOICE_LABELS: dict[str, str] = {
+    "replace": "用草稿替换问题描述",
+    "append": "把草稿追加在问题描述后面",
+    "keep": "保留原来的问题描述",
+}
+
+
+def _wizard_answer(d: Mapping[str, Any]) -> str:
+    """An answer, and what the case's data said about it: agreed with, or overridden on purpose."""
+    text = f"{d.get('question', '')} → {d.get('answer', '')}"
+    known = d.get("known")
+    if isinstance(known, Mapping):
+        if d.get("override"):
+            text += f"（与数据不符，已确认：数据给出“{known.get('answer', '')}”，{known.get('reason', '')}）"
+        else:
+            text += f"（按数据：{known.get('reason', '')}）"
+    return text + (f"；结果：{d['outcome']}" if d.get("outcome") else "")
+
+
+def _wizard_apply(d: Mapping[str, Any]) -> str:
+    said = [f"{field_label(k)} {value_text(k, str(v))}" for k, v in d.get("set", {}).items()]
+    if d.get("description") in ("replace", "append"):
+        said.append(MERGE_CHOICE_LABELS[str(d["description"])])
+    return f"应用结果“{d.get('outcome', '')}”" + (f"（{'，'.join(said)}）" if said else "")
+
+
 _WIZARD_ACTIONS: dict[str, Callable[[Mapping[str, Any]], str]] = {
-    "answer": lambda d: (
-        f"{d.get('question', '')} → {d.get('answer', '')}"
-        + (f"；结果：{d['outcome']}" if d.get("outcome") else "")
-    ),
+    "answer": _wizard_answer,
     "restart": lambda d: f"重新开始（{d.get('playbook', '')}）" if d.get("playbook") else "重新开始",
-    "apply": lambda d: (
-        f"应用结果“{d.get('outcome', '')}”"
-        + (
-            "（"
-            + "，".join(f"{field_label(k)} {value_text(k, str(v))}" for k, v in d.get("set", {}).items())
-            + "）"
-            if d.get("set")
-            else ""
-        )
-    ),
+    "apply": _wizard_apply,
     "done": lambda d: f"{d.get('step', '')} → 已完成",
 }
 
@@ -442,6 +502,15 @@ def describe_event(
         facts = data.get("facts", {})
         lines = [f"{field_label(k)}：{value_text(k, str(v))}" for k, v in facts.items() if v]
         return EventWords(title, "；".join(lines) or "平台信息已清空")
+    if kind == "appeal_outcome":
+        return _appeal_outcome_words(data)
+    if kind == "courier_claim":
+        return _courier_claim_words(data)
+    if kind == "buyer_recorded":
+        said = "、".join(enum_label("BuyerKeyKind", str(k)) for k in data.get("kinds", ()))
+        if data.get("action") == "clear":
+            return EventWords("清除买家信息", said)
+        return EventWords(title, f"{said}（只保存加密摘要，不保存原文）" if said else "")
     if kind in ("trashed", "restored"):
         return EventWords(title, _why(data))
     return _joined(title, [new or old, detail])
@@ -458,7 +527,55 @@ _REASONS: dict[str, str] = {
     "clock_resumed": "恢复计时",
     "wizard": "处理流程",
     "import": "导入售后导出",
+    "appeal_outcome": "按申诉结果",
+    "courier_claim": "按快递理赔结果",
 }
+
+
+def _yuan(raw: Any) -> str:
+    try:
+        return f"¥{Decimal(str(raw)):.2f}"
+    except InvalidOperation:
+        return str(raw)
+
+
+def _appeal_outcome_words(d: Mapping[str, Any]) -> EventWords:
+    """ "货款申诉：等待结果 → 申诉成功，追回 ¥12.50"."""
+    kind = appeal_kind_label(str(d.get("appeal_kind", "")))
+    result = enum_label("AppealResult", str(d.get("result", "")))
+    if d.get("old_result") and d.get("old_result") != d.get("result"):
+        result = f"{enum_label('AppealResult', str(d['old_result']))} → {result}"
+    text = f"{kind}：{result}"
+    if d.get("amount") not in (None, ""):
+        text += f"，追回 {_yuan(d['amount'])}"
+    action = d.get("action", "add")
+    title = {"edit": "修改申诉结果", "remove": "删除申诉结果"}.get(str(action), "申诉结果")
+    return EventWords(title, text)
+
+
+def _courier_claim_words(d: Mapping[str, Any]) -> EventWords:
+    """ "中通快递 理赔单号 LP123：已提交 → 已赔付，索赔 ¥30.00，赔付 ¥30.00"."""
+    claim_no = f"理赔单号 {d['claim_no']}" if d.get("claim_no") else ""
+    who = " ".join(x for x in (str(d.get("courier", "")), claim_no) if x)
+    prefix = f"{who}：" if who else ""
+    action = str(d.get("action", "add"))
+    if action == "packet":
+        bits = [str(d.get("file", ""))]
+        if d.get("pages"):
+            bits.append(f"{d['pages']} 页")
+        if d.get("sha256_prefix"):
+            bits.append(f"SHA-256 {d['sha256_prefix']}")
+        return EventWords("生成理赔材料", prefix + "，".join(b for b in bits if b))
+    status = enum_label("ClaimStatus", str(d.get("status", "")))
+    if d.get("old_status") and d.get("old_status") != d.get("status"):
+        status = f"{enum_label('ClaimStatus', str(d['old_status']))} → {status}"
+    parts = [status]
+    if d.get("claimed") not in (None, ""):
+        parts.append(f"索赔 {_yuan(d['claimed'])}")
+    if d.get("paid") not in (None, ""):
+        parts.append(f"赔付 {_yuan(d['paid'])}")
+    title = {"edit": "修改快递理赔", "remove": "删除快递理赔"}.get(action, "快递理赔")
+    return EventWords(title, prefix + "，".join(parts))
 
 
 def _why(data: Mapping[str, Any]) -> str:

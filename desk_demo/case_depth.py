@@ -1,5 +1,6 @@
 """Demo depth: shop details, deadlines (one due soon, one overdue, one held by a waiting
-status), the platform's type and reason, settlements and money, and a saved view."""
+status), the platform's type and reason, settlements and money, and a saved view. The plan follows the
+order of desk_demo.cases._cases(), one entry per case."""
 
 from __future__ import annotations
 
@@ -60,6 +61,7 @@ def add_case_depth(desk: Any, case_ids: list[CaseId], shop_ids: list[Any]) -> No
             "refund_paid": "59.90",
         },
         {"resolution": "补发", "reship_cost": "8.50", "freight_paid": "6.00"},
+        {"after_sales_type": "退货退款", "after_sales_reason": "七天无理由退换货", "resolution": "申诉"},
         {"resolution": "补差价", "compensation_paid": "5.00", "after_sales_type": "仅退款"},
     ]
     for case_id, values in zip(case_ids, plan, strict=False):

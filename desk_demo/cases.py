@@ -1,4 +1,6 @@
-"""Demo profile content: two shops and a case of every type, with generated evidence pictures."""
+"""Demo profile content: two shops and a case of every type, with generated evidence pictures; among them
+the appeals of the guide (漏发少件 货款申诉, 运费申诉, a malicious 发错商品 with the shop's listing, a buyer-caused
+质量问题 with the chat admission marked to enlarge)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from desk.domain import CaseDraft, CaseId, CaseStatus, CaseType, EvidenceKind, Platform
+from desk.domain import CaseDraft, CaseId, CaseStatus, CaseType, EvidenceKind, Mark, MarkShape, Platform
 from desk_demo import images as img
 
 
@@ -18,6 +20,7 @@ class DemoEvidence:
     kind: EvidenceKind
     make: Callable[[], bytes]
     caption: str = ""
+    marks: Callable[[], tuple[Mark, ...]] = lambda: ()  # what the operator marked on it (a 放大区域 …)
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,30 @@ class DemoCase:
 
 
 SHOPS = (("优品家居旗舰店", Platform.PDD), ("暖暖童装小店", Platform.TAOBAO))
+# What the 拼多多 shop has on sale (its store listing screenshot shows these).
+SHOP_GOODS = (
+    ("加厚收纳盒 灰色 大号", "29.90"),
+    ("棉麻收纳篮 灰色 中号", "45.00"),
+    ("真空压缩袋 8 件套", "59.90"),
+    ("桌面置物架 三层 白色", "129.00"),
+    ("玻璃密封罐 3 只装", "59.90"),
+    ("抽屉分隔板 4 片装", "35.00"),
+    ("挂钩 12 只装", "9.90"),
+    ("折叠台灯 暖光", "129.00"),
+)
+# The 质量问题 chat: the buyer owns up in the third message, which the operator marks to enlarge.
+QUALITY_CHAT = [
+    ("buyer", "台灯灯罩裂了，要退款"),
+    ("shop", "亲，发货前我们都检查过的，方便说下是怎么裂的吗？"),
+    ("buyer", "昨天孩子碰倒摔地上了，但是这质量也太差了"),
+]
+# The 运费申诉: the buyer sent the goods back without a reason, the shop paid the return freight.
+FREIGHT_CHAT = [
+    ("buyer", "不想要了，我退回去"),
+    ("shop", "好的亲，退货运费我们先帮您垫付，收到货后给您退款"),
+    ("buyer", "好的，已经寄出了"),
+]
+RETURN_TRACKING = "YT7512049377104"
 
 
 def _cases() -> list[DemoCase]:
@@ -152,15 +179,9 @@ def _cases() -> list[DemoCase]:
                 DemoEvidence(
                     "聊天截图-承认摔落.png",
                     EvidenceKind.CHAT,
-                    lambda: img.chat_screenshot(
-                        [
-                            ("buyer", "台灯灯罩裂了，要退款"),
-                            ("shop", "亲，发货前我们都检查过的，方便说下是怎么裂的吗？"),
-                            ("buyer", "昨天孩子碰倒摔地上了，但是这质量也太差了"),
-                        ],
-                        seed=9,
-                    ),
+                    lambda: img.chat_screenshot(QUALITY_CHAT, seed=9),
                     "买家承认摔落",
+                    lambda: (Mark(MarkShape.DETAIL, *img.chat_bubble_box(QUALITY_CHAT, 2, seed=9)),),
                 ),
             ),
         ),
@@ -230,6 +251,13 @@ def _cases() -> list[DemoCase]:
                     "发货合照.jpg",
                     EvidenceKind.GOODS_WITH_LABEL,
                     lambda: img.goods_with_label_photo("玻璃密封罐 3 只装", "YD4301928475016", seed=13),
+                    "发货前拍照：玻璃密封罐与面单",
+                ),
+                DemoEvidence(
+                    "店铺在售商品-搜索蓝色水杯.png",
+                    EvidenceKind.STORE_LISTING,
+                    lambda: img.store_listing_screenshot(SHOPS[0][0], SHOP_GOODS, "蓝色塑料水杯", seed=14),
+                    "店铺在售商品：搜索“蓝色塑料水杯”无结果",
                 ),
             ),
         ),
@@ -246,6 +274,42 @@ def _cases() -> list[DemoCase]:
                 order_amount=Decimal("99.00"),
                 refund_amount=None,
                 description="核实少发 1 件袜子，已补发，补发单号 YT7512049300099。",
+            ),
+        ),
+        DemoCase(
+            0,
+            CaseDraft(
+                platform=Platform.PDD,
+                order_no="261108-846201937465012",
+                after_sales_no="9102847536620",
+                tracking_no="YT7512049362208",
+                courier="圆通速递",
+                buyer_nick="一颗柠檬",
+                case_type=CaseType.UNWANTED,
+                appeal_type="freight",  # 维权申诉 · 运费申诉: the shop paid the return freight
+                status=CaseStatus.APPEALING,
+                order_amount=Decimal("45.00"),
+                refund_amount=Decimal("45.00"),
+                freight_paid=Decimal("12.00"),
+                return_tracking_no=RETURN_TRACKING,
+                description=(
+                    "买家以不想要了为由退货退款，退货运费 12.00 元由商家先行垫付（运费凭证见附件），"
+                    "商品已退回并完成退款，现申请平台补偿退货运费。"
+                ),
+            ),
+            (
+                DemoEvidence(
+                    "运费凭证-退货.png",
+                    EvidenceKind.FREIGHT_VOUCHER,
+                    lambda: img.freight_voucher(RETURN_TRACKING, "12.00", seed=15),
+                    "退货运费凭证 ¥12.00",
+                ),
+                DemoEvidence(
+                    "聊天-垫付运费.png",
+                    EvidenceKind.CHAT,
+                    lambda: img.chat_screenshot(FREIGHT_CHAT, shop_name=SHOPS[0][0], seed=16),
+                    "买家无理由退货，商家垫付运费",
+                ),
             ),
         ),
         DemoCase(
@@ -285,6 +349,8 @@ def fill_demo(desk: Any) -> list[CaseId]:
             for added in report.added:
                 if ev.caption:
                     desk.evidence.update(added.id, caption=ev.caption)
+                if marks := ev.marks():
+                    desk.evidence.set_marks(added.id, marks)
         made.append(case.id)
     from desk_demo.case_depth import add_case_depth  # deadlines, money, platform type/reason, shop details
 

@@ -58,6 +58,7 @@ def shoot_viewer(desk: Any, window: Any, pump: Callable[..., None], out: Path) -
         ],
     )
     window.select_case(case_id)
+    pump(10, lambda: window.form.opening is None and not window.panel.loading)  # read on the DB worker
     panel = window.panel
     item = next(e for e in panel.model.items() if e.id == item.id)
     viewer = panel.open_viewer(item)
@@ -116,6 +117,7 @@ def main() -> int:
         ids = desk.cases.list_ids()
         case_id = max(ids, key=lambda i: (len(desk.evidence.list(i)), -ids.index(i)))
         window.select_case(case_id)
+        pump(10, lambda: window.form.opening is None and not window.panel.loading)  # read on the DB worker
         panel = window.panel
         panel.view.setCurrentIndex(panel.model.index_of(panel.model.items()[0].id))
         pump(20, lambda: bool(panel.model.items()) and panel.thumbnails_shown())
@@ -123,6 +125,7 @@ def main() -> int:
         window.grab().save(str(args.out / "main.png"))
         shoot_viewer(desk, window, pump, args.out / "viewer.png")
         window.select_case(case_id)
+        pump(10, lambda: window.form.opening is None and not window.panel.loading)  # read on the DB worker
         pump(0.3)
 
         form = window.form
@@ -138,8 +141,34 @@ def main() -> int:
         window.grab().save(str(args.out / "new_case.png"))
         form.revert()
         window.select_case(case_id)
+        pump(10, lambda: window.form.opening is None and not window.panel.loading)  # read on the DB worker
 
-        window.generate_packet()
+        # 申诉前检查: a case not yet ready for the platform opens the checklist instead of a packet.
+        unready = next((i for i in ids if not desk.packets.readiness(i).ok), None)
+        if unready is not None:
+            window.select_case(unready)
+            pump(10, lambda: window.form.case_id == unready)
+            window.generate_packet()
+            pump(60, lambda: window.readiness_dialog is not None and window.readiness_dialog.isVisible())
+            check = window.readiness_dialog
+            assert check is not None
+            pump(0.3)
+            check.grab().save(str(args.out / "readiness.png"))
+            check.close()
+        window.select_case(case_id)
+        pump(10, lambda: window.form.case_id == case_id)
+
+        # 平台看到的处理经过: the story the platform reads, one entry reworded for it.
+        from ui.packet.story_dialog import StoryDialog
+
+        story = StoryDialog(desk, runner, case_id, parent=window)
+        story.show()
+        pump(10, lambda: story.table.rowCount() > 0)
+        pump(0.3)
+        story.grab().save(str(args.out / "story.png"))
+        story.close()
+
+        window.generate_packet(draft=not desk.packets.readiness(case_id).ok)
 
         def preview_ready() -> bool:
             p = window.preview
@@ -157,6 +186,7 @@ def main() -> int:
         # The wizard at its outcome: the missing-item case walked to its weight-backed appeal.
         desk.wizard.run_answers(case_id, [1, 0, 1, 2])
         window.select_case(case_id)
+        pump(10, lambda: window.form.opening is None and not window.panel.loading)  # read on the DB worker
         pump(0.3)
         window.features.wizard.open_wizard()
         from ui.wizard.wizard_dialog import WizardDialog
@@ -193,7 +223,17 @@ def main() -> int:
         window.close()
         runner.shutdown(wait=True)
         desk.close()
-    for name in ("main", "viewer", "case_form", "timeline", "new_case", "preview", "wizard"):
+    for name in (
+        "main",
+        "viewer",
+        "case_form",
+        "timeline",
+        "new_case",
+        "readiness",
+        "story",
+        "preview",
+        "wizard",
+    ):
         print(args.out / f"{name}.png")
     return 0
 

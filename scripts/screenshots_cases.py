@@ -18,6 +18,7 @@ def shoot_cases(desk: Any, window: Any, pump: Callable[..., None], out: Path) ->
     # Two cases selected for a bulk change: the bulk bar shows above the list.
     ids = [pane.model.case_id(r) for r in range(pane.model.rowCount())]
     window.select_case(ids[0])
+    pump(10, lambda: window.form.opening is None and not window.panel.loading)  # read on the DB worker
     selection = window.table.selectionModel()
     for case_id in ids[:2]:
         row = pane.model.row_of(case_id)
@@ -33,6 +34,7 @@ def shoot_cases(desk: Any, window: Any, pump: Callable[..., None], out: Path) ->
     # The money tab of the reshipped case (reship cost, freight).
     reshipped = next(i for i in ids if desk.cases.get(i).reship_cost is not None)
     window.select_case(reshipped)
+    pump(10, lambda: window.form.opening is None and not window.panel.loading)  # read on the DB worker
     window.form.tabs.setCurrentIndex(2)
     pump(0.3)
     path = out / "case_money.png"

@@ -60,6 +60,7 @@ def shoot_orders(desk: Any, window: Any, pump: Callable[..., None], out: Path, w
 
     if weighed is not None:
         window.select_case(weighed)
+        pump(10, lambda: window.form.opening is None and not window.panel.loading)  # read on the DB worker
         form = window.form
         panel = window.features.orders.weight_panel
         form.tabs.setCurrentIndex(form.tabs.indexOf(panel))

@@ -24,9 +24,31 @@ def _png(colour: tuple[int, int, int]) -> bytes:
 
 def test_the_shipped_layouts_are_valid_and_name_real_evidence() -> None:
     shipped = layouts.shipped()
-    assert {"goods", "freight", "dispute_rate", "generic"} <= set(shipped)
-    assert shipped["goods"].lead[:2] == ("仓库称重图", "快递内网重量图")
-    assert shipped["freight"].lead[0] == "运费凭证"
+    assert {"goods", "freight", "dispute_rate", "generic"} <= set(shipped.kinds)
+    assert shipped.kinds["goods"].lead[:2] == ("仓库称重图", "快递内网重量图")
+    assert shipped.kinds["freight"].lead[0] == "运费凭证"
+    assert shipped.kinds["freight"].decisive == ("运费凭证",)
+    assert shipped.kinds["freight"].facts == ("运费金额", "退货运单号")
+
+
+def test_a_case_type_refines_its_appeal_kind() -> None:
+    shipped = layouts.shipped()
+    missing = shipped.for_case("goods", CaseType.MISSING_ITEM)
+    assert missing.decisive == ("仓库称重图", "快递内网重量图") and "重量计算" in missing.facts
+    wrong = shipped.for_case("goods", "发错商品")  # the case type's words work too
+    assert wrong.decisive == ("发货商品与面单合照", "店铺在售商品截图")
+    assert shipped.for_case("goods", CaseType.MALICIOUS).decisive == wrong.decisive
+    assert shipped.for_case("goods", CaseType.QUALITY).decisive == ("聊天截图",)
+    # A case type without its own layout takes its appeal kind's; an unknown kind is generic.
+    assert shipped.for_case("goods", CaseType.UNWANTED) == shipped.kinds["goods"]
+    assert shipped.for_case("退款纠纷举证", CaseType.QUALITY) == shipped.kinds["generic"]
+    # What a case type's layout leaves out comes from its appeal kind.
+    data = {
+        "generic": {"claim": "x"},
+        "goods": {"claim": "总的", "lead": ["复称图"], "MISSING_ITEM": {"claim": "少件"}},
+    }
+    refined = layouts.parse(data, "t.toml").for_case("goods", CaseType.MISSING_ITEM)
+    assert (refined.claim, refined.lead) == ("少件", ("复称图",))
 
 
 @pytest.mark.parametrize(
@@ -36,11 +58,76 @@ def test_the_shipped_layouts_are_valid_and_name_real_evidence() -> None:
         ({"generic": {"claim": "{金额}"}}, "不存在的变量：金额"),
         ({"generic": {"claim": "x", "lead": ["称重图"]}}, "不存在的证据类型"),
         ({"goods": {"claim": "x"}}, r"缺少 \[generic\]"),
+        ({"generic": {"claim": "x"}, "goods": {"claim": "y", "少件": {}}}, "既不是版式的项.*也不是售后类型"),
+        ({"generic": {"claim": "x", "decisive": ["仓库称重图", "复称图", "聊天截图"]}}, "decisive 最多 2 项"),
+        ({"generic": {"claim": "x", "facts": ["金额"]}}, "facts 里有不认识的项"),
+        (
+            {"generic": {"claim": "x"}, "goods": {"claim": "y", "QUALITY": {"claim": "z", "color": 1}}},
+            "不认识的项：color",
+        ),
     ],
 )
 def test_a_broken_layout_is_refused_in_plain_words(data: dict[str, Any], words: str) -> None:
     with pytest.raises(layouts.LayoutError, match=words):
         layouts.parse(data, "appeal_layouts.toml")
+
+
+def _user_copy(desk: Any, text: str) -> Path:
+    path = desk.profile.root / "appeal_layouts.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+SHIPPED = layouts.resource(layouts.FILE_NAME).read_text("utf-8")
+
+
+def test_the_operators_copy_of_the_layouts_wins(desk: Any) -> None:
+    case, _ = desk.cases.create(
+        CaseDraft(order_no="261120-1", case_type=CaseType.QUALITY, appeal_type="goods")
+    )
+    assert desk.packets.layouts_file == desk.profile.root / "appeal_layouts.toml"
+    _user_copy(desk, SHIPPED.replace("并非商品质量问题。", "并非商品质量问题（本店自定）。"))
+    content = desk.packets.content(case.id)
+    assert content.claim.endswith("并非商品质量问题（本店自定）。")
+    assert not [
+        w for w in content.warnings if "版式" in w
+    ]  # (the case has no evidence yet: that one is said)
+    assert any("首页应放的证据还没有：聊天截图" in w for w in content.warnings)
+
+
+@pytest.mark.parametrize(
+    ("broken", "words"),
+    [
+        # a variable that does not exist, on the claim of [goods.QUALITY]
+        (
+            lambda text: text.replace("（见下方聊天截图）", "{截图}"),
+            "的 [goods.QUALITY] 用了不存在的变量：截图",
+        ),
+        # not TOML at all
+        (lambda text: text.replace("[freight]", "[freight"), "格式有误"),
+    ],
+)
+def test_a_broken_copy_is_named_with_its_line_and_the_packaged_layouts_are_used(
+    desk: Any, broken: Any, words: str
+) -> None:
+    case, _ = desk.cases.create(
+        CaseDraft(order_no="261120-1", case_type=CaseType.QUALITY, appeal_type="goods")
+    )
+    text = broken(SHIPPED)
+    path = _user_copy(desk, text)
+    changed = next(
+        no for no, (a, b) in enumerate(zip(text.splitlines(), SHIPPED.splitlines(), strict=True), 1) if a != b
+    )
+    content = desk.packets.content(case.id)
+    (warning,) = [w for w in content.warnings if "版式" in w]
+    assert str(path) in warning and f"第 {changed} 行" in warning and words in warning
+    assert "已改用随软件附带的版式" in warning
+    assert content.claim.endswith("（见下方聊天截图），并非商品质量问题。")  # the packaged claim
+    # The build reports it to the operator; the packet itself never prints it.
+    out = desk.profile.root / "q.pdf"
+    result = desk.packets.build(case.id, out)
+    assert warning in result.warnings
+    assert "已改用" not in "".join(page.extract_text() for page in PdfReader(out).pages)
 
 
 def _first_page(path: Path) -> str:
@@ -70,7 +157,7 @@ def test_goods_appeal_states_the_claim_and_leads_with_the_weights(desk: Any, tmp
     assert "申诉要点" in page
     assert "商家就订单261120-583920174650321（售后单号9102847561203，漏发少件）提出维权申诉·货款申诉" in page
     assert "申请追回已退款¥29.90" in page
-    assert page.index("申诉要点") < page.index("基本信息")
+    assert page.index("申诉要点") < page.index("关键证据") < page.index("基本信息")
 
 
 def test_freight_appeal_leads_with_the_voucher_and_names_the_amount(desk: Any) -> None:

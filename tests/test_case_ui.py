@@ -28,6 +28,7 @@ from tests.test_ui_flow import (  # noqa: F401 - fixtures
     type_text,
     window,
 )
+from tests.ui_wait import refresh_list, select_case, wait_rows
 from ui.cases.case_model import CASE_ID_ROLE, DUE_COLUMN, ROW_BACKGROUND, CaseTableModel
 from ui.main_window import MainWindow
 from ui.qt import QApplication, QItemSelectionModel, Qt
@@ -70,12 +71,13 @@ def due_cases(desk: Any) -> dict[str, int]:
 def test_queues_show_deadlines_in_colour(
     window: MainWindow, desk: Any, due_cases: dict[str, int], qtbot: Any
 ) -> None:
-    window.cases_pane.refresh_now()
+    refresh_list(qtbot, window)
     pane = window.cases_pane
     qtbot.waitUntil(lambda: "已超时（1）" in pane.sidebar.queue_items["overdue"].text(0), timeout=WAIT_MS)
     assert "即将超时（1）" in pane.sidebar.queue_items["soon"].text(0)
     assert pane.sidebar.queue_items["all"].text(0) == "全部售后（4）"
     # Rows are coloured by their deadline, and the 截止 column says how long is left.
+    wait_rows(qtbot, window.model)
     overdue_row = window.model.row_of(due_cases["overdue"])
     soon_row = window.model.row_of(due_cases["soon"])
     assert (
@@ -97,8 +99,8 @@ def test_queues_show_deadlines_in_colour(
 def test_waiting_status_pauses_the_clock_in_the_form(
     window: MainWindow, desk: Any, due_cases: dict[str, int], qtbot: Any
 ) -> None:
-    window.cases_pane.refresh_now()
-    window.select_case(due_cases["soon"])  # type: ignore[arg-type]
+    refresh_list(qtbot, window)
+    select_case(qtbot, window, due_cases["soon"])
     form = window.form
     status = form.fields["status"]
     status.setCurrentIndex(status.findText("等待快递回复"))  # type: ignore[attr-defined]
@@ -106,17 +108,17 @@ def test_waiting_status_pauses_the_clock_in_the_form(
     qtbot.waitUntil(lambda: desk.cases.get(due_cases["soon"]).due_paused_at is not None, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: form.due_left.text().startswith("已暂停"), timeout=WAIT_MS)
     qtbot.waitUntil(lambda: form.timeline_table.item(0, 1).text() == "暂停计时", timeout=WAIT_MS)
-    row = window.model.row_of(due_cases["soon"])
+    model = window.model  # the saved case moves to the top once the list's query comes back
     qtbot.waitUntil(
-        lambda: window.model.index(row, DUE_COLUMN).data().startswith("暂停 · 剩余"),  # type: ignore[arg-type]
+        lambda: model.index(model.row_of(due_cases["soon"]), DUE_COLUMN).data().startswith("暂停 · 剩余"),  # type: ignore[arg-type]
         timeout=WAIT_MS,
     )
 
 
-def test_status_list_offers_only_allowed_changes(window: MainWindow, desk: Any) -> None:
+def test_status_list_offers_only_allowed_changes(window: MainWindow, desk: Any, qtbot: Any) -> None:
     case, _ = desk.cases.create(CaseDraft(order_no="261120-1", status=CaseStatus.APPEAL_SUBMITTED))
-    window.cases_pane.refresh_now()
-    window.select_case(case.id)
+    refresh_list(qtbot, window)
+    select_case(qtbot, window, case.id)
     combo = window.form.fields["status"]
     offered = [combo.itemText(i) for i in range(combo.count())]  # type: ignore[attr-defined]
     assert offered == ["已提交申诉", "申诉成功", "申诉失败"]
@@ -124,8 +126,8 @@ def test_status_list_offers_only_allowed_changes(window: MainWindow, desk: Any) 
 
 def test_due_typed_like_the_platform_is_saved_as_a_time(window: MainWindow, desk: Any, qtbot: Any) -> None:
     case_id = add_case(desk, "240101-123456789012345")
-    window.cases_pane.refresh_now()
-    window.select_case(case_id)
+    refresh_list(qtbot, window)
+    select_case(qtbot, window, case_id)
     form = window.form
     type_text(form.fields["due_at"], "剩余２３小时１５分")
     assert not form.invalid_fields()
@@ -148,7 +150,7 @@ def test_saved_view_restores_filters_and_search(window: MainWindow, desk: Any, q
         CaseDraft(order_no="261120-c", case_type=CaseType.WRONG_ITEM, description="灯罩颜色不对")
     )
     pane = window.cases_pane
-    pane.refresh_now()
+    refresh_list(qtbot, window)
     pane.filters.set_filter(CaseFilter(case_types=(CaseType.QUALITY,)))
     pane.filters.changed.emit()
     qtbot.waitUntil(lambda: set(ids_shown(window)) == {a.id, b.id}, timeout=WAIT_MS)
@@ -174,7 +176,7 @@ def test_saved_view_restores_filters_and_search(window: MainWindow, desk: Any, q
 
 def test_search_hint_instead_of_an_error(window: MainWindow, desk: Any, qtbot: Any) -> None:
     add_case(desk, "240101-123456789012345")
-    window.cases_pane.refresh_now()
+    refresh_list(qtbot, window)
     window.search.setText("退" * 150)
     qtbot.waitUntil(lambda: window.cases_pane.hint_label.isVisible(), timeout=WAIT_MS)
     assert "太长" in window.cases_pane.hint_label.text() and window.model.rowCount() == 0
@@ -193,7 +195,7 @@ def test_header_click_sorts(window: MainWindow, desk: Any, qtbot: Any) -> None:
     for nick, amount in (("乙", "30"), ("甲", "10"), ("丙", "20")):
         case, _ = desk.cases.create(CaseDraft(order_no=f"261120-{nick}", buyer_nick=nick))
         desk.cases.update(case.id, refund_amount=amount)
-    window.cases_pane.refresh_now()
+    refresh_list(qtbot, window)
     window.table.sortByColumn(8, Qt.SortOrder.AscendingOrder)  # 退款金额
     amounts = lambda: [window.model.index(r, 8).data() for r in range(3)]  # noqa: E731
     qtbot.waitUntil(lambda: amounts() == ["10.00", "20.00", "30.00"], timeout=WAIT_MS)
@@ -209,7 +211,7 @@ def test_bulk_status_and_shop(
     b = add_case(desk, "261120-2")
     c, _ = desk.cases.create(CaseDraft(order_no="261120-3", status=CaseStatus.APPEAL_SUBMITTED))
     window.cases_pane.reload_shops()
-    window.cases_pane.refresh_now()
+    refresh_list(qtbot, window)
     select_rows(window, [a, b, c.id])
     assert (
         window.cases_pane.bulk_bar.isVisibleTo(window) and window.cases_pane.bulk_label.text() == "已选 3 条"
@@ -242,7 +244,7 @@ def test_delete_goes_to_trash_and_ctrl_z_brings_it_back(
     a = add_case(desk, "261120-1")
     b = add_case(desk, "261120-2")
     pane = window.cases_pane
-    pane.refresh_now()
+    refresh_list(qtbot, window)
     select_rows(window, [a, b])
     window.table.setFocus()
     window.features.cases.delete.trigger()
@@ -279,7 +281,7 @@ def test_export_selection(window: MainWindow, desk: Any, qtbot: Any, tmp_path: P
     a = add_case(desk, "261120-000000000000001", "张三")
     add_case(desk, "261120-000000000000002", "李四")
     desk.cases.update(a, refund_amount=Decimal("19.90"))
-    window.cases_pane.refresh_now()
+    refresh_list(qtbot, window)
     select_rows(window, [a])
     target = tmp_path / "选中的售后.xlsx"
     window.cases_pane.export_to(target)
@@ -351,8 +353,8 @@ def test_form_suggests_the_platform_lists(window: MainWindow) -> None:
 
 def test_timeline_note_and_money(window: MainWindow, desk: Any, qtbot: Any) -> None:
     case_id = add_case(desk, "240101-123456789012345")
-    window.cases_pane.refresh_now()
-    window.select_case(case_id)
+    refresh_list(qtbot, window)
+    select_case(qtbot, window, case_id)
     form = window.form
     form.note_edit.setText("买家电话无人接听，明天再打")
     form.add_note()
@@ -406,6 +408,10 @@ window.show()
 case_id = desk.cases.list_ids()[0]
 window.select_case(case_id)
 form = window.form
+end = time.monotonic() + 20
+while time.monotonic() < end and (form.case_id != case_id or form.opening is not None):
+    app.processEvents()  # the case is read on the DB worker
+    time.sleep(0.005)
 notes, nick = form.fields["notes"], form.fields["buyer_nick"]
 notes.setFocus()
 type_text(notes, "第一处修改：买家同意补发")

@@ -418,6 +418,25 @@ def test_kind_guess_is_confirmed_by_the_operator(desk: Any) -> None:
     assert chosen.added[0].kind_confirmed
 
 
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("店铺在售商品截图.png", EvidenceKind.STORE_LISTING),
+        ("商品列表.jpg", EvidenceKind.STORE_LISTING),
+        ("发货商品面单合照.jpg", EvidenceKind.GOODS_WITH_LABEL),
+        ("快递内网重量.png", EvidenceKind.COURIER_WEIGHT),
+        ("IMG_0001.jpg", EvidenceKind.OTHER),
+    ],
+)
+def test_kind_is_guessed_from_the_file_name(desk: Any, name: str, kind: EvidenceKind) -> None:
+    """The guide's proof that the shop does not sell the pictured item gets its own kind at import."""
+    case = new_case(desk)
+    data = io.BytesIO()
+    banded().save(data, "PNG")
+    (item,) = desk.evidence.import_bytes(case.id, data.getvalue(), name).added
+    assert item.kind == kind and not item.kind_confirmed
+
+
 def test_weight_rotation_and_marks_are_validated(desk: Any) -> None:
     case = new_case(desk)
     data = io.BytesIO()
@@ -498,7 +517,9 @@ def test_png_export_drops_text_chunks(desk: Any, tmp_path: Path) -> None:
 
 def _pdf_images(path: Path) -> list[Image.Image]:
     reader = pypdf.PdfReader(path)
-    return [img.image.convert("RGB") for page in reader.pages for img in page.images]
+    # Each embedded picture once: page 1 shows the packet's first picture again, from the same image.
+    once = {img.name: img.image for page in reader.pages for img in page.images}
+    return [im.convert("RGB") for im in once.values()]
 
 
 def test_packet_applies_redaction_rotation_and_video_key_frames(desk: Any, tmp_path: Path) -> None:

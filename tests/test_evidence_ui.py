@@ -11,6 +11,8 @@ import pytest
 from PIL import Image, ImageDraw
 
 from desk.domain import CaseDraft, CaseId, CaseType, EvidenceKind, Mark, MarkShape, Platform
+from tests import ui_wait
+from tests.ui_wait import reload_evidence
 from ui.evidence.gallery import HEADER_ROLE, GalleryModel
 from ui.evidence.panel import EvidencePanel, parse_weight
 from ui.main_window import MainWindow
@@ -90,12 +92,11 @@ def open_host_case(host: Host, desk: Any) -> CaseId:
     return case.id
 
 
-def open_case(window: MainWindow, desk: Any) -> CaseId:
+def open_case(window: MainWindow, desk: Any, qtbot: Any) -> CaseId:
     case, _ = desk.cases.create(
         CaseDraft(platform=Platform.PDD, order_no="240101-123456789012345", case_type=CaseType.MISSING_ITEM)
     )
-    window.model.refresh()
-    window.select_case(case.id)
+    ui_wait.open_case(qtbot, window, case.id)
     assert window.panel.case_id == case.id
     return case.id
 
@@ -140,7 +141,7 @@ def near(p: tuple[int, int, int], color: tuple[int, int, int], tolerance: int = 
 
 
 def test_ctrl_v_pastes_a_screenshot_as_chat_evidence(window: MainWindow, desk: Any, qtbot: Any) -> None:
-    case_id = open_case(window, desk)
+    case_id = open_case(window, desk, qtbot)
     screenshot = QImage(360, 640, QImage.Format.Format_RGB32)
     screenshot.fill(Qt.GlobalColor.white)
     # What WeChat/QQ/system screenshot tools put on the clipboard: picture data, no file. (setImage,
@@ -162,11 +163,11 @@ def test_ctrl_v_pastes_a_screenshot_as_chat_evidence(window: MainWindow, desk: A
 
 def test_ctrl_z_in_the_gallery_brings_a_deleted_item_back(window: MainWindow, desk: Any, qtbot: Any) -> None:
     """The real keys, through the window's 撤销 action (a window-wide shortcut), not panel.undo()."""
-    case_id = open_case(window, desk)
+    case_id = open_case(window, desk, qtbot)
     keep = desk.evidence.import_bytes(case_id, png_bytes(banded((60, 40))), "留下.png").added[0]
     gone = desk.evidence.import_bytes(case_id, png_bytes(banded((70, 40))), "删掉.png").added[0]
     panel = window.panel
-    panel.reload()
+    reload_evidence(qtbot, panel)
     wait_items(panel, qtbot, 2)
     window.activateWindow()
     panel.view.setFocus()
@@ -185,7 +186,7 @@ def test_ctrl_z_in_the_gallery_brings_a_deleted_item_back(window: MainWindow, de
 
 
 def test_ctrl_v_in_a_text_field_pastes_text(window: MainWindow, desk: Any, qtbot: Any) -> None:
-    case_id = open_case(window, desk)
+    case_id = open_case(window, desk, qtbot)
     QApplication.clipboard().setText("圆通")
     field = window.form.fields["courier"]
     assert isinstance(field, QLineEdit)
@@ -296,7 +297,7 @@ def test_thumbnail_honours_orientation_rotation_and_redaction(
     banded().transpose(Image.Transpose.ROTATE_90).save(tmp_path / "o6.jpg", "JPEG", exif=exif.tobytes())
     desk.evidence.import_files(case_id, [tmp_path / "o6.jpg"])
     panel = host.panel
-    panel.reload()
+    reload_evidence(qtbot, panel)
     wait_items(panel, qtbot, 1)
     (item,) = panel.model.items()
     pixmap = panel.thumbnails.pixmap(item)
@@ -306,7 +307,7 @@ def test_thumbnail_honours_orientation_rotation_and_redaction(
     assert near(pixel(image, image.width() // 2, 3), RED)
     # A redaction shows in the gallery as well.
     desk.evidence.set_marks(item.id, [Mark(MarkShape.REDACT, 0.2, 0.5, 0.8, 0.9)])
-    panel.reload()
+    reload_evidence(qtbot, panel)
     (item,) = panel.model.items()
     qtbot.waitUntil(lambda: panel.thumbnails.has(item), timeout=WAIT_MS)
     redacted = panel.thumbnails.pixmap(item)
@@ -324,7 +325,7 @@ def test_reorder_by_drag_and_remove_with_undo(host: Host, desk: Any, qtbot: Any)
         )
         ids.append(report.added[0].id)
     panel = host.panel
-    panel.reload()
+    reload_evidence(qtbot, panel)
     # Drag card 2 before card 0.
     panel.view.move_requested.emit([ids[2]], ids[0], EvidenceKind.BUYER_PHOTO.value)
     qtbot.waitUntil(
@@ -358,7 +359,7 @@ def test_context_menu_offers_every_action(host: Host, desk: Any, qtbot: Any, tmp
     case_id = open_host_case(host, desk)
     (item,) = desk.evidence.import_bytes(case_id, png_bytes(banded()), "截图.png").added
     panel = host.panel
-    panel.reload()
+    reload_evidence(qtbot, panel)
     panel.select_ids([item.id])
     menu = panel.context_menu()
     texts = [a.text() for a in menu.actions() if a.text()]
@@ -378,7 +379,7 @@ def test_weight_field_for_weight_evidence(host: Host, desk: Any, qtbot: Any) -> 
         case_id, png_bytes(banded()), "称重.png", kind=EvidenceKind.WAREHOUSE_WEIGHT
     ).added
     panel = host.panel
-    panel.reload()
+    reload_evidence(qtbot, panel)
     panel.select_ids([item.id])
     assert panel.weight_edit.isVisibleTo(panel)
     panel.weight_edit.setText("1.25kg")
@@ -403,7 +404,7 @@ def test_viewer_keys_rotate_redact_and_export(host: Host, desk: Any, qtbot: Any,
     for name, width in (("a.png", 400), ("b.png", 401)):
         desk.evidence.import_bytes(case_id, png_bytes(banded((width, 300))), name, kind=EvidenceKind.CHAT)
     panel = host.panel
-    panel.reload()
+    reload_evidence(qtbot, panel)
     first, second = panel.model.items()
     panel.select_ids([first.id])
     qtbot.keyClick(panel.view, Qt.Key.Key_Return)
@@ -477,7 +478,7 @@ def test_viewer_picks_video_key_frames(host: Host, desk: Any, qtbot: Any, tmp_pa
     case_id = open_host_case(host, desk)
     desk.evidence.import_files(case_id, [mp4(tmp_path / "开箱.mp4", frames=30)])
     panel = host.panel
-    panel.reload()
+    reload_evidence(qtbot, panel)
     viewer = panel.open_viewer()
     assert viewer is not None
     qtbot.waitUntil(lambda: viewer.loaded, timeout=WAIT_MS)

@@ -309,7 +309,15 @@ def test_each_feature_returns_its_actions_and_they_sit_in_their_menus(window: An
     # The menu bar, in its order, from the keys; 申诉 holds the window's own entries between the features'.
     assert [a.text() for a in window.menuBar().actions()] == [MENU_TITLES[k] for k in MenuKey]
     appeal = [a.text() for a in window.menus[MenuKey.APPEAL].actions()]
-    assert appeal == ["处理向导…", "话术库…", "", "生成申诉材料", "打印", "上传材料包…"]
+    assert appeal == [
+        "处理向导…",
+        "话术库…",
+        "",
+        "生成申诉材料",
+        "打印",
+        "上传材料包…",
+        "平台看到的处理经过…",
+    ]
     assert window.feature_context.menu(MenuKey.TOOLS) is window.menus[MenuKey.TOOLS]
 
 
@@ -324,13 +332,13 @@ def test_a_feature_can_add_a_toolbar_action(window: Any) -> None:
 @pytest.mark.gui
 def test_the_context_follows_the_current_case(window: Any, desk: Any, qtbot: Any) -> None:
     from desk.domain import CaseDraft
+    from tests.ui_wait import open_case
 
     case, _ = desk.cases.create(CaseDraft(order_no="261120-000000000000001"))
     seen: list[object] = []
     ctx = window.feature_context
     ctx.case_changed.connect(seen.append)
-    window.model.refresh()
-    window.select_case(case.id)
+    open_case(qtbot, window, case.id)
     assert ctx.current_case() == case.id and seen[-1] == case.id
 
 

@@ -196,3 +196,28 @@ def test_the_demo_uses_the_core_and_never_the_ui() -> None:
     assert not offenders, f"{DEMO_PACKAGE} (layer {DEMO_LAYER}) is above the core only:\n" + "\n".join(
         offenders
     )
+
+
+def test_the_window_reads_on_the_gui_thread_only_while_the_desk_opens() -> None:
+    """Every read of the running window goes through its task runner (ui/tasks.py); the one exception is
+    opening the desk, which builds the window on a profile already opened (MainWindow). The behaviour is
+    checked by tests/test_ui_reads_off_gui_thread.py; this keeps a new exception from slipping in."""
+    import ast
+
+    uses = []
+    for path in sorted((REPO / "ui").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for function in ast.walk(tree):
+            if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            for node in ast.walk(function):
+                called = node.func if isinstance(node, ast.Call) else None
+                name = getattr(called, "id", None) or getattr(called, "attr", None)
+                if name in ("read_on_gui_thread", "allowed"):
+                    uses.append(f"{path.relative_to(REPO).as_posix()}:{function.name}")
+    # Nested functions are walked twice (as themselves and inside their parent): each place counts once.
+    assert sorted(set(uses)) == [
+        "ui/main_window.py:__init__",
+        "ui/main_window.py:attach_desk",
+        "ui/tasks.py:read_on_gui_thread",  # where it is made
+    ], uses

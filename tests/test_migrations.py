@@ -175,3 +175,58 @@ def test_packet_kind_migration_keeps_the_history_of_older_packets(tmp_path: Path
     assert kinds == ["", "freight"]
     assert [appeal_kind_label(k) for k in kinds] == ["通用申诉", "维权申诉 · 运费申诉"]
     assert list((root / "backups").glob("before-upgrade-*.deskbackup"))
+
+
+@pytest.mark.sqlite_only
+def test_case_script_fields_migration_keeps_existing_cases(tmp_path: Path) -> None:
+    """0012 adds 补发单号 and 协商补偿金额 to a database of the previous head: its cases stay as they were,
+    the new fields start empty, can be written, and the search index still follows the cases."""
+    from decimal import Decimal
+
+    from alembic import command
+
+    from desk.db.migrate import alembic_config
+    from desk.domain import CaseDraft, CaseType
+
+    root = tmp_path / "p"
+    d = open_desk(root)
+    case, _ = d.cases.create(
+        CaseDraft(
+            order_no="261120-583920174650321",
+            case_type=CaseType.QUALITY,
+            refund_amount=Decimal("29.90"),
+            compensation_paid=Decimal("5.00"),
+            description="灯罩有裂痕",
+        )
+    )
+    d.close()
+    engine = make_engine(f"sqlite:///{root / 'desk.sqlite3'}")
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0011_platform_overrides")
+    engine.dispose()
+    con = sqlite3.connect(root / "desk.sqlite3")
+    columns = [r[1] for r in con.execute("PRAGMA table_info(cases)")]
+    con.close()
+    assert "reship_tracking_no" not in columns and "agreed_compensation" not in columns
+    d = open_desk(root)  # upgrades (after a backup)
+    try:
+        again = d.cases.get(case.id)
+        assert (again.order_no, again.refund_amount, again.compensation_paid, again.description) == (
+            "261120-583920174650321",
+            Decimal("29.90"),
+            Decimal("5.00"),
+            "灯罩有裂痕",
+        )
+        assert (again.reship_tracking_no, again.agreed_compensation) == ("", None)
+        d.cases.update(
+            case.id, reship_tracking_no="SF1234567890", agreed_compensation="12.50", notes="补发了"
+        )
+        after = d.cases.get(case.id)
+        assert (after.reship_tracking_no, after.agreed_compensation) == ("SF1234567890", Decimal("12.50"))
+        assert after.net_cost == Decimal("5.00")  # agreed is not a cost
+        assert d.cases.search("补发了").ids == frozenset({case.id})  # triggers survived the upgrade
+    finally:
+        d.close()
+    assert list((root / "backups").glob("before-upgrade-0011_platform_overrides-*.deskbackup"))

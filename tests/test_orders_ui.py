@@ -13,6 +13,7 @@ import pytest
 
 from desk.domain import CaseDraft, CaseType, Platform
 from desk.orders.model import WeightKind
+from tests.ui_wait import open_case, select_case
 from ui.cases.weight_panel import WeightPanel
 from ui.main_window import MainWindow
 from ui.orders.import_dialog import ImportDialog
@@ -218,8 +219,7 @@ def test_main_window_has_the_order_menu_and_the_weight_tab(
     qtbot: Any, desk: Any, window: MainWindow, tmp_path: Path
 ) -> None:
     case, _ = desk.cases.create(CaseDraft(order_no=ORDER, case_type=CaseType.MISSING_ITEM))
-    window.model.refresh()
-    window.select_case(case.id)
+    open_case(qtbot, window, case.id)
     assert any(a.text() == "订单" for a in window.menuBar().actions())
     panel = window.features.orders.weight_panel
     window.form.tabs.setCurrentWidget(panel)
@@ -230,14 +230,13 @@ def test_main_window_has_the_order_menu_and_the_weight_tab(
         CaseDraft(order_no="261122-000000000000077", case_type=CaseType.MISSING_ITEM)
     )
     desk.weights.add(other.id, WeightKind.WAREHOUSE, 1530)
-    window.model.refresh()
-    window.select_case(other.id)
-    assert panel.case_id == other.id  # at once, from the form's case_shown signal
+    open_case(qtbot, window, other.id)
+    assert panel.case_id == other.id  # once the form shows it, from its case_shown signal
     qtbot.waitUntil(
         lambda: panel.records.rowCount() == 1 and panel.records.item(0, 0).text() == "仓库称重",
         timeout=WAIT_MS,
     )
-    window.select_case(case.id)
+    select_case(qtbot, window, case.id)
     assert panel.case_id == case.id
 
 

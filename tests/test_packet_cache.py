@@ -65,9 +65,17 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
 
 
 def _images(path: Path) -> list[Image.Image]:
+    """Every picture the file embeds, once each (page 1 shows a picture of the evidence again, from the
+    same embedded image)."""
     out = []
+    seen: set[int] = set()
     for page in PdfReader(path).pages:
         for img in page.images:
+            ref = img.indirect_reference
+            if ref is not None and ref.idnum in seen:
+                continue
+            if ref is not None:
+                seen.add(ref.idnum)
             out.append(cast(Image.Image, img.image).convert("RGB"))
     return out
 

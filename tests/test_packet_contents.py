@@ -156,7 +156,7 @@ def test_same_case_same_bytes(desk: Any, tmp_path: Path) -> None:
     assert r1.sha256 == r2.sha256 == hashlib.sha256((tmp_path / "1.pdf").read_bytes()).hexdigest()
 
 
-def test_tall_screenshots_share_rows(tmp_path: Path) -> None:
+def test_tall_screenshots_print_one_at_a_time_at_a_legible_width(tmp_path: Path) -> None:
     from datetime import datetime
 
     from desk.pdf.content import PacketContent, PacketEvidence
@@ -190,10 +190,21 @@ def test_tall_screenshots_share_rows(tmp_path: Path) -> None:
     pages = ["".join(page.extract_text().split()) for page in reader.pages]
     body = pages[:-1]  # the last page is the manifest
     where = {n: next(i for i, t in enumerate(body) if f"凭证{n}：截图{n}" in t) for n in range(1, 7)}
-    # six screenshots in two rows of three (one per half page would take three pages)
-    assert where[1] == where[2] == where[3]
-    assert where[4] == where[5] == where[6]
-    assert len(set(where.values())) <= 2
+    # Three to a row printed a phone screenshot's text well under a millimetre high; each one now has the
+    # page's legible width (desk.pdf.pictures.LEGIBLE_W), in order, its caption above it.
+    assert sorted(where.values()) == list(where.values())
+    from desk.pdf.pictures import LEGIBLE_W
+
+    widths = set()
+    for page in reader.pages:
+        page.extract_text(
+            visitor_operand_before=lambda op, args, cm, tm: (
+                widths.add(round(cm[0], 1)) if op == b"Do" else None
+            )
+        )
+    assert widths == {round(LEGIBLE_W, 1)}
+    # 540 × 1200 px at 437 pt wide is 971 pt tall, more than a page: every one is continued (续).
+    assert sum("续凭证" in t for t in body) == 6
 
 
 def test_kind_sets_appeal_type_and_unknown_kind_is_refused(desk: Any) -> None:

@@ -84,6 +84,7 @@ def test_wechat_values_are_verified() -> None:
         ({"limits": {"x": {"label": "上限", "unit": "张", "verified": True}}}, ["已核实", "value"]),
         ({"statuses": [{"name": "甲", "desk_status": "乱写"}]}, ["desk_status", "乱写"]),
         ({"lists": {}}, ["lists.statuses"]),
+        ({"primary_output": "传真"}, ["primary_output", "upload_kit", "传真"]),
     ],
 )
 def test_bad_profile_is_refused_naming_file_and_field(change: dict, words: list[str]) -> None:  # type: ignore[type-arg]
@@ -109,6 +110,16 @@ def test_operator_sets_an_unverified_value_then_restores_defaults(tmp_path: Path
     restored = profiles.restore_defaults("pdd")
     assert not copy.exists() and not restored.user_copy
     assert restored.setting("image_count").value is None  # type: ignore[union-attr]
+
+
+def test_pdd_sends_the_upload_kit_first_and_a_user_copy_keeps_that(tmp_path: Path) -> None:
+    """拼多多's 维权申诉 takes pictures and text: its primary output is the upload kit; others print."""
+    profiles = PlatformProfiles(tmp_path / "platforms")
+    assert profiles.primary_output(Platform.PDD) == "upload_kit"
+    assert profiles.primary_output(Platform.TAOBAO) == "pdf"
+    profiles.set_setting("pdd", "image_count", value=9, verified=True, source="商家后台申诉页面")
+    again = PlatformProfiles(tmp_path / "platforms")
+    assert again.get("pdd").user_copy and again.primary_output(Platform.PDD) == "upload_kit"
 
 
 def test_broken_user_copy_falls_back_to_defaults_with_a_message(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from desk.domain import CaseType, EvidenceKind
 from desk.errors import ValidationFailed
+from desk.playbooks.facts import FACTS, period_known, refund_known, weight_known
 from desk.playbooks.loader import (
     PLAYBOOK_DIR,
     PlaybookError,
@@ -18,7 +19,12 @@ from desk.playbooks.loader import (
     parse_playbook,
     validate,
 )
-from desk.playbooks.walker import all_paths, appeal_advice, fill, walk
+from desk.playbooks.merge import MergeChoice, merged, propose
+from desk.playbooks.model import VARIABLES
+from desk.playbooks.walker import all_paths, appeal_advice, fill, unfilled, walk
+
+# A value for every variable, as a complete case would give them.
+SAMPLE = {name: f"«{name}»" for name in VARIABLES} | {"订单号": "240101-123456789012345"}
 
 
 @pytest.fixture(scope="module")
@@ -46,9 +52,7 @@ def test_every_path_reaches_a_consistent_outcome(playbooks, case_type: str) -> N
         out = state.outcome
         if out.appeal:
             assert out.status == "申诉中" and out.resolution == "申诉"
-            filled = fill(
-                out.draft, {"订单号": "240101-123456789012345", "快递单号": "YT1", "重量结论": "重量相符"}
-            )
+            filled = fill(out.draft, SAMPLE)
             assert "240101-123456789012345" in filled.text and not filled.missing
 
 
@@ -140,7 +144,10 @@ def test_broken_shop_playbook_reported_with_line_and_shipped_used(tmp_path: Path
         'id = "unwanted"\ncase_type = "不想要了"\ntitle = [broken\n', encoding="utf-8"
     )
     result = load_playbooks(shop)
-    assert result.problems and "line 3" in result.problems[0] and "unwanted.toml" in result.problems[0]
+    assert result.problems and "第 3 行" in result.problems[0] and "unwanted.toml" in result.problems[0]
+    assert [str(p) for p in result.broken] == [
+        f"{shop / 'unwanted.toml'}:3: TOML 格式有误：Invalid value（第 10 列）"
+    ]
     assert result.for_case_type("不想要了").source == "unwanted.toml"
     assert result.for_case_type("不想要了").nodes  # the shipped one, whole
 
@@ -165,22 +172,141 @@ def test_load_file_names_the_problem(tmp_path: Path) -> None:
 
 
 def test_scripts_have_titles_and_known_variables() -> None:
-    known = {
-        "买家",
-        "订单号",
-        "售后单号",
-        "快递单号",
-        "快递公司",
-        "补发单号",
-        "店铺",
-        "退货地址",
-        "退换货须知",
-        "重量结论",
-        "退款金额",
-    }
     import re
 
     for s in load_scripts().values():
         assert s.title and s.text
-        assert set(re.findall(r"\{(.+?)\}", s.text)) <= known, s.id
+        assert set(re.findall(r"\{(.+?)\}", s.text)) <= set(VARIABLES), s.id
     assert "忙中出错" in load_scripts()["missing.short_confirmed"].text  # the guide's own words
+
+
+def test_compensation_and_freight_scripts_use_their_own_fields() -> None:
+    """A "small" compensation is the one agreed, never the refund; the freight appeal cites the return."""
+    scripts = load_scripts()
+    for ident in ("quality.offer_compensation", "wrong.compensate"):
+        assert "{协商补偿金额}" in scripts[ident].text and "{退款金额}" not in scripts[ident].text
+    freight = load_playbooks().for_case_type("不想要了").outcomes["freight_appeal"].draft
+    assert "{退货单号}" in freight and "{运费金额}" in freight and "{快递单号}" not in freight
+
+
+def test_shipped_questions_the_data_answers(playbooks) -> None:  # type: ignore[no-untyped-def]
+    missing = playbooks.for_case_type("漏发少件").nodes
+    assert missing["weight_result"].known == "weight_verdict"
+    assert missing["weight_result"].answer_for("short") == 0
+    assert missing["weight_result"].answer_for("match") == 1
+    assert missing["weight_result"].answer_for("uncertain") is None  # left to the operator
+    assert missing["negotiate"].answer_for("refunded") == 2
+    warranty = playbooks.for_case_type("质量问题").nodes["warranty"]
+    assert (warranty.answer_for("within"), warranty.answer_for("passed")) == (0, 1)
+    known = {n.known for pb in playbooks.by_case_type.values() for n in pb.nodes.values() if n.known}
+    assert known == set(FACTS)
+
+
+def _copy_with(tmp_path: Path, old: str, new: str) -> Path:
+    shop = tmp_path / "playbooks"
+    shop.mkdir(exist_ok=True)
+    text = (PLAYBOOK_DIR / "missing_item.toml").read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    (shop / "missing_item.toml").write_text(text.replace(old, new), encoding="utf-8")
+    return shop
+
+
+def _line_of(path: Path, needle: str) -> int:
+    return next(i for i, ln in enumerate(path.read_text("utf-8").splitlines(), 1) if needle in ln)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "needle", "reason"),
+    [
+        (
+            'known = "weight_verdict"',
+            'known = "weight_feeling"',
+            'known = "weight_feeling"',
+            "weight_feeling",
+        ),
+        ('when = ["short"]', 'when = ["shortish"]', "shortish", "shortish"),
+        ('when = ["match"]', 'when = ["short"]', 'when = ["short"] }', "两个回答"),
+        ('scripts = ["missing.weights_match"]', 'scripts = ["missing.nope"]', "missing.nope", "missing.nope"),
+        ("{订单号} 漏发少件", "{订单编号} 漏发少件", "{订单编号}", "订单编号"),
+    ],
+)
+def test_broken_known_or_when_names_file_and_line(
+    tmp_path: Path, old: str, new: str, needle: str, reason: str
+) -> None:
+    shop = _copy_with(tmp_path, old, new)
+    path = shop / "missing_item.toml"
+    result = load_playbooks(shop)
+    assert result.for_case_type("漏发少件").source == "missing_item.toml"  # the shipped one is used
+    assert len(result.broken) == 1
+    problem = result.broken[0]
+    line = _line_of(path, needle)
+    assert problem.line == line and reason in problem.reason
+    assert str(problem).startswith(f"{path}:{line}: ")
+    assert f"第 {line} 行" in result.problems[0]
+
+
+def test_when_without_known_is_refused(tmp_path: Path) -> None:
+    shop = _copy_with(tmp_path, 'known = "weight_verdict"\n', "")
+    problem = load_playbooks(shop).broken[0]
+    assert "没有写 known" in problem.reason
+
+
+def test_weight_fact_from_the_verdict() -> None:
+    short = weight_known("SHORT", "相差 312 g ≈ 1 件 〈抽纸〉（单件 300 g），疑似少发")
+    assert short is not None and short.value == "short"
+    assert short.reason == "称重核对：相差 312 g ≈ 1 件 〈抽纸〉（单件 300 g），疑似少发"
+    assert weight_known("NO_READINGS", "还没有发货时的重量") is None
+    assert weight_known("NO_REFERENCE", "缺少应有重量") is None
+
+
+def test_after_sales_period_from_sign_off_or_order_time() -> None:
+    from datetime import UTC, datetime
+
+    signed = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
+    late = datetime(2026, 11, 12, 2, 0, tzinfo=UTC)
+    early = datetime(2026, 11, 5, 2, 0, tzinfo=UTC)
+    passed = period_known(
+        days=7, ordered_at=None, signed_at=signed, asked_at=late, asked_label="买家申请售后"
+    )
+    assert passed is not None and passed.value == "passed"
+    assert (
+        "签收 2026-11-01 02:00 起 7 天，到 2026-11-08 02:00" in passed.reason
+        and "已过售后期" in passed.reason
+    )
+    within = period_known(days=7, ordered_at=None, signed_at=signed, asked_at=early, asked_label="登记售后")
+    assert within is not None and within.value == "within"
+    # No sign-off time: the order time proves "within" (sign-off is later), never "passed".
+    by_order = period_known(days=7, ordered_at=signed, signed_at=None, asked_at=early, asked_label="登记售后")
+    assert by_order is not None and by_order.value == "within"
+    assert period_known(days=7, ordered_at=signed, signed_at=None, asked_at=late, asked_label="x") is None
+    assert period_known(days=None, ordered_at=None, signed_at=signed, asked_at=late, asked_label="x") is None
+
+
+def test_refund_fact() -> None:
+    paid = refund_known(refund_paid=Decimal("29.90"), status_refunded=False, platform_status="")
+    assert paid is not None and paid.value == "refunded" and "¥29.90" in paid.reason
+    by_platform = refund_known(refund_paid=None, status_refunded=False, platform_status="退款成功")
+    assert by_platform is not None and by_platform.value == "refunded"
+    closed = refund_known(refund_paid=None, status_refunded=False, platform_status="退款关闭")
+    assert closed is not None and closed.value == "not_refunded"
+    assert refund_known(refund_paid=None, status_refunded=False, platform_status="待商家处理") is None
+    assert refund_known(refund_paid=Decimal("0"), status_refunded=False, platform_status="") is None
+
+
+def test_merge_proposal_and_choices() -> None:
+    mine = "买家说少了一包抽纸。照片见聊天。"
+    draft = "买家反馈漏发少件。照片见聊天。恳请平台支持。"
+    proposal = propose(mine, draft)
+    kinds = [(p.kind, p.text) for p in proposal.diff]
+    assert ("removed", "买家说少了一包抽纸。") in kinds and ("same", "照片见聊天。") in kinds
+    assert ("added", "恳请平台支持。") in kinds
+    assert proposal.default == MergeChoice.KEEP  # the operator wrote something: nothing is lost unasked
+    assert propose("", draft).default == MergeChoice.REPLACE
+    assert merged(mine, draft, MergeChoice.KEEP) == mine
+    assert merged(mine, draft, MergeChoice.REPLACE) == draft
+    appended = merged(mine, draft, MergeChoice.APPEND)
+    assert appended == f"{mine}\n\n{draft}"
+    assert merged(appended, draft, MergeChoice.APPEND) == appended  # appending twice changes nothing
+    gaps = propose("", "经核实：【缺：重量结论】。")
+    assert gaps.missing == ("重量结论",) and gaps.default == MergeChoice.KEEP
+    assert unfilled("单号 【缺：补发单号】，【缺：补发单号】") == ("补发单号",)

@@ -17,9 +17,10 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from desk.domain import CaseDraft, CaseId, CaseType, Platform
+from desk.domain import CaseDraft, CaseId, CaseType, EvidenceKind, Platform
 from desk.errors import ValidationFailed
 from tests.timing import SLACK
+from tests.ui_wait import column_texts, open_case, refresh_list
 from ui.app import FONT_FAMILY, register_font, run
 from ui.cases.case_model import CASE_ID_ROLE, CaseTableModel
 from ui.main_window import MainWindow
@@ -98,6 +99,25 @@ def add_case(
     return case.id
 
 
+def add_ready_case(desk: Any, order_no: str, jpeg: Path, platform: Platform = Platform.PDD) -> CaseId:
+    """A 漏发少件 case whose 货款申诉 passes the 申诉前检查: kind, amount, statement, both weighings."""
+    case, _ = desk.cases.create(
+        CaseDraft(
+            platform=platform,
+            order_no=order_no,
+            case_type=CaseType.MISSING_ITEM,
+            appeal_type="goods",
+            refund_amount=Decimal("29.90"),
+            description="买家称少发一件。仓库称重与快递揽收重量一致，发货无误，恳请平台核实。",
+        )
+    )
+    desk.evidence.import_files(case.id, [jpeg], kind=EvidenceKind.WAREHOUSE_WEIGHT)
+    courier = jpeg.with_name("揽收重量.jpg")
+    Image.new("RGB", (640, 480), (200, 140, 40)).save(courier, quality=90)
+    desk.evidence.import_files(case.id, [courier], kind=EvidenceKind.COURIER_WEIGHT)
+    return CaseId(case.id)
+
+
 @pytest.fixture(autouse=True)
 def no_modal_dialogs(monkeypatch: pytest.MonkeyPatch) -> None:
     """A modal dialog nobody answers hangs the run: fail instead. Tests that expect one override this."""
@@ -132,11 +152,6 @@ def type_text(widget: QWidget, text: str) -> None:
     QApplication.sendEvent(widget, event)
 
 
-def list_texts(window: MainWindow, column: int) -> list[str]:
-    model = window.model
-    return [model.index(row, column).data() for row in range(model.rowCount())]
-
-
 # -- creating ------------------------------------------------------------------------------------
 
 
@@ -155,9 +170,9 @@ def test_new_case_is_saved_and_listed(window: MainWindow, qtbot: Any) -> None:
     qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
 
     qtbot.waitUntil(lambda: window.model.rowCount() == 1 and form.case_id is not None, timeout=WAIT_MS)
-    assert list_texts(window, 0) == ["漏发少件"]
-    assert list_texts(window, 4) == ["240101-123456789012345"]
-    assert list_texts(window, 8) == ["19.90"]
+    assert column_texts(qtbot, window.model, 0) == ["漏发少件"]
+    assert column_texts(qtbot, window.model, 4) == ["240101-123456789012345"]
+    assert column_texts(qtbot, window.model, 8) == ["19.90"]
     assert window.table.currentIndex().data(CASE_ID_ROLE) == form.case_id
     assert not form.is_dirty()
     assert form.timeline_table.rowCount() >= 1
@@ -169,8 +184,7 @@ def test_new_case_is_saved_and_listed(window: MainWindow, qtbot: Any) -> None:
 
 def test_edit_records_timeline_in_chinese(window: MainWindow, desk: Any, qtbot: Any) -> None:
     case_id = add_case(desk, "240101-123456789012345")
-    window.model.refresh()
-    window.select_case(case_id)
+    open_case(qtbot, window, case_id)
     form = window.form
     assert form.case_id == case_id
     status = form.fields["status"]
@@ -181,7 +195,7 @@ def test_edit_records_timeline_in_chinese(window: MainWindow, desk: Any, qtbot: 
     qtbot.waitUntil(lambda: not form.is_dirty() and form.timeline_table.rowCount() == 2, timeout=WAIT_MS)
     assert form.timeline_table.item(0, 1).text() == "修改状态"
     assert form.timeline_table.item(0, 2).text() == "待处理 → 协商中"
-    assert list_texts(window, 1) == ["协商中"]
+    assert column_texts(qtbot, window.model, 1) == ["协商中"]
 
 
 def test_warnings_are_shown_but_do_not_block(window: MainWindow, qtbot: Any) -> None:
@@ -211,8 +225,7 @@ def wait_for_gallery(window: MainWindow, qtbot: Any, count: int) -> None:
 
 def test_import_shows_item_with_thumbnail(window: MainWindow, desk: Any, qtbot: Any, jpeg: Path) -> None:
     case_id = add_case(desk, "240101-123456789012345")
-    window.model.refresh()
-    window.select_case(case_id)
+    open_case(qtbot, window, case_id)
     assert window.panel.case_id == case_id
 
     window.panel.import_paths([jpeg])
@@ -231,8 +244,7 @@ def test_import_shows_item_with_thumbnail(window: MainWindow, desk: Any, qtbot: 
 @pytest.mark.parametrize("target", ["panel", "gallery"])
 def test_dropped_file_is_imported(window: MainWindow, desk: Any, qtbot: Any, jpeg: Path, target: str) -> None:
     case_id = add_case(desk, "240101-123456789012345")
-    window.model.refresh()
-    window.select_case(case_id)
+    open_case(qtbot, window, case_id)
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(jpeg))])
     widget = window.panel if target == "panel" else window.panel.view.viewport()
@@ -267,8 +279,7 @@ def test_rejected_files_are_listed_in_a_message(
     captured_boxes: list[dict[str, str]],
 ) -> None:
     case_id = add_case(desk, "240101-123456789012345")
-    window.model.refresh()
-    window.select_case(case_id)
+    open_case(qtbot, window, case_id)
     bogus = tmp_path / "不是图片.jpg"
     bogus.write_text("hello", encoding="utf-8")
     window.panel.import_paths([jpeg, bogus])
@@ -282,8 +293,7 @@ def test_rejected_files_are_listed_in_a_message(
 def test_kind_and_caption_edits(window: MainWindow, desk: Any, qtbot: Any, jpeg: Path) -> None:
     case_id = add_case(desk, "240101-123456789012345")
     desk.evidence.import_files(case_id, [jpeg])
-    window.model.refresh()
-    window.select_case(case_id)
+    open_case(qtbot, window, case_id)
     panel = window.panel
     panel.view.setCurrentIndex(panel.model.index(0))
     assert panel.caption_edit.isEnabled()
@@ -302,8 +312,7 @@ def test_remove_asks_then_removes(
 ) -> None:
     case_id = add_case(desk, "240101-123456789012345")
     desk.evidence.import_files(case_id, [jpeg])
-    window.model.refresh()
-    window.select_case(case_id)
+    open_case(qtbot, window, case_id)
     window.panel.view.setCurrentIndex(window.panel.model.index(0))
     monkeypatch.setattr("ui.evidence.panel.ask", lambda *a, **k: 0)  # 删除
     window.panel.remove_selected()
@@ -317,10 +326,8 @@ def test_remove_asks_then_removes(
 def test_generate_packet_opens_preview(
     window: MainWindow, desk: Any, qtbot: Any, jpeg: Path, tmp_path: Path
 ) -> None:
-    case_id = add_case(desk, "240101-123456789012345")
-    desk.evidence.import_files(case_id, [jpeg])
-    window.model.refresh()
-    window.select_case(case_id)
+    case_id = add_ready_case(desk, "240101-123456789012345", jpeg)
+    open_case(qtbot, window, case_id)
 
     # Measure how long the GUI thread goes without running its timer while the packet builds.
     ticks: list[float] = []
@@ -381,11 +388,11 @@ def test_search_box_filters_list(window: MainWindow, desk: Any, qtbot: Any) -> N
     add_case(desk, "240101-111111111111111", "张三")
     add_case(desk, "240102-222222222222222", "李四")
     add_case(desk, "240103-333333333333333", "王五")
-    window.model.refresh()
+    refresh_list(qtbot, window)
     assert window.model.rowCount() == 3
     type_text(window.search, "李四")
     qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=WAIT_MS)
-    assert list_texts(window, 7) == ["李四"]
+    assert column_texts(qtbot, window.model, 7) == ["李四"]
     assert window.count_label.text() == "找到 1 条售后"
     window.search.clear()
     qtbot.waitUntil(lambda: window.model.rowCount() == 3, timeout=WAIT_MS)
@@ -479,8 +486,7 @@ def test_desk_error_is_shown_and_window_stays_usable(
     captured_boxes: list[dict[str, str]],
 ) -> None:
     case_id = add_case(desk, "240101-123456789012345")
-    window.model.refresh()
-    window.select_case(case_id)
+    open_case(qtbot, window, case_id)
 
     def refuse(*_args: Any, **_kwargs: Any) -> Any:
         raise ValidationFailed("退款金额不能大于订单金额")
@@ -506,13 +512,12 @@ def test_unexpected_error_shows_details_and_logs(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     case_id = add_case(desk, "240101-123456789012345")
-    window.model.refresh()
-    window.select_case(case_id)
+    open_case(qtbot, window, case_id)
 
     def broken(*_args: Any, **_kwargs: Any) -> Any:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(desk.packets, "build", broken)
+    monkeypatch.setattr(desk.packets, "build_checked", broken)
     with caplog.at_level(logging.ERROR):
         window.packet_action.trigger()
         qtbot.waitUntil(lambda: bool(captured_boxes), timeout=WAIT_MS)
@@ -529,8 +534,7 @@ def test_leaving_saves_edits_and_asks_only_about_invalid_input(
     input cannot be saved (then: 返回修改 stays, 放弃这些内容 moves on without it)."""
     first = add_case(desk, "240101-111111111111111", "张三")
     second = add_case(desk, "240102-222222222222222", "李四")
-    window.model.refresh()
-    window.select_case(first)
+    open_case(qtbot, window, first)
     form = window.form
     type_text(form.fields["courier"], "圆通")
     assert form.is_dirty()
@@ -560,8 +564,7 @@ def test_leaving_saves_edits_and_asks_only_about_invalid_input(
 
 def test_autosave_after_a_pause_records_one_timeline_entry(window: MainWindow, desk: Any, qtbot: Any) -> None:
     case_id = add_case(desk, "240101-123456789012345")
-    window.model.refresh()
-    window.select_case(case_id)
+    open_case(qtbot, window, case_id)
     form = window.form
     version = form.version
     type_text(form.fields["buyer_nick"], "王")
@@ -577,8 +580,7 @@ def test_edit_conflict_asks_to_reload(
     window: MainWindow, desk: Any, qtbot: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     case_id = add_case(desk, "240101-123456789012345")
-    window.model.refresh()
-    window.select_case(case_id)
+    open_case(qtbot, window, case_id)
     form = window.form
     desk.cases.update(case_id, notes="别的窗口保存的")  # someone else saves meanwhile
     asked: list[str] = []
@@ -626,10 +628,9 @@ def visible_texts(root: QWidget) -> list[str]:
     return texts
 
 
-def test_no_english_in_the_window(window: MainWindow, desk: Any) -> None:
+def test_no_english_in_the_window(window: MainWindow, desk: Any, qtbot: Any) -> None:
     case_id = add_case(desk, "240101-123456789012345")
-    window.model.refresh()
-    window.select_case(case_id)
+    open_case(qtbot, window, case_id)
     texts = visible_texts(window)
     texts += [
         window.model.headerData(c, Qt.Orientation.Horizontal) for c in range(window.model.columnCount())

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from desk.domain import CaseDraft, CaseType, EvidenceKind, Platform
 from tests.test_ui_flow import WAIT_MS, make_window, no_modal_dialogs, settings
 from tests.test_upload_kit import noisy_photo
 from ui.packet.upload_kit_dialog import COLOURS, UploadKitDialog
-from ui.qt import QApplication, QDesktopServices, QUrl
+from ui.qt import QApplication, QDesktopServices, Qt, QUrl
 from ui.tasks import TaskRunner
 
 pytestmark = pytest.mark.gui
@@ -24,18 +25,26 @@ PHONE = "13812345678"
 ORDER_NO = "261120-583920174650321"
 
 
-def make_case(desk: Any, tmp_path: Path, *, description: str = "") -> Any:
+def make_case(desk: Any, tmp_path: Path, *, description: str = "", ready: bool = False) -> Any:
+    """A 漏发少件 case of 拼多多 with a weighing photo; ready: also what the 申诉前检查 asks of a
+    货款申诉 (its kind, the refund claimed, the courier's weight)."""
     case, _ = desk.cases.create(
         CaseDraft(
             platform=Platform.PDD,
             order_no=ORDER_NO,
             case_type=CaseType.MISSING_ITEM,
             description=description or f"买家（电话 {PHONE}）称少发一件。经复称重量一致，未发现少件。",
+            appeal_type="goods" if ready else "",
+            refund_amount=Decimal("29.90") if ready else None,
         )
     )
     photo = tmp_path / "称重.jpg"
     Image.new("RGB", (800, 600), (40, 140, 200)).save(photo, quality=90)
     desk.evidence.import_files(case.id, [photo], kind=EvidenceKind.WAREHOUSE_WEIGHT)
+    if ready:
+        courier = tmp_path / "揽收.jpg"
+        Image.new("RGB", (800, 600), (200, 140, 40)).save(courier, quality=90)
+        desk.evidence.import_files(case.id, [courier], kind=EvidenceKind.COURIER_WEIGHT)
     return case
 
 
@@ -114,7 +123,7 @@ def test_long_text_is_orange_and_the_cut_is_named(
 def test_export_folder_in_the_background_then_open_it(
     qtbot: Any, desk: Any, runner: TaskRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    case = make_case(desk, tmp_path)
+    case = make_case(desk, tmp_path, ready=True)
     dialog = open_dialog(qtbot, desk, runner, case.id)
     assert not dialog.open_button.isVisible()
     target = tmp_path / "kit"
@@ -123,6 +132,7 @@ def test_export_folder_in_the_background_then_open_it(
     assert sorted(p.name for p in target.iterdir()) == [
         "01-封面与说明.jpg",
         "02-仓库称重图-称重.jpg",
+        "03-快递内网重量图-揽收.jpg",
         "申诉说明.txt",
     ]
     assert str(target) in dialog.result_label.text()
@@ -137,7 +147,7 @@ def test_export_folder_in_the_background_then_open_it(
 def test_export_zip_and_a_picture_too_big_is_explained_in_the_dialog(
     qtbot: Any, desk: Any, runner: TaskRunner, tmp_path: Path
 ) -> None:
-    case = make_case(desk, tmp_path)
+    case = make_case(desk, tmp_path, ready=True)
     dialog = open_dialog(qtbot, desk, runner, case.id)
     dialog.export_to(zip_path=tmp_path / "kit.zip")
     qtbot.waitUntil(lambda: dialog.result_label.isVisible(), timeout=WAIT_MS)
@@ -148,15 +158,39 @@ def test_export_zip_and_a_picture_too_big_is_explained_in_the_dialog(
     )
     desk.platforms.set_setting("pdd", "image_kb", value=60, verified=True, source="后台")
     dialog.refresh()
-    qtbot.waitUntil(lambda: dialog.check is not None and dialog.check.image_count == 3, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: dialog.check is not None and dialog.check.image_count == 4, timeout=WAIT_MS)
     dialog.export_to(folder=tmp_path / "kit2")
     qtbot.waitUntil(lambda: dialog.failure_label.isVisible(), timeout=WAIT_MS)
     assert (
-        "03-复称图-复称.jpg" in dialog.failure_label.text()
+        "04-复称图-复称.jpg" in dialog.failure_label.text()
         and "请裁剪这张图片" in dialog.failure_label.text()
     )
     qtbot.waitUntil(lambda: dialog.folder_button.isEnabled(), timeout=WAIT_MS)
     assert not (tmp_path / "kit2").exists()
+
+
+def test_a_kit_that_fails_the_check_is_not_made_and_the_checklist_leads_to_the_fix(
+    qtbot: Any, desk: Any, runner: TaskRunner, tmp_path: Path
+) -> None:
+    """No appeal kind, no refund claimed, no courier weight: the kit is refused with the checklist,
+    nothing is written, and 去处理 on a problem hands its place to the window."""
+    case = make_case(desk, tmp_path, ready=False)
+    dialog = open_dialog(qtbot, desk, runner, case.id)
+    target = tmp_path / "kit"
+    dialog.export_to(folder=target)
+    qtbot.waitUntil(
+        lambda: dialog.readiness_dialog is not None and dialog.readiness_dialog.isVisible(), timeout=WAIT_MS
+    )
+    check = dialog.readiness_dialog
+    assert check is not None
+    rows = [check.items.item(i).text() for i in range(check.items.count())]
+    assert rows[0].startswith("✗ ") and any("申诉类型" in r for r in rows if r.startswith("✗"))
+    assert check.draft_button is None  # a kit only goes to the platform: no draft of it
+    assert not target.exists()
+    asked: list[str] = []
+    dialog.fix_requested.connect(asked.append)
+    qtbot.mouseClick(check.fix_button, Qt.MouseButton.LeftButton)
+    assert asked == ["field:appeal_type"]
 
 
 def test_appeal_menu_opens_the_dialog_for_the_current_case(

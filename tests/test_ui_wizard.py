@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +13,10 @@ import pytest
 from PIL import Image
 
 from desk.domain import CaseType
+from desk.playbooks.merge import MergeChoice
 from tests.test_ui_flow import WAIT_MS, add_case, make_window, no_modal_dialogs, settings, window
-from ui.qt import QPushButton
+from tests.test_wizard import order_case
+from ui.qt import QMessageBox, QPushButton
 from ui.wizard.scripts_dialog import ScriptsDialog
 from ui.wizard.wizard_dialog import WizardDialog
 
@@ -115,3 +118,109 @@ def test_scripts_library_fills_and_edits(qtbot: Any, desk: Any, window: Any) -> 
     dialog.save()
     qtbot.waitUntil(lambda: dialog.filled.text() == "谢谢小雨点！", timeout=WAIT_MS)
     assert "（本店）" in dialog.items.currentItem().text()
+
+
+def open_wizard(qtbot: Any, make_window: Any, case_id: Any) -> WizardDialog:
+    window = make_window()
+    window.select_case(case_id)
+    qtbot.waitUntil(lambda: window.form.case_id == case_id, timeout=WAIT_MS)
+    window.features.wizard.open_wizard()
+    dialog = next(w for w in window.findChildren(WizardDialog))
+    qtbot.waitUntil(lambda: dialog.view is not None, timeout=WAIT_MS)
+    return dialog
+
+
+def answer_box(monkeypatch: pytest.MonkeyPatch, button: str) -> list[str]:
+    """The confirmation is a real message box: its button is clicked as the operator would; what it said
+    is kept."""
+    said: list[str] = []
+
+    def click_in(box: QMessageBox) -> int:
+        said.append(f"{box.text()}\n{box.informativeText()}")
+        next(b for b in box.buttons() if b.text() == button).click()
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", click_in)
+    return said
+
+
+def test_pre_answered_question_and_a_contradicting_click(
+    qtbot: Any, desk: Any, make_window: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    case = order_case(desk, tmp_path, warehouse_g=1190)  # the weight check: one 收纳盒 short
+    dialog = open_wizard(qtbot, make_window, case.id)
+    for prefix in ("完成", "2. 外包装完好", "1. 本人签收", "完成"):
+        click(qtbot, dialog, prefix)
+    assert dialog.step_title.text() == "问题：重量对比的结论？"
+    assert dialog.known_label.isVisible()
+    assert "售后数据已给出回答：1. 核实少件" in dialog.known_label.text()
+    assert "依据：称重核对：相差 430 g ≈ 1 件 〈收纳盒（灰色）〉" in dialog.known_label.text()
+    marked = [b.text() for b in buttons(dialog) if "按售后数据" in b.text()]
+    assert marked == ["1. 核实少件（重量偏轻，差值约为漏发商品的重量）　✓ 按售后数据"]
+    # "Weights match" asks first; 取消 leaves the question where it was, nothing recorded.
+    said = answer_box(monkeypatch, "取消")
+    steps = len(dialog.view.choices)
+    next(b for b in buttons(dialog) if b.text().startswith("2. 重量相符")).click()
+    assert said and "与售后数据不符" in said[0] and "称重核对：相差 430 g" in said[0]
+    qtbot.wait(200)
+    assert len(dialog.view.choices) == steps and dialog.step_title.text() == "问题：重量对比的结论？"
+    assert not any("与数据不符" in e.words().line() for e in desk.cases.timeline(case.id))
+    # 仍按我的选择: the walk goes on, and the timeline says the data was overridden.
+    said = answer_box(monkeypatch, "仍按我的选择")
+    click(qtbot, dialog, "2. 重量相符")
+    assert said and dialog.step_title.text() == "问题：与买家友好协商的结果？"
+    lines = [e.words().line() for e in desk.cases.timeline(case.id)]
+    assert any("重量相符，买家仍坚持漏发（与数据不符，已确认：数据给出“核实少件" in line for line in lines)
+
+
+def test_apply_shows_the_difference_and_keeps_what_the_operator_wrote(
+    qtbot: Any, desk: Any, make_window: Any, tmp_path: Path
+) -> None:
+    mine = "买家说少了一个收纳盒，聊天里有照片。"
+    case = order_case(desk, tmp_path, warehouse_g=1610, description=mine, refund_paid=Decimal("29.90"))
+    dialog = open_wizard(qtbot, make_window, case.id)
+    for prefix in ("完成", "2. 外包装完好", "1. 本人签收", "完成", "2. 重量相符", "3. 协商无果"):
+        click(qtbot, dialog, prefix)
+    assert dialog.view.state.outcome.id == "appeal_weights"
+    assert dialog.merge_diff.isVisible() and "line-through" in dialog.merge_diff.text()
+    assert mine in dialog.merge_diff.text() and "恳请平台核实后支持商家" in dialog.merge_diff.text()
+    assert dialog.merge_buttons[MergeChoice.KEEP].isChecked()  # nothing is replaced unasked
+    dialog.merge_buttons[MergeChoice.APPEND].click()
+    before = dialog.view
+    dialog.apply_button.click()
+    qtbot.waitUntil(lambda: dialog.view is not before and dialog.view.applied, timeout=WAIT_MS)
+    after = desk.cases.get(case.id)
+    assert after.description.startswith(mine) and after.description.endswith(dialog.draft.toPlainText())
+    assert (after.appeal_type, str(after.resolution)) == ("goods", "申诉")
+
+
+def test_a_draft_with_a_gap_cannot_be_written_until_filled(qtbot: Any, desk: Any, make_window: Any) -> None:
+    case_id = add_case(desk, "240101-123456789012345")  # no weighing: the draft misses 重量结论
+    desk.wizard.run_answers(case_id, [1, 0, 1, 2])
+    dialog = open_wizard(qtbot, make_window, case_id)
+    assert "【缺：重量结论】" in dialog.draft.toPlainText()
+    replace = dialog.merge_buttons[MergeChoice.REPLACE]
+    assert not replace.isEnabled() and dialog.merge_buttons[MergeChoice.KEEP].isChecked()
+    assert "缺：重量结论（填写称重核对" in dialog.merge_warning.text()
+    dialog.draft.setPlainText(dialog.draft.toPlainText().replace("【缺：重量结论】", "复称与发货重量一致"))
+    assert replace.isEnabled() and not dialog.merge_warning.isVisible()
+    replace.click()
+    before = dialog.view
+    dialog.apply_button.click()
+    qtbot.waitUntil(lambda: dialog.view is not before and dialog.view.applied, timeout=WAIT_MS)
+    assert "复称与发货重量一致" in desk.cases.get(case_id).description
+
+
+def test_a_broken_playbook_copy_is_named_with_its_line(qtbot: Any, desk: Any, make_window: Any) -> None:
+    from desk.playbooks.loader import PLAYBOOK_DIR
+
+    copy = desk.profile.root / "playbooks" / "missing_item.toml"
+    copy.parent.mkdir(exist_ok=True)
+    text = (PLAYBOOK_DIR / "missing_item.toml").read_text("utf-8")
+    copy.write_text(text.replace('when = ["short"]', 'when = ["shortish"]'), encoding="utf-8")
+    line = next(i for i, ln in enumerate(copy.read_text("utf-8").splitlines(), 1) if "shortish" in ln)
+    desk.wizard.reload()
+    dialog = open_wizard(qtbot, make_window, add_case(desk, "240101-123456789012345"))
+    assert dialog.problems.isVisible()
+    assert f"流程文件“missing_item.toml”第 {line} 行" in dialog.problems.text()
+    assert "shortish" in dialog.problems.text() and "暂时使用软件自带的流程" in dialog.problems.text()

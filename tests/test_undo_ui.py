@@ -21,6 +21,7 @@ from tests.test_ui_flow import (  # noqa: F401 - fixtures
     settings,
     window,
 )
+from tests.ui_wait import open_case, refresh_list, reload_evidence
 from ui.main_window import MainWindow
 from ui.qt import QApplication, QItemSelectionModel, Qt, QWidget
 
@@ -63,7 +64,7 @@ def test_nothing_to_undo_is_a_plain_disabled_action(window: MainWindow, qtbot: A
 
 def test_ctrl_z_in_the_case_list_takes_back_a_delete(window: MainWindow, desk: Any, qtbot: Any) -> None:
     a, b = add_case(desk, "261120-1"), add_case(desk, "261120-2")
-    window.cases_pane.refresh_now()
+    refresh_list(qtbot, window)
     select_rows(window, [a, b])
     focus(window, window.table, qtbot)
     qtbot.keyClick(window.table, Qt.Key.Key_Delete)
@@ -82,12 +83,11 @@ def test_ctrl_z_in_the_case_list_takes_back_a_delete(window: MainWindow, desk: A
 
 def test_ctrl_z_in_the_gallery_brings_items_back_selected(window: MainWindow, desk: Any, qtbot: Any) -> None:
     case_id = add_case(desk, "261120-000000000000001")
-    window.model.refresh()
-    window.select_case(case_id)
+    open_case(qtbot, window, case_id)
     keep = desk.evidence.import_bytes(case_id, png_bytes(banded((60, 40))), "留下.png").added[0]
     gone = desk.evidence.import_bytes(case_id, png_bytes(banded((70, 40))), "删掉.png").added[0]
     panel = window.panel
-    panel.reload()
+    reload_evidence(qtbot, panel)
     focus(window, panel.view, qtbot)
     panel.select_ids([gone.id])
     qtbot.keyClick(panel.view, Qt.Key.Key_Delete)
@@ -107,9 +107,8 @@ def test_one_log_for_the_whole_window(window: MainWindow, desk: Any, qtbot: Any)
     other = add_case(desk, "261120-000000000000002")
     case_id = add_case(desk, "261120-000000000000001")
     item = desk.evidence.import_bytes(case_id, png_bytes(banded()), "a.png", kind=EvidenceKind.OTHER).added[0]
-    window.cases_pane.refresh_now()
-    window.select_case(case_id)
-    window.panel.reload()
+    open_case(qtbot, window, case_id)
+    reload_evidence(qtbot, window.panel)
     select_rows(window, [other])
     window.cases_pane.set_status_of_selected(CaseStatus.NEGOTIATING)
     wait_undo_text(window, qtbot, "撤销 批量修改状态")
@@ -154,7 +153,7 @@ def test_a_later_edit_refuses_the_step_in_plain_words(
     window: MainWindow, desk: Any, qtbot: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     a = add_case(desk, "261120-1")
-    window.cases_pane.refresh_now()
+    refresh_list(qtbot, window)
     select_rows(window, [a])
     window.cases_pane.set_status_of_selected(CaseStatus.NEGOTIATING)
     wait_undo_text(window, qtbot, "撤销 批量修改状态")

@@ -71,6 +71,8 @@ class FeatureContext:
         case_form: the case form (the weight tab adds itself to it, order autofill fills it).
         case_list: the case list (the 售后 menu acts on its selection).
         reopen: after a restore replaced the data underneath: a fresh window replaces this one; returns it.
+        jump_to: take the operator to where a 申诉前检查 problem is fixed (ReadinessItem.fix: "field:<name>",
+            "evidence:<kind words>", "weights").
     """
 
     desk: Desk
@@ -86,6 +88,7 @@ class FeatureContext:
     case_form: CaseForm
     case_list: CaseListPane
     reopen: Callable[[], QWidget]
+    jump_to: Callable[[str], None]
 
     def menu(self, key: MenuKey) -> QMenu:
         return self.menus[key]

@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from desk.domain import CaseId, Changes
+from desk.services.readiness import NotReady
 from ui.cases.case_form import CaseForm
 from ui.cases.case_model import COLUMNS
 from ui.cases.list_pane import COLUMN_WIDTHS, CaseListPane
 from ui.context import MENU_TITLES, FeatureContext, MenuKey
 from ui.errors import APP_TITLE, show_error
 from ui.packet.preview import PacketPreview
+from ui.packet.readiness_dialog import ReadinessDialog
 from ui.qt import (
     QAction,
     QCloseEvent,
@@ -110,6 +112,7 @@ class MainWindow(QMainWindow):
         self._syncing = False  # set while we move the list selection ourselves
         self._close_confirmed = False
         self.preview: PacketPreview | None = None
+        self.readiness_dialog: ReadinessDialog | None = None
         self._undo_step: UndoStep | None = None  # what 撤销 takes back now (as last read)
         self._context: FeatureContext | None = None  # made by attach_desk(), with the menus
         self._undo_generation = 0
@@ -170,6 +173,7 @@ class MainWindow(QMainWindow):
         self.form.changes_made.connect(self.changes_applied)
         self.form.case_saved.connect(self._on_case_saved)
         self.form.save_failed.connect(self._sync_list_to_form)
+        self.form.case_shown.connect(self._on_case_shown)
         self.form.status_message.connect(self.show_status)
         self.form.dirty_changed.connect(self._update_actions)
         self.panel.changes_made.connect(self.changes_applied)
@@ -277,6 +281,12 @@ class MainWindow(QMainWindow):
         self.print_action = self._action(
             "打印", self.print_packet, QKeySequence.StandardKey.Print, "生成并打印申诉材料"
         )
+        # The one key for "send this appeal": the upload kit where the case's platform takes pictures and
+        # text first (its profile's primary_output), the PDF elsewhere.
+        self.send_action = self._action(
+            "发往平台", self.send_to_platform, "Ctrl+Return", "按平台首选的方式生成申诉（上传材料包或 PDF）"
+        )
+        self.addAction(self.send_action)
 
         bar = self.menuBar()
         self.menus: dict[MenuKey, QMenu] = {key: bar.addMenu(MENU_TITLES[key]) for key in MenuKey}
@@ -312,6 +322,7 @@ class MainWindow(QMainWindow):
             case_form=self.form,
             case_list=self.cases_pane,
             reopen=self.reopen,
+            jump_to=self.jump_to,
         )
 
     def _install_features(self) -> Features:
@@ -470,7 +481,7 @@ class MainWindow(QMainWindow):
         if self._syncing or self.desk is None:
             return
         case_id = self.model.case_id(current.row())
-        if case_id is None or case_id == self.form.case_id:
+        if case_id is None or case_id == self._form_case():
             return
         if not self.form.confirm_leave(lambda: self._open_case(case_id)):
             # The operator stays on the unsaved case: put the list back (after this signal returns).
@@ -484,11 +495,20 @@ class MainWindow(QMainWindow):
         self.table.setCurrentIndex(self.model.index(row, 0))
 
     def _open_case(self, case_id: CaseId) -> None:
-        # The one read of a running window on the GUI thread, on purpose: the operator chose this case and
-        # waits to see it, so the form, its timeline and the evidence come in this frame, all at once
-        # (features follow the form's case_shown right away). Every other read goes through the runner.
+        # Both read on the DB worker, one after the other, so they land in the same moment; until then the
+        # list shows the choice, the form says 载入中… and the gallery has no cards of the case left.
+        # Features follow the form's case_shown once the case is there.
         self.form.load_case(case_id)
-        self.panel.set_case(case_id, now=True)
+        self.panel.set_case(case_id)
+        self._sync_list_to_form()
+        self._update_actions()
+
+    def _form_case(self) -> CaseId | None:
+        """The case the form shows, or the one it is opening (what the list should have selected)."""
+        opening = self.form.opening
+        return opening if opening is not None else self.form.case_id
+
+    def _on_case_shown(self, _case_id: object) -> None:
         self._sync_list_to_form()
         self._update_actions()
 
@@ -496,7 +516,8 @@ class MainWindow(QMainWindow):
         """Make the list's selection show the case the form holds, without reopening it."""
         self._syncing = True
         try:
-            row = self.model.row_of(self.form.case_id) if self.form.case_id is not None else None
+            shown = self._form_case()
+            row = self.model.row_of(shown) if shown is not None else None
             selection = self.table.selectionModel()
             if row is None:
                 selection.clearSelection()
@@ -538,7 +559,7 @@ class MainWindow(QMainWindow):
         self.panel.apply_changes(changes)
 
     def _update_actions(self, *_args: object) -> None:
-        has_case = self.form.case_id is not None
+        has_case = self.form.case_id is not None and self.form.opening is None
         self.packet_action.setEnabled(has_case)
         self.print_action.setEnabled(has_case)
 
@@ -566,8 +587,19 @@ class MainWindow(QMainWindow):
 
     # -- packets ---------------------------------------------------------------------------------
 
-    def generate_packet(self, *, then_print: bool = False) -> None:
-        """Build the appeal PDF of the current case off the GUI thread, then preview it."""
+    def send_to_platform(self) -> None:
+        """Ctrl+Enter: the upload kit where the case's platform takes it first, else the PDF."""
+        if self.features.upload_kit.primary_is_kit():
+            self.features.upload_kit.open_upload_kit()
+        else:
+            self.generate_packet()
+
+    def generate_packet(self, *, then_print: bool = False, draft: bool = False) -> None:
+        """Build the appeal PDF of the current case off the GUI thread, then preview it.
+
+        The 申诉前检查 runs first, in the same job: a packet that fails it is not made; its checklist
+        opens instead (each problem leading to its fix), with 生成草稿 for a watermarked internal copy.
+        """
 
         def build() -> None:
             case_id = self.form.case_id
@@ -575,9 +607,14 @@ class MainWindow(QMainWindow):
                 self.show_status("请先保存售后，再生成申诉材料")
                 return
             packets = self.opened_desk.packets
-            op = Op(lambda progress, cancel: packets.build(case_id, progress=progress, cancel=cancel))
-            op.with_progress(self, "正在生成申诉材料…")
+            op = Op(
+                lambda progress, cancel: packets.build_checked(
+                    case_id, draft=draft, progress=progress, cancel=cancel
+                )
+            )
+            op.with_progress(self, "正在检查并生成申诉材料…")
             op.on_success(lambda result: self._on_packet_built(result, then_print))
+            op.on_failure(lambda exc: self._on_packet_refused(exc, then_print))
             op.on_cancelled(lambda: self.show_status("已取消生成申诉材料"))
             op.run(self.runner)
 
@@ -586,6 +623,36 @@ class MainWindow(QMainWindow):
 
     def print_packet(self) -> None:
         self.generate_packet(then_print=True)
+
+    def _on_packet_refused(self, exc: BaseException, then_print: bool) -> None:
+        if not isinstance(exc, NotReady):
+            show_error(self, exc, action="生成申诉材料")
+            return
+        self.show_status("申诉材料没有生成：申诉前检查还没通过")
+        if self.readiness_dialog is not None:
+            self.readiness_dialog.close()
+        dialog = ReadinessDialog(exc.readiness, what="申诉材料", allow_draft=True, parent=self)
+        dialog.fix_requested.connect(self.jump_to)
+        dialog.draft_requested.connect(lambda: self.generate_packet(then_print=then_print, draft=True))
+        dialog.story_requested.connect(self.features.upload_kit.open_story)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.destroyed.connect(lambda *_: setattr(self, "readiness_dialog", None))
+        self.readiness_dialog = dialog
+        dialog.show()
+
+    def jump_to(self, fix: str) -> None:
+        """Take the operator to where a 申诉前检查 problem is fixed (ReadinessItem.fix)."""
+        place, _, what = fix.partition(":")
+        self.activateWindow()  # the checklist that asked had the focus
+        if place == "field":
+            self.form.focus_field(what)
+        elif place == "evidence":
+            self.panel.setFocus()
+            self.show_status(f"请在右侧证据区添加：{what}" if what else "请检查右侧的证据")
+        elif place == "weights":
+            self.form.focus_weights()
+        elif place == "upload_kit":
+            self.features.upload_kit.open_upload_kit()
 
     def _on_packet_built(self, result: Any, then_print: bool) -> None:
         self.changes_applied.emit(result.changes)

@@ -165,14 +165,16 @@ class _RestoreAtStart:
 
 
 class _FirstPaintProbe(QObject):
-    """Benchmark probe: reports the first paint of the list viewport once it has rows."""
+    """Benchmark probe: reports the first paint of the list viewport once its top row's cells are there
+    (they come from the DB worker: the paints before show empty rows)."""
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self._window = window
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Paint and self._window.model.rowCount() > 0:
+        model = self._window.model
+        if event.type() == QEvent.Type.Paint and model.row_loaded(max(0, self._window.table.rowAt(0))):
             # The paint is delivered to the viewport before it draws; finish it, then report.
             QTimer.singleShot(0, self._report)
             watched.removeEventFilter(self)

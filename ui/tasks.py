@@ -19,7 +19,7 @@ from ui.qt import QObject, QProgressDialog, Qt, QWidget, Signal, Slot, isValid
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-Pool = Literal["db", "cpu"]
+Pool = Literal["db", "read", "cpu"]
 
 DEBUG_THREADS_ENV = "DESK_DEBUG_THREADS"
 # The window's own code: a session it opens on the GUI thread is the mistake the check is for.
@@ -74,11 +74,19 @@ class TaskRunner:
 
     The DB executor has one worker because SQLite has one writer and long writes (imports, packets)
     must not interleave; thumbnails are CPU bound and release the GIL, so they get a small pool.
+
+    The read executor ("read", one worker) takes the quick reads the operator waits to see: list rows
+    coming into view, the case just chosen, its evidence, order rows. They must not queue behind a packet
+    build, an import or the sidebar's counts on the DB worker (up to seconds), and SQLite in WAL mode
+    (PostgreSQL anyway) lets a reader run beside the writer. A read there sees what was committed when it
+    starts: the window re-reads on every change it applies, so a row read beside a write is refreshed
+    once the write is done. Writes never go there (calibre's read/write split of its database API).
     """
 
     def __init__(self, *, thumbnail_workers: int | None = None) -> None:
         workers = thumbnail_workers or max(2, min(4, os.cpu_count() or 2))
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="desk-db")
+        self._read = ThreadPoolExecutor(max_workers=1, thread_name_prefix="desk-read")
         self._cpu = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="desk-thumb")
         self._dispatcher = _Dispatcher()
         self._closed = False
@@ -94,7 +102,7 @@ class TaskRunner:
             dropped: Future[T] = Future()
             dropped.cancel()
             return dropped
-        executor = self._db if pool == "db" else self._cpu
+        executor = {"db": self._db, "read": self._read}.get(pool, self._cpu)
         return executor.submit(fn)
 
     def run_on_gui(self, fn: Callable[[], None]) -> None:
@@ -111,6 +119,7 @@ class TaskRunner:
         """Stop taking work; queued jobs are dropped, running ones finish (a DB write is never cut)."""
         self._closed = True
         self._db.shutdown(wait=wait, cancel_futures=True)
+        self._read.shutdown(wait=wait, cancel_futures=True)
         self._cpu.shutdown(wait=wait, cancel_futures=True)
 
 

@@ -11,6 +11,7 @@ from desk.commands import output_path, print_json
 from desk.commands.upload_kit import KIND_HELP, refusal
 from desk.domain import CaseId
 from desk.names import shown
+from desk.services.readiness import NotReady
 
 
 def register(sub: Any) -> None:
@@ -33,12 +34,15 @@ def register(sub: Any) -> None:
 
 def run(desk: Any, args: argparse.Namespace) -> int:
     out = output_path(args.output) if args.output else None
-    ready = desk.packets.readiness(CaseId(args.case), args.kind)
-    if not ready.ok and not args.draft:
-        print(refusal(ready, "申诉材料") + "\n（加 --draft 可生成带“草稿”水印的内部核对版）", file=sys.stderr)
+    try:
+        result = desk.packets.build_checked(CaseId(args.case), out, kind=args.kind, draft=args.draft)
+    except NotReady as exc:
+        print(
+            refusal(exc.readiness, "申诉材料") + "\n（加 --draft 可生成带“草稿”水印的内部核对版）",
+            file=sys.stderr,
+        )
         return 2
-    draft = args.draft and not ready.ok
-    result = desk.packets.build(CaseId(args.case), out, kind=args.kind, draft=draft)
+    draft = result.draft
     if args.json:
         print_json({"path": result.path, "packet": asdict(result.packet), "warnings": list(result.warnings)})
         return 0

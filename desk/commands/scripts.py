@@ -7,6 +7,7 @@ from typing import Any
 
 from desk.commands import print_json
 from desk.domain import CaseId
+from desk.playbooks.model import missing_words
 
 
 def register(sub: Any) -> None:
@@ -44,6 +45,6 @@ def run_list(desk: Any, args: argparse.Namespace) -> int:
     for r in rows:
         print(f"[{r['category']}] {r['title']}（{r['id']}）\n  {r['text']}")
         if r["missing"]:
-            print(f"  缺少：{'、'.join(r['missing'])}")
+            print(f"  {missing_words(r['missing'])}")
     print(f"共 {len(rows)} 条")
     return 0

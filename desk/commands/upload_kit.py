@@ -9,6 +9,7 @@ from typing import Any
 
 from desk.commands import output_path, print_json
 from desk.domain import CaseId
+from desk.services.readiness import NotReady
 
 KIND_HELP = (
     "申诉类型：generic（默认，用售后记录里的申诉类型），或该平台资料里的申诉类型，如 goods / freight "
@@ -44,11 +45,11 @@ def run(desk: Any, args: argparse.Namespace) -> int:
         folder, zip_path = None, out
     else:
         folder, zip_path = out, (out.with_name(out.name + ".zip") if args.zip else None)
-    ready = desk.packets.readiness(CaseId(args.case), args.kind)
-    if not ready.ok:
-        print(refusal(ready, "上传材料包"), file=sys.stderr)
+    try:
+        result = desk.packets.upload_kit_checked(CaseId(args.case), args.kind, folder, zip_path=zip_path)
+    except NotReady as exc:
+        print(refusal(exc.readiness, "上传材料包"), file=sys.stderr)
         return 2
-    result = desk.packets.build_upload_kit(CaseId(args.case), args.kind, folder, zip_path=zip_path)
     if args.json:
         print_json(
             {

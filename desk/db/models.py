@@ -107,6 +107,10 @@ class Case(Base):
     return_logistics_status: Mapped[str] = mapped_column(String(64), default="", server_default="")
     sku_info: Mapped[str] = mapped_column(Text, default="", server_default="")
     platform_remark: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # What the scripts need beyond the platform's facts: the reship's waybill and the compensation agreed
+    # with the buyer (a cost only once paid, as compensation_paid).
+    reship_tracking_no: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    agreed_compensation: Mapped[Decimal | None]
 
     shop: Mapped[Shop | None] = relationship()
     evidence: Mapped[list[Evidence]] = relationship(
@@ -259,5 +263,6 @@ def _create_search_index(_target: Any, connection: Any, **_kw: Any) -> None:
 
 
 from desk.db import models_orders as _orders  # noqa: E402,F401
+from desk.db import models_outcomes as _outcomes  # noqa: E402,F401
 from desk.db import models_undo as _undo  # noqa: E402,F401
 from desk.db import models_wizard as _wizard  # noqa: E402,F401

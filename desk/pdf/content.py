@@ -30,6 +30,20 @@ class PacketEvidence:
 
 
 @dataclass(frozen=True, slots=True)
+class FirstPage:
+    """What page 1 shows under the claim: the evidence that decides this kind of appeal, and its numbers
+    (which kinds and which numbers: desk/pdf/layouts.py)."""
+
+    # Positions in PacketContent.evidence: one picture prints across the page, two side by side. A
+    # picture with a 放大区域 shows that region enlarged; a tall screenshot, its top at a legible size.
+    pictures: tuple[int, ...] = ()
+    facts: tuple[tuple[str, str], ...] = ()  # (label, value): the numbers that decide it
+    # 重量计算 (label, working): items × unit weight + packaging = expected, tolerance, each weighing and
+    # its difference; the last row is the conclusion.
+    arithmetic: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class PacketContent:
     """Everything printed in an appeal packet."""
 
@@ -46,3 +60,5 @@ class PacketContent:
     draft: bool = False
     # 申诉要点: the claim in one paragraph with the numbers that decide it (desk/pdf/layouts.py), page 1.
     claim: str = ""
+    first_page: FirstPage = FirstPage()  # the decisive evidence under the claim
+    warnings: tuple[str, ...] = ()  # for the operator, never printed (a layout file that was ignored …)

@@ -35,6 +35,9 @@ MIN_DPI = 72
 # at least this share of the target's pixels per side: a 12-MP photo for a half page then comes out
 # at ~185 instead of 200 dpi, which prints the same, and needs neither the larger decode nor a resample.
 DRAFT_SLACK = 0.9
+# A 放大区域 may be printed at up to this many points per pixel of the original (18 dpi): beyond that
+# the enlargement only shows blur.
+ENLARGE_MAX = 4.0
 # Part of every prepared-picture cache key: bump it whenever the pixels or bytes made here change.
 PREP_VERSION = 3
 
@@ -74,8 +77,10 @@ def _reason(exc: BaseException) -> str:
     return "图片数据无法解码（文件已损坏或格式不受支持）"
 
 
-def _fit(width: int, height: int, box_w_pt: float, box_h_pt: float) -> tuple[float, float]:
-    scale = min(box_w_pt / width, box_h_pt / height, 72 / MIN_DPI)
+def _fit(
+    width: float, height: float, box_w_pt: float, box_h_pt: float, max_scale: float = 72 / MIN_DPI
+) -> tuple[float, float]:
+    scale = min(box_w_pt / width, box_h_pt / height, max_scale)
     return width * scale, height * scale
 
 
@@ -107,19 +112,44 @@ def _finish(
 
 
 def _targets(
-    width: int, height: int, rotation: int, box_w_pt: float, box_h_pt: float, dpi: int
+    width: float,
+    height: float,
+    rotation: int,
+    box_w_pt: float,
+    box_h_pt: float,
+    dpi: int,
+    max_scale: float = 72 / MIN_DPI,
 ) -> tuple[tuple[int, int], tuple[float, float]]:
     """Pixel size of the upright picture before rotation, and the placed size in points after it."""
     turned = rotation % 180 == 90
     shown_w, shown_h = (height, width) if turned else (width, height)
-    placed_w, placed_h = _fit(shown_w, shown_h, box_w_pt, box_h_pt)
+    placed_w, placed_h = _fit(shown_w, shown_h, box_w_pt, box_h_pt, max_scale)
     target_w = max(1, math.ceil(placed_w * dpi / 72))
     target_h = max(1, math.ceil(placed_h * dpi / 72))
     return ((target_h, target_w) if turned else (target_w, target_h)), (placed_w, placed_h)
 
 
+Crop = tuple[float, float, float, float]  # x0, y0, x1, y1 from 0 to 1 of the upright picture
+
+
+def _crop_box(crop: Crop, width: int, height: int) -> tuple[int, int, int, int]:
+    """The pixels of a region (0..1 coordinates, either corner first), at least one pixel each way."""
+    left, right = sorted((min(1.0, max(0.0, crop[0])), min(1.0, max(0.0, crop[2]))))
+    top, bottom = sorted((min(1.0, max(0.0, crop[1])), min(1.0, max(0.0, crop[3]))))
+    x0, y0 = math.floor(left * width), math.floor(top * height)
+    x1 = max(x0 + 1, min(width, math.ceil(right * width)))
+    y1 = max(y0 + 1, min(height, math.ceil(bottom * height)))
+    return min(x0, width - 1), min(y0, height - 1), x1, y1
+
+
 def _prepare(
-    path: Path, box_w_pt: float, box_h_pt: float, dpi: int, marks: Sequence[Mark], rotation: int
+    path: Path,
+    box_w_pt: float,
+    box_h_pt: float,
+    dpi: int,
+    marks: Sequence[Mark],
+    rotation: int,
+    crop: Crop | None = None,
 ) -> PreparedImage:
     with Image.open(path, formats=ALLOWED_FORMATS) as im:
         # Frame 0 only: reading n_frames or seeking is where malformed files misbehave.
@@ -129,6 +159,8 @@ def _prepare(
             width, height = height, width
         if width <= 0 or height <= 0:
             raise ValueError("empty image")
+        if crop is not None:
+            return _prepare_region(im, turn, (width, height), box_w_pt, box_h_pt, dpi, marks, rotation, crop)
         target, placed = _targets(width, height, rotation, box_w_pt, box_h_pt, dpi)
         media.big_blocks(im)
         if im.format in ("JPEG", "MPO"):
@@ -144,6 +176,54 @@ def _prepare(
         return _finish(upright, target, placed, marks, rotation)
 
 
+def _prepare_region(
+    im: Image.Image,
+    turn: int,
+    size: tuple[int, int],
+    box_w_pt: float,
+    box_h_pt: float,
+    dpi: int,
+    marks: Sequence[Mark],
+    rotation: int,
+    crop: Crop,
+) -> PreparedImage:
+    """One region of the picture (a 放大区域), enlarged to fill the box: the point is to read it bigger
+    than in the whole picture, so it may be printed at up to ENLARGE_MAX points per pixel, smoothed to
+    `dpi` rather than left blocky."""
+    width, height = size
+    x0, y0, x1, y1 = _crop_box(crop, width, height)
+    target, placed = _targets(x1 - x0, y1 - y0, rotation, box_w_pt, box_h_pt, dpi, ENLARGE_MAX)
+    media.big_blocks(im)
+    if im.format in ("JPEG", "MPO"):
+        # Decode just large enough that the region still has the target's pixels.
+        factor = max(target[0] / (x1 - x0), target[1] / (y1 - y0)) * DRAFT_SLACK
+        wanted = (max(1, math.ceil(width * factor)), max(1, math.ceil(height * factor)))
+        draft_size = (wanted[1], wanted[0]) if media.sideways(turn) else wanted
+        im.draft("RGB", draft_size)
+    im.load()
+    upright = media.to_rgb(media.apply_orientation(im, turn))
+    # Marks (a redaction above all) go on the whole picture first, so a region never shows what they hide.
+    upright = draw_marks(upright, marks)
+    sx, sy = upright.width / width, upright.height / height
+    box = (
+        math.floor(x0 * sx),
+        math.floor(y0 * sy),
+        max(math.floor(x0 * sx) + 1, math.ceil(x1 * sx)),
+        max(math.floor(y0 * sy) + 1, math.ceil(y1 * sy)),
+    )
+    region = upright.crop(box)
+    if region.size != target:
+        region = region.resize(target, Image.Resampling.LANCZOS)
+    region = rotate_clockwise(region, rotation)
+    return PreparedImage(
+        jpeg=encode_clean(region, "JPEG", JPEG_QUALITY),
+        pixel_width=region.width,
+        pixel_height=region.height,
+        width_pt=placed[0],
+        height_pt=placed[1],
+    )
+
+
 def prepare_image(
     path: Path,
     media_type: str,
@@ -153,20 +233,23 @@ def prepare_image(
     *,
     marks: Sequence[Mark] = (),
     rotation: int = 0,
+    crop: Crop | None = None,
 ) -> PreparedImage:
     """Decode `path`, turn it upright, fit it into the box and re-encode it without metadata.
 
     The image keeps its aspect ratio and fits inside `box_w_pt` x `box_h_pt` points; it is
     downscaled to at most `dpi` at that size and never enlarged beyond 72 dpi. `marks`
     (annotations and redactions) are drawn and the operator's `rotation` applied; the original
-    file is only read. Any decoding problem raises `ImageUnusable` with a reason in plain Chinese.
+    file is only read. With `crop` (0..1 coordinates of the upright picture, like marks) only that
+    region is prepared, enlarged to fill the box. Any decoding problem raises `ImageUnusable` with a
+    reason in plain Chinese.
     """
     if not media_type.startswith("image/"):
         raise ImageUnusable("不是图片文件")
     if box_w_pt <= 0 or box_h_pt <= 0 or dpi <= 0:
         raise ValueError("box and dpi must be positive")
     try:
-        return _prepare(path, box_w_pt, box_h_pt, dpi, marks, rotation)
+        return _prepare(path, box_w_pt, box_h_pt, dpi, marks, rotation, crop)
     except Exception as exc:  # Pillow raises far more than OSError on malformed files
         raise ImageUnusable(_reason(exc)) from exc
 

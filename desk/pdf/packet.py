@@ -9,7 +9,8 @@ import hashlib
 import io
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from concurrent.futures import Future
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -33,18 +34,36 @@ from reportlab.platypus import (
     Table,
     TableStyle,
 )
-from reportlab.platypus.doctemplate import LayoutError
+from reportlab.platypus.doctemplate import LayoutError, _FrameBreak
+from reportlab.platypus.flowables import KeepTogether
 
 from desk.errors import PacketFailed, write_failure_reason
 from desk.fileops import fsync_dir
 from desk.pdf.cache import PreparedCache
 from desk.pdf.content import PacketContent, PacketEvidence
-from desk.pdf.flowables import Bookmark, PacketCanvas, Picture, Slot, VoucherPicture, VoucherSlot
+from desk.pdf.flowables import (
+    Bookmark,
+    PacketCanvas,
+    PhotoRow,
+    Picture,
+    SlicedPicture,
+    Slot,
+    VoucherPicture,
+    VoucherSlot,
+)
 from desk.pdf.fonts import FontSet, coverage_gaps, markup_text, resolve_fonts
-from desk.pdf.images import ImageUnusable
+from desk.pdf.images import ImageUnusable, PreparedImage
 from desk.pdf.pictures import IMAGE_DPI as IMAGE_DPI
-from desk.pdf.pictures import PREPARE_WORKERS, Preparer, is_tall
-from desk.pdf.pictures import TALL_RATIO as TALL_RATIO
+from desk.pdf.pictures import (
+    LEGIBLE_W,
+    PREPARE_WORKERS,
+    ROW_DPI,
+    TALL_RATIO,
+    Preparer,
+    detail_regions,
+    printed_region,
+    printed_size,
+)
 from desk.pdf.vouchers import Box
 from desk.pdf.wrap import CJKParagraph
 from desk.progress import Cancel, Cancelled, Progress, stop_if_cancelled
@@ -69,10 +88,22 @@ CONTENT_W = FRAME_W - 2 * FRAME_PAD
 # Two photos with their captions fit on one page.
 IMAGE_BOX_W = CONTENT_W
 IMAGE_BOX_H = (FRAME_H - 2 * FRAME_PAD) / 2 - 62
-# Tall screenshots go three to a row, two rows to a page.
-MULTI_PER_ROW = 3
-MULTI_BOX_H = IMAGE_BOX_H
-CELL_BOX_W = CONTENT_W / MULTI_PER_ROW - 8
+# Photos (landscape or portrait) share a row two by two: a portrait photo keeps its size beside another,
+# and two rows of landscape photos fill a page instead of two single photos.
+PER_ROW = 2
+CELL_BOX_W = CONTENT_W / PER_ROW - 8
+# Tall screenshots print at the legible width (desk.pdf.pictures.LEGIBLE_W) and are sliced by the layout;
+# one so long that it would take more than TALL_MAX_PAGES pages prints smaller (and the operator is told).
+TALL_MAX_PAGES = 20
+TALL_BOX_H = TALL_MAX_PAGES * (FRAME_H - 2 * FRAME_PAD)
+# A single photo (or enlargement) may print down to this share of its size to fill the rest of a page.
+PHOTO_MIN_SCALE = 0.7
+# A 放大区域 is printed across the page, up to this high.
+DETAIL_BOX_H = IMAGE_BOX_H
+# Page 1 shows the decisive pictures in these boxes, drawn from the very pictures prepared for the
+# evidence section (so page 1 decodes nothing more and embeds nothing twice).
+FIRST_SINGLE_H = 330.0
+FIRST_PAIR_H = 250.0
 TIMELINE_MAX = 40  # the packet shows the latest events; older ones are counted
 HEADER_TITLE_MAX = 30  # keeps the running header on one line
 HEADER_TEXT_Y = PAGE_H - 15 * mm  # bottom of the header line of text; the rule sits just below
@@ -125,9 +156,35 @@ def _styles(font: str) -> _Styles:
     )
 
 
+class _HeadingWithStart(KeepTogether):  # type: ignore[misc,unused-ignore]
+    """A keepWithNext group (a heading and what follows it) that keeps the heading with the *start* of a
+    long table: ReportLab's own KeepTogether moves the whole group to the next page whenever the table
+    is taller than what is left, which leaves most of a page white before every long table."""
+
+    def split(self, avail_w: float, avail_h: float) -> list[Flowable]:
+        parts: list[Flowable] = super().split(avail_w, avail_h)
+        if parts and isinstance(parts[0], _FrameBreak) and self._starts_here(avail_w, avail_h):
+            return parts[1:]
+        return parts
+
+    def _starts_here(self, avail_w: float, avail_h: float) -> bool:
+        *before, last = self._content
+        if not isinstance(last, Table):
+            return False
+        used = sum(f.wrap(avail_w, avail_h)[1] + f.getSpaceBefore() + f.getSpaceAfter() for f in before)
+        room = avail_h - used - last.getSpaceBefore()
+        if room <= 0:
+            return False
+        pieces = last.split(avail_w, room)
+        if len(pieces) < 2 or pieces[0].wrap(avail_w, room)[1] > room:
+            return False
+        # Two rows at least under the heading: one row alone at the foot of a page reads as a stray.
+        return len(pieces[0]._cellvalues) - last.repeatRows >= 2
+
+
 class _PacketDoc(BaseDocTemplate):  # type: ignore[misc,unused-ignore]
     def __init__(self, target: io.BytesIO, cancel: Cancel | None, **kwargs: Any) -> None:
-        super().__init__(target, **kwargs)
+        super().__init__(target, keepTogetherClass=_HeadingWithStart, **kwargs)
         self._cancel = cancel
 
     def afterFlowable(self, flowable: Flowable) -> None:
@@ -213,6 +270,10 @@ class _StoryBuilder:
         self._keys = 0
         self.slots: list[Slot] = []
         self._vouchers: list[tuple[int, PacketEvidence, int]] = []  # (number, item, page count)
+        # The evidence section's plan, made first: page 1 needs its numbers and its prepared pictures.
+        self.plan: list[tuple[str, list[int], list[_Run]]] = []
+        self.number: dict[int, int] = {}  # position in content.evidence → 凭证 n, in printed order
+        self._mode: dict[int, str] = {}
 
     def m(self, text: str, *, newlines: bool = True) -> str:
         """Escaped markup for user text; also remembers it for the coverage check."""
@@ -234,6 +295,7 @@ class _StoryBuilder:
             # The claim first, with the numbers that decide it: a reviewer knows the point in one read.
             story += self.heading("申诉要点", s.h1, 0)
             story.append(CJKParagraph(self.m(c.claim), s.body))
+        story += self.decisive()
         story += self.heading("基本信息", s.h1, 0)
         rows = [
             [CJKParagraph(self.m(label), s.label), CJKParagraph(self.m(value), s.body)]
@@ -264,6 +326,10 @@ class _StoryBuilder:
         facts = self.content.key_facts
         if not facts:
             return []
+        return [*self.heading("关键事实", self.styles.h1, 0), self._pairs(facts)]
+
+    def _pairs(self, facts: tuple[tuple[str, str], ...], *, span_odd: bool = False) -> Table:
+        """(label, value) facts two to a row; with `span_odd`, a last fact alone takes the whole row."""
         s = self.styles
         rows: list[list[Any]] = []
         # Two facts per row keep the section short.
@@ -283,7 +349,11 @@ class _StoryBuilder:
                 ]
             )
         )
-        return [*self.heading("关键事实", s.h1, 0), table]
+        if span_odd and len(facts) % 2:
+            table.setStyle(
+                TableStyle([("SPAN", (1, -1), (3, -1)), ("BACKGROUND", (2, -1), (2, -1), colors.white)])
+            )
+        return table
 
     def weights(self) -> list[Flowable]:
         rows = self.content.weight_table
@@ -384,62 +454,251 @@ class _StoryBuilder:
         return story
 
     def _printed_order(self) -> list[PacketEvidence]:
-        groups: dict[str, list[PacketEvidence]] = {}
-        for ev in self.content.evidence:
-            groups.setdefault(ev.kind, []).append(ev)
-        return [ev for members in groups.values() for ev in members]
+        evidence = self.content.evidence
+        return [evidence[i] for _, members, _ in self.plan for i in members]
+
+    # -- the evidence section's plan -------------------------------------------------------------------
+
+    def plan_evidence(self) -> None:
+        """Group the evidence by kind, decide how each item prints and number it, then queue every picture
+        so the workers never wait for the layout.
+
+        Items arrive grouped; a stray item of an earlier kind still joins its group, and numbering follows
+        the printed order so "凭证 n" is easy to find. In a group, photos that follow each other share a
+        row two by two; a tall screenshot prints alone at its legible width, sliced by the layout.
+        """
+        groups: dict[str, list[int]] = {}
+        for i, ev in enumerate(self.content.evidence):
+            groups.setdefault(ev.kind, []).append(i)
+        number = 0
+        for kind, members in groups.items():
+            runs: list[_Run] = []
+            for i in members:
+                size = printed_size(self.content.evidence[i])
+                if size is None:  # a video, a PDF voucher, or a picture that will show as a placeholder
+                    runs.append(_Run("single", [i]))
+                elif size[1] >= TALL_RATIO * size[0]:
+                    runs.append(_Run("tall", [i]))
+                elif runs and runs[-1].mode == "row" and len(runs[-1].members) < PER_ROW:
+                    runs[-1].members.append(i)
+                else:
+                    runs.append(_Run("row", [i]))
+            for run in runs:
+                if run.mode == "row" and len(run.members) == 1:
+                    run.mode = "single"
+                for i in run.members:
+                    number += 1
+                    self.number[i] = number
+                    self._mode[i] = run.mode
+            self.plan.append((kind, members, runs))
+        for _, _, runs in self.plan:
+            for run in runs:
+                for i in run.members:
+                    self._queue(i)
+
+    def _queue(self, i: int) -> None:
+        ev = self.content.evidence[i]
+        if ev.media_type.startswith("video/"):
+            for at_ms in ev.key_frames or (0,):
+                self.preparer.frame(ev, at_ms, IMAGE_BOX_W, _frame_box_h(ev))
+            return
+        if ev.media_type == "application/pdf":
+            return
+        self.picture(i)
+        for region in detail_regions(ev):
+            self.detail(i, region)
+
+    def picture(self, i: int) -> Future[PreparedImage]:
+        """The still picture of item `i` as the evidence section prints it (page 1 shows the same one)."""
+        ev = self.content.evidence[i]
+        mode = self._mode.get(i, "single")
+        if mode == "tall":
+            return self.preparer.image(ev, LEGIBLE_W, TALL_BOX_H)
+        if mode == "row":
+            return self.preparer.image(ev, CELL_BOX_W, IMAGE_BOX_H, dpi=ROW_DPI)
+        return self.preparer.image(ev, IMAGE_BOX_W, IMAGE_BOX_H)
+
+    def detail(self, i: int, region: tuple[float, float, float, float]) -> Future[PreparedImage]:
+        """A 放大区域 of item `i`, enlarged across the page."""
+        return self.preparer.image(self.content.evidence[i], IMAGE_BOX_W, DETAIL_BOX_H, crop=region)
+
+    def _regions(self, ev: PacketEvidence) -> list[tuple[float, float, float, float]]:
+        """Where the 放大区域 are on the printed picture, to outline them there."""
+        return [printed_region(r, ev.rotation) for r in detail_regions(ev)]
+
+    def _unusable(self, ev: PacketEvidence, exc: ImageUnusable) -> str:
+        self.warnings.append(f"凭证“{ev.original_name}”无法显示（{exc.reason}），已用说明框代替。")
+        return f"无法显示此图片：{exc.reason}。原件 SHA-256 {ev.sha256}"
+
+    # -- page 1: the evidence that decides the appeal --------------------------------------------------
+
+    def decisive(self) -> list[Flowable]:
+        """Under the claim: the numbers that decide it, the decisive pictures (one across the page, two
+        side by side) and, for a weight appeal, the weight worked out (desk/pdf/layouts.py says which)."""
+        first = self.content.first_page
+        s = self.styles
+        story: list[Flowable] = []
+        if first.facts:
+            story += [Spacer(1, 6), self._pairs(first.facts, span_odd=True)]
+        shown = [i for i in first.pictures if i in self.number][:PER_ROW]
+        if shown:
+            story += self.heading("关键证据", s.h1, 0)
+            story += self._decisive_one(shown[0]) if len(shown) == 1 else [self._decisive_pair(shown)]
+        if first.arithmetic:
+            rows = [
+                [CJKParagraph(self.m(a), s.label), CJKParagraph(self.m(b), s.body)]
+                for a, b in first.arithmetic
+            ]
+            table = _grid(rows, [34 * mm, CONTENT_W - 34 * mm])
+            table.setStyle(
+                TableStyle(
+                    [
+                        ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#f0f0f0")),
+                        ("BACKGROUND", (0, -1), (-1, -1), colors.HexColor("#eef4fc")),
+                    ]
+                )
+            )
+            story += [CJKParagraph(self.m("重量计算"), s.h2), table]
+        return story
+
+    def _first_caption(self, i: int, what: str, style: ParagraphStyle) -> Paragraph:
+        ev = self.content.evidence[i]
+        n = self.number[i]
+        text = f"凭证 {n}：{ev.caption}" if ev.caption.strip() else f"凭证 {n}（{ev.kind}）"
+        return CJKParagraph(self.m(text + what), style)
+
+    def _decisive_image(self, i: int, box: tuple[float, float]) -> tuple[Flowable, str]:
+        """Item `i`'s picture for page 1 fitted into `box`: its first 放大区域 when it has one, and what
+        the caption adds about it."""
+        ev = self.content.evidence[i]
+        regions = detail_regions(ev)
+        try:
+            if regions:
+                img = self.detail(i, regions[0]).result()
+                return Picture(img, fit=box), f"（放大区域，整张见凭证 {self.number[i]}）"
+            img = self.picture(i).result()
+        except ImageUnusable as exc:
+            return _placeholder(
+                self.m(f"无法显示此图片：{exc.reason}。原件 SHA-256 {ev.sha256}"), self.styles
+            ), ""
+        more = f"（整张见凭证 {self.number[i]}）" if self._mode.get(i) == "tall" else ""
+        return Picture(img, fit=box, regions=self._regions(ev), font=self.fonts.primary_name), more
+
+    def _decisive_one(self, i: int) -> list[Flowable]:
+        ev = self.content.evidence[i]
+        s = self.styles
+        if self._mode.get(i) == "tall" and not detail_regions(ev):
+            # A long chat: its top at the legible size, through a window onto the evidence's own picture.
+            try:
+                img = self.picture(i).result()
+            except ImageUnusable:
+                pass
+            else:
+                n = self.number[i]
+                return [
+                    SlicedPicture(
+                        img,
+                        font=self.fonts.primary_name,
+                        number=n,
+                        head=self._first_caption(i, "", s.label),
+                        regions=self._regions(ev),
+                        only_top=True,
+                        more=f"截图较长，此处为开头；完整截图见凭证 {n}",
+                    )
+                ]
+        picture, more = self._decisive_image(i, (CONTENT_W, FIRST_SINGLE_H))
+        picture.keepWithNext = 1
+        return [picture, Spacer(1, 3), self._first_caption(i, more, s.caption)]
+
+    def _decisive_pair(self, pair: list[int]) -> Table:
+        small = ParagraphStyle("first-cell", self.styles.caption, fontSize=9, leading=12, spaceAfter=0)
+        cells = []
+        for i in pair:
+            picture, more = self._decisive_image(i, (CELL_BOX_W, FIRST_PAIR_H))
+            cells.append([picture, Spacer(1, 3), self._first_caption(i, more, small)])
+        table = Table([cells], colWidths=[CONTENT_W / PER_ROW] * PER_ROW)
+        table.setStyle(
+            TableStyle(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+                    ("ALIGN", (0, 0), (-1, -1), "CENTER"),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 4),
+                    ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+                ]
+            )
+        )
+        return table
+
+    # -- the evidence section --------------------------------------------------------------------------
 
     def caption(self, number: int, ev: PacketEvidence) -> Paragraph:
         first = f"凭证 {number}：{ev.caption}" if ev.caption.strip() else f"凭证 {number}"
         second = f"{_taken(ev, '：')}　导入时间：{_fmt_time(ev.imported_at)}　文件名：{ev.original_name}　SHA-256：{ev.sha256[:12]}"
         return CJKParagraph(f"{self.m(first)}<br/>{self.m(second, newlines=False)}", self.styles.caption)
 
-    def cell(self, number: int, ev: PacketEvidence, box_w: float, box_h: float) -> list[Flowable]:
-        """One small picture with its caption, for a row of side-by-side screenshots."""
+    def cell(self, i: int) -> tuple[Flowable, Flowable]:
+        """One photo and its caption, for a row of two."""
+        ev = self.content.evidence[i]
+        number = self.number[i]
         try:
-            img = self.preparer.image(ev, box_w, box_h).result()
+            img = self.picture(i).result()
         except ImageUnusable as exc:
-            text = f"无法显示此图片：{exc.reason}。原件 SHA-256 {ev.sha256}"
-            self.warnings.append(f"凭证“{ev.original_name}”无法显示（{exc.reason}），已用说明框代替。")
-            picture: Flowable = CJKParagraph(self.m(text), self.styles.note)
+            picture: Flowable = CJKParagraph(self.m(self._unusable(ev, exc)), self.styles.note)
         else:
-            picture = Picture(img)
+            picture = Picture(img, regions=self._regions(ev), font=self.fonts.primary_name)
         small = ParagraphStyle("cell", self.styles.caption, fontSize=8, leading=11, spaceAfter=0)
         first = f"凭证 {number}：{ev.caption}" if ev.caption.strip() else f"凭证 {number}"
         second = f"{_taken(ev, '：')}<br/>{self.m(ev.original_name, newlines=False)}"
         second += f"<br/>SHA-256：{ev.sha256[:12]}"
-        return [picture, Spacer(1, 3), CJKParagraph(f"{self.m(first)}<br/>{second}", small)]
+        return picture, CJKParagraph(f"{self.m(first)}<br/>{second}", small)
 
-    def row(self, first_number: int, members: list[PacketEvidence]) -> Table:
-        cells = [self.cell(first_number + i, ev, CELL_BOX_W, MULTI_BOX_H) for i, ev in enumerate(members)]
-        cells += [[]] * (MULTI_PER_ROW - len(cells))
-        table = Table([cells], colWidths=[CONTENT_W / MULTI_PER_ROW] * MULTI_PER_ROW)
-        table.setStyle(
-            TableStyle(
-                [
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                    ("LEFTPADDING", (0, 0), (-1, -1), 4),
-                    ("RIGHTPADDING", (0, 0), (-1, -1), 4),
-                    ("BOTTOMPADDING", (0, 0), (-1, -1), 10),
-                ]
+    def row(self, members: list[int]) -> PhotoRow:
+        return PhotoRow([self.cell(i) for i in members], CONTENT_W / PER_ROW, min_scale=PHOTO_MIN_SCALE)
+
+    def tall(self, i: int) -> list[Flowable]:
+        """A tall screenshot at its legible width, its caption above, sliced where pages end."""
+        ev = self.content.evidence[i]
+        try:
+            img = self.picture(i).result()
+        except ImageUnusable as exc:
+            return [
+                _placeholder(self.m(self._unusable(ev, exc)), self.styles),
+                Spacer(1, 4),
+                self.caption(self.number[i], ev),
+            ]
+        head = self.caption(self.number[i], ev)
+        size = printed_size(ev)
+        if size is not None and img.width_pt < min(LEGIBLE_W, size[0]) - 1:
+            self.warnings.append(
+                f"凭证“{ev.original_name}”太长，按看得清的宽度要印 {TALL_MAX_PAGES} 页以上，已缩小打印，"
+                "文字可能看不清：请把它裁成几张后重新导入。"
             )
-        )
-        return table
+        return [
+            SlicedPicture(
+                img, font=self.fonts.primary_name, number=self.number[i], head=head, regions=self._regions(ev)
+            ),
+            Spacer(1, 12),
+        ]
 
-    def _queue(self, run: list[PacketEvidence]) -> None:
-        """Start preparing the pictures of one run (a row of screenshots, or one item)."""
-        if len(run) > 1:
-            for ev in run:
-                self.preparer.image(ev, CELL_BOX_W, MULTI_BOX_H)
-            return
-        ev = run[0]
-        if ev.media_type.startswith("video/"):
-            for at_ms in ev.key_frames or (0,):
-                self.preparer.frame(ev, at_ms, IMAGE_BOX_W, _frame_box_h(ev))
-        elif ev.media_type != "application/pdf":
-            self.preparer.image(ev, IMAGE_BOX_W, IMAGE_BOX_H)
+    def details(self, i: int) -> list[Flowable]:
+        """Each 放大区域 of item `i`, enlarged across the page under the picture (outlined there)."""
+        ev = self.content.evidence[i]
+        regions = detail_regions(ev)
+        out: list[Flowable] = []
+        for k, region in enumerate(regions, start=1):
+            try:
+                img = self.detail(i, region).result()
+            except ImageUnusable:
+                continue  # the picture itself already shows why it cannot be used
+            which = f" {k}" if len(regions) > 1 else ""
+            label = f"凭证 {self.number[i]} · 放大区域{which}（原图中蓝色虚线框处）"
+            below = [Spacer(1, 3), CJKParagraph(self.m(label), self.styles.caption)]
+            out += self._keep([Picture(img, min_scale=PHOTO_MIN_SCALE, after=below), *below])
+        return out
 
-    def item(self, number: int, ev: PacketEvidence) -> list[Flowable]:
+    def item(self, i: int) -> list[Flowable]:
+        ev = self.content.evidence[i]
+        number = self.number[i]
         parts: list[Flowable]
         if ev.media_type == "application/pdf":
             pages, reason = _pdf_pages(ev.blob_path)
@@ -456,15 +715,24 @@ class _StoryBuilder:
             parts = self.video_frames(ev)
         else:
             try:
-                img = self.preparer.image(ev, IMAGE_BOX_W, IMAGE_BOX_H).result()
+                img = self.picture(i).result()
             except ImageUnusable as exc:
-                text = f"无法显示此图片：{exc.reason}。原件 SHA-256 {ev.sha256}"
-                self.warnings.append(f"凭证“{ev.original_name}”无法显示（{exc.reason}），已用说明框代替。")
-                parts = [_placeholder(self.m(text), self.styles)]
+                parts = [_placeholder(self.m(self._unusable(ev, exc)), self.styles)]
             else:
-                flowable = Picture(img)
-                parts = [flowable]
+                below = [Spacer(1, 4), self.caption(number, ev)]
+                picture = Picture(
+                    img,
+                    regions=self._regions(ev),
+                    font=self.fonts.primary_name,
+                    min_scale=PHOTO_MIN_SCALE,
+                    after=below,
+                )
+                return self._keep([picture, *below])
         parts += [Spacer(1, 4), self.caption(number, ev)]
+        return self._keep(parts)
+
+    @staticmethod
+    def _keep(parts: list[Flowable]) -> list[Flowable]:
         # keepWithNext rather than KeepTogether: the doc template only chains a heading's
         # keepWithNext onto plain flowables, so a KeepTogether item could be orphaned from it.
         for part in parts[:-1]:
@@ -501,40 +769,34 @@ class _StoryBuilder:
         if not items:
             story.append(CJKParagraph(self.m("（无凭证）"), s.body))
             return story
-        # Items arrive grouped; a stray item of an earlier kind still joins its group, and
-        # numbering follows the printed order so "凭证 n" is easy to find.
-        groups: dict[str, list[PacketEvidence]] = {}
-        for ev in items:
-            groups.setdefault(ev.kind, []).append(ev)
-        plan: list[tuple[str, list[PacketEvidence], list[list[PacketEvidence]]]] = []
-        for kind, members in groups.items():
-            # Tall pictures (chat screenshots) that follow each other share a row, up to three.
-            runs: list[list[PacketEvidence]] = []
-            for ev in members:
-                tall = is_tall(ev)
-                if tall and runs and len(runs[-1]) < MULTI_PER_ROW and is_tall(runs[-1][0]):
-                    runs[-1].append(ev)
-                else:
-                    runs.append([ev])
-            plan.append((kind, members, runs))
-        # Every picture is queued before the first is placed, so the workers never wait for the layout.
-        for _, _, runs in plan:
-            for run in runs:
-                self._queue(run)
         done = 0
-        for kind, members, runs in plan:
+        for kind, members, runs in self.plan:
             story += self.heading(f"{kind}（{len(members)} 项）", s.h2, 1)
             for run in runs:
                 stop_if_cancelled(cancel)
-                if len(run) > 1:
-                    story.append(self.row(done + 1, run))
+                if run.mode == "row":
+                    story.append(self.row(run.members))
+                elif run.mode == "tall":
+                    story += self.tall(run.members[0])
                 else:
-                    story += self.item(done + 1, run[0])
-                for ev in run:
+                    story += self.item(run.members[0])
+                for i in run.members:
+                    story += self.details(i)
+                for i in run.members:
                     done += 1
                     if progress is not None:
-                        progress(done, len(items), f"已处理凭证 {done}/{len(items)}：{ev.original_name}")
+                        name = items[i].original_name
+                        progress(done, len(items), f"已处理凭证 {done}/{len(items)}：{name}")
+                    stop_if_cancelled(cancel)
         return story
+
+
+@dataclass(slots=True)
+class _Run:
+    """Items of one kind printed together: a row of photos, a single item, or a tall screenshot."""
+
+    mode: str  # "row", "single", "tall"
+    members: list[int] = field(default_factory=list)  # positions in PacketContent.evidence
 
 
 def _phone_pages(ev: PacketEvidence) -> dict[int, list[Box]] | None:
@@ -617,6 +879,7 @@ def _render_with(
     preparer: Preparer,
 ) -> tuple[bytes, int, list[str]]:
     builder = _StoryBuilder(content, fonts, preparer)
+    builder.plan_evidence()
     story = builder.front()
     story += builder.evidence(progress, cancel)
     story += builder.voucher_pages()
@@ -643,7 +906,7 @@ def _render_with(
     canvasmaker = partial(PacketCanvas, decorate=_decorator(content, fonts))
     doc.build(story, canvasmaker=canvasmaker)
 
-    warnings = list(fonts.warnings)
+    warnings = [*content.warnings, *fonts.warnings]
     gaps = coverage_gaps(
         "".join([*builder.text_seen, content.order_no, content.title]),
         fonts,

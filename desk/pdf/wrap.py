@@ -25,6 +25,9 @@ from reportlab.platypus.paragraph import (
 # A run that must stay on one line: 261120-583920174650321, YT7512049386021, 138****5678, 14:27, ¥29.90.
 _KEEP = re.compile(r"[0-9A-Za-z¥$%#@&+\-_./*:~]+")
 _FUZZ = 1e-6
+# ReportLab's list of characters that may not start a line is Japanese: it lacks the full-width comma,
+# semicolon, colon, question and exclamation marks and the closing quotes and title marks of Chinese.
+_CANNOT_START = ALL_CANNOT_START + "，；：？！》〉”’…"
 _OBJECT = "\ufffc"  # stands for an inline object (no text) in the run search
 # Width of a character in a font and size; ReportLab measures every character of every paragraph
 # each time it is wrapped (tables wrap their cells more than once), in Python.
@@ -94,7 +97,7 @@ def cjk_split(frags: list[Any], max_widths: list[float], calc_bounds: bool, enco
                 extra += sum(_width(x, max_width) for x in units[run_start:i])
                 width_used -= sum(_width(x, max_width) for x in units[run_start:i])
                 i = run_start
-            elif u not in ALL_CANNOT_START and i > line_start + 1:
+            elif u not in _CANNOT_START and i > line_start + 1:
                 # Push the character to the next line, unless it may not start one (。，、）…): then it
                 # hangs in the margin, as ReportLab does.
                 i -= 1

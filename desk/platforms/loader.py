@@ -28,6 +28,10 @@ LIST_KEYS = ("statuses", "after_sales_types", "reasons", "appeal_types")
 MAX_VALUE = 10**9
 
 
+# The outputs a platform's appeal can be sent as first (PlatformProfile.primary_output).
+PRIMARY_OUTPUTS = ("upload_kit", "pdf")
+
+
 class PlatformProfileError(DeskError):
     """A platform profile file that cannot be used; the message names the file and the field."""
 
@@ -166,6 +170,9 @@ def parse_profile(data: dict[str, Any], *, key: str, source: str, user_copy: boo
     pause = data.get("pause_when_waiting", True)
     if not isinstance(pause, bool):
         raise _fail(source, "pause_when_waiting", "应为 true 或 false")
+    primary = data.get("primary_output", "pdf")
+    if primary not in PRIMARY_OUTPUTS:
+        raise _fail(source, "primary_output", f"应为 {' 或 '.join(PRIMARY_OUTPUTS)}，现在是 {primary!r}")
     profile = PlatformProfile(
         key=key,
         platform=platform,
@@ -177,6 +184,7 @@ def parse_profile(data: dict[str, Any], *, key: str, source: str, user_copy: boo
         limits=_settings(data.get("limits", {}), source, "limits"),
         timers=_settings(data.get("timers", {}), source, "timers"),
         pause_when_waiting=pause,
+        primary_output=primary,
         lists=lists,
         reason_types=reason_types,
         summary=_text(data, "summary", source, "summary"),
@@ -219,6 +227,7 @@ def profile_to_data(p: PlatformProfile) -> dict[str, Any]:
         "title": p.title,
         "summary": p.summary,
         "pause_when_waiting": p.pause_when_waiting,
+        "primary_output": p.primary_output,
         "after_sales_types": list(p.after_sales_types),
         "reasons": list(p.reasons),
         "lists": {k: {"verified": v.verified, "source": v.source} for k, v in p.lists.items()},
@@ -293,6 +302,14 @@ class PlatformProfiles:
             if p.platform == platform:
                 return p
         return None
+
+    def primary_output(self, platform: Platform) -> str:
+        """ "upload_kit" or "pdf": what this platform's appeal is sent as first (the window's main action)."""
+        try:
+            p = self.for_platform(platform)
+        except DeskError:  # a broken user copy: the PDF works for every platform
+            return "pdf"
+        return "pdf" if p is None else p.primary_output
 
     def pauses_clock(self, platform: Platform) -> bool:
         p = self.for_platform(platform)

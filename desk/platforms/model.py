@@ -64,6 +64,9 @@ class PlatformProfile:
     limits: tuple[Setting, ...]
     timers: tuple[Setting, ...]
     pause_when_waiting: bool = True  # waiting statuses (等待退货, 等待快递回复) hold the deadline clock
+    # What the operator sends the platform first: "upload_kit" where the appeal form takes pictures and text
+    # (拼多多's 维权申诉), "pdf" where a document is uploaded or printed. The window's main action follows it.
+    primary_output: str = "pdf"
     lists: dict[str, ListFacts] = field(default_factory=dict)
     # 退款原因 as the platform's export writes it → the guide's case type ([reason_types] in the file).
     reason_types: dict[str, CaseType] = field(default_factory=dict)

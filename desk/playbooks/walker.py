@@ -89,6 +89,18 @@ def all_paths(pb: Playbook) -> list[tuple[tuple[int, ...], str]]:
 
 
 _VAR = re.compile(r"\{([^{}\s]{1,20})\}")
+# What fill() leaves where a value is missing: 【缺：补发单号】.
+_GAP = re.compile(r"【缺：([^】]{1,20})】")
+
+
+def variables_in(template: str) -> list[str]:
+    """The {变量} a template uses, each once, in order."""
+    return list(dict.fromkeys(_VAR.findall(template)))
+
+
+def unfilled(text: str) -> tuple[str, ...]:
+    """The variables a filled text still misses (its 【缺：…】 marks), each once, in order."""
+    return tuple(dict.fromkeys(_GAP.findall(text)))
 
 
 @dataclass(frozen=True, slots=True)

@@ -55,7 +55,14 @@ log = logging.getLogger(__name__)
 PDD_ORDER_RE = re.compile(r"^\d{6}-\d{15}$")
 MAX_TEXT = 20_000
 MAX_SHORT = 64
-SHORT_FIELDS = ("order_no", "after_sales_no", "tracking_no", "courier")
+SHORT_FIELDS = (
+    "order_no",
+    "after_sales_no",
+    "tracking_no",
+    "courier",
+    "reship_tracking_no",
+    "return_tracking_no",
+)
 # Other single-line fields and their length limits (the columns' sizes).
 LINE_LIMITS = {"buyer_nick": 128, "after_sales_type": 32, "after_sales_reason": 64, "appeal_type": 64}
 ENUM_FIELDS: dict[str, Any] = {
@@ -506,7 +513,8 @@ class CaseService:
             c = s.get(m.Case, case_id)
             if c is None:
                 raise NotFound(f"售后记录 #{case_id} 不存在（可能已被彻底删除）")
-            changed = {k: v for k, v in values.items() if getattr(c, k) != v}
+            # An export without a 退货运单号 leaves the one the operator typed (the buyer said it first).
+            changed = {k: v for k, v in values.items() if getattr(c, k) != v and (v or k not in _TYPED_FACTS)}
             if not changed:
                 return Changes()
             now = self._now()
@@ -716,6 +724,8 @@ class CaseService:
 
 # The platform's short texts (售后状态, 运单号 …) fit their VARCHAR(64); sku信息 and 备注 are longer.
 _FACT_LIMITS = {"sku_info": 2000, "platform_remark": 2000}
+# Platform facts the operator may type too (case fields as well): an empty export cell never clears them.
+_TYPED_FACTS = frozenset({"return_tracking_no"})
 
 # Columns the workflow moves along with a status (see _clock_follows_status).
 _CLOCK_FIELDS = ("due_at", "due_paused_at")

@@ -498,6 +498,8 @@ def suggest_kind(name: str, media_type: str) -> EvidenceKind:
         (("复称",), EvidenceKind.REWEIGH),
         (("内网", "快递重量", "揽收"), EvidenceKind.COURIER_WEIGHT),
         (("称重", "weigh", "scale"), EvidenceKind.WAREHOUSE_WEIGHT),
+        # Before 截图: "店铺在售商品截图" is the proof the shop does not sell an item, not a chat.
+        (("在售", "商品列表", "店铺商品", "listing"), EvidenceKind.STORE_LISTING),
         (("聊天", "chat", "截图", "screenshot", "微信图片", "qq图片", "wechat"), EvidenceKind.CHAT),
         (("面单", "label", "合照"), EvidenceKind.GOODS_WITH_LABEL),
         (("运费", "freight"), EvidenceKind.FREIGHT_VOUCHER),

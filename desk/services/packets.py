@@ -7,6 +7,7 @@ import logging
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,19 +25,21 @@ from desk.domain import (
     CaseId,
     Changes,
     EventKind,
+    EvidenceData,
     EvidenceKind,
     PacketData,
     PacketId,
 )
 from desk.errors import DeskError, NotFound, PacketFailed, ValidationFailed
 from desk.labels import GENERIC_APPEAL, appeal_kind_label, platform_time
+from desk.orders.model import WeightCheck, grams_text, signed_grams
 from desk.pdf import layouts
-from desk.pdf.content import PacketContent, PacketEvidence
+from desk.pdf.content import FirstPage, PacketContent, PacketEvidence
 from desk.privacy import mask_phones
 from desk.progress import Cancel, Progress
 from desk.services import convert
 from desk.services.events import new_event
-from desk.services.readiness import Readiness, verdict_name
+from desk.services.readiness import NotReady, Readiness, verdict_name
 from desk.services.readiness import check as readiness_check
 from desk.store.blobstore import BlobStore
 
@@ -61,6 +64,7 @@ class PacketResult:
     packet: PacketData
     warnings: tuple[str, ...]
     changes: Changes
+    draft: bool = False  # watermarked 草稿: for internal printing, never for the platform
 
 
 def local_time(dt: datetime | None) -> str:
@@ -131,6 +135,9 @@ class PacketService:
         # Prepared pictures (desk/pdf/cache.py); None prepares every picture on every build.
         self.cache_dir = cache_dir
         self.last_cache_stats: CacheStats | None = None  # of the latest build, for tests and benchmarks
+        # The operator's own appeal layouts (desk/pdf/layouts.py), in the profile folder beside packets/;
+        # the packaged ones when it is absent or cannot be used.
+        self.layouts_file: Path | None = packets_dir.parent / layouts.FILE_NAME
 
     def content(
         self, case_id: CaseId, *, generated_at: datetime | None = None, kind: str | None = None
@@ -168,7 +175,8 @@ class PacketService:
         # The evidence that decides this kind of appeal leads, in the layout's order; the rest follows.
         appeal = appeal_key(kind, profile) if kind and kind.strip() not in ("generic", GENERIC_APPEAL) else ""
         appeal = appeal or _case_appeal_key(case.appeal_type, profile)
-        layout = layouts.for_kind(appeal)
+        known, layout_warnings = layouts.load(self.layouts_file)
+        layout = known.for_case(appeal, case.case_type)
         lead = {words: i for i, words in enumerate(layout.lead)}
         items.sort(key=lambda e: (lead.get(str(e.kind), len(lead)), KIND_ORDER[e.kind], e.position, e.id))
         when = generated_at or utcnow()
@@ -186,17 +194,43 @@ class PacketService:
 
         weights = WeightService(self._sessions)
         weight_rows = weights.packet_table(case_id)
-        claim = layout.fill(
-            {
-                "订单号": case.order_no,
-                "售后单号": case.after_sales_no,
-                "申诉类型": label or GENERIC_APPEAL,
-                "退款金额": f"¥{case.refund_amount:.2f}" if case.refund_amount is not None else "",
-                "运费金额": f"¥{case.freight_paid:.2f}" if case.freight_paid is not None else "",
-                "售后类型": str(case.case_type),
-                "重量结论": weights.check(case_id).sentence() if layout.claim.count("{重量结论}") else "",
-                "退货运单号": case.facts.return_tracking_no,
-            }
+        wants_weights = "{重量结论}" in layout.claim or layouts.WEIGHT_ARITHMETIC in layout.facts
+        check = weights.check(case_id) if wants_weights else None
+        values = {
+            "订单号": case.order_no,
+            "售后单号": case.after_sales_no,
+            "申诉类型": label or GENERIC_APPEAL,
+            "退款金额": _yuan(case.refund_amount),
+            "运费金额": _yuan(case.freight_paid),
+            "订单金额": _yuan(case.order_amount),
+            "售后类型": str(case.case_type),
+            "重量结论": check.sentence() if check is not None and "{重量结论}" in layout.claim else "",
+            "退货运单号": case.return_tracking_no,
+            "快递单号": case.tracking_no,
+            "快递公司": case.courier,
+        }
+        claim = layout.fill(values)
+        pictures, missing = _decisive_pictures(layout, items)
+        warnings = list(layout_warnings)
+        if missing:
+            warnings.append(
+                f"首页应放的证据还没有：{'、'.join(missing)}。首页只放了已有的证据；导入后重新生成即可。"
+            )
+        first_page = FirstPage(
+            pictures=pictures,
+            facts=tuple(
+                (name, mask_phones(values.get(name) or "（未填写）"))
+                for name in layout.facts
+                if name != layouts.WEIGHT_ARITHMETIC
+            ),
+            arithmetic=tuple(
+                (mask_phones(a), mask_phones(b))
+                for a, b in (
+                    weight_arithmetic(check)
+                    if check is not None and layouts.WEIGHT_ARITHMETIC in layout.facts
+                    else ()
+                )
+            ),
         )
         cover = (
             ("店铺", case.shop_name or "（未指定）"),
@@ -244,6 +278,8 @@ class PacketService:
             # Only what the platform may see (desk.audience): never notes, edits, wizard walks or packets.
             timeline=tuple((local_time(e.at), mask_phones(e.text)) for e in visible(story)),
             claim=mask_phones(claim),
+            first_page=first_page,
+            warnings=tuple(warnings),
         )
 
     def default_path(self, case_id: CaseId, order_no: str, when: datetime) -> Path:
@@ -308,6 +344,7 @@ class PacketService:
             packet=data,
             warnings=tuple(result.warnings),
             changes=Changes(cases=frozenset({case_id}), packets=frozenset({PacketId(data.id)})),
+            draft=content.draft,
         )
 
     def _record(self, case_id: CaseId, path: Path, result: BuiltPacket, kind: str = "") -> PacketData:
@@ -512,6 +549,99 @@ class PacketService:
 
         kit = self.upload_input(case_id, kind)
         return build_upload_kit(kit, folder=dest, zip_path=zip_path, progress=progress, cancel=cancel)
+
+    # -- what leaves the desk: checked first ------------------------------------------------------------
+    # The window and the CLI make packets for the platform only through these two, so a packet that fails
+    # the 申诉前检查 cannot leave by either road; build() itself stays the plain maker (tests, benchmarks).
+
+    def build_checked(
+        self,
+        case_id: CaseId,
+        out_path: Path | None = None,
+        *,
+        kind: str | None = None,
+        draft: bool = False,
+        progress: Progress | None = None,
+        cancel: Cancel | None = None,
+    ) -> PacketResult:
+        """The packet for the platform, refused (NotReady, nothing written) until the 申诉前检查 holds.
+
+        draft: the operator asked for an internal copy; it carries the 草稿 watermark whenever the check
+        fails (a packet that passes is the real one either way).
+        """
+        ready = self.readiness(case_id, kind)
+        if not ready.ok and not draft:
+            raise NotReady(ready, "申诉材料")
+        return self.build(case_id, out_path, kind=kind, draft=not ready.ok, progress=progress, cancel=cancel)
+
+    def upload_kit_checked(
+        self,
+        case_id: CaseId,
+        kind: str | None,
+        dest: Path | None,
+        *,
+        zip_path: Path | None = None,
+        progress: Progress | None = None,
+        cancel: Cancel | None = None,
+    ) -> UploadKitResult:
+        """The upload kit, refused (NotReady, nothing written) until the 申诉前检查 holds: a kit only ever
+        goes to the platform, so it has no draft."""
+        ready = self.readiness(case_id, kind)
+        if not ready.ok:
+            raise NotReady(ready, "上传材料包")
+        return self.build_upload_kit(case_id, kind, dest, zip_path=zip_path, progress=progress, cancel=cancel)
+
+
+def _yuan(amount: Decimal | None) -> str:
+    return f"¥{amount:.2f}" if amount is not None else ""
+
+
+def _decisive_pictures(
+    layout: layouts.AppealLayout, items: list[EvidenceData]
+) -> tuple[tuple[int, ...], list[str]]:
+    """Positions (in packet order) of the pictures page 1 shows, and the decisive kinds the case lacks.
+
+    One picture of each decisive kind, the first in packet order; a layout that names none shows the
+    packet's first picture. Only still pictures: a video or a PDF voucher keeps its place in the evidence.
+    """
+    still = [i for i, e in enumerate(items) if e.media_type.startswith("image/")]
+    if not layout.decisive:
+        return tuple(still[:1]), []
+    chosen: list[int] = []
+    missing: list[str] = []
+    for words in layout.decisive:
+        found = next((i for i in still if str(items[i].kind) == words and i not in chosen), None)
+        if found is None:
+            missing.append(words)
+        else:
+            chosen.append(found)
+    return tuple(chosen), missing
+
+
+def weight_arithmetic(check: WeightCheck) -> tuple[tuple[str, str], ...]:
+    """重量计算, worked out for page 1: each item × its unit weight, the packaging, the expected weight,
+    the tolerance, each weighing and its difference, and the conclusion. Empty until a weighing is in."""
+    if not check.comparisons:
+        return ()
+    rows: list[tuple[str, str]] = []
+    if check.expected_g is not None and check.packaging_g is not None:
+        for line in check.lines:
+            unit, subtotal = line.unit_weight_g or 0, line.subtotal_g or 0
+            rows.append((line.name, f"{line.quantity} 件 × {unit:,} g = {subtotal:,} g"))
+        rows.append(("包装", grams_text(check.packaging_g)))
+        parts = [f"{ln.subtotal_g or 0:,} g" for ln in check.lines] + [f"{check.packaging_g:,} g"]
+        rows.append(("应有重量", f"{' + '.join(parts)} = {grams_text(check.expected_g)}"))
+    elif check.reference_g is not None:
+        rows.append((check.reference_label, f"{grams_text(check.reference_g)}（作为参照）"))
+    if check.allowed_g is not None:
+        rows.append(("允许误差", f"±{check.allowed_g:,} g（{check.tolerance.describe()}）"))
+    for c in check.comparisons:
+        text = grams_text(c.grams)
+        if c.diff_g is not None:
+            text += f"，差 {signed_grams(c.diff_g)}（{'在误差内' if c.within else '超出误差'}）"
+        rows.append((str(c.kind), text))
+    rows.append(("结论", check.conclusion))
+    return tuple(rows)
 
 
 def required_evidence(

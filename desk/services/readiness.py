@@ -55,6 +55,20 @@ class Readiness:
         return "\n".join(lines)
 
 
+class NotReady(DeskError):
+    """A packet or upload kit for the platform was asked for while the 申诉前检查 still fails.
+
+    Carries the whole checklist so the window can show it (each item with where to fix it) and the CLI
+    can print it; nothing was written.
+    """
+
+    def __init__(self, readiness: Readiness, what: str = "申诉材料") -> None:
+        problems = "；".join(i.message for i in readiness.problems)
+        super().__init__(f"{what}还不能交给平台：{problems}")
+        self.readiness = readiness
+        self.what = what
+
+
 def check(
     case: CaseData,
     appeal: str,

@@ -1,4 +1,11 @@
-"""The guided wizard: a case walked through its playbook, answers on the timeline, outcome applied."""
+"""The guided wizard: a case walked through its playbook, answers on the timeline, outcome applied.
+
+The wizard knows what the desk knows: a question whose answer the case's data already holds (the weight
+check's verdict, whether the refund happened, whether the after-sales period has passed) is shown with
+that answer and its reason, and an answer that contradicts it is refused (`Contradiction`) until the
+operator confirms it, which the timeline records. 应用结果 sets the status, the resolution and the appeal
+kind, and merges the draft into the 问题描述 only as the operator chooses (desk.playbooks.merge).
+"""
 
 from __future__ import annotations
 
@@ -17,13 +24,18 @@ from desk.db import models as m
 from desk.db import models_wizard as mw
 from desk.db.types import utcnow
 from desk.domain import CaseData, CaseId, CaseStatus, Changes, EventKind, Resolution
-from desk.errors import DeskError, NotFound
+from desk.errors import DeskError, NotFound, ValidationFailed
+from desk.playbooks.facts import Known, period_known, refund_known, weight_known
 from desk.playbooks.loader import PlaybookSet, load_playbooks
-from desk.playbooks.model import Node, Outcome, Playbook
-from desk.playbooks.walker import AppealAdvice, Filled, WalkState, appeal_advice, fill, walk
+from desk.playbooks.merge import DescriptionMerge, MergeChoice, merged, propose
+from desk.playbooks.model import Node, Outcome, Playbook, missing_words
+from desk.playbooks.walker import AppealAdvice, Filled, WalkState, appeal_advice, fill, unfilled, walk
 from desk.services.events import new_event
 
 log = logging.getLogger(__name__)
+
+# The platform profile's timer that says how long after the sign-off a buyer may still ask (天).
+PERIOD_SETTING = "after_sales_days"
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +45,44 @@ class ChecklistItem:
     kind: str
     required: bool
     present: int  # how many items of this kind the case has
+
+
+@dataclass(frozen=True, slots=True)
+class KnownAnswer:
+    """A question the case's data answers: which answer, and why."""
+
+    node_id: str
+    question: str
+    choice: int  # index of the answer the data gives
+    answer: str  # its words
+    fact: Known
+
+    @property
+    def reason(self) -> str:
+        return self.fact.reason
+
+    def data(self) -> dict[str, Any]:
+        """What the timeline keeps of it: keys and the words the operator saw."""
+        return {
+            "fact": self.fact.fact,
+            "value": self.fact.value,
+            "choice": self.choice,
+            "answer": self.answer,
+            "reason": self.fact.reason,
+        }
+
+
+class Contradiction(ValidationFailed):
+    """An answer the case's data contradicts; given again with confirm=True it is recorded as overridden."""
+
+    def __init__(self, known: KnownAnswer, choice: int, chosen: str) -> None:
+        super().__init__(
+            f"“{known.question}”：售后数据给出的回答是“{known.answer}”（{known.reason}），"
+            f"你选的是“{chosen}”。确认与数据不符仍按你的选择，需要再确认一次。"
+        )
+        self.known = known
+        self.choice = choice
+        self.chosen = chosen
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +99,9 @@ class WizardView:
     advice: AppealAdvice | None
     draft: Filled | None
     problems: tuple[str, ...] = ()
+    facts: tuple[Known, ...] = ()  # what the case's data settles
+    known_answers: tuple[KnownAnswer, ...] = ()  # every question of the playbook the data answers
+    merge: DescriptionMerge | None = None  # the 问题描述 and the draft, when the outcome has a draft
 
     @property
     def step(self) -> Node | Outcome:
@@ -58,9 +111,23 @@ class WizardView:
     def missing_required(self) -> tuple[str, ...]:
         return tuple(c.kind for c in self.checklist if c.required and not c.present)
 
+    def known_for(self, node_id: str) -> KnownAnswer | None:
+        return next((k for k in self.known_answers if k.node_id == node_id), None)
+
+    @property
+    def known(self) -> KnownAnswer | None:
+        """The data's answer to the question waiting for the operator, if it has one."""
+        node = self.state.current
+        return self.known_for(node.id) if node is not None else None
+
 
 def case_values(case: CaseData, shop: Any | None, extra: dict[str, str] | None = None) -> dict[str, str]:
-    """The {变量} a script or appeal draft can use, from the case, its shop and the weight check."""
+    """The {变量} a script or appeal draft can use (desk.playbooks.model.VARIABLES), from the case, its shop
+    and the weight check; "" where the case does not know it (fill() then names it)."""
+
+    def money(value: Decimal | None) -> str:
+        return f"{value:.2f}" if value is not None else ""
+
     values = {
         "买家": case.buyer_nick,
         "订单号": case.order_no,
@@ -68,10 +135,15 @@ def case_values(case: CaseData, shop: Any | None, extra: dict[str, str] | None =
         "快递单号": case.tracking_no,
         "快递公司": case.courier,
         "店铺": case.shop_name,
-        "退款金额": f"{case.refund_amount:.2f}" if case.refund_amount is not None else "",
-        "补发单号": str(getattr(case, "reship_tracking_no", "") or ""),
+        "退款金额": money(case.refund_amount),
+        "补发单号": case.reship_tracking_no,
+        "退货单号": case.return_tracking_no,
+        # What the buyer accepted, never the refund asked for: a "small" compensation is small.
+        "协商补偿金额": money(case.agreed_compensation),
+        "运费金额": money(case.freight_paid),
         "退货地址": str(getattr(shop, "return_address", "") or ""),
         "退换货须知": str(getattr(shop, "return_policy", "") or getattr(shop, "return_notice", "") or ""),
+        "重量结论": "",
     }
     values.update(extra or {})
     return values
@@ -89,6 +161,8 @@ class WizardService:
         weights: Any | None = None,
         shop_playbooks: Path | None = None,
         threshold: Callable[[CaseData], Decimal | None] | None = None,
+        orders: Any | None = None,
+        platforms: Any | None = None,
     ) -> None:
         self._sessions = sessions
         self._cases = cases
@@ -97,6 +171,8 @@ class WizardService:
         self._weights = weights
         self._shop_playbooks = shop_playbooks
         self._threshold = threshold or (lambda _case: None)
+        self._orders = orders
+        self._platforms = platforms
         self._playbooks: PlaybookSet | None = None
 
     @property
@@ -108,6 +184,70 @@ class WizardService:
     def reload(self) -> tuple[str, ...]:
         self._playbooks = None
         return self.playbooks.problems
+
+    # -- what the data says -----------------------------------------------------------------
+    def _check(self, case_id: CaseId) -> Any | None:
+        if self._weights is None:
+            return None
+        try:
+            return self._weights.check(case_id)
+        except DeskError:
+            return None
+
+    def _facts(self, case: CaseData, check: Any | None) -> tuple[Known, ...]:
+        found: list[Known | None] = []
+        if check is not None:
+            found.append(weight_known(check.verdict.name, check.conclusion))
+        days = self._period_days(case)
+        if days is not None:
+            order = self._order(case)
+            applied = case.facts.applied_at
+            found.append(
+                period_known(
+                    days=days,
+                    ordered_at=order.ordered_at if order is not None else None,
+                    signed_at=order.signed_at if order is not None else None,
+                    asked_at=applied or case.created_at,
+                    asked_label="买家申请售后" if applied is not None else "登记售后",
+                )
+            )
+        found.append(
+            refund_known(
+                refund_paid=case.refund_paid,
+                status_refunded=case.status == CaseStatus.REFUNDED,
+                platform_status=case.facts.platform_status,
+            )
+        )
+        return tuple(k for k in found if k is not None)
+
+    def _period_days(self, case: CaseData) -> int | None:
+        if self._platforms is None:
+            return None
+        try:
+            profile = self._platforms.for_platform(case.platform)
+        except DeskError:  # a broken copy of the profile: the period is simply unknown
+            return None
+        setting = profile.setting(PERIOD_SETTING) if profile is not None else None
+        return setting.value if setting is not None and setting.value is not None else None
+
+    def _order(self, case: CaseData) -> Any | None:
+        if self._orders is None or not case.order_no:
+            return None
+        try:
+            return self._orders.find(case.order_no, case.platform)
+        except DeskError:
+            return None
+
+    @staticmethod
+    def _known_answers(pb: Playbook, facts: tuple[Known, ...]) -> tuple[KnownAnswer, ...]:
+        by_fact = {k.fact: k for k in facts}
+        out = []
+        for node in pb.nodes.values():
+            known = by_fact.get(node.known) if node.known else None
+            choice = node.answer_for(known.value) if known is not None else None
+            if known is not None and choice is not None:
+                out.append(KnownAnswer(node.id, node.title, choice, node.answers[choice].label, known))
+        return tuple(out)
 
     # -- reads ------------------------------------------------------------------------------
     def view(self, case_id: CaseId) -> WizardView:
@@ -143,32 +283,25 @@ class WizardService:
             add(out.evidence_recommended + out.evidence, False)
         elif state.current is not None:
             add(state.current.evidence, False)
-        weight_text = ""
         show_weight = (state.current is not None and state.current.weight_check) or any(
             v.node.weight_check for v in state.visited
         )
-        extra: dict[str, str] = {}
-        if self._weights is not None:
-            try:
-                extra = dict(self._weights.template_values(case.id))
-            except DeskError:
-                extra = {}
-            if show_weight:
-                weight_text = extra.get("重量结论", "")
-                if not weight_text:
-                    # No sentence for a template (e.g. a SKU weight is missing): say why in the check's words.
-                    try:
-                        weight_text = str(self._weights.check(case.id).conclusion)
-                    except DeskError:
-                        weight_text = ""
-                weight_text = (
-                    weight_text or "尚未记录称重数据：请在“称重核对”里录入仓库称重、快递内网重量和复称。"
-                )
-        advice = draft = None
+        check = self._check(case.id)
+        extra = {"重量结论": check.sentence()} if check is not None else {}
+        weight_text = ""
+        if show_weight:
+            # No sentence for a template (e.g. a SKU weight is missing): say why in the check's words.
+            weight_text = extra.get("重量结论", "") or (str(check.conclusion) if check is not None else "")
+            weight_text = (
+                weight_text or "尚未记录称重数据：请在“称重核对”里录入仓库称重、快递内网重量和复称。"
+            )
+        facts = self._facts(case, check)
+        advice = draft = merge = None
         if out is not None:
             advice = appeal_advice(out, case.refund_amount, self._threshold(case))
             if out.appeal:
                 draft = fill(out.draft, case_values(case, self._shop_of(case), extra))
+                merge = propose(case.description, draft.text)
         return WizardView(
             case_id=case.id,
             playbook=pb,
@@ -180,6 +313,9 @@ class WizardService:
             advice=advice,
             draft=draft,
             problems=self.playbooks.problems,
+            facts=facts,
+            known_answers=self._known_answers(pb, facts),
+            merge=merge,
         )
 
     def _shop_of(self, case: CaseData) -> Any | None:
@@ -198,9 +334,17 @@ class WizardService:
                 choices = ()
             return choices, run.applied_at is not None
 
+    def description_merge(self, case_id: CaseId, draft: str) -> DescriptionMerge:
+        """The 问题描述 as stored now against a draft (e.g. one the operator edited)."""
+        return propose(self._cases.get(case_id).description, draft)
+
     # -- writes -----------------------------------------------------------------------------
-    def answer(self, case_id: CaseId, choice: int) -> tuple[WizardView, Changes]:
-        """Answer the current step (0 = continue on an information step); recorded on the timeline."""
+    def answer(self, case_id: CaseId, choice: int, *, confirm: bool = False) -> tuple[WizardView, Changes]:
+        """Answer the current step (0 = continue on an information step); recorded on the timeline.
+
+        An answer the case's data contradicts raises Contradiction unless confirm is set; a confirmed one
+        is recorded as overriding the data, with the data's answer and reason.
+        """
         case = self._cases.get(case_id)
         pb = self.playbooks.for_case_type(case.case_type)
         choices, _ = self._stored(case_id, pb.id)
@@ -214,6 +358,20 @@ class WizardService:
         step: dict[str, Any] = {"playbook_id": pb.id, "step": node.id, "question": node.title}
         if node.is_question:
             step.update(action="answer", choice=choice, answer=node.answers[choice].label)
+            known = next(
+                (
+                    k
+                    for k in self._known_answers(pb, self._facts(case, self._check(case_id)))
+                    if k.node_id == node.id
+                ),
+                None,
+            )
+            if known is not None:
+                if known.choice != choice and not confirm:
+                    raise Contradiction(known, choice, node.answers[choice].label)
+                step["known"] = known.data()
+                if known.choice != choice:
+                    step["override"] = True
         else:
             step.update(action="done")
         if new_state.outcome is not None:
@@ -239,22 +397,39 @@ class WizardService:
         )
         return self._compose(case, pb, (), state, False), Changes(cases=frozenset({case_id}))
 
-    def run_answers(self, case_id: CaseId, answers: list[int]) -> tuple[WizardView, Changes]:
-        """Answer questions in one go (information steps pass by themselves): the CLI's --answers."""
+    def run_answers(
+        self, case_id: CaseId, answers: list[int], *, confirm: bool = False
+    ) -> tuple[WizardView, Changes]:
+        """Answer questions in one go (information steps pass by themselves): the CLI's --answers.
+
+        confirm: answers that contradict the case's data are meant (and recorded as such)."""
         view, changes = self.restart(case_id)
         for a in answers:
             while view.state.current is not None and not view.state.current.is_question:
                 view, more = self.answer(case_id, 0)
                 changes |= more
-            view, more = self.answer(case_id, a)
+            view, more = self.answer(case_id, a, confirm=confirm)
             changes |= more
         while view.state.current is not None and not view.state.current.is_question:
             view, more = self.answer(case_id, 0)
             changes |= more
         return view, changes
 
-    def apply_outcome(self, case_id: CaseId, *, description: str | None = None) -> tuple[WizardView, Changes]:
-        """Set the outcome's status and resolution on the case (and the drafted 问题描述 if given)."""
+    def apply_outcome(
+        self,
+        case_id: CaseId,
+        *,
+        description: MergeChoice | str = MergeChoice.KEEP,
+        draft: str | None = None,
+    ) -> tuple[WizardView, Changes]:
+        """Set the outcome's status, resolution and appeal kind on the case; merge the draft into the
+        问题描述 as chosen (replace, append, keep). `draft` is the draft as the operator edited it (else the
+        wizard's own). A draft that still misses a value (【缺：…】) is never written."""
+        try:
+            choice = MergeChoice(description)
+        except ValueError as exc:
+            allowed = "、".join(c.value for c in MergeChoice)
+            raise ValidationFailed(f"问题描述的处理方式“{description}”无效，可选：{allowed}") from exc
         view = self.view(case_id)
         out = view.state.outcome
         if out is None:
@@ -263,34 +438,48 @@ class WizardService:
         case = self._cases.get(case_id)
         if out.status and str(case.status) != out.status:
             fields["status"] = out.status
-        if out.resolution and hasattr(case, "resolution") and str(case.resolution) != out.resolution:
+        if out.resolution and str(case.resolution) != out.resolution:
             fields["resolution"] = out.resolution
-        if description is not None:
-            fields["description"] = description
+        if out.appeal and case.appeal_type != out.appeal:
+            fields["appeal_type"] = out.appeal
+        written = ""
+        if choice != MergeChoice.KEEP:
+            text = draft if draft is not None else (view.draft.text if view.draft is not None else "")
+            if not text.strip():
+                raise ValidationFailed("这个结果没有问题描述草稿可以写入；请选择“保留原来的问题描述”。")
+            gaps = unfilled(text)
+            if gaps:
+                raise ValidationFailed(
+                    f"草稿里还有没填上的内容（{missing_words(gaps)}）。补全后再写入问题描述，"
+                    "或选择“保留原来的问题描述”。"
+                )
+            new = merged(case.description, text, choice)
+            if new != case.description:
+                fields["description"] = new
+                written = choice.value
         changes = Changes(cases=frozenset({case_id}))
         if fields:
             _, more = self._cases.update(case_id, expected_version=case.version, **fields)
             changes |= more
+        set_: dict[str, Any] = {}
+        for key in ("status", "resolution", "appeal_type"):
+            if key in fields:
+                value = fields[key]
+                set_[key] = (
+                    CaseStatus(value)
+                    if key == "status"
+                    else Resolution(value)
+                    if key == "resolution"
+                    else value
+                )
+        data: dict[str, Any] = {"action": "apply", "outcome_id": out.id, "outcome": out.title, "set": set_}
+        if written:
+            data["description"] = written
         with self._sessions.begin() as s:
             run = s.scalar(select(mw.WizardRun).where(mw.WizardRun.case_id == case_id))
             if run is not None:
                 run.applied_at = utcnow()
-            s.add(
-                new_event(
-                    case_id,
-                    EventKind.WIZARD,
-                    data={
-                        "action": "apply",
-                        "outcome_id": out.id,
-                        "outcome": out.title,
-                        "set": {
-                            k: (CaseStatus if k == "status" else Resolution)(v)
-                            for k, v in fields.items()
-                            if k in ("status", "resolution")
-                        },
-                    },
-                )
-            )
+            s.add(new_event(case_id, EventKind.WIZARD, data=data))
         return self.view(case_id), changes
 
     def _save(

@@ -64,6 +64,37 @@ def chat_screenshot(
     buyer_name: str | None = None,
     started_at: datetime | None = None,
 ) -> bytes:
+    """See _chat; the PNG only."""
+    return _chat(messages, shop_name=shop_name, seed=seed, buyer_name=buyer_name, started_at=started_at)[0]
+
+
+def chat_bubble_box(
+    messages: list[tuple[str, str]],
+    index: int,
+    *,
+    shop_name: str = "示例旗舰店",
+    seed: int = 0,
+    buyer_name: str | None = None,
+    started_at: datetime | None = None,
+) -> tuple[float, float, float, float]:
+    """Where message `index` (its avatar and bubble) is on chat_screenshot's picture made with the same
+    arguments, as x0, y0, x1, y1 from 0 to 1: for marking it (a 放大区域) the way an operator would."""
+    _png_bytes, boxes, size = _chat(
+        messages, shop_name=shop_name, seed=seed, buyer_name=buyer_name, started_at=started_at
+    )
+    x0, y0, x1, y1 = boxes[index]
+    w, h = size
+    return x0 / w, y0 / h, x1 / w, y1 / h
+
+
+def _chat(
+    messages: list[tuple[str, str]],
+    *,
+    shop_name: str,
+    seed: int,
+    buyer_name: str | None,
+    started_at: datetime | None,
+) -> tuple[bytes, dict[int, tuple[int, int, int, int]], tuple[int, int]]:
     """PNG phone screenshot, 1080 wide and 1000..2400 high (fits the content), of a 拼多多-style merchant
     chat with the buyer: status bar, title bar with the buyer nickname, order card, time separators,
     white buyer bubbles on the left and light-blue shop bubbles on the right with round avatars.
@@ -90,14 +121,17 @@ def chat_screenshot(
 
     # lay out every item as (kind, height, lines); a picture message has no lines
     items: list[tuple[str, int, list[str] | None]] = []
+    owners: list[int] = []  # the message each item shows (-1: a time separator the chat added)
     count = 0
-    for side, text in messages:
+    for index, (side, text) in enumerate(messages):
         if side == "time":
             items.append(("time", 80, [text]))
+            owners.append(index)
             continue
         if not explicit_times and count % 5 == 0:
             label = f"{clock:%m月%d日 %H:%M}" if count == 0 else f"{clock:%H:%M}"
             items.append(("time", 80, [label]))
+            owners.append(-1)
         clock += timedelta(minutes=rng.randint(1, 6), seconds=rng.randint(0, 59))
         count += 1
         if text.strip() == "[图片]":
@@ -106,6 +140,7 @@ def chat_screenshot(
             lines = _wrap(text, font, max_text_w) or [""]
             bubble_h = (len(lines) - 1) * line_h + 44 + 2 * pad_y
             items.append((side, max(av, bubble_h) + 36, lines))
+        owners.append(index)
 
     status_h, title_h, card_h, footer_h = 84, 140, 170, 190
     chrome = status_h + title_h + card_h + footer_h
@@ -120,7 +155,8 @@ def chat_screenshot(
     # when too tall, the newest messages sit on the input bar, as if scrolled to the bottom
     y = h - footer_h - 20 - items_h if overflow else msg_top + 40
     buyer_color = rng.choice(((120, 170, 220), (236, 150, 110), (130, 190, 150), (190, 150, 210)))
-    for kind, item_h, payload in items:
+    boxes: dict[int, tuple[int, int, int, int]] = {}
+    for owner, (kind, item_h, payload) in zip(owners, items, strict=True):
         if y + item_h < msg_top:  # scrolled away under the title bar
             y += item_h
             continue
@@ -170,6 +206,13 @@ def chat_screenshot(
                 d.text((bx + pad_x, y + pad_y + i * line_h), line, font=font, fill=_INK)
         if not left:
             d.text((bx - 14, y + bh), "已读", font=_font(26), fill=(150, 150, 150), anchor="rd")
+        pad = 12
+        boxes[owner] = (
+            max(0, min(ax, bx) - pad),
+            max(0, y - pad),
+            min(w, max(ax + av, bx + bw) + pad),
+            min(h, y + max(av, bh) + pad),
+        )
         y += item_h
 
     # status + title bar and order card, drawn over anything scrolled beneath them
@@ -222,4 +265,4 @@ def chat_screenshot(
     d.rounded_rectangle((w - 170, fy + 92, w - 30, fy + 162), 14, fill=_PDD_RED)
     d.text((w - 100, fy + 127), "发送", font=_font(32), fill=_WHITE, anchor="mm")
     _demo_tag(d, (w - 14, h + 6), (150, 150, 150, 255))
-    return _png(img)
+    return _png(img), boxes, (w, h)

@@ -23,6 +23,7 @@ CHAT_WIDTH = 1080
 CHAT_MIN_HEIGHT = 1000
 CHAT_MAX_HEIGHT = 2400
 VOUCHER_SIZE = (1200, 880)
+STORE_SCREENSHOT_SIZE = (1280, 800)
 
 DEMO_MAKE = "DeskDemo"
 _DEMO_NOTE = "DeskDemo synthetic demo image - not real evidence"

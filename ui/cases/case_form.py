@@ -60,10 +60,12 @@ from ui.qt import (
     QWidget,
     Signal,
 )
-from ui.tasks import Op, TaskRunner, read_on_gui_thread
+from ui.tasks import Op, TaskRunner
 
 log = logging.getLogger(__name__)
 
+# The objectName of the 称重核对 tab's page, so a fix can show it without knowing its title.
+WEIGHT_TAB = "weight_check"
 ENUM_FIELDS: dict[str, type[enum.Enum]] = {
     "platform": Platform,
     "case_type": CaseType,
@@ -74,8 +76,30 @@ AMOUNT_FIELDS = MONEY_FIELDS
 TEXT_FIELDS = ("description", "notes")
 # Free text with suggestions from the platform profile (the operator may type a value of their own).
 SUGGEST_FIELDS = ("after_sales_type", "after_sales_reason", "appeal_type")
-LINE_FIELDS = ("order_no", "after_sales_no", "tracking_no", "courier", "buyer_nick")
-LINE_LIMITS = {"order_no": 64, "after_sales_no": 64, "tracking_no": 64, "courier": 64, "buyer_nick": 128}
+LINE_FIELDS = (
+    "order_no",
+    "after_sales_no",
+    "tracking_no",
+    "courier",
+    "return_tracking_no",
+    "reship_tracking_no",
+    "buyer_nick",
+)
+LINE_LIMITS = {
+    "order_no": 64,
+    "after_sales_no": 64,
+    "tracking_no": 64,
+    "courier": 64,
+    "return_tracking_no": 64,
+    "reship_tracking_no": 64,
+    "buyer_nick": 128,
+}
+# What a field is for, where its label alone does not say (shown as the editor's tooltip).
+FIELD_TIPS = {
+    "return_tracking_no": "买家寄回商品的运单号。平台售后导出会填入；导出里没有时可以自己填写（导出为空不会清掉它）",
+    "reship_tracking_no": "补发给买家的运单号，话术里的{补发单号}",
+    "agreed_compensation": "和买家谈好的补偿（补差价）金额，话术里的{协商补偿金额}；真正付款后记入“金额”里的“补差价”",
+}
 NO_SHOP = -1
 WARNING_DELAY_MS = 300  # warnings are re-checked once typing pauses, not on every key
 AUTOSAVE_DELAY_MS = 800  # a change is saved this long after the last keystroke (or when the field is left)
@@ -98,14 +122,17 @@ GRID: tuple[tuple[str, int, int], ...] = (
     ("due_at", 5, 0),
     ("order_amount", 6, 0),
     ("refund_amount", 7, 0),
+    ("agreed_compensation", 8, 0),
     ("order_no", 0, 1),
     ("after_sales_no", 1, 1),
     ("tracking_no", 2, 1),
     ("courier", 3, 1),
-    ("buyer_nick", 4, 1),
-    ("after_sales_type", 5, 1),
-    ("after_sales_reason", 6, 1),
-    ("appeal_type", 7, 1),
+    ("return_tracking_no", 4, 1),
+    ("reship_tracking_no", 5, 1),
+    ("buyer_nick", 6, 1),
+    ("after_sales_type", 7, 1),
+    ("after_sales_reason", 8, 1),
+    ("appeal_type", 9, 1),
 )
 # The 金额 tab: what was paid out, then what came back.
 MONEY_TAB = (
@@ -210,6 +237,7 @@ class CaseForm(QWidget):
         # Each background read counts up its own number: an answer that is not the newest, or that is for a
         # case the form no longer shows, is dropped.
         self._case_reads = 0
+        self._opening: CaseId | None = None  # the case being read to be shown (载入中…)
         self._timeline_reads = 0
         self._shop_reads = 0
         self._warn_timer = QTimer(self, singleShot=True, interval=WARNING_DELAY_MS)
@@ -243,6 +271,8 @@ class CaseForm(QWidget):
             label = QLabel(CASE_FIELD_LABELS[name] + "：")
             editor = self._make_editor(name)
             label.setBuddy(editor)
+            if name in FIELD_TIPS:
+                editor.setToolTip(FIELD_TIPS[name])
             grid.addWidget(label, row, pair * 2)
             if name == "shop_id":
                 grid.addLayout(self._with_button(editor, self._shop_button()), row, pair * 2 + 1)
@@ -614,6 +644,7 @@ class CaseForm(QWidget):
         self._save_timer.stop()
         self._loaded = None
         self._case_reads += 1
+        self._set_opening(None)
         self._show_values({name: getattr(CaseDraft(), name) for name in CASE_FIELD_LABELS}, new_case=True)
         self._autosave.loaded(None, None, self.values())
         self.title.setText("新建售后")
@@ -627,16 +658,50 @@ class CaseForm(QWidget):
         self.check_warnings()
         self.case_shown.emit(None)
 
-    def load_case(self, case_id: CaseId) -> None:
-        """Show a stored case in edit mode, with its timeline, now: two quick reads on the calling thread.
+    @property
+    def opening(self) -> CaseId | None:
+        """The case being read to be shown (the form says 载入中… meanwhile), or None."""
+        return self._opening
 
-        Only for opening the case the operator chose (MainWindow._open_case), which they wait to see in
-        this frame; every later re-read of the form goes through the runner (_reread, refresh_timeline).
+    def load_case(self, case_id: CaseId) -> None:
+        """Open a stored case: read it and its timeline on the DB worker, then show them.
+
+        Until they come the form keeps what it showed, greyed out under 载入中… (`opening` names the case),
+        so nothing is typed into the case being left. A newer choice (another case, 新建) drops the
+        answer. A case that cannot be read leaves the form as it was and says why.
         """
-        self._case_reads += 1  # a background re-read still on its way is for what was shown before
-        with read_on_gui_thread("the case the operator chose, shown in the same frame"):
-            case, timeline = self._cases.get(case_id), self._cases.timeline(case_id)
-        self.show_case(case, timeline)
+        self._case_reads += 1  # a read still on its way is for what was chosen before
+        read = self._case_reads
+        cases = self._cases
+        self._set_opening(case_id)
+
+        def shown(result: tuple[CaseData, list[EventData]]) -> None:
+            if read == self._case_reads:
+                self.show_case(*result)
+
+        def failed(exc: BaseException) -> None:
+            if read != self._case_reads:
+                return
+            self._set_opening(None)
+            show_error(self, exc, action="打开售后")
+            # The form shows what it showed before: whoever follows it (the list) goes back there.
+            self.case_shown.emit(self.case_id)
+
+        Op(lambda: (cases.get(case_id), cases.timeline(case_id)), parent=self, pool="read").on_success(
+            shown
+        ).on_failure(failed).run(self._runner)
+
+    def _set_opening(self, case_id: CaseId | None) -> None:
+        if case_id is None and self._opening is None:
+            return
+        self._opening = case_id
+        self.tabs.setEnabled(case_id is None)
+        if case_id is not None:
+            self.title.setText(f"售后 #{case_id} · 载入中…")
+        elif self._loaded is not None:
+            self._update_title(self._loaded)
+        else:
+            self.title.setText("新建售后")
 
     def reload(self) -> None:
         """Throw away local edits and show what is stored now (after someone else saved the case)."""
@@ -650,6 +715,8 @@ class CaseForm(QWidget):
         keep_edits: edits typed while the read ran are kept (a change made elsewhere); else the operator
         asked to throw them away (重新载入). A case purged meanwhile leaves an empty new form.
         """
+        if self._opening is not None:
+            return  # the operator is leaving this case: the read of the one being opened decides
         self._case_reads += 1
         read = self._case_reads
         cases = self._cases
@@ -673,13 +740,14 @@ class CaseForm(QWidget):
             else:
                 show_error(self, exc, action="载入售后")
 
-        Op(lambda: (cases.get(case_id), cases.timeline(case_id)), parent=self).on_success(shown).on_failure(
-            failed
-        ).run(self._runner)
+        Op(lambda: (cases.get(case_id), cases.timeline(case_id)), parent=self, pool="read").on_success(
+            shown
+        ).on_failure(failed).run(self._runner)
 
     def show_case(self, case: CaseData, timeline: list[EventData] | None = None) -> None:
         """Show a stored case; its timeline as given (oldest first), else read in the background."""
         self._save_timer.stop()
+        self._set_opening(None)
         self._loaded = case
         if case.shop_id is not None:
             self._shop_names[int(case.shop_id)] = case.shop_name
@@ -716,6 +784,26 @@ class CaseForm(QWidget):
     def focus_first_field(self) -> None:
         self.tabs.setCurrentIndex(0)
         self.fields["order_no"].setFocus()
+
+    def focus_field(self, name: str) -> None:
+        """Show the tab holding field `name` and put the cursor in it (a 申诉前检查 item's 去处理)."""
+        editor = self.fields.get(name)
+        if editor is None:
+            return
+        for index in range(self.tabs.count()):
+            page = self.tabs.widget(index)
+            if page is not None and page.isAncestorOf(editor):
+                self.tabs.setCurrentIndex(index)
+                break
+        editor.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def focus_weights(self) -> None:
+        """Show the 称重核对 tab (added by the orders feature; objectName "weight_check")."""
+        for index in range(self.tabs.count()):
+            page = self.tabs.widget(index)
+            if page is not None and page.objectName() == WEIGHT_TAB:
+                self.tabs.setCurrentIndex(index)
+                return
 
     # -- editing ---------------------------------------------------------------------------------
 

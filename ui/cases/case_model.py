@@ -3,14 +3,20 @@
 Only ids are held for the whole list (100,000 cases is 100,000 ints); a row's cells are fetched in
 blocks of ROW_BLOCK around the first row Qt paints, formatted once, and kept (the ROW_CACHE most recently
 fetched). data() is then a few dictionary and tuple look-ups (Anki's DataModel, house style 8).
+
+In the window the blocks are read on the DB worker (the GUI thread never waits on the database): a row
+not fetched yet paints empty and fills in when its block arrives (dataChanged), and the block after it
+is read next, so scrolling on finds its rows there; a row edited meanwhile keeps its old cells until the
+new ones come, so nothing blinks.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from itertools import islice
 from typing import Any, Protocol
 
@@ -18,7 +24,7 @@ from desk.deadlines import describe_due
 from desk.domain import DUE_SOON_HOURS, CaseFilter, CaseId, CaseRow, CaseStatus, Resolution
 from ui.format import money, when
 from ui.qt import QAbstractTableModel, QColor, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
-from ui.tasks import read_on_gui_thread
+from ui.tasks import Op, TaskRunner
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +125,7 @@ class _Cells:
     row: CaseRow
     texts: list[str]
     due: str
+    stale: bool = False  # the case changed (or the source did): shown until the new cells come
 
 
 class CaseTableModel(QAbstractTableModel):
@@ -131,13 +138,22 @@ class CaseTableModel(QAbstractTableModel):
 
     sort_requested = Signal()
 
-    def __init__(self, cases: CaseRows, parent: QObject | None = None) -> None:
+    def __init__(
+        self, cases: CaseRows, parent: QObject | None = None, *, runner: TaskRunner | None = None
+    ) -> None:
+        """runner: read the rows on its DB worker (the window). Without one they are read when Qt asks,
+        on the calling thread (a model used alone, e.g. by a test)."""
         super().__init__(parent)
         self._cases = cases
+        self._runner = runner
         self._ids: list[CaseId] = []
         self._index_of: dict[CaseId, int] = {}
         # None marks an id the services no longer know (deleted meanwhile), so we do not refetch it.
         self._rows: dict[CaseId, _Cells | None] = {}
+        # Ids whose rows are on their way, with the number of the request bringing them: an answer is
+        # kept only for the ids still waiting for that very request (not changed or re-sourced since).
+        self._loading: dict[CaseId, int] = {}
+        self._requests = 0
         self._filter = CaseFilter()
         self._hint = ""
         self._now = datetime.now(UTC)
@@ -159,18 +175,18 @@ class CaseTableModel(QAbstractTableModel):
         return self._hint
 
     def set_source(self, cases: CaseRows) -> None:
-        """Read rows from another source from now on (the full desk once it has opened)."""
+        """Read rows from another source from now on (the full desk once it has opened). The rows shown
+        stay until the new source's come: the same cases, so nothing blinks."""
         self._cases = cases
-        self._rows.clear()
+        self._mark_stale(list(self._rows))
 
     def refresh(self, search: str | None = None) -> None:
         """Run the query again, now, on this thread (a new search if given); cached rows stay valid unless
-        invalidated. For start-up and tests: the window's own queries run on the DB worker
-        (CaseListPane.request_refresh)."""
+        invalidated. Only while the desk opens (MainWindow, which lets this read through) and for a model
+        used alone: the window's own queries run on the DB worker (CaseListPane.request_refresh)."""
         if search is not None:
             self._filter = replace(self._filter, search=search)
-        with read_on_gui_thread("the list's query, asked for now (start-up, tests)"):
-            result = self._cases.query(self._filter)
+        result = self._cases.query(self._filter)
         self.apply_result(self._filter, result.ids, result.hint)
 
     def set_filter(self, flt: CaseFilter) -> None:
@@ -193,17 +209,28 @@ class CaseTableModel(QAbstractTableModel):
         return list(self._ids)
 
     def invalidate(self, case_ids: frozenset[CaseId] | set[CaseId]) -> None:
-        """Forget cached rows of edited cases; visible ones are refetched on the next paint."""
-        for case_id in case_ids:
-            self._rows.pop(case_id, None)
-            row = self._index_of.get(case_id)
-            if row is not None:
-                self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+        """Cached rows of edited cases are out of date; visible ones are refetched on the next paint."""
+        self._mark_stale(case_ids)
 
     def invalidate_all(self) -> None:
-        self._rows.clear()
-        if self._ids:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, len(COLUMNS) - 1))
+        self._mark_stale(list(self._rows))
+
+    def _mark_stale(self, case_ids: Iterable[CaseId]) -> None:
+        """Refetch these rows when next painted, showing the cells they have until then; an answer on its
+        way for them may predate the change and is dropped."""
+        rows: list[int] = []
+        for case_id in case_ids:
+            self._loading.pop(case_id, None)
+            cells = self._rows.get(case_id)
+            if cells is None:
+                self._rows.pop(case_id, None)  # gone or never fetched: asked for again when painted
+            else:
+                cells.stale = True
+            row = self._index_of.get(case_id)
+            if row is not None:
+                rows.append(row)
+        if rows:
+            self.dataChanged.emit(self.index(min(rows), 0), self.index(max(rows), len(COLUMNS) - 1))
 
     def refresh_due(self, now: datetime | None = None) -> None:
         """Time passes: recompute the time left (and overdue colours) of the rows fetched so far."""
@@ -223,37 +250,98 @@ class CaseTableModel(QAbstractTableModel):
     def row_of(self, case_id: CaseId) -> int | None:
         return self._index_of.get(case_id)
 
+    def row_loaded(self, row: int) -> bool:
+        """The row's cells are there and up to date (not waiting for the DB worker)."""
+        case_id = self.case_id(row)
+        if case_id is None or case_id in self._loading or case_id not in self._rows:
+            return False
+        cells = self._rows[case_id]
+        return cells is None or not cells.stale
+
     def _cells(self, row: int) -> _Cells | None:
+        """The row's cells; None while they are on their way, or for a case that is gone."""
         case_id = self._ids[row]
         if case_id not in self._rows:
-            self._fetch_around(row)
-        return self._rows.get(case_id)
+            self._request(row)
+            return self._rows.get(case_id)  # without a runner they are there now
+        cells = self._rows[case_id]
+        if cells is not None and cells.stale:
+            self._request(row)
+            return self._rows.get(case_id, cells)
+        return cells
 
-    def _fetch_around(self, row: int) -> None:
-        start = max(0, row - ROW_BLOCK // 2)
-        wanted = [i for i in self._ids[start : start + ROW_BLOCK] if i not in self._rows]
-        excess = len(self._rows) + len(wanted) - ROW_CACHE
-        if excess > 0:  # the oldest fetched first (dicts keep insertion order); refetched if shown again
-            for case_id in list(islice(self._rows, excess)):
-                del self._rows[case_id]
-        try:
-            # The rows being painted, by primary key, at most ROW_BLOCK: fetched as Qt asks for them, so a
-            # row never paints blank and then fills in (Anki's DataModel).
-            with read_on_gui_thread("list rows being painted"):
-                fetched = self._cases.rows(wanted)
-        except Exception:
-            # A paint must never fail: show the rows as gone and try again on the next refresh.
-            log.exception("fetching list rows failed")
-            fetched = {}
-        now = self._now = datetime.now(UTC)
+    def _request(self, row: int) -> None:
+        """Ask for the rows around `row` that are missing or out of date: at most ROW_BLOCK, by key."""
+        if self._ids[row] in self._loading:
+            return  # on its way (data() asks ~35 times per row and paint)
+        self._ask(max(0, row - ROW_BLOCK // 2), ahead=True)
+
+    def _ask(self, start: int, *, ahead: bool) -> None:
+        """Fetch the rows from `start` on (ROW_BLOCK of them) not there or out of date; ahead: then the
+        block after it too, so the operator scrolling on finds those rows there already."""
+        rows, loading = self._rows, self._loading
+        wanted = [
+            i
+            for i in self._ids[start : start + ROW_BLOCK]
+            if i not in loading and (i not in rows or ((c := rows[i]) is not None and c.stale))
+        ]
+        if not wanted:
+            return
+        self._requests += 1
+        request = self._requests
         for case_id in wanted:
+            loading[case_id] = request
+        source = self._cases
+        if self._runner is None:
+            try:
+                fetched = source.rows(wanted)
+            except Exception:
+                # A paint must never fail: show the rows as gone and try again on the next refresh.
+                log.exception("fetching list rows failed")
+                fetched = {}
+            self._store(request, wanted, fetched)
+            return
+        after = start + ROW_BLOCK if ahead else None
+        Op(lambda: (request, wanted, source.rows(wanted), after), pool="read").on_success(
+            self._arrived
+        ).on_failure(partial(self._fetch_failed, request, wanted)).run(self._runner)
+
+    def _arrived(self, answer: tuple[int, list[CaseId], dict[CaseId, CaseRow], int | None]) -> None:
+        request, wanted, fetched, after = answer
+        self._store(request, wanted, fetched)
+        if after is not None and after < len(self._ids):
+            self._ask(after, ahead=False)  # read while the operator looks at these
+
+    def _fetch_failed(self, request: int, wanted: list[CaseId], exc: BaseException) -> None:
+        # Shown as gone (not a message box per block) until the next refresh asks again.
+        log.error("fetching list rows failed", exc_info=exc)
+        self._store(request, wanted, {})
+
+    def _store(self, request: int, wanted: list[CaseId], fetched: dict[CaseId, CaseRow]) -> None:
+        """Format and keep the rows of one request (those still waiting for it), then repaint them."""
+        now = self._now = datetime.now(UTC)
+        rows: list[int] = []
+        for case_id in wanted:
+            if self._loading.get(case_id) != request:
+                continue  # changed, invalidated or re-sourced while on its way: asked for again
+            del self._loading[case_id]
+            self._rows.pop(case_id, None)  # kept as the newest: the oldest fetched are evicted first
             r = fetched.get(case_id)
             if r is None:
                 self._rows[case_id] = None
-                continue
-            texts = [c.text(r) for c in COLUMNS]
-            texts[DUE_COLUMN] = describe_due(r.due_at, now=now, paused_at=r.due_paused_at, compact=True)
-            self._rows[case_id] = _Cells(r, texts, due_state(r, now))
+            else:
+                texts = [c.text(r) for c in COLUMNS]
+                texts[DUE_COLUMN] = describe_due(r.due_at, now=now, paused_at=r.due_paused_at, compact=True)
+                self._rows[case_id] = _Cells(r, texts, due_state(r, now))
+            row = self._index_of.get(case_id)
+            if row is not None:
+                rows.append(row)
+        excess = len(self._rows) - ROW_CACHE
+        if excess > 0:  # the oldest fetched first (dicts keep insertion order); refetched if shown again
+            for case_id in list(islice(self._rows, excess)):
+                del self._rows[case_id]
+        if rows and self._runner is not None:  # without a runner this runs inside data(): no signal
+            self.dataChanged.emit(self.index(min(rows), 0), self.index(max(rows), len(COLUMNS) - 1))
 
     # -- Qt model API --------------------------------------------------------------------------
 
@@ -270,8 +358,8 @@ class CaseTableModel(QAbstractTableModel):
             return None
         if role in (_ROLE_DISPLAY, _ROLE_TOOLTIP):
             cells = self._cells(row)
-            if cells is None:
-                return "（已删除）" if index.column() == 0 else ""
+            if cells is None:  # gone, or on its way (empty until it comes)
+                return "（已删除）" if index.column() == 0 and self._ids[row] in self._rows else ""
             return cells.texts[index.column()]
         if role == _ROLE_BACKGROUND:
             cells = self._cells(row)

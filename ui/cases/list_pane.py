@@ -84,7 +84,9 @@ class CaseListPane(QWidget):
         self._view_reads = 0
 
         # Before the desk opens, the default list comes from the quick reader (desk/quick.py).
-        self.model = CaseTableModel(desk.cases if desk is not None else (quick or _NoCases()), self)
+        self.model = CaseTableModel(
+            desk.cases if desk is not None else (quick or _NoCases()), self, runner=runner
+        )
         self.model.refresh_handler = self.request_refresh
 
         self.sidebar = CaseSidebar()
@@ -213,7 +215,7 @@ class CaseListPane(QWidget):
         self._desk = desk
         self.model.set_source(desk.cases)
         if self._quick is not None:
-            self._quick.close()
+            self._runner.submit(self._quick.close, pool="read")  # after its row reads queued on that worker
             self._quick = None
         self.setEnabledParts(True)
         self._read_lists_now()
@@ -251,7 +253,7 @@ class CaseListPane(QWidget):
         Op(lambda: cases.query(flt), parent=self).on_success(done).run(self._runner)
 
     def refresh_now(self) -> None:
-        """The same query, on this thread (start-up and tests; before the desk opens, the quick list)."""
+        """The same query, on this thread: only while the desk opens (MainWindow; before, the quick list)."""
         self.model.set_filter(self.current_filter())
         self.model.refresh()
         self._after_refresh()

@@ -20,6 +20,7 @@ from desk.orders.model import (
     grams_text,
 )
 from desk.orders.parse import CellError, weight_grams
+from ui.cases.case_form import WEIGHT_TAB
 from ui.errors import APP_TITLE, show_error
 from ui.format import money, when
 from ui.qt import (
@@ -500,6 +501,7 @@ def install_weight_tab(
     (read when the tab is visible, so switching cases on other tabs costs nothing)."""
     form = ctx.case_form
     panel = WeightPanel(ctx.desk, ctx.runner, open_products=open_products)
+    panel.setObjectName(WEIGHT_TAB)
     form.tabs.addTab(panel, "称重核对")
     panel.changes_made.connect(ctx.changes)
     panel.status_message.connect(ctx.show_status)

@@ -10,6 +10,9 @@ from desk.store.render import MARK_RED, arrow_head, mark_metrics
 from ui.qt import QBrush, QColor, QFont, QLineF, QPainter, QPen, QPointF, QPolygonF, QRectF, Qt
 
 RED = QColor(*MARK_RED)
+# A 放大区域 is no drawing on the picture: on screen it is a dashed blue frame, in a packet a thin outline
+# beside its enlargement, and exports leave it out.
+DETAIL_BLUE = QColor("#1e6fd9")
 
 
 def paint_marks(
@@ -52,6 +55,15 @@ def paint_marks(
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(QBrush(RED))
             painter.drawPolygon(QPolygonF([QPointF(x, y) for x, y in head]))
+        elif mark.shape == MarkShape.DETAIL:
+            painter.setPen(QPen(DETAIL_BLUE, max(1.0, line_w / 2), Qt.PenStyle.DashLine))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRect(box)
+            font = QFont(painter.font())
+            font.setPixelSize(max(9, round(text_px * scale * 0.5)))
+            painter.setFont(font)
+            painter.setPen(DETAIL_BLUE)
+            painter.drawText(QPointF(box.left() + 3, box.top() - 3), "放大区域")
         elif mark.shape == MarkShape.TEXT and mark.text.strip():
             font = QFont(painter.font())
             font.setPixelSize(max(1, round(text_px * scale)))

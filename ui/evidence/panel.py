@@ -26,7 +26,7 @@ from desk.domain import (
 )
 from desk.errors import DeskError
 from desk.progress import Cancel, Progress
-from ui.errors import APP_TITLE, ask
+from ui.errors import APP_TITLE, ask, show_error
 from ui.evidence import mime as drops
 from ui.evidence.gallery import EVIDENCE_ROLE, THUMB_BOX, GalleryDelegate, GalleryModel, GalleryView
 from ui.evidence.thumbnails import ThumbnailCache
@@ -60,7 +60,7 @@ from ui.qt import (
     Signal,
     encode_image,
 )
-from ui.tasks import Op, TaskRunner, read_on_gui_thread
+from ui.tasks import Op, TaskRunner
 
 log = logging.getLogger(__name__)
 
@@ -168,11 +168,13 @@ class EvidencePanel(QWidget):
         changes_made(Changes): an import, edit or removal went through.
         status_message(str): a short note for the status bar.
         imported(object): an ImportReport, after a batch finished (tests wait for it).
+        evidence_shown(object): the gallery shows the list just read for this case id (None: no case).
     """
 
     changes_made = Signal(object)
     status_message = Signal(str)
     imported = Signal(object)
+    evidence_shown = Signal(object)
 
     def __init__(self, evidence: EvidenceStore, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -183,6 +185,7 @@ class EvidencePanel(QWidget):
         self._importing = False
         self._select_after: set[int] = set()
         self._refresh_token = 0
+        self._loading_case = False  # the cards of the case just given are on their way
         self._undo_action: QAction | None = None
         self.viewer: EvidenceViewer | None = None
         self.thumbnails = ThumbnailCache(
@@ -287,56 +290,70 @@ class EvidencePanel(QWidget):
     def case_id(self) -> CaseId | None:
         return self._case_id
 
-    def set_case(self, case_id: CaseId | None, *, now: bool = False) -> None:
-        """Show the evidence of another case (None: none).
+    @property
+    def loading(self) -> bool:
+        """The gallery waits for the list of the case it was just given (it says 载入中…)."""
+        return self._loading_case
 
-        now: read its list at once, on this thread (opening the case the operator chose, see
-        MainWindow._open_case); otherwise on the DB worker, the cards shown staying until it comes.
+    def set_case(self, case_id: CaseId | None) -> None:
+        """Show the evidence of another case (None: none), read on the DB worker.
+
+        The cards of the case left go at once, so nothing is done to another case's evidence by mistake;
+        adding works at once and the gallery says 载入中… until the list comes. The same case again keeps
+        its cards until then.
         """
         self._commit_caption()
         self._commit_weight()
+        other = case_id != self._case_id
         self._case_id = case_id
         self.thumbnails.drop_pending()
         if self.viewer is not None:
             self.viewer.close()
-        if now or case_id is None:
-            self.reload()
-        else:
-            self._show_controls()  # adding works at once; the cards follow
-            self.refresh()
+        if other and case_id is not None:
+            self._show_loading()
+        self.refresh()
 
-    def reload(self) -> None:
-        """Re-read the list now, on this thread (opening a case: a quick query; tests); selection is kept
-        by evidence id. The window's own re-reads use refresh()."""
-        self._refresh_token += 1
-        case_id = self._case_id
-        if case_id is None:
-            self._show([])
-            return
-        with read_on_gui_thread("the list of the case being opened, shown in the same frame"):
-            items = self._evidence.list(case_id)
-        self._show(items)
+    def _show_loading(self) -> None:
+        self._loading_case = True
+        self._select_after = set()
+        self.model.set_items([])
+        self.title.setText("证据（载入中…）")
+        self._show_controls()
+        self._on_selection_changed()
 
     def refresh(self) -> None:
         """Re-read the list on the database worker and show it when it arrives (after imports and edits).
 
         The GUI thread never waits for the query; if several refreshes overlap, the last one wins.
         """
+        self._refresh_token += 1
         case_id = self._case_id
         if case_id is None:
-            self.reload()  # nothing to read
+            self._show([])  # nothing to read
             return
-        self._refresh_token += 1
         token = self._refresh_token
         store = self._evidence
 
+        def current() -> bool:
+            return token == self._refresh_token and case_id == self._case_id
+
         def loaded(items: list[EvidenceData]) -> None:
-            if token == self._refresh_token and case_id == self._case_id:
+            if current():
                 self._show(items)
 
-        Op(lambda: store.list(case_id), parent=self).on_success(loaded).run(self._runner)
+        def failed(exc: BaseException) -> None:
+            if current() and self._loading_case:  # no longer 载入中…: there is nothing coming
+                self._loading_case = False
+                self.title.setText("证据")
+                self._show_controls()
+            show_error(self, exc, action="读取证据")
+
+        Op(lambda: store.list(case_id), parent=self, pool="read").on_success(loaded).on_failure(failed).run(
+            self._runner
+        )
 
     def _show(self, items: Sequence[EvidenceData]) -> None:
+        self._loading_case = False
         selected = set(self.view.selected_ids()) | self._select_after
         self._select_after = set()
         self.model.set_items(items)
@@ -344,17 +361,19 @@ class EvidencePanel(QWidget):
         self._show_controls()
         self.title.setText(f"证据（{len(items)}）" if self._case_id is not None else "证据")
         self._on_selection_changed()
+        self.evidence_shown.emit(self._case_id)
 
     def _show_controls(self) -> None:
         """The ways to add evidence, and the hint in an empty gallery, follow whether there is a case."""
         has_case = self._case_id is not None
         for button in (self.add_button, self.folder_button, self.paste_button):
             button.setEnabled(has_case and not self._importing)
-        self.view.empty_text = (
-            "把图片、PDF 或视频拖到这里，按 Ctrl+V 粘贴截图，或点击“添加证据…”"
-            if has_case
-            else "保存售后后即可添加证据"
-        )
+        if self._loading_case:
+            self.view.empty_text = "载入中…"
+        elif has_case:
+            self.view.empty_text = "把图片、PDF 或视频拖到这里，按 Ctrl+V 粘贴截图，或点击“添加证据…”"
+        else:
+            self.view.empty_text = "保存售后后即可添加证据"
         self.view.viewport().update()
 
     def apply_changes(self, changes: Changes) -> None:

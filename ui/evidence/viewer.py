@@ -61,8 +61,19 @@ TOOLS = {
     "box": ("方框", "X", "拖出红色方框，圈出重点"),
     "arrow": ("箭头", "A", "拖出红色箭头，指向重点"),
     "text": ("文字", "T", "点击放置文字说明"),
+    "detail": (
+        "放大区域",
+        "D",
+        "拖出要放大的一块（聊天里的关键一句、屏幕上的重量）：申诉材料把它放大印在原图下方，首页的关键证据也用它",
+    ),
 }
-SHAPES = {"redact": MarkShape.REDACT, "box": MarkShape.BOX, "arrow": MarkShape.ARROW, "text": MarkShape.TEXT}
+SHAPES = {
+    "redact": MarkShape.REDACT,
+    "box": MarkShape.BOX,
+    "arrow": MarkShape.ARROW,
+    "text": MarkShape.TEXT,
+    "detail": MarkShape.DETAIL,
+}
 
 
 class ViewerStore(Protocol):
@@ -425,7 +436,7 @@ class EvidenceViewer(QWidget):
         self.canvas.marks_changed.connect(self._on_marks_changed)
         self.info_label = QLabel()
         self.info_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.hint_label = QLabel("滚轮缩放，拖动平移；← → 切换；R/L 旋转；B 遮挡；Esc 关闭")
+        self.hint_label = QLabel("滚轮缩放，拖动平移；← → 切换；R/L 旋转；B 遮挡；D 放大区域；Esc 关闭")
         self.hint_label.setStyleSheet("color: #777777;")
 
         # Videos: a position slider and the key frames that packets will show.

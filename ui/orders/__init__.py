@@ -86,13 +86,17 @@ def install(ctx: FeatureContext) -> OrdersFeature:
         dialog.open()
 
     def edit_tolerance() -> None:
-        dialog = ToleranceDialog(ctx.desk, ctx.parent)
-        if dialog.exec() == ToleranceDialog.DialogCode.Accepted:
-            values = dialog.values()
-            weights = ctx.desk.weights
-            Op(lambda: weights.set_tolerance(**values), parent=ctx.parent).on_success(
-                lambda t: ctx.show_status(f"称重误差：{t.describe()}")
-            ).run(ctx.runner)
+        weights = ctx.desk.weights
+
+        def edit(current: object) -> None:  # the tolerance as stored, read on the DB worker
+            dialog = ToleranceDialog(ctx.desk, ctx.parent, current=current)
+            if dialog.exec() == ToleranceDialog.DialogCode.Accepted:
+                values = dialog.values()
+                Op(lambda: weights.set_tolerance(**values), parent=ctx.parent).on_success(
+                    lambda t: ctx.show_status(f"称重误差：{t.describe()}")
+                ).run(ctx.runner)
+
+        Op(weights.tolerance, parent=ctx.parent).on_success(edit).run(ctx.runner)
 
     def forget_buyers() -> None:
         choice = ask(

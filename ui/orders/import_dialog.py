@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from desk.domain import Platform, ShopId
+from desk.domain import Platform, ShopData, ShopId
 from desk.orders.model import ExportKind, FilePreview, ImportSummary
 from desk.privacy import mask_phones
 from ui.errors import APP_TITLE
@@ -171,13 +171,20 @@ class ImportDialog(QDialog):
             self._load_options()
 
     def _load_options(self) -> None:
+        """The shops to choose from and the saved 保存买家收货信息 choice, read on the DB worker."""
         self.shop.addItem("（不指定）", NO_SHOP)
-        try:
-            for s in self.desk.shops.list():
+        shops, orders = self.desk.shops, self.desk.orders
+
+        def shown(options: tuple[list[ShopData], bool]) -> None:
+            listed, store = options
+            for s in listed:
                 self.shop.addItem(f"{s.name}（{s.platform}）", int(s.id))
-            self.store_buyer.setChecked(self.desk.orders.store_buyer_info())
-        except Exception:
-            log.exception("loading import options failed")
+            # A preview read meanwhile with the other choice is read again (toggled).
+            self.store_buyer.setChecked(store)
+
+        Op(lambda: (shops.list(), orders.store_buyer_info()), parent=self).on_success(shown).on_failure(
+            lambda exc: log.error("loading import options failed", exc_info=exc)
+        ).run(self.runner)
 
     # -- preview ---------------------------------------------------------------------------------
 

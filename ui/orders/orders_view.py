@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from desk.orders.model import OrderData, OrderRow
@@ -57,22 +58,36 @@ COLUMNS: tuple[tuple[str, Callable[[OrderRow], str]], ...] = (
 
 
 class OrderTableModel(QAbstractTableModel):
-    """Rows are order ids; cells come from OrderRows fetched in blocks when Qt first paints them."""
+    """Rows are order ids; cells come from OrderRows fetched in blocks when Qt first paints them.
 
-    def __init__(self, desk: Desk, parent: QObject | None = None) -> None:
+    The blocks are read on the DB worker: a row not fetched yet paints empty and fills in when its block
+    arrives; an answer for ids shown before a new search is dropped.
+    """
+
+    def __init__(self, desk: Desk, runner: TaskRunner, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._desk = desk
+        self._runner = runner
         self._ids: list[int] = []
         self._rows: dict[int, OrderRow | None] = {}
+        self._loading: set[int] = set()
+        self._generation = 0  # a new list of ids: answers for the old one are dropped
 
     def set_ids(self, ids: Sequence[int]) -> None:
         self.beginResetModel()
         self._ids = list(ids)
         self._rows = {}
+        self._loading = set()
+        self._generation += 1
         self.endResetModel()
 
     def order_id(self, row: int) -> int | None:
         return self._ids[row] if 0 <= row < len(self._ids) else None
+
+    def row_loaded(self, row: int) -> bool:
+        """The row's cells are there (not waiting for the DB worker)."""
+        order_id = self.order_id(row)
+        return order_id is not None and order_id in self._rows
 
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
         return 0 if parent.isValid() else len(self._ids)
@@ -87,24 +102,44 @@ class OrderTableModel(QAbstractTableModel):
             return COLUMNS[section][0]
         return None
 
-    def _row(self, row: int) -> OrderRow | None:
-        order_id = self._ids[row]
-        if order_id not in self._rows:
-            start = max(0, row - ROW_BLOCK // 2)
-            block = [i for i in self._ids[start : start + ROW_BLOCK] if i not in self._rows]
-            try:
-                fetched = self._desk.orders.rows(block)
-            except Exception:
-                log.exception("loading order rows failed")
-                fetched = {}
-            for i in block:
-                self._rows[i] = fetched.get(i)
-        return self._rows.get(order_id)
+    def _request(self, row: int) -> None:
+        """Ask the DB worker for the rows around `row` not fetched yet (at most ROW_BLOCK, by key)."""
+        if self._ids[row] in self._loading:
+            return  # on its way
+        start = max(0, row - ROW_BLOCK // 2)
+        block = [
+            i for i in self._ids[start : start + ROW_BLOCK] if i not in self._rows and i not in self._loading
+        ]
+        self._loading.update(block)
+        generation, orders = self._generation, self._desk.orders
+        Op(lambda: (generation, start, block, orders.rows(block)), pool="read").on_success(
+            self._arrived
+        ).on_failure(partial(self._fetch_failed, generation, start, block)).run(self._runner)
+
+    def _arrived(self, answer: tuple[int, int, list[int], dict[int, OrderRow]]) -> None:
+        generation, start, block, fetched = answer
+        if generation != self._generation:
+            return  # a new search replaced the list meanwhile
+        for i in block:
+            self._loading.discard(i)
+            self._rows[i] = fetched.get(i)
+        last = min(start + ROW_BLOCK, len(self._ids)) - 1
+        if last >= start:
+            self.dataChanged.emit(self.index(start, 0), self.index(last, len(COLUMNS) - 1))
+
+    def _fetch_failed(self, generation: int, start: int, block: list[int], exc: BaseException) -> None:
+        # Shown as gone rather than a message box per block; a new search asks again.
+        log.error("loading order rows failed", exc_info=exc)
+        self._arrived((generation, start, block, {}))
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return None
-        r = self._row(index.row())
+        order_id = self._ids[index.row()]
+        if order_id not in self._rows:
+            self._request(index.row())
+            return ""  # on its way
+        r = self._rows[order_id]
         if r is None:
             return "（已删除）" if index.column() == 0 else ""
         return COLUMNS[index.column()][1](r)
@@ -127,6 +162,7 @@ class OrdersWindow(QWidget):
         self.resize(1180, 720)
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._search_timer.timeout.connect(self.refresh)
+        self._order_reads = 0  # the newest read of the selected order wins
         self._build()
 
     def _build(self) -> None:
@@ -142,7 +178,7 @@ class OrdersWindow(QWidget):
         top.addWidget(self.count_label)
         top.addWidget(self.import_button)
 
-        self.model = OrderTableModel(self.desk, self)
+        self.model = OrderTableModel(self.desk, self.runner, self)
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -217,22 +253,36 @@ class OrdersWindow(QWidget):
         Op(lambda: orders.list_ids(text), parent=self).on_success(done).run(self.runner)
 
     def clear_detail(self) -> None:
+        self._order_reads += 1  # a read still on its way is for an order no longer chosen
         self.detail_title.setText("选择一个订单查看详情")
         for label in self.fact_labels.values():
             label.setText("")
         self.items.setRowCount(0)
 
     def show_order(self, row: int) -> None:
+        """Read the order of that row on the DB worker and show it; an answer for an order the operator
+        already left is dropped (until it comes the details say 载入中…)."""
+        self._order_reads += 1
+        read = self._order_reads
         order_id = self.model.order_id(row)
         if order_id is None:
             self.clear_detail()
             return
-        try:
-            order = self.desk.orders.get(order_id)
-        except Exception as exc:
-            show_error(self, exc, action="读取订单")
-            return
-        self.show_detail(order)
+        self.detail_title.setText("载入中…")
+        orders = self.desk.orders
+
+        def shown(order: OrderData) -> None:
+            if read == self._order_reads:
+                self.show_detail(order)
+
+        def failed(exc: BaseException) -> None:
+            if read == self._order_reads:
+                self.clear_detail()
+                show_error(self, exc, action="读取订单")
+
+        Op(lambda: orders.get(order_id), parent=self, pool="read").on_success(shown).on_failure(failed).run(
+            self.runner
+        )
 
     def show_detail(self, order: OrderData) -> None:
         shop = f" · {order.shop_name}" if order.shop_name else ""

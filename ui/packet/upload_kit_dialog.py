@@ -13,10 +13,12 @@ from desk.domain import CaseId, Changes
 from desk.errors import DeskError
 from desk.fileops import free_path
 from desk.playbooks.model import APPEAL_KINDS
+from desk.services.readiness import NotReady
 from desk.upload.budget import size_text
 from desk.upload.kit import UploadKitFailed, UploadKitResult, default_kit_name
 from desk.upload.preflight import BAD, OK, WARN, Preflight
 from ui.errors import APP_TITLE, show_error
+from ui.packet.readiness_dialog import ReadinessDialog
 from ui.qt import (
     QApplication,
     QComboBox,
@@ -76,14 +78,18 @@ class UploadKitDialog(QDialog):
 
     Signals:
         status_message(str): a short note for the main window's status bar.
+        fix_requested(str): the 申诉前检查 refused the kit and the operator chose a problem to fix
+            (desk.services.readiness.ReadinessItem.fix); the window takes them there.
     """
 
     status_message = Signal(str)
+    fix_requested = Signal(str)
 
     def __init__(
         self, desk: Any, runner: TaskRunner, case_id: CaseId, *, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
+        self.readiness_dialog: ReadinessDialog | None = None
         self.desk = desk
         self.runner = runner
         self.case_id = case_id
@@ -239,6 +245,7 @@ class UploadKitDialog(QDialog):
     def show_check(self, check: Preflight, case: Any = None) -> None:
         self.check = check
         if case is not None:
+            self._order_no: str = case.order_no
             parts = [f"售后 #{self.case_id}", f"订单号 {case.order_no or '（未填写）'}", check.platform]
             self.header.setText(" · ".join(parts))
         for row in check.rows:
@@ -289,11 +296,8 @@ class UploadKitDialog(QDialog):
     # -- export ----------------------------------------------------------------------------------
 
     def _default_name(self) -> str:
-        order_no = ""
-        try:
-            order_no = self.desk.cases.get(self.case_id).order_no
-        except Exception:
-            log.debug("no order number for the kit name", exc_info=True)
+        # The order number the pre-flight read brought (show_check); exporting waits for that read.
+        order_no = getattr(self, "_order_no", "")
         return default_kit_name(order_no, self.case_id, datetime.now().astimezone())
 
     def export_folder(self) -> None:
@@ -327,7 +331,7 @@ class UploadKitDialog(QDialog):
             # the cancel flag, and closing a QProgressDialog emits canceled(), so a raised hard failure
             # would be taken for the operator's 取消 and never shown.
             try:
-                return packets.build_upload_kit(
+                return packets.upload_kit_checked(
                     case_id, kind, folder, zip_path=zip_path, progress=progress, cancel=cancel
                 )
             except DeskError as exc:
@@ -371,12 +375,29 @@ class UploadKitDialog(QDialog):
         self.status_message.emit(f"已生成上传材料包：{(result.folder or result.zip_path or Path()).name}")
 
     def show_failure(self, exc: BaseException) -> None:
-        if isinstance(exc, UploadKitFailed):
+        if isinstance(exc, NotReady):
+            self.show_readiness(exc)
+        elif isinstance(exc, UploadKitFailed):
             self.failure_label.setText("\n".join(f"✗ {f}" for f in exc.failures))
             self.failure_label.setVisible(True)
             self.status_message.emit("上传材料包没有生成：请按红色提示修改")
         else:
             show_error(self, exc, action="生成上传材料包")
+
+    def show_readiness(self, refused: NotReady) -> None:
+        """The 申诉前检查 refused the kit: its checklist, each problem taking the operator to its fix."""
+        self.status_message.emit("上传材料包没有生成：申诉前检查还没通过")
+        dialog = ReadinessDialog(refused.readiness, what="上传材料包", allow_draft=False, parent=self)
+        dialog.fix_requested.connect(self._go_fix)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.readiness_dialog = dialog
+        dialog.show()
+
+    def _go_fix(self, fix: str) -> None:
+        if fix == "upload_kit":  # a platform limit: this dialog's own meters say which
+            return
+        self.fix_requested.emit(fix)
+        self.close()
 
     def open_folder(self) -> None:
         result = self.kit_result

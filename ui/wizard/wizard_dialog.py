@@ -1,7 +1,13 @@
-"""The guided wizard window: one question at a time, the guide's advice, a live evidence checklist."""
+"""The guided wizard window: one question at a time, the guide's advice, a live evidence checklist.
+
+A question the case's data answers shows that answer and why; clicking another one asks first (and the
+timeline records it). At the outcome, the draft is compared with the 问题描述 the operator wrote, and
+应用结果 replaces, appends or keeps as they choose; a draft with a gap (【缺：…】) is never written.
+"""
 
 from __future__ import annotations
 
+import html
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -9,9 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from desk.domain import CaseId, Changes, EvidenceKind
+from desk.playbooks.merge import DescriptionMerge, MergeChoice, propose
+from desk.playbooks.model import missing_words
+from desk.services.wizard import Contradiction
+from ui.errors import ask, show_error
 from ui.qt import (
     QApplication,
-    QCheckBox,
     QDialog,
     QFileDialog,
     QFrame,
@@ -125,14 +134,41 @@ class WizardDialog(QDialog):
         self.count = _label()
         self.copy_draft = QPushButton("复制草稿")
         self.copy_draft.clicked.connect(lambda: self._copy(self.draft.toPlainText(), "问题描述草稿"))
-        self.write_description = QCheckBox("应用结果时把草稿写入“问题描述”")
-        self.write_description.setChecked(True)
         self.scripts_box = QVBoxLayout()
+        # The data's answer to the question shown, and why.
+        self.known_label = _label()
+        self.known_label.setStyleSheet("background: #eef4ff; border: 1px solid #9db7e0; padding: 8px;")
+        self.known_label.hide()
+        # The 问题描述 against the draft, and what 应用结果 does with it.
+        self.merge_title = _label(
+            "问题描述：现有内容与草稿的差别（红色删除线只在现有内容里，绿色只在草稿里）"
+        )
+        self.merge_diff = _label()
+        self.merge_diff.setTextFormat(Qt.TextFormat.RichText)
+        self.merge_diff.setStyleSheet("background: #fafafa; border: 1px solid #dddddd; padding: 8px;")
+        self.merge_warning = _label()
+        self.merge_warning.setStyleSheet("color: #b35c00;")
+        self.merge_box = QWidget()  # the three choices share a parent: auto-exclusive
+        choices = QHBoxLayout(self.merge_box)
+        choices.setContentsMargins(0, 0, 0, 0)
+        choices.addWidget(_label("应用结果时：", wrap=False))
+        self.merge_buttons: dict[MergeChoice, QPushButton] = {}
+        for choice in MergeChoice:
+            button = QPushButton(choice.words)
+            button.setCheckable(True)
+            button.setAutoExclusive(True)
+            choices.addWidget(button)
+            self.merge_buttons[choice] = button
+        choices.addStretch(1)
+        self._merge: DescriptionMerge | None = None
+        self._shown_draft: tuple[str, str] | None = None  # (outcome id, draft text) last put in the editor
+        self.draft.textChanged.connect(self._update_merge)
 
         step = QWidget()
         sl = QVBoxLayout(step)
         sl.addWidget(self.step_title)
         sl.addWidget(self.advice)
+        sl.addWidget(self.known_label)
         sl.addWidget(self.weight)
         sl.addWidget(self.checklist)
         sl.addLayout(self.answers_box)
@@ -143,7 +179,10 @@ class WizardDialog(QDialog):
         row.addWidget(self.count, 1)
         row.addWidget(self.copy_draft)
         sl.addLayout(row)
-        sl.addWidget(self.write_description)
+        sl.addWidget(self.merge_title)
+        sl.addWidget(self.merge_diff)
+        sl.addWidget(self.merge_warning)
+        sl.addWidget(self.merge_box)
         sl.addLayout(self.scripts_box)
         sl.addStretch(0)
         scroll = QScrollArea()
@@ -175,7 +214,7 @@ class WizardDialog(QDialog):
         self.back_button.clicked.connect(lambda: self._call(lambda: desk.wizard.back(case_id)))
         self.restart_button = QPushButton("重新开始")
         self.restart_button.clicked.connect(lambda: self._call(lambda: desk.wizard.restart(case_id)))
-        self.apply_button = QPushButton("应用结果（设置状态和处理方式）")
+        self.apply_button = QPushButton("应用结果（设置状态、处理方式和申诉类型）")
         self.apply_button.clicked.connect(self._apply)
         close = QPushButton("关闭")
         close.clicked.connect(self.close)
@@ -201,7 +240,12 @@ class WizardDialog(QDialog):
             self.show_page
         ).run(self.runner)
 
-    def _call(self, fn: Callable[[], tuple[Any, Changes]], then: Callable[[], None] | None = None) -> None:
+    def _call(
+        self,
+        fn: Callable[[], tuple[Any, Changes]],
+        then: Callable[[], None] | None = None,
+        failed: Callable[[BaseException], None] | None = None,
+    ) -> None:
         """Run a step of the wizard on the DB worker and show where it leads; then then()."""
         case_id, desk = self.case_id, self.desk
 
@@ -216,7 +260,10 @@ class WizardDialog(QDialog):
             if then is not None:
                 then()
 
-        Op(work, parent=self).on_success(done).run(self.runner)
+        op = Op(work, parent=self).on_success(done)
+        if failed is not None:
+            op.on_failure(failed)
+        op.run(self.runner)
 
     def _emit_own(self, changes: Changes) -> None:
         # Our own answers come back through the window's changes signal: they need no re-read.
@@ -227,21 +274,50 @@ class WizardDialog(QDialog):
             self._own = False
 
     def answer(self, choice: int) -> None:
-        case_id = self.case_id
-        self._call(lambda: self.desk.wizard.answer(case_id, choice))
+        """Answer the step shown; an answer the case's data contradicts is asked about first."""
+        case_id, wizard = self.case_id, self.desk.wizard
+        node = self.view.state.current if self.view is not None else None
+        known = self.view.known if self.view is not None else None
+        if node is not None and known is not None and choice != known.choice:
+            if self._confirm(known.answer, known.reason, node.answers[choice].label):
+                self._call(lambda: wizard.answer(case_id, choice, confirm=True))
+            return
 
-    def _apply(self) -> None:
-        case_id = self.case_id
-        text = (
-            self.draft.toPlainText()
-            if self.draft.isVisible() and self.write_description.isChecked()
-            else None
+        def failed(exc: BaseException) -> None:
+            # The data changed after the page was shown (a weighing recorded meanwhile): ask now.
+            if isinstance(exc, Contradiction):
+                if self._confirm(exc.known.answer, exc.known.reason, exc.chosen):
+                    self._call(lambda: wizard.answer(case_id, choice, confirm=True))
+                self.refresh()
+                return
+            show_error(self, exc, action="回答处理流程")
+
+        self._call(lambda: wizard.answer(case_id, choice), failed=failed)
+
+    def _confirm(self, data_answer: str, reason: str, chosen: str) -> bool:
+        return (
+            ask(
+                self,
+                "这个回答与售后数据不符，仍按你的选择继续吗？",
+                ["仍按我的选择", "取消"],
+                informative=f"数据给出的回答是“{data_answer}”：{reason}。\n你选的是“{chosen}”。"
+                "确认后会记在时间线上。",
+            )
+            == 0
         )
 
-        wizard = self.desk.wizard
+    def merge_choice(self) -> MergeChoice:
+        return next((c for c, b in self.merge_buttons.items() if b.isChecked()), MergeChoice.KEEP)
+
+    def _apply(self) -> None:
+        case_id, wizard = self.case_id, self.desk.wizard
+        has_draft = self.view is not None and self.view.draft is not None
+        choice = self.merge_choice() if has_draft else MergeChoice.KEEP
+        text = self.draft.toPlainText() if has_draft else None
+        what = "状态、处理方式和申诉类型" if has_draft else "状态和处理方式"
         self._call(
-            lambda: wizard.apply_outcome(case_id, description=text),
-            then=lambda: self.status_message.emit("已应用处理结果：状态和处理方式已写入售后记录"),
+            lambda: wizard.apply_outcome(case_id, description=choice, draft=text),
+            then=lambda: self.status_message.emit(f"已应用处理结果：{what}已写入售后记录；{choice.words}"),
         )
 
     def apply_changes(self, changes: Changes) -> None:
@@ -272,6 +348,13 @@ class WizardDialog(QDialog):
         self.apply_button.setEnabled(out is not None and not view.applied)
         self.weight.setVisible(bool(view.weight_conclusion))
         self.weight.setText(f"称重结论：{view.weight_conclusion}")
+        known = view.known
+        self.known_label.setVisible(known is not None)
+        if known is not None:
+            self.known_label.setText(
+                f"售后数据已给出回答：{known.choice + 1}. {known.answer}\n依据：{known.reason}\n"
+                "选别的回答需要确认，并会记在时间线上。"
+            )
         if node is not None:
             self.step_title.setText(("问题：" if node.is_question else "步骤：") + node.title)
             self.advice.setVisible(bool(node.advice))
@@ -284,8 +367,11 @@ class WizardDialog(QDialog):
                 self.checklist.addItem(it)
             if node.is_question:
                 for i, a in enumerate(node.answers):
-                    b = QPushButton(f"{i + 1}. {a.label}")
-                    b.setStyleSheet("text-align: left; padding: 6px;")
+                    by_data = known is not None and known.choice == i
+                    b = QPushButton(f"{i + 1}. {a.label}" + ("　✓ 按售后数据" if by_data else ""))
+                    b.setStyleSheet(
+                        "text-align: left; padding: 6px;" + (" font-weight: bold;" if by_data else "")
+                    )
                     b.clicked.connect(lambda _=False, i=i: self.answer(i))
                     self.answers_box.addWidget(b)
             else:
@@ -293,31 +379,80 @@ class WizardDialog(QDialog):
                 b.clicked.connect(lambda: self.answer(0))
                 self.answers_box.addWidget(b)
             self.outcome_text.hide()
-            self.draft_label.hide()
-            self.draft.hide()
-            self.count.hide()
-            self.copy_draft.hide()
-            self.write_description.hide()
+            for w in self._draft_widgets():
+                w.hide()
         elif out is not None:
             self.step_title.setText(f"结果：{out.title}")
             self.advice.setVisible(view.advice is not None)
             self.advice.setText(view.advice.reason if view.advice is not None else "")
             self.checklist.hide()
             lines = [f"· {a}" for a in out.actions]
-            lines.append(f"建议状态：{out.status}；处理方式：{out.resolution}")
+            appeal = f"；申诉类型：{out.appeal_label}" if out.appeal else ""
+            lines.append(f"建议状态：{out.status}；处理方式：{out.resolution}{appeal}")
             if view.applied:
                 lines.append("（已应用到售后记录）")
             self.outcome_text.setText("\n".join(lines))
             self.outcome_text.show()
             has_draft = view.draft is not None
-            for w in (self.draft_label, self.draft, self.count, self.copy_draft, self.write_description):
+            for w in self._draft_widgets():
                 w.setVisible(has_draft)
             if has_draft:
-                self.draft.setPlainText(view.draft.text)
-                self._update_count()
+                self._show_draft(view)
         for title, filled in page.scripts:
             self._add_script(title, filled)
         self._show_evidence(view)
+
+    def _draft_widgets(self) -> tuple[QWidget, ...]:
+        return (
+            self.draft_label,
+            self.draft,
+            self.count,
+            self.copy_draft,
+            self.merge_title,
+            self.merge_diff,
+            self.merge_warning,
+            self.merge_box,
+        )
+
+    def _show_draft(self, view: Any) -> None:
+        """The outcome's draft, unless the operator is editing the same outcome's draft (a re-read after
+        evidence was added keeps their edits); then the 问题描述 it would merge into."""
+        shown = (view.state.outcome.id, view.draft.text)
+        edited = (
+            self._shown_draft is not None
+            and self._shown_draft[0] == shown[0]
+            and self.draft.toPlainText() != self._shown_draft[1]
+        )
+        self._merge = view.merge
+        if not edited:
+            self.draft.blockSignals(True)
+            try:
+                self.draft.setPlainText(view.draft.text)
+            finally:
+                self.draft.blockSignals(False)
+        self._shown_draft = shown
+        self._update_count()
+        self._update_merge(default=True)
+
+    def _update_merge(self, *, default: bool = False) -> None:
+        """The difference with the 问题描述 as the draft stands; a draft with a gap cannot be written."""
+        if self._merge is None:
+            return
+        proposal = propose(self._merge.current, self.draft.toPlainText())
+        self.merge_diff.setText(_diff_html(proposal))
+        writable = not proposal.missing
+        for choice in (MergeChoice.REPLACE, MergeChoice.APPEND):
+            self.merge_buttons[choice].setEnabled(writable)
+        if proposal.missing:
+            self.merge_warning.setText(
+                f"草稿里还有没填上的内容，不能写入问题描述：{missing_words(proposal.missing)}。"
+                "补全售后信息，或直接在草稿里改写。"
+            )
+        else:
+            self.merge_warning.setText("")
+        self.merge_warning.setVisible(bool(proposal.missing))
+        if default or not self.merge_buttons[self.merge_choice()].isEnabled():
+            self.merge_buttons[proposal.default].setChecked(True)
 
     def _add_script(self, title: str, filled: Any) -> None:
         box = QFrame()
@@ -327,7 +462,7 @@ class WizardDialog(QDialog):
         text = _label(filled.text)
         lay.addWidget(text)
         if filled.missing:
-            warn = _label(f"缺少：{'、'.join(filled.missing)}（请补全售后或店铺信息后再发送）")
+            warn = _label(f"{missing_words(filled.missing)}。补全后再发送")
             warn.setStyleSheet("color: #b35c00;")
             lay.addWidget(warn)
         copy = QPushButton("复制")
@@ -385,8 +520,6 @@ class WizardDialog(QDialog):
             self.changes_made.emit(report.changes)
             self.status_message.emit(report.summary())
             if report.rejected:
-                from ui.errors import ask
-
                 ask(
                     self,
                     "有文件未能导入：",
@@ -426,6 +559,24 @@ class WizardDialog(QDialog):
     def _copy(self, text: str, what: str) -> None:
         QApplication.clipboard().setText(text)
         self.status_message.emit(f"已复制：{what}")
+
+
+def _diff_html(merge: DescriptionMerge) -> str:
+    """The difference as rich text: removed struck through in red, added in green, the rest as it is."""
+    if not merge.current.strip():
+        return "问题描述目前为空。"
+    if merge.same:
+        return "问题描述已与草稿相同。"
+    styles = {
+        "same": "",
+        "removed": "color: #b3261e; text-decoration: line-through;",
+        "added": "color: #1e7b1e; background: #e8f5e9;",
+    }
+    parts = []
+    for part in merge.diff:
+        text = html.escape(part.text.strip()).replace("\n", "<br>")
+        parts.append(f'<span style="{styles[part.kind]}">{text}</span>' if styles[part.kind] else text)
+    return "<br>".join(parts)  # each run on its own line, as a diff reads
 
 
 def _clear(layout: QLayout) -> None:
