@@ -613,8 +613,8 @@ class OutcomeService:
         """The courier-claim PDF of a claim, from the case's weight evidence (desk/pdf/claim.py); the case's
         timeline records it. Refused when the case has no evidence a courier would accept."""
         from desk.pdf.claim import CLAIM_EVIDENCE_WORDS, ClaimFacts, build_claim_packet
-        from desk.pdf.content import PacketEvidence
         from desk.pdf.fonts import resolve_fonts
+        from desk.services.packets import packet_evidence
 
         if self._evidence is None or self._weights is None or self._packets_dir is None:
             raise PacketFailed("这个桌面没有证据库，无法生成理赔材料")
@@ -651,22 +651,7 @@ class OutcomeService:
             )
         tracking_no, order_no, shop_name, case_type, order_amount, description = case_fields
         items = [
-            PacketEvidence(
-                kind=str(e.kind),
-                blob_path=self._evidence.blob_path_for(e.sha256),
-                media_type=e.media_type,
-                original_name=e.original_name,
-                caption=e.caption,
-                captured_at=e.captured_at if e.captured_source in ("metadata", "stated") else None,
-                time_stated=e.captured_source == "stated",
-                sha256=e.sha256,
-                marks=e.marks,
-                rotation=e.rotation,
-                key_frames=e.key_frames,
-                duration_ms=e.duration_ms,
-                byte_size=e.byte_size,
-                imported_at=e.imported_at,
-            )
+            packet_evidence(e, self._evidence.blob_path_for(e.sha256))
             for e in self._evidence.list(claim.case_id)
         ]
         if not any(e.kind in CLAIM_EVIDENCE_WORDS for e in items):

@@ -245,25 +245,7 @@ class PacketService:
             ("证据数量", f"{len(items)} 项"),
             ("生成日期", local_time(when)[:10]),
         )
-        evidence = tuple(
-            PacketEvidence(
-                kind=str(e.kind),
-                blob_path=self._store.path_for(e.sha256),
-                media_type=e.media_type,
-                original_name=mask_phones(e.original_name),
-                caption=mask_phones(e.caption),
-                captured_at=e.captured_at if e.captured_source in ("metadata", "stated") else None,
-                time_stated=e.captured_source == "stated",
-                sha256=e.sha256,
-                marks=e.marks,
-                rotation=e.rotation,
-                key_frames=e.key_frames,
-                duration_ms=e.duration_ms,
-                byte_size=e.byte_size,
-                imported_at=e.imported_at,
-            )
-            for e in items
-        )
+        evidence = tuple(packet_evidence(e, self._store.path_for(e.sha256)) for e in items)
         return PacketContent(
             title=f"{case.platform} 售后维权申诉材料",
             order_no=case.order_no,
@@ -642,6 +624,27 @@ def weight_arithmetic(check: WeightCheck) -> tuple[tuple[str, str], ...]:
         rows.append((str(c.kind), text))
     rows.append(("结论", check.conclusion))
     return tuple(rows)
+
+
+def packet_evidence(e: Any, blob_path: Path) -> PacketEvidence:
+    """One evidence item as any PDF the platform or a courier reads it: phone numbers masked in its name
+    and caption, a capture time only from the picture's metadata or stated by the shop."""
+    return PacketEvidence(
+        kind=str(e.kind),
+        blob_path=blob_path,
+        media_type=e.media_type,
+        original_name=mask_phones(e.original_name),
+        caption=mask_phones(e.caption),
+        captured_at=e.captured_at if e.captured_source in ("metadata", "stated") else None,
+        time_stated=e.captured_source == "stated",
+        sha256=e.sha256,
+        marks=e.marks,
+        rotation=e.rotation,
+        key_frames=e.key_frames,
+        duration_ms=e.duration_ms,
+        byte_size=e.byte_size,
+        imported_at=e.imported_at,
+    )
 
 
 def required_evidence(
