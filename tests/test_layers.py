@@ -3,6 +3,7 @@ beside the core (desk_demo) and which neither desk nor ui may need."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -221,3 +222,19 @@ def test_the_window_reads_on_the_gui_thread_only_while_the_desk_opens() -> None:
         "ui/main_window.py:attach_desk",
         "ui/tasks.py:read_on_gui_thread",  # where it is made
     ], uses
+
+
+def test_the_window_code_loads_without_sqlalchemy_or_reportlab() -> None:
+    """The window paints first and opens the database on a thread meanwhile (ui/startup.py); importing
+    SQLAlchemy or ReportLab with the window's modules put about 250 ms before the first paint."""
+    code = (
+        "import sys\n"
+        "import ui.startup\n"
+        "print('HEAVY', sorted(n for n in ('sqlalchemy', 'reportlab', 'alembic') if n in sys.modules))\n"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, env=env, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    assert "HEAVY []" in out.stdout, out.stdout

@@ -225,3 +225,100 @@ def test_list_rows_come_from_the_worker_and_an_answer_older_than_an_edit_is_drop
     second.set()
     qtbot.waitUntil(lambda: model.row_loaded(0), timeout=WAIT_MS)
     assert model.index(0, 7).data() == "李四"
+
+
+class _Rows:
+    """A list source that records which ids each block read asked for."""
+
+    def __init__(self, ids: list[CaseId]) -> None:
+        self._ids = ids
+        self.asked: list[list[int]] = []
+
+    def rows(self, ids: Any) -> dict[CaseId, Any]:
+        from datetime import UTC, datetime
+
+        from desk.domain import CaseRow, CaseStatus, CaseType
+
+        self.asked.append([int(i) for i in ids])
+        now = datetime.now(UTC)
+        return {
+            i: CaseRow(
+                i,
+                Platform.PDD,
+                "",
+                f"order-{int(i)}",
+                "",
+                "",
+                "",
+                CaseType.MISSING_ITEM,
+                CaseStatus.OPEN,
+                None,
+                now,
+            )
+            for i in ids
+        }
+
+
+def test_a_jump_in_the_list_does_not_wait_behind_a_read_ahead(qapp: Any, runner: Any, qtbot: Any) -> None:
+    """Scrolling reads the next block ahead; when the operator drags the scroll bar elsewhere before it
+    ran, that read is dropped and the rows now on screen are read first."""
+    from ui.cases.case_model import CaseTableModel
+
+    ids = [CaseId(i) for i in range(1, 1001)]
+    source = _Rows(ids)
+    model = CaseTableModel(source, runner=runner)  # type: ignore[arg-type]
+    model.set_ids(ids)
+    gate = threading.Event()
+    gated: list[int] = []
+
+    def hold_the_read_worker(*_: Any) -> None:
+        # The first screen has arrived; its read-ahead is about to be queued: keep the worker busy first.
+        if not gated:
+            gated.append(1)
+            runner.submit(lambda: gate.wait(WAIT_MS / 1000), pool="read")
+
+    model.dataChanged.connect(hold_the_read_worker)
+    model.data(model.index(0, 1))
+    qtbot.waitUntil(lambda: model.row_loaded(0), timeout=WAIT_MS)
+    assert source.asked == [list(range(1, 101))]
+
+    model.data(model.index(500, 1))  # the jump, while the read-ahead of rows 101–200 waits
+    gate.set()
+    qtbot.waitUntil(lambda: model.row_loaded(500), timeout=WAIT_MS)
+    qtbot.wait(50)
+    assert source.asked[1] == list(range(451, 551))  # the screen's rows first
+    assert list(range(101, 201)) not in source.asked  # the overtaken read-ahead was dropped
+    assert model.data(model.index(500, 4)) == "order-501"
+    # Its rows are not left waiting for an answer that will never come: painted, they are read.
+    assert not model.row_loaded(150)
+    model.data(model.index(150, 1))
+    qtbot.waitUntil(lambda: model.row_loaded(150), timeout=WAIT_MS)
+
+
+def test_rows_a_read_ahead_was_bringing_are_read_at_once_when_they_come_on_screen(
+    qapp: Any, runner: Any, qtbot: Any
+) -> None:
+    from ui.cases.case_model import CaseTableModel
+
+    ids = [CaseId(i) for i in range(1, 1001)]
+    source = _Rows(ids)
+    model = CaseTableModel(source, runner=runner)  # type: ignore[arg-type]
+    model.set_ids(ids)
+    gate = threading.Event()
+    gated: list[int] = []
+
+    def hold(*_: Any) -> None:
+        if not gated:
+            gated.append(1)
+            runner.submit(lambda: gate.wait(WAIT_MS / 1000), pool="read")
+
+    model.dataChanged.connect(hold)
+    model.data(model.index(0, 1))
+    qtbot.waitUntil(lambda: model.row_loaded(0), timeout=WAIT_MS)
+    model.data(model.index(150, 1))  # scrolled on into the rows the read-ahead was to bring
+    gate.set()
+    qtbot.waitUntil(lambda: model.row_loaded(150), timeout=WAIT_MS)
+    qtbot.wait(50)
+    # Read once, for the screen: taken over from the read-ahead, which then had nothing left to read.
+    assert source.asked[1] == list(range(101, 201))
+    assert sum(list(range(101, 201)) == a for a in source.asked) == 1

@@ -86,7 +86,9 @@ class TaskRunner:
     def __init__(self, *, thumbnail_workers: int | None = None) -> None:
         workers = thumbnail_workers or max(2, min(4, os.cpu_count() or 2))
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="desk-db")
-        self._read = ThreadPoolExecutor(max_workers=1, thread_name_prefix="desk-read")
+        self._read = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="desk-read", initializer=thread_guard.mark_reader_thread
+        )
         self._cpu = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="desk-thumb")
         self._dispatcher = _Dispatcher()
         self._closed = False

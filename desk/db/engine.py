@@ -76,8 +76,8 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 def _sqlite_begin(conn: Any) -> None:
     # IMMEDIATE takes the write lock up front, so two writers wait for each other
-    # instead of one failing half-way with "database is locked".
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # instead of one failing half-way with "database is locked". A reader thread needs no lock at all.
+    conn.exec_driver_sql("BEGIN" if thread_guard.is_reader_thread() else "BEGIN IMMEDIATE")
 
 
 def _translate_error(ctx: ExceptionContext) -> None:

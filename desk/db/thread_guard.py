@@ -21,7 +21,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from types import FrameType
 
-__all__ = ["WrongThread", "allow", "allowed", "check", "forbid_thread", "forbidden_thread", "report_to"]
+__all__ = [
+    "WrongThread",
+    "allow",
+    "allowed",
+    "check",
+    "forbid_thread",
+    "forbidden_thread",
+    "is_reader_thread",
+    "mark_reader_thread",
+    "report_to",
+]
 
 
 class WrongThread(RuntimeError):
@@ -128,3 +138,21 @@ def _caller_in(prefixes: tuple[str, ...]) -> str:
 
 def _within(module: str, prefixes: tuple[str, ...]) -> bool:
     return any(module == p or module.startswith(p + ".") for p in prefixes)
+
+
+_role = threading.local()
+
+
+def mark_reader_thread() -> None:
+    """This thread only reads (the window's read worker): its SQLite transactions start deferred.
+
+    A deferred BEGIN in WAL mode takes no lock, so a read there runs beside the writer instead of queueing
+    for the write lock behind it (and behind another desk's write, up to the 10-second busy timeout). Kept
+    here, not in desk/db/engine.py, so the window can mark its thread without importing SQLAlchemy before
+    its first paint.
+    """
+    _role.reader = True
+
+
+def is_reader_thread() -> bool:
+    return bool(getattr(_role, "reader", False))

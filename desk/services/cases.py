@@ -373,7 +373,7 @@ class CaseService:
             .where(c.id.in_(list(ids)))
         )
         with self._sessions() as s:
-            return {CaseId(r[0]): CaseRow(CaseId(r[0]), *r[1:]) for r in s.execute(stmt)}
+            return {CaseId(r[0]): CaseRow(CaseId(r[0]), *r[1:]) for r in s.connection().execute(stmt)}
 
     def timeline(self, case_id: CaseId) -> list[EventData]:
         with self._sessions() as s:

@@ -154,6 +154,11 @@ class CaseTableModel(QAbstractTableModel):
         # kept only for the ids still waiting for that very request (not changed or re-sourced since).
         self._loading: dict[CaseId, int] = {}
         self._requests = 0
+        # Read-ahead requests not answered yet, and the number of the newest request for rows on screen:
+        # a read-ahead still queued when the operator jumps elsewhere is dropped, and rows it was to bring
+        # are taken over by the request for what is on screen, so that request never waits behind it.
+        self._ahead: set[int] = set()
+        self._demand = 0
         self._filter = CaseFilter()
         self._hint = ""
         self._now = datetime.now(UTC)
@@ -279,11 +284,12 @@ class CaseTableModel(QAbstractTableModel):
     def _ask(self, start: int, *, ahead: bool) -> None:
         """Fetch the rows from `start` on (ROW_BLOCK of them) not there or out of date; ahead: then the
         block after it too, so the operator scrolling on finds those rows there already."""
-        rows, loading = self._rows, self._loading
+        rows, loading, pending_ahead = self._rows, self._loading, self._ahead
         wanted = [
             i
             for i in self._ids[start : start + ROW_BLOCK]
-            if i not in loading and (i not in rows or ((c := rows[i]) is not None and c.stale))
+            if (i not in loading or (ahead and loading[i] in pending_ahead))
+            and (i not in rows or ((c := rows[i]) is not None and c.stale))
         ]
         if not wanted:
             return
@@ -301,13 +307,35 @@ class CaseTableModel(QAbstractTableModel):
                 fetched = {}
             self._store(request, wanted, fetched)
             return
-        after = start + ROW_BLOCK if ahead else None
-        Op(lambda: (request, wanted, source.rows(wanted), after), pool="read").on_success(
-            self._arrived
-        ).on_failure(partial(self._fetch_failed, request, wanted)).run(self._runner)
+        if ahead:  # rows on screen: an answer asked for by the operator
+            self._demand = request
+            after: int | None = start + ROW_BLOCK
+            work: Callable[[], dict[CaseId, CaseRow] | None] = partial(source.rows, wanted)
+        else:
+            after = None
+            pending_ahead.add(request)
+            demand = self._demand
+            work = partial(self._read_ahead, source, wanted, demand)
+        Op(lambda: (request, wanted, work(), after), pool="read").on_success(self._arrived).on_failure(
+            partial(self._fetch_failed, request, wanted)
+        ).run(self._runner)
 
-    def _arrived(self, answer: tuple[int, list[CaseId], dict[CaseId, CaseRow], int | None]) -> None:
+    def _read_ahead(
+        self, source: CaseRows, wanted: list[CaseId], demand: int
+    ) -> dict[CaseId, CaseRow] | None:
+        """On the read worker: None (skipped) when the operator has asked for other rows since."""
+        if self._demand != demand:
+            return None
+        return source.rows(wanted)
+
+    def _arrived(self, answer: tuple[int, list[CaseId], dict[CaseId, CaseRow] | None, int | None]) -> None:
         request, wanted, fetched, after = answer
+        self._ahead.discard(request)
+        if fetched is None:  # a read-ahead overtaken by a jump: forget it, asked for again when shown
+            for case_id in wanted:
+                if self._loading.get(case_id) == request:
+                    del self._loading[case_id]
+            return
         self._store(request, wanted, fetched)
         if after is not None and after < len(self._ids):
             self._ask(after, ahead=False)  # read while the operator looks at these
@@ -315,6 +343,7 @@ class CaseTableModel(QAbstractTableModel):
     def _fetch_failed(self, request: int, wanted: list[CaseId], exc: BaseException) -> None:
         # Shown as gone (not a message box per block) until the next refresh asks again.
         log.error("fetching list rows failed", exc_info=exc)
+        self._ahead.discard(request)
         self._store(request, wanted, {})
 
     def _store(self, request: int, wanted: list[CaseId], fetched: dict[CaseId, CaseRow]) -> None:
