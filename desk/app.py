@@ -25,6 +25,7 @@ from desk.services.orders import OrderService
 from desk.services.outcomes import OutcomeService
 from desk.services.packets import PacketService
 from desk.services.products import ProductService
+from desk.services.reminders import ReminderService
 from desk.services.scripts import ScriptService
 from desk.services.shops import ShopService
 from desk.services.stats import StatsService
@@ -60,6 +61,7 @@ class Desk:
     outcomes: OutcomeService = field(init=False)
     buyers: BuyerService = field(init=False)
     stats: StatsService = field(init=False)
+    reminders: ReminderService = field(init=False)  # deadlines due soon, for reminders
 
     def __post_init__(self) -> None:
         sessions = make_sessionmaker(self.engine)
@@ -90,7 +92,10 @@ class Desk:
         # The key of buyer hashes lives beside the data every computer of a shared database reads.
         shared = load_settings(self.profile).shared_blob_dir
         self.buyers = BuyerService(sessions, secret_path_for(self.profile.root, shared))
+        # The buyer's history answers the 恶意售后 question; imported orders give their buyers' keys.
+        self.wizard.buyers = self.orders.buyers = self.buyers
         self.stats = StatsService(sessions)
+        self.reminders = ReminderService(sessions)
         # The upload kit reads limits from the platform profiles and required evidence from the wizard.
         self.packets.platforms, self.packets.wizard = self.platforms, self.wizard
 

@@ -250,6 +250,8 @@ class CaseDraft:
     reship_tracking_no: str = ""  # 补发单号: the waybill of what the shop sent again
     return_tracking_no: str = ""  # 退货运单号, when the platform's export did not bring it
     agreed_compensation: Decimal | None = None  # 协商补偿金额 agreed with the buyer (paid: compensation_paid)
+    freight_insurance: bool | None = None  # 运费险 (or 退货包运费) bought; None: not known
+    express_refund: bool | None = None  # the platform refunded at once (极速退款); None: not known
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,6 +323,8 @@ class CaseData:
     facts: PlatformFacts = PlatformFacts()
     reship_tracking_no: str = ""  # 补发单号
     agreed_compensation: Decimal | None = None  # 协商补偿金额: what the buyer accepted, not a cost yet
+    freight_insurance: bool | None = None  # 运费险: None is 未知, not 没有
+    express_refund: bool | None = None  # 极速退款: None is 未知
 
     @property
     def return_tracking_no(self) -> str:
@@ -478,7 +482,9 @@ class ImportReport:
 
 
 class DueFilter(enum.StrEnum):
-    """Deadline queues of the case list."""
+    """Deadline queues of the case list, and the 今日 queues of what the operator waits on or owes.
+
+    One field for both, so a saved view keeps any of them as a plain key."""
 
     ANY = ""
     SOON = "soon"  # running, ends within DUE_SOON_HOURS
@@ -486,9 +492,14 @@ class DueFilter(enum.StrEnum):
     HAS_DUE = "has_due"
     NO_DUE = "no_due"
     PAUSED = "paused"
+    URGENT = "urgent"  # running, ends within DUE_URGENT_HOURS
+    TODAY = "today"  # running, ends before the local day does
+    AWAITING_PLATFORM = "awaiting_platform"  # an appeal is with the platform, no decision recorded
+    TO_RESHIP = "to_reship"  # to be reshipped, no reship waybill yet
 
 
 DUE_SOON_HOURS = 24
+DUE_URGENT_HOURS = 4
 
 # Sort keys of the case list (the column's field) and their labels.
 SORT_KEYS: dict[str, str] = {

@@ -193,6 +193,8 @@ CASE_FIELD_LABELS: dict[str, str] = {
     "freight_paid": "运费支出",
     "recovered_appeal": "申诉追回",
     "recovered_courier": "快递赔付",
+    "freight_insurance": "运费险",
+    "express_refund": "极速退款",
     "description": "问题描述",
     "notes": "备注",
 }
@@ -243,6 +245,31 @@ PLATFORM_CLOCK = timezone(timedelta(hours=8))
 
 EMPTY = "（空）"
 
+# Yes/no facts of a case that nobody may know yet: None is 未知, not 没有. Stored as "True"/"False"
+# (stored_value), chosen on the form from FLAG_CHOICES, typed on the CLI in any of FLAG_WORDS.
+FLAG_FIELDS = frozenset({"freight_insurance", "express_refund"})
+FLAG_UNKNOWN, FLAG_YES, FLAG_NO = "未知", "有", "没有"
+FLAG_CHOICES: tuple[tuple[str, bool | None], ...] = ((FLAG_UNKNOWN, None), (FLAG_YES, True), (FLAG_NO, False))
+FLAG_WORDS: dict[str, bool | None] = {
+    **{w: None for w in ("", FLAG_UNKNOWN, "不知道", "不清楚", "none", "unknown", "?")},
+    **{w: True for w in (FLAG_YES, "是", "已购买", "买了", "true", "yes", "y", "1")},
+    **{w: False for w in (FLAG_NO, "无", "否", "没买", "未购买", "false", "no", "n", "0")},
+}
+
+
+def flag_value(value: Any) -> bool | None:
+    """A yes/no fact as typed or stored ("有", "没有", "未知", True, "False" …); ValueError if it is none of them."""
+    if value is None or isinstance(value, bool):
+        return value
+    word = " ".join(str(value).split()).lower()
+    if word in FLAG_WORDS:
+        return FLAG_WORDS[word]
+    raise ValueError(value)
+
+
+def flag_text(value: bool | None) -> str:
+    return FLAG_UNKNOWN if value is None else FLAG_YES if value else FLAG_NO
+
 
 def field_label(field: str) -> str:
     return (
@@ -292,6 +319,11 @@ def stored_value(value: Any) -> str:
 
 def value_text(field: str, raw: str) -> str:
     """A stored field value in words: enum keys as labels, ISO times in local time, amounts with cents."""
+    if field in FLAG_FIELDS:
+        try:
+            return flag_text(flag_value(raw))
+        except ValueError:
+            return raw
     if not raw:
         return ""
     enum_name = ENUM_FIELDS.get(field)
@@ -354,6 +386,18 @@ STATS_MEASURE_LABELS: dict[str, str] = {
 }
 STATS_UNSET = "（未填写）"
 STATS_MULTI_PRODUCT = "（多种商品）"
+# The periods the 统计 window offers, in its order.
+STATS_PERIOD_LABELS: dict[str, str] = {
+    "this_month": "本月",
+    "last_month": "上月",
+    "last_90_days": "近 90 天",
+    "all": "全部",
+    "custom": "自定义",
+}
+STATS_TOTAL = "合计"
+STATS_CHART_NET_COST = "净支出（元）"
+STATS_CHART_SPENDING = "支出构成"
+STATS_CHART_WIN_RATES = "申诉成功率（%），有 / 无这种证据"
 
 
 # -- events ------------------------------------------------------------------------------------------------
@@ -609,3 +653,18 @@ def _shop(raw: str, name: Any, shop_names: Mapping[int, str] | None) -> str:
         except ValueError:
             return raw
     return raw
+
+
+# The list's queues by deadline and by what is awaited (DueFilter keys): the sidebar's 今日 and the filter
+# bar's 截止 button say these.
+DUE_QUEUE_LABELS: dict[str, str] = {
+    "soon": "即将超时",
+    "overdue": "已超时",
+    "paused": "暂停计时",
+    "has_due": "有截止时间",
+    "no_due": "无截止时间",
+    "urgent": "4 小时内到期",
+    "today": "今天到期",
+    "awaiting_platform": "等待平台处理",
+    "to_reship": "待补发",
+}

@@ -57,7 +57,10 @@ stamp="$venv/.desk-installed"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo ">> installing Python packages"
   "$venv/bin/python" -m pip install -q --upgrade pip
-  "$venv/bin/python" -m pip install -q -e ".[test]"
+  "$venv/bin/python" -m pip install -q -e ".[test,ocr]"
+  # The text-recognition engine without its own requirements (it asks for the GUI flavour of opencv;
+  # the [ocr] extra brings the headless one): pyproject.toml, docs/recognition.md.
+  "$venv/bin/python" -m pip install -q --no-deps "rapidocr-onnxruntime==1.4.4"
   touch "$stamp"
 fi
 

@@ -59,6 +59,7 @@ LAYERS: dict[str, int] = {
     "workflow": 0,
     "audience": 0,
     "progress": 0,
+    "reminders": 0,
     # 1 — storage: the database and the evidence store
     "db": 1,
     "store": 1,
@@ -70,6 +71,7 @@ LAYERS: dict[str, int] = {
     "playbooks": 3,
     "pdf": 3,
     "upload": 3,
+    "recognition": 3,
     # 4 — services: one unit of work per user action
     "services": 4,
     # 5 — opening a profile and the ways in (the Desk, the CLI, checks)

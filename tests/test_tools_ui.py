@@ -41,7 +41,8 @@ def info_boxes() -> list[QMessageBox]:
 def test_tools_menu_has_backup_restore_check(window: MainWindow) -> None:
     menus = {a.text(): a.menu() for a in window.menuBar().actions()}
     assert "工具" in menus
-    assert [a.text() for a in menus["工具"].actions() if a.text()] == ["备份…", "恢复…", "检查数据"]
+    entries = [a.text() for a in menus["工具"].actions() if a.text()]
+    assert entries == ["备份…", "恢复…", "检查数据", "提醒设置…"]
 
 
 def test_backup_then_restore_from_the_window(window: MainWindow, qtbot: Any, tmp_path: Path) -> None:

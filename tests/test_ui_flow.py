@@ -718,8 +718,13 @@ def test_money_fields_refuse_negative_and_extra_decimals(window: MainWindow, qtb
     field = window.form.fields["order_amount"]
     assert isinstance(field, QLineEdit)
     qtbot.keyClicks(field, "-12.345")
-    assert field.text() == "12.34"
+    # The third decimal cannot be typed; the minus stays, so it is refused in words instead of dropped.
+    assert field.text() == "-12.34"
+    assert "不能为负数" in window.form.invalid_fields()["order_amount"]
+    field.clear()
+    qtbot.keyClicks(field, "12.345")
     assert window.form.values()["order_amount"] == Decimal("12.34")
+    assert "order_amount" not in window.form.invalid_fields()
 
 
 def test_list_layout_from_another_column_set_is_not_restored(make_window: Any, settings: QSettings) -> None:

@@ -247,11 +247,13 @@ def test_after_sales_period_from_the_order_and_the_platform_profile(desk, tmp_pa
     from desk.platforms.model import Setting
 
     case = order_case(desk, tmp_path, CaseType.QUALITY)
+    pdd = desk.platforms.for_platform(Platform.PDD)
+    without = tuple(t for t in pdd.timers if t.key != "after_sales_days")
+    desk.platforms.save_user_copy(replace(pdd, timers=without))  # a copy that states no period
     view, _ = desk.wizard.run_answers(case.id, [2])  # problems after some use
     assert view.step.title == "订单是否还在售后期内？" and view.known is None  # no period in the profile
-    pdd = desk.platforms.for_platform(Platform.PDD)
     desk.platforms.save_user_copy(
-        replace(pdd, timers=(*pdd.timers, Setting("after_sales_days", "售后期", 7, "天", False)))
+        replace(pdd, timers=(*without, Setting("after_sales_days", "售后期", 7, "天", False)))
     )
     desk.cases.sync_platform(case.id, PlatformFacts(applied_at=datetime(2026, 12, 1, 1, 0, tzinfo=UTC)))
     known = desk.wizard.view(case.id).known

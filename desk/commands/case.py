@@ -1,4 +1,4 @@
-"""`case show|set|note|delete|restore`: one case, with the same validation and timeline as the window."""
+"""`case new|show|set|note|delete|restore`: one case, with the same validation and timeline as the window."""
 
 from __future__ import annotations
 
@@ -8,18 +8,43 @@ from typing import Any
 
 from desk.commands import print_json
 from desk.deadlines import describe_due
-from desk.domain import CASE_FIELD_LABELS, CaseId
+from desk.domain import CASE_FIELD_LABELS, CaseDraft, CaseId
 from desk.errors import ValidationFailed
 from desk.labels import PLATFORM_FACT_LABELS, appeal_kind_label, platform_time
 from desk.services.cases import display_value
 
 # Chinese labels work as field names too: `case set 3 状态=协商中 截止时间="剩余 23 小时"`.
 FIELD_BY_LABEL = {label: key for key, label in CASE_FIELD_LABELS.items()}
+# The fields a new case is usually started with, as options of `case new`.
+NEW_OPTIONS = {
+    "--order-no": "order_no",
+    "--type": "case_type",
+    "--platform": "platform",
+    "--shop": "shop_id",
+    "--after-sales-no": "after_sales_no",
+    "--tracking-no": "tracking_no",
+    "--courier": "courier",
+    "--buyer": "buyer_nick",
+    "--due": "due_at",
+    "--refund": "refund_amount",
+    "--description": "description",
+}
 
 
 def register(sub: Any) -> None:
     p = sub.add_parser("case", help="查看或修改一条售后记录")
     case_sub = p.add_subparsers(dest="case_command", required=True)
+    new = case_sub.add_parser(
+        "new",
+        help="新建售后（与窗口相同的检查）：case new --order-no 订单号 --type 漏发少件 [字段=值 …]；"
+        "订单已导入时自动填入平台、店铺、快递单号、快递公司、金额",
+    )
+    for flag, field in NEW_OPTIONS.items():
+        new.add_argument(flag, dest=field, metavar=CASE_FIELD_LABELS[field], help=CASE_FIELD_LABELS[field])
+    new.add_argument("assignments", nargs="*", metavar="字段=值", help="其他字段，如 退款金额=29.90")
+    new.add_argument("--no-order", action="store_true", help="不按导入的订单填写")
+    new.add_argument("--json", action="store_true")
+    new.set_defaults(func=run_new)
     show = case_sub.add_parser("show", help="显示售后记录与时间线")
     show.add_argument("id", type=int)
     show.add_argument("--json", action="store_true")
@@ -72,6 +97,49 @@ def _case_json(desk: Any, case_id: CaseId) -> dict[str, Any]:
     return data
 
 
+def _shop_id(desk: Any, value: str) -> str:
+    """A shop given by name or number, as `cases --shop` takes it."""
+    for shop in desk.shops.list():
+        if value in (shop.name, str(shop.id)):
+            return str(shop.id)
+    names = "、".join(s.name for s in desk.shops.list()) or "（还没有店铺）"
+    raise ValidationFailed(f"没有名为“{value}”的店铺。已有的店铺：{names}")
+
+
+def run_new(desk: Any, args: argparse.Namespace) -> int:
+    """Create a case through the same service call and validation as the window's 新建售后."""
+    values: dict[str, Any] = {
+        field: getattr(args, field) for field in NEW_OPTIONS.values() if getattr(args, field) is not None
+    }
+    values.update(parse_assignments(args.assignments))
+    if values.get("shop_id"):
+        values["shop_id"] = _shop_id(desk, str(values["shop_id"]))
+    filled: list[str] = []
+    order_no = str(values.get("order_no") or "").strip()
+    if order_no and not args.no_order:
+        platform = (
+            desk.cases.normalise_field("platform", values["platform"]) if "platform" in values else None
+        )
+        order = desk.orders.find(order_no, platform)
+        if order is not None:
+            for key, value in desk.orders.case_values(order).items():
+                if values.get(key) in (None, ""):
+                    values[key] = value
+                    filled.append(CASE_FIELD_LABELS[key])
+    case, _changes = desk.cases.create(CaseDraft(**values))
+    if args.json:
+        print_json(_case_json(desk, case.id))
+        return 0
+    print(
+        f"已新建售后 #{case.id}（{case.case_type} · {case.order_no or case.after_sales_no or '未填订单号'}）"
+    )
+    if filled:
+        print(f"已按导入的订单填写：{'、'.join(filled)}")
+    for warning in desk.cases.warnings(CaseDraft(**{k: getattr(case, k) for k in CASE_FIELD_LABELS})):
+        print(f"⚠ {warning}")
+    return 0
+
+
 def run_show(desk: Any, args: argparse.Namespace) -> int:
     case_id = CaseId(args.id)
     if args.json:
@@ -85,6 +153,8 @@ def run_show(desk: Any, args: argparse.Namespace) -> int:
             value = appeal_kind_label(value)
         if key == "due_at":
             value = describe_due(case.due_at, paused_at=case.due_paused_at)
+        if isinstance(value, bool):  # 运费险, 极速退款: 有 / 没有 (未知 is left out like any empty field)
+            value = display_value(key, value)
         if value in (None, ""):
             continue
         print(f"  {label}：{value:.2f}" if hasattr(value, "quantize") else f"  {label}：{value}")

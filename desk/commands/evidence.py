@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from desk.commands import print_json
+from desk.commands.evidence_read import register_read
 from desk.domain import CaseId, EvidenceKind
 from desk.names import shown
 
@@ -31,6 +32,7 @@ def register(sub: Any) -> None:
     lst.add_argument("case", type=int)
     lst.add_argument("--json", action="store_true")
     lst.set_defaults(func=run_list)
+    register_read(ev_sub)
 
 
 def run_add(desk: Any, args: argparse.Namespace) -> int:

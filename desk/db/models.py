@@ -111,6 +111,9 @@ class Case(Base):
     # with the buyer (a cost only once paid, as compensation_paid).
     reship_tracking_no: Mapped[str] = mapped_column(String(64), default="", server_default="")
     agreed_compensation: Mapped[Decimal | None]
+    # Yes/no facts the wizard reads (运费险, 极速退款); NULL: nobody knows yet.
+    freight_insurance: Mapped[bool | None]
+    express_refund: Mapped[bool | None]
 
     shop: Mapped[Shop | None] = relationship()
     evidence: Mapped[list[Evidence]] = relationship(
@@ -257,9 +260,9 @@ def _create_search_index(_target: Any, connection: Any, **_kw: Any) -> None:
     from desk.db import search_schema
 
     if connection.dialect.name == "sqlite":
-        search_schema.create_sqlite_search(connection.exec_driver_sql)
+        search_schema.create_sqlite_search(connection.exec_driver_sql, version=search_schema.CURRENT_VERSION)
     elif connection.dialect.name == "postgresql":
-        search_schema.create_postgresql_search(connection)
+        search_schema.create_postgresql_search(connection, search_schema.PG_TRGM_INDEXES_V3)
 
 
 from desk.db import models_orders as _orders  # noqa: E402,F401

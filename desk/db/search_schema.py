@@ -33,6 +33,11 @@ version 2 they are left out of the indexed text (``visible_sql``; ``translate`` 
 FTS tables are those of version 1. ``upgrade_sqlite_search_v2`` brings an index of version 1 to version 2
 (migration 0008_search_visible).
 
+Version 3 indexes two more columns of a case, the 补发单号 and the 退货运单号 (``CASE_COLUMNS_V3``), so the
+number a courier or a buyer gives is found like the outbound waybill. Only the triggers (and on PostgreSQL
+the expression index on ``cases``) change; ``upgrade_sqlite_search_v3`` rewrites just the rows that hold
+one of the two numbers (migration 0014_case_facts).
+
 The DDL of each version below is frozen: a change of the index needs a new constant and a new migration.
 """
 
@@ -48,8 +53,10 @@ TABLE = "case_search"
 TRIGRAM = "case_search_tri"
 BIGRAM = "case_search_bi"
 
-# Searchable columns of a case, in the order they are joined (one line each).
+# Searchable columns of a case, in the order they are joined (one line each): versions 1 and 2.
 CASE_COLUMNS = ("order_no", "after_sales_no", "tracking_no", "buyer_nick", "description", "notes")
+# Version 3: the reship's and the return's waybills too (appended, so older rows read the same).
+CASE_COLUMNS_V3 = (*CASE_COLUMNS, "reship_tracking_no", "return_tracking_no")
 
 # Characters that are not indexed and not searched for (version 2): zero-width space, non-joiner and
 # joiner, word joiner and the invisible operators, byte-order mark / zero-width no-break space, soft
@@ -71,8 +78,8 @@ def _pg_invisible_literal() -> str:
     return "U&'" + "".join(f"\\{ord(ch):04X}" for ch in INVISIBLE) + "'"
 
 
-def _fields(row: str) -> str:
-    return " || char(10) || ".join(f"{row}.{c}" for c in CASE_COLUMNS)
+def _fields(row: str, columns: tuple[str, ...] = CASE_COLUMNS) -> str:
+    return " || char(10) || ".join(f"{row}.{c}" for c in columns)
 
 
 def _captions(case_id: str) -> str:
@@ -177,6 +184,20 @@ SQLITE_FILL_V2 = (
     f"SELECT c.id, {visible_sql(_fields('c'))}, {visible_sql(_captions('c.id'))} FROM cases c"
 )
 
+# Version 3: version 2's text of CASE_COLUMNS_V3 (an edit of either waybill re-indexes the case).
+SQLITE_TRIGGERS_V3: tuple[str, ...] = (
+    f"CREATE TRIGGER {TABLE}_cases_ai AFTER INSERT ON cases BEGIN "
+    f"INSERT INTO {TABLE}(case_id, fields) VALUES (new.id, {visible_sql(_fields('new', CASE_COLUMNS_V3))}); END",
+    f"CREATE TRIGGER {TABLE}_cases_au AFTER UPDATE OF {', '.join(CASE_COLUMNS_V3)} ON cases BEGIN "
+    f"UPDATE {TABLE} SET fields = {visible_sql(_fields('new', CASE_COLUMNS_V3))} WHERE case_id = new.id; END",
+    *SQLITE_TRIGGERS_V2[2:],
+)
+
+SQLITE_FILL_V3 = (
+    f"INSERT INTO {TABLE}(case_id, fields, captions) "
+    f"SELECT c.id, {visible_sql(_fields('c', CASE_COLUMNS_V3))}, {visible_sql(_captions('c.id'))} FROM cases c"
+)
+
 # The names of the triggers that fill case_search from cases and evidence (the same in every version).
 FILL_TRIGGER_NAMES: tuple[str, ...] = tuple(x.split()[2] for x in SQLITE_TRIGGERS_V2)
 
@@ -205,10 +226,20 @@ PG_TRGM_INDEXES_V2: tuple[str, ...] = (
 )
 PG_INDEXES_V1 = ("case_search_pg_cases", "case_search_pg_captions")
 
+# Version 3: the cases' text of CASE_COLUMNS_V3; the captions' index stays version 2's.
+PG_TRGM_INDEXES_V3: tuple[str, ...] = (
+    "CREATE INDEX IF NOT EXISTS case_search_pg_cases_v3 ON cases USING gin (("
+    + pg_visible("(" + " || chr(10) || ".join(CASE_COLUMNS_V3) + ")")
+    + ") gin_trgm_ops)",
+    PG_TRGM_INDEXES_V2[1],
+)
+PG_CASES_INDEX_V2 = "case_search_pg_cases_v2"
+PG_CASES_INDEX_V3 = "case_search_pg_cases_v3"
+
 
 def pg_search_expression() -> str:
     """The text PostgreSQL searches, exactly as the trigram index above is built on it."""
-    return pg_visible("(" + " || chr(10) || ".join(f"cases.{c}" for c in CASE_COLUMNS) + ")")
+    return pg_visible("(" + " || chr(10) || ".join(f"cases.{c}" for c in CASE_COLUMNS_V3) + ")")
 
 
 def pg_caption_expression() -> str:
@@ -216,19 +247,26 @@ def pg_caption_expression() -> str:
     return pg_visible("evidence.caption")
 
 
-def create_sqlite_triggers(execute: Any) -> None:
-    """The triggers that fill case_search (the current version)."""
-    for statement in SQLITE_TRIGGERS_V2:
+CURRENT_VERSION = 3
+_SQLITE_VERSIONS = {2: (SQLITE_TRIGGERS_V2, SQLITE_FILL_V2), 3: (SQLITE_TRIGGERS_V3, SQLITE_FILL_V3)}
+
+
+def create_sqlite_triggers(execute: Any, version: int = CURRENT_VERSION) -> None:
+    """The triggers that fill case_search (the current version unless told)."""
+    for statement in _SQLITE_VERSIONS[version][0]:
         execute(statement)
 
 
-def create_sqlite_search(execute: Any, *, fill: bool = True) -> None:
-    """Create the index objects (the current version); with fill, index the cases already there."""
+def create_sqlite_search(execute: Any, *, fill: bool = True, version: int = 2) -> None:
+    """Create the index objects of a version; with fill, index the cases already there.
+
+    The default stays version 2: migration 0002 calls it so, before the columns of version 3 exist, and
+    later migrations upgrade what it made. ``create_all`` asks for CURRENT_VERSION."""
     for statement in SQLITE_SEARCH_V1:
         execute(statement)
-    create_sqlite_triggers(execute)
+    create_sqlite_triggers(execute, version)
     if fill:
-        execute(SQLITE_FILL_V2)
+        execute(_SQLITE_VERSIONS[version][1])
 
 
 def upgrade_sqlite_search_v2(execute: Any) -> None:
@@ -238,7 +276,8 @@ def upgrade_sqlite_search_v2(execute: Any) -> None:
     rebuilding both indexes whole took 20 s."""
     for name in FILL_TRIGGER_NAMES:
         execute(f"DROP TRIGGER IF EXISTS {name}")
-    create_sqlite_triggers(execute)
+    for statement in SQLITE_TRIGGERS_V2:  # frozen: a later version's triggers come with its own upgrade
+        execute(statement)
     fields, captions = visible_sql("fields"), visible_sql("captions")
     execute(
         f"UPDATE {TABLE} SET fields = {fields}, captions = {captions} "
@@ -246,8 +285,34 @@ def upgrade_sqlite_search_v2(execute: Any) -> None:
     )
 
 
+def upgrade_sqlite_search_v3(execute: Any) -> None:
+    """Bring an index of version 2 to version 3: the new triggers, and the text of the cases that have a
+    补发单号 or a 退货运单号 written again with them. The other cases' text needs nothing (their two numbers are
+    empty), so the upgrade touches only the rows it must, like version 2's did."""
+    for name in FILL_TRIGGER_NAMES:
+        execute(f"DROP TRIGGER IF EXISTS {name}")
+    for statement in SQLITE_TRIGGERS_V3:
+        execute(statement)
+    execute(
+        f"UPDATE {TABLE} SET fields = (SELECT {visible_sql(_fields('c', CASE_COLUMNS_V3))} FROM cases c "
+        f"WHERE c.id = {TABLE}.case_id) "
+        "WHERE case_id IN (SELECT id FROM cases WHERE reship_tracking_no <> '' OR return_tracking_no <> '')"
+    )
+
+
+def downgrade_sqlite_search_v3(execute: Any) -> None:
+    """Back to version 2's triggers; the indexed text stays as it is (it agrees with the FTS indexes)."""
+    for name in FILL_TRIGGER_NAMES:
+        execute(f"DROP TRIGGER IF EXISTS {name}")
+    for statement in SQLITE_TRIGGERS_V2:
+        execute(statement)
+
+
 def create_postgresql_search(connection: Any, indexes: tuple[str, ...] = PG_TRGM_INDEXES_V2) -> bool:
-    """Try to enable pg_trgm and its indexes; a server that does not allow it still searches (by scan)."""
+    """Try to enable pg_trgm and its indexes; a server that does not allow it still searches (by scan).
+
+    The default stays version 2's indexes (migrations 0002 and 0008 call it so, before version 3's columns
+    exist); ``create_all`` and migration 0014 pass PG_TRGM_INDEXES_V3."""
     from sqlalchemy import text
 
     try:

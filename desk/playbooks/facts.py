@@ -6,8 +6,8 @@ check and its platform profile, and these turn what they say into a value and th
 question ("称重核对：相差 312 g ≈ 1 件 …，疑似少发"). A fact the data does not settle is None: the question
 is simply asked.
 
-运费险 is not among them: neither a case nor an imported order holds whether the buyer bought one, so the
-question about it stays the operator's.
+运费险 and 极速退款 are what the operator recorded on the case (运费险 / 极速退款: 有, 没有, 未知): no export the
+desk imports says them. 未知 leaves the question to the operator.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from desk.labels import local_time
+from desk.labels import flag_text, local_time
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +44,9 @@ FACTS: dict[str, FactSpec] = {
         ),
         FactSpec("after_sales_period", "售后期", {"within": "在售后期内", "passed": "已过售后期"}),
         FactSpec("refund", "退款", {"refunded": "已退款", "not_refunded": "售后已关闭，没有退款"}),
+        FactSpec("repeat_buyer", "买家售后记录", {"repeat": "近期多次售后", "first": "近期第一次售后"}),
+        FactSpec("freight_insurance", "运费险", {"yes": "买家有运费险", "no": "买家没有运费险"}),
+        FactSpec("express_refund", "极速退款", {"yes": "平台已极速退款", "no": "不是极速退款"}),
     )
 }
 
@@ -132,3 +135,29 @@ def refund_known(*, refund_paid: Decimal | None, status_refunded: bool, platform
     if platform_status in NOT_REFUNDED_STATUSES:
         return Known("refund", "not_refunded", f"退款：平台售后状态为“{platform_status}”，没有退款")
     return None
+
+
+def flags_known(*, freight_insurance: bool | None, express_refund: bool | None) -> list[Known]:
+    """The yes/no facts the operator recorded on the case (None: not known, so not a fact)."""
+    out = []
+    for fact, value in (("freight_insurance", freight_insurance), ("express_refund", express_refund)):
+        if value is not None:
+            key = "yes" if value else "no"
+            words = flag_text(value)
+            out.append(Known(fact, key, f"{FACTS[fact].label}：售后记录填写为“{words}”"))
+    return out
+
+
+def repeat_buyer_known(*, count: int, wins: int, window_days: int) -> Known | None:
+    """The buyer's after-sales in the window up to this case (desk.services.buyers.BuyerHistory): two or
+    more is a repeat claimer. A buyer the desk cannot recognise (no usable nickname, id, phone or address:
+    count 0) leaves the question to the operator."""
+    if count <= 0:
+        return None
+    if count == 1:
+        return Known("repeat_buyer", "first", f"买家售后记录：该买家 {window_days} 天内第 1 次售后")
+    return Known(
+        "repeat_buyer",
+        "repeat",
+        f"买家售后记录：该买家 {window_days} 天内第 {count} 次售后（申诉成功 {wins} 次）",
+    )

@@ -13,18 +13,21 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, case, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, delete, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from desk import workflow
 from desk.db import models as m
+from desk.db import models_outcomes as mx
 from desk.db.types import utcnow
 from desk.deadlines import parse_due
 from desk.domain import (
     CASE_FIELD_LABELS,
     DUE_SOON_HOURS,
+    DUE_URGENT_HOURS,
     MONEY_FIELDS,
     SORT_KEYS,
+    AppealResult,
     CaseData,
     CaseDraft,
     CaseFilter,
@@ -43,7 +46,7 @@ from desk.domain import (
     ShopId,
 )
 from desk.errors import EditConflict, NotFound, ValidationFailed
-from desk.labels import appeal_kind_key, stored_value, value_text
+from desk.labels import FLAG_CHOICES, FLAG_FIELDS, appeal_kind_key, flag_value, stored_value, value_text
 from desk.services import convert
 from desk.services import search as case_search
 from desk.services import undo as undo_log
@@ -73,6 +76,31 @@ ENUM_FIELDS: dict[str, Any] = {
 }
 # Statuses without a running deadline: nothing is left to answer on the platform.
 NO_DEADLINE = (CaseStatus.CLOSED, CaseStatus.APPEAL_WON)
+# What CaseService.counts() counts, by the sidebar's queue keys.
+COUNTED_QUEUES: dict[str, CaseFilter] = {
+    "all": CaseFilter(),
+    "soon": CaseFilter(due=DueFilter.SOON),
+    "overdue": CaseFilter(due=DueFilter.OVERDUE),
+    "paused": CaseFilter(due=DueFilter.PAUSED),
+    "urgent": CaseFilter(due=DueFilter.URGENT),
+    "today": CaseFilter(due=DueFilter.TODAY),
+    "waiting_return": CaseFilter(statuses=(CaseStatus.WAITING_RETURN,)),
+    "awaiting_platform": CaseFilter(due=DueFilter.AWAITING_PLATFORM),
+    "to_reship": CaseFilter(due=DueFilter.TO_RESHIP),
+    "trash": CaseFilter(trash=True),
+}
+
+
+def end_of_local_day(now: datetime) -> datetime:
+    """The next local midnight after `now` (the operator's 今天 ends there), in UTC."""
+    day = now.astimezone().date() + timedelta(days=1)
+    return datetime.combine(day, time(0)).astimezone().astimezone(UTC)
+
+
+MINUS_SIGNS = str.maketrans({"−": "-", "－": "-", "–": "-"})
+# A deadline further off than this is more likely a typo (a year, a month) than the platform's clock.
+DUE_PAST_WARN = timedelta(days=30)
+DUE_AHEAD_WARN = timedelta(days=60)
 
 
 def display_value(field: str, value: Any) -> str:
@@ -91,11 +119,16 @@ def parse_money(value: Any, label: str) -> Decimal | None:
         return None
     try:
         text = str(value).strip().replace(",", "").replace("，", "").replace("¥", "").replace("￥", "")
+        # A minus typed on a Chinese keyboard or pasted from a document is still a minus: refused
+        # below as negative, never read as some other number.
+        text = text.translate(MINUS_SIGNS)
         amount = Decimal(text)
     except (InvalidOperation, ValueError) as exc:
         raise ValidationFailed(f"{label}“{value}”不是有效的金额") from exc
-    if not amount.is_finite() or amount < 0:
-        raise ValidationFailed(f"{label}不能为负数或无效值：{value}")
+    if not amount.is_finite():
+        raise ValidationFailed(f"{label}“{value}”不是有效的金额")
+    if amount < 0:
+        raise ValidationFailed(f"{label}不能为负数：{value}")
     if amount != amount.quantize(Decimal("0.01")):
         raise ValidationFailed(f"{label}最多两位小数：{value}")
     if amount >= Decimal("100000000"):
@@ -170,6 +203,12 @@ class CaseService:
                     raise ValidationFailed(f"{label}“{value}”无效") from exc
             elif key == "due_at":
                 out[key] = self._due(value, now)
+            elif key in FLAG_FIELDS:
+                try:
+                    out[key] = flag_value(value)
+                except ValueError as exc:
+                    allowed = "、".join(words for words, _ in FLAG_CHOICES)
+                    raise ValidationFailed(f"{label}“{value}”无效，可选：{allowed}") from exc
             else:
                 raw = clean_text(str(value or ""))
                 if key in SHORT_FIELDS or key in LINE_LIMITS:
@@ -181,6 +220,10 @@ class CaseService:
                     raise ValidationFailed(f"{label}太长（{len(text)} 个字符，上限 {limit}）")
                 out[key] = appeal_kind_key(text) if key == "appeal_type" else text
         return out
+
+    def normalise_field(self, key: str, value: Any) -> Any:
+        """One field as a save would store it, or ValidationFailed saying why (the CLI's early checks)."""
+        return self._normalise({key: value})[key]
 
     def _due(self, value: Any, now: datetime | None) -> datetime | None:
         if value is None or value == "":
@@ -202,6 +245,19 @@ class CaseService:
             notes.append(
                 f"拼多多订单号通常形如 240101-123456789012345（6 位日期-15 位数字），请核对：{draft.order_no}"
             )
+        due = draft.due_at
+        if due is not None and due.tzinfo is not None:
+            now = self._now()
+            if due < now - DUE_PAST_WARN:
+                notes.append(
+                    f"截止时间 {due.astimezone():%Y-%m-%d %H:%M} 已过去 {(now - due).days} 天，"
+                    "请核对年份和月份（仍可保存）"
+                )
+            elif due > now + DUE_AHEAD_WARN:
+                notes.append(
+                    f"截止时间 {due.astimezone():%Y-%m-%d %H:%M} 在 {(due - now).days} 天之后，"
+                    "平台的处理时限通常不会这么长，请核对（仍可保存）"
+                )
         if not draft.order_no and not draft.after_sales_no:
             notes.append("还没有填写订单号或售后单号，申诉材料里将缺少这一项")
         if (
@@ -292,8 +348,10 @@ class CaseService:
 
     @staticmethod
     def _conditions(flt: CaseFilter, now: datetime) -> list[ColumnElement[bool]]:
+        """The filter as conditions, the most selective and cheapest first: counts() evaluates them for
+        every row in one pass, and SQLite stops at the first that fails."""
         c = m.Case
-        out: list[ColumnElement[bool]] = [c.deleted_at.is_not(None) if flt.trash else c.deleted_at.is_(None)]
+        out = CaseService._due_conditions(flt.due, now)
         if flt.case_types:
             out.append(c.case_type.in_(flt.case_types))
         if flt.statuses:
@@ -306,24 +364,50 @@ class CaseService:
             if 0 in flt.shop_ids:
                 parts.append(c.shop_id.is_(None))
             out.append(or_(*parts))
-        running = [c.due_at.is_not(None), c.due_paused_at.is_(None), c.status.not_in(NO_DEADLINE)]
-        if flt.due == DueFilter.SOON:
-            out += [*running, c.due_at >= now, c.due_at < now + timedelta(hours=DUE_SOON_HOURS)]
-        elif flt.due == DueFilter.OVERDUE:
-            out += [*running, c.due_at < now]
-        elif flt.due == DueFilter.HAS_DUE:
-            out.append(c.due_at.is_not(None))
-        elif flt.due == DueFilter.NO_DUE:
-            out.append(c.due_at.is_(None))
-        elif flt.due == DueFilter.PAUSED:
-            out += [c.due_at.is_not(None), c.due_paused_at.is_not(None)]
         tz = datetime.now().astimezone().tzinfo
         if flt.created_from is not None:
             out.append(c.created_at >= datetime.combine(flt.created_from, time(0), tz).astimezone(UTC))
         if flt.created_to is not None:
             end = datetime.combine(flt.created_to + timedelta(days=1), time(0), tz).astimezone(UTC)
             out.append(c.created_at < end)
+        out.append(c.deleted_at.is_not(None) if flt.trash else c.deleted_at.is_(None))
         return out
+
+    @staticmethod
+    def _due_conditions(due: DueFilter, now: datetime) -> list[ColumnElement[bool]]:
+        c = m.Case
+        running = [c.due_paused_at.is_(None), c.status.not_in(NO_DEADLINE)]  # after a due_at range
+        if due == DueFilter.SOON:
+            return [c.due_at < now + timedelta(hours=DUE_SOON_HOURS), c.due_at >= now, *running]
+        if due == DueFilter.URGENT:
+            return [c.due_at < now + timedelta(hours=DUE_URGENT_HOURS), c.due_at >= now, *running]
+        if due == DueFilter.TODAY:
+            return [c.due_at < end_of_local_day(now), c.due_at >= now, *running]
+        if due == DueFilter.OVERDUE:
+            return [c.due_at < now, *running]
+        if due == DueFilter.HAS_DUE:
+            return [c.due_at.is_not(None)]
+        if due == DueFilter.NO_DUE:
+            return [c.due_at.is_(None)]
+        if due == DueFilter.PAUSED:
+            return [c.due_paused_at.is_not(None), c.due_at.is_not(None)]
+        if due == DueFilter.AWAITING_PLATFORM:
+            # Sent and not decided: the status says so, or an appeal recorded with 等待结果 (a second appeal
+            # after a lost one may be recorded before the status moves). A finished case waits for nothing.
+            pending = select(mx.AppealOutcome.case_id).where(mx.AppealOutcome.result == AppealResult.PENDING)
+            return [
+                or_(
+                    c.status == CaseStatus.APPEAL_SUBMITTED,
+                    and_(c.status.not_in(NO_DEADLINE), c.id.in_(pending)),
+                )
+            ]
+        if due == DueFilter.TO_RESHIP:
+            return [
+                c.resolution == Resolution.RESHIP,
+                c.reship_tracking_no == "",
+                c.status.not_in(workflow.FINISHED_STATUSES),
+            ]
+        return []
 
     @staticmethod
     def _order(flt: CaseFilter) -> list[Any]:
@@ -381,20 +465,16 @@ class CaseService:
             return [convert.event(e) for e in events]
 
     def counts(self, *, now: datetime | None = None) -> dict[str, int]:
-        """How many cases each queue of the sidebar holds (live cases; the trash separately)."""
+        """How many cases each queue of the sidebar holds (live cases; the trash separately), keyed like
+        COUNTED_QUEUES. One pass over the cases for all of them (~90 ms for 100,000)."""
         now = now or self._now()
-        out: dict[str, int] = {}
+        c = m.Case
+        columns = [
+            func.count(case((and_(*self._conditions(flt, now)), 1))) for flt in COUNTED_QUEUES.values()
+        ]
         with self._sessions() as s:
-            for name, flt in (
-                ("all", CaseFilter()),
-                ("soon", CaseFilter(due=DueFilter.SOON)),
-                ("overdue", CaseFilter(due=DueFilter.OVERDUE)),
-                ("paused", CaseFilter(due=DueFilter.PAUSED)),
-                ("trash", CaseFilter(trash=True)),
-            ):
-                stmt = select(func.count()).select_from(m.Case).where(*self._conditions(flt, now))
-                out[name] = int(s.scalar(stmt) or 0)
-        return out
+            row = s.connection().execute(select(*columns).select_from(c)).one()
+        return {name: int(n or 0) for name, n in zip(COUNTED_QUEUES, row, strict=True)}
 
     # -- writes -----------------------------------------------------------------------------
     def create(self, draft: CaseDraft) -> tuple[CaseData, Changes]:

@@ -18,6 +18,7 @@ from typing import Any
 from desk.deadlines import describe_due
 from desk.domain import CASE_FIELD_LABELS, MONEY_FIELDS, CaseData
 from desk.errors import DeskError
+from desk.labels import flag_text
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -54,6 +55,8 @@ def columns() -> list[tuple[str, Callable[[CaseData], Any]]]:
 def _plain(value: Any) -> Any:
     if value is None:
         return ""
+    if isinstance(value, bool):  # 运费险, 极速退款: words, as on the form
+        return flag_text(value)
     if hasattr(value, "value") and not isinstance(value, Decimal):  # enums: their words (desk.labels)
         value = str(value)
     return value

@@ -1,5 +1,8 @@
 """Literal Chinese substring search over cases, whatever the operator types.
 
+A case's text is its order, 售后 and waybill numbers, 补发单号 and 退货运单号, buyer, 问题描述 and 备注
+(``search_schema.CASE_COLUMNS_V3``), and its evidence captions.
+
 Input is never handed to a query language raw. It is cleaned the way the index is (``clean``): the
 invisible characters the index leaves out (zero-width spaces and joiners, soft hyphens, byte-order and
 direction marks: ``search_schema.INVISIBLE``) are dropped; every kind of space, line end and tab, and any

@@ -25,7 +25,14 @@ from desk.db import models_wizard as mw
 from desk.db.types import utcnow
 from desk.domain import CaseData, CaseId, CaseStatus, Changes, EventKind, Resolution
 from desk.errors import DeskError, NotFound, ValidationFailed
-from desk.playbooks.facts import Known, period_known, refund_known, weight_known
+from desk.playbooks.facts import (
+    Known,
+    flags_known,
+    period_known,
+    refund_known,
+    repeat_buyer_known,
+    weight_known,
+)
 from desk.playbooks.loader import PlaybookSet, load_playbooks
 from desk.playbooks.merge import DescriptionMerge, MergeChoice, merged, propose
 from desk.playbooks.model import Node, Outcome, Playbook, missing_words
@@ -173,6 +180,8 @@ class WizardService:
         self._threshold = threshold or (lambda _case: None)
         self._orders = orders
         self._platforms = platforms
+        # The buyer's history (BuyerService) for the 恶意售后 question; the desk sets it, as it is made later.
+        self.buyers: Any | None = None
         self._playbooks: PlaybookSet | None = None
 
     @property
@@ -218,7 +227,18 @@ class WizardService:
                 platform_status=case.facts.platform_status,
             )
         )
+        found += flags_known(freight_insurance=case.freight_insurance, express_refund=case.express_refund)
+        found.append(self._repeat_buyer(case.id))
         return tuple(k for k in found if k is not None)
+
+    def _repeat_buyer(self, case_id: CaseId) -> Known | None:
+        if self.buyers is None:
+            return None
+        try:
+            h = self.buyers.history(case_id)
+        except DeskError:
+            return None
+        return repeat_buyer_known(count=h.count, wins=h.wins, window_days=h.window_days)
 
     def _period_days(self, case: CaseData) -> int | None:
         if self._platforms is None:

@@ -8,6 +8,7 @@ import logging
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any, Protocol
 
 from desk import workflow
@@ -31,8 +32,18 @@ from desk.domain import (
     ShopId,
 )
 from desk.errors import DeskError
-from desk.labels import appeal_kind_label
-from ui.cases.autosave import Autosave, Batch, Do, Elsewhere, Failed, Step
+from desk.labels import FLAG_CHOICES, FLAG_FIELDS, appeal_kind_label
+from ui.cases.autosave import (
+    JOURNAL_EVERY_S,
+    Autosave,
+    Batch,
+    Do,
+    Elsewhere,
+    Failed,
+    Journal,
+    JournalEntry,
+    Step,
+)
 from ui.errors import ask, show_error
 from ui.format import money, when
 from ui.qt import (
@@ -99,6 +110,8 @@ FIELD_TIPS = {
     "return_tracking_no": "买家寄回商品的运单号。平台售后导出会填入；导出里没有时可以自己填写（导出为空不会清掉它）",
     "reship_tracking_no": "补发给买家的运单号，话术里的{补发单号}",
     "agreed_compensation": "和买家谈好的补偿（补差价）金额，话术里的{协商补偿金额}；真正付款后记入“金额”里的“补差价”",
+    "freight_insurance": "买家是否买了运费险（订单有“退货包运费”也选“有”）；处理向导据此回答运费险的问题",
+    "express_refund": "平台是否已给买家极速退款（未等商家处理就先退款）",
 }
 NO_SHOP = -1
 WARNING_DELAY_MS = 300  # warnings are re-checked once typing pauses, not on every key
@@ -123,6 +136,8 @@ GRID: tuple[tuple[str, int, int], ...] = (
     ("order_amount", 6, 0),
     ("refund_amount", 7, 0),
     ("agreed_compensation", 8, 0),
+    ("freight_insurance", 9, 0),
+    ("express_refund", 10, 0),
     ("order_no", 0, 1),
     ("after_sales_no", 1, 1),
     ("tracking_no", 2, 1),
@@ -143,6 +158,8 @@ MONEY_TAB = (
     "recovered_appeal",
     "recovered_courier",
 )
+# Numbers the operator pastes into the platform's back-end all day: each gets a 复制 button.
+COPY_FIELDS = ("order_no", "after_sales_no", "tracking_no", "return_tracking_no", "reship_tracking_no")
 # Fields whose change alone makes a new case worth creating (a platform or type picked alone does not).
 CONTENT_FIELDS = (*LINE_FIELDS, *TEXT_FIELDS, *MONEY_FIELDS, "due_at")
 
@@ -213,6 +230,11 @@ class CaseForm(QWidget):
     save_failed = Signal()
     dirty_changed = Signal(bool)
     status_message = Signal(str)
+    # Ids of cases the operator just set to a finished status here (or in the 售后 menu, which emits it too):
+    # the outcomes feature asks what their books still lack.
+    cases_closed = Signal(object)
+    # 恢复 of the typing journal names a case the form does not show (None: a new case): the window opens it.
+    open_case_requested = Signal(object)
 
     def __init__(
         self,
@@ -247,6 +269,13 @@ class CaseForm(QWidget):
         self._due_timer = QTimer(self, interval=30_000)
         self._due_timer.timeout.connect(self._show_due_left)
         self._due_timer.start()
+        # The typing journal (keep_journal): written at most JOURNAL_EVERY_S after a keystroke, even while
+        # typing goes on and the autosave's pause never comes.
+        self._journal: Journal | None = None
+        self._journal_offer: JournalEntry | None = None  # what the last run left, until 恢复 or 丢弃
+        self._journal_restore: JournalEntry | None = None  # 恢复 chosen: applied once its case shows
+        self._journal_timer = QTimer(self, singleShot=True, interval=int(JOURNAL_EVERY_S * 1000))
+        self._journal_timer.timeout.connect(self._write_journal)
         self._build()
         self._show_shops(shops.list())  # built while the desk opens (MainWindow.attach_desk)
         self.new_case()
@@ -262,8 +291,14 @@ class CaseForm(QWidget):
         title_font.setPointSizeF(title_font.pointSizeF() * 1.25)
         title_font.setBold(True)
         self.title.setFont(title_font)
+        # 该买家 90 天内第 N 次售后…: filled by the outcomes feature (show_buyer_history), hidden below N = 2.
+        self.buyer_label = QLabel()
+        self.buyer_label.setObjectName("buyer_history")
+        self.buyer_label.setStyleSheet(WARNING_STYLE)
+        self.buyer_label.hide()
 
         self.fields: dict[str, QWidget] = {}
+        self.copy_buttons: dict[str, QToolButton] = {}
         grid = QGridLayout()
         grid.setHorizontalSpacing(8)
         grid.setVerticalSpacing(6)
@@ -278,6 +313,8 @@ class CaseForm(QWidget):
                 grid.addLayout(self._with_button(editor, self._shop_button()), row, pair * 2 + 1)
             elif name == "due_at":
                 grid.addLayout(self._due_row(editor), row, pair * 2 + 1)
+            elif name in COPY_FIELDS:
+                grid.addLayout(self._with_button(editor, self._copy_button(name)), row, pair * 2 + 1)
             else:
                 grid.addWidget(editor, row, pair * 2 + 1)
         grid.setColumnStretch(1, 1)
@@ -383,9 +420,30 @@ class CaseForm(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 0)
         layout.addWidget(self.title)
+        layout.addWidget(self.buyer_label)
+        layout.addWidget(self._journal_bar())
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.error_label)
         layout.addLayout(buttons)
+
+    def _journal_bar(self) -> QWidget:
+        self.journal_bar = QWidget()
+        self.journal_bar.setObjectName("journal_bar")
+        self.journal_label = QLabel()
+        self.journal_label.setWordWrap(True)
+        self.journal_label.setStyleSheet(WARNING_STYLE)
+        self.journal_restore_button = QPushButton("恢复")
+        self.journal_restore_button.setToolTip("把这些修改填回表单，随后自动保存")
+        self.journal_restore_button.clicked.connect(self.restore_journal)
+        self.journal_discard_button = QPushButton("丢弃")
+        self.journal_discard_button.clicked.connect(self.discard_journal)
+        row = QHBoxLayout(self.journal_bar)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.journal_label, 1)
+        row.addWidget(self.journal_restore_button)
+        row.addWidget(self.journal_discard_button)
+        self.journal_bar.hide()
+        return self.journal_bar
 
     def _with_button(self, editor: QWidget, button: QWidget) -> QHBoxLayout:
         box = QHBoxLayout()
@@ -393,6 +451,26 @@ class CaseForm(QWidget):
         box.addWidget(editor, 1)
         box.addWidget(button)
         return box
+
+    def _copy_button(self, name: str) -> QToolButton:
+        button = QToolButton()
+        button.setText("复制")
+        button.setObjectName(f"copy_{name}")
+        button.setToolTip(f"复制{CASE_FIELD_LABELS[name]}，到平台后台粘贴")
+        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a click leaves the cursor where it was
+        button.clicked.connect(lambda _checked=False, name=name: self.copy_field(name))
+        self.copy_buttons[name] = button
+        return button
+
+    def copy_field(self, name: str) -> None:
+        """Put the number on the clipboard (the operator pastes it into the platform all day)."""
+        label = CASE_FIELD_LABELS[name]
+        text = self._line(name).text().strip()
+        if not text:
+            self.status_message.emit(f"{label}是空的，没有可复制的内容")
+            return
+        QApplication.clipboard().setText(text)
+        self.status_message.emit(f"已复制{label}：{text}")
 
     def _shop_button(self) -> QToolButton:
         self.add_shop_button = QToolButton()
@@ -430,6 +508,12 @@ class CaseForm(QWidget):
             combo.setMinimumContentsLength(8)
             combo.currentIndexChanged.connect(self._on_edited)
             editor = combo
+        elif name in FLAG_FIELDS:
+            combo = QComboBox()  # 未知 / 有 / 没有, in FLAG_CHOICES' order
+            for words, _value in FLAG_CHOICES:
+                combo.addItem(words)
+            combo.currentIndexChanged.connect(self._on_edited)
+            editor = combo
         elif name in SUGGEST_FIELDS:
             combo = QComboBox()
             combo.setEditable(True)
@@ -444,8 +528,9 @@ class CaseForm(QWidget):
         elif name in AMOUNT_FIELDS:
             line = QLineEdit()
             line.setPlaceholderText("0.00")
-            # Money ≥ 0 with at most two decimals; a minus sign cannot even be typed.
-            line.setValidator(QRegularExpressionValidator(QRegularExpression(r"\d{0,9}(\.\d{0,2})?"), line))
+            # At most two decimals. A minus sign may be typed so that it is refused with a word (red frame,
+            # the reason beside 保存) instead of silently dropped, which turned "-5" into 5.00.
+            line.setValidator(QRegularExpressionValidator(QRegularExpression(r"-?\d{0,9}(\.\d{0,2})?"), line))
             line.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             line.textChanged.connect(self._on_edited)
             line.editingFinished.connect(lambda line=line: self._normalize_money(line))
@@ -507,6 +592,9 @@ class CaseForm(QWidget):
                 data = editor.currentData()
                 enum_type = ENUM_FIELDS[name]
                 out[name] = enum_type[data] if data is not None else next(iter(enum_type))
+            elif name in FLAG_FIELDS:
+                assert isinstance(editor, QComboBox)
+                out[name] = FLAG_CHOICES[max(0, editor.currentIndex())][1]
             elif name == "shop_id":
                 assert isinstance(editor, QComboBox)
                 shop = editor.currentData()
@@ -527,7 +615,12 @@ class CaseForm(QWidget):
 
     def draft(self) -> CaseDraft:
         values = self.values()
-        values["due_at"] = None  # the typed text is parsed by the service; warnings do not need it
+        # The service parses the typed text when saving; here it is read only so the warnings can say
+        # when a deadline looks mistyped (text it cannot read is marked red instead).
+        try:
+            values["due_at"] = parse_due(values["due_at"]) if values["due_at"] else None
+        except DeskError:
+            values["due_at"] = None
         return CaseDraft(**values)
 
     def _show_values(self, values: Mapping[str, Any], *, new_case: bool) -> None:
@@ -546,6 +639,8 @@ class CaseForm(QWidget):
                     editor.setCurrentText(appeal_kind_label(value) if value else "")  # stored as a key
                 elif isinstance(editor, QComboBox) and name in SUGGEST_FIELDS:
                     editor.setCurrentText(value or "")
+                elif isinstance(editor, QComboBox) and name in FLAG_FIELDS:
+                    editor.setCurrentIndex([v for _w, v in FLAG_CHOICES].index(value))
                 elif isinstance(editor, QComboBox):
                     self._select_shop(value)
                 elif isinstance(editor, QLineEdit) and name in AMOUNT_FIELDS:
@@ -559,6 +654,7 @@ class CaseForm(QWidget):
         finally:
             self._loading = False
         self._check_due_text()
+        self._check_money_texts()
         self._show_net()
 
     def _fill_statuses(self, current: CaseStatus, *, new_case: bool) -> None:
@@ -622,7 +718,7 @@ class CaseForm(QWidget):
 
     def _normalize_money(self, line: QLineEdit) -> None:
         value = parse_money(line.text())
-        if value is not None and line.text() != money(value):
+        if value is not None and value >= 0 and line.text() != money(value):
             line.setText(money(value))
 
     def _show_net(self) -> None:
@@ -767,6 +863,11 @@ class CaseForm(QWidget):
         self.check_warnings()
         self.case_shown.emit(case.id)
 
+    def show_buyer_history(self, text: str) -> None:
+        """The line on the buyer's earlier after-sales; "" hides it."""
+        self.buyer_label.setText(text)
+        self.buyer_label.setVisible(bool(text))
+
     def _update_title(self, case: CaseData) -> None:
         label = case.order_no or case.after_sales_no or "未填订单号"
         trashed = "（在回收站）" if case.deleted_at is not None else ""
@@ -811,10 +912,13 @@ class CaseForm(QWidget):
         if self._loading:
             return
         self._check_due_text()
+        self._check_money_texts()
         self._show_net()
         due = self._autosave.edited(self.values())
         self._show_state()
         self._warn_timer.start()
+        if self._journal is not None and not self._journal_timer.isActive():
+            self._journal_timer.start()
         if due:
             self._save_timer.start()
 
@@ -854,6 +958,15 @@ class CaseForm(QWidget):
         self._autosave.set_invalid("due_at", reason)
         self._mark_invalid()
 
+    def _check_money_texts(self) -> None:
+        """An amount typed below zero cannot be saved: marked and said, never saved as its absolute value."""
+        for name in AMOUNT_FIELDS:
+            text = self._line(name).text().strip()
+            reason = f"{CASE_FIELD_LABELS[name]}不能为负数" if text.startswith("-") else None
+            if reason is not None or name in self._autosave.invalid:
+                self._autosave.set_invalid(name, reason)
+        self._mark_invalid()
+
     def _mark_invalid(self) -> None:
         invalid = self._autosave.invalid
         for name, editor in self.fields.items():
@@ -863,6 +976,8 @@ class CaseForm(QWidget):
                     editor.setToolTip(
                         invalid.get(name) or f"照平台显示的写：{DUE_EXAMPLES}；保存后记为具体时间"
                     )
+                elif name in AMOUNT_FIELDS:
+                    editor.setToolTip(invalid.get(name) or FIELD_TIPS.get(name, ""))
         self._show_due_left()
 
     def _show_due_left(self) -> None:
@@ -916,7 +1031,7 @@ class CaseForm(QWidget):
         elif state.saving:
             text = "正在保存…"
         elif state.invalid:
-            text = "有无法保存的内容（红框）"
+            text = "有无法保存的内容（红框）：" + "；".join(state.invalid.values())
         elif dirty:
             text = "有修改，稍后自动保存"
         else:
@@ -925,6 +1040,9 @@ class CaseForm(QWidget):
         if dirty != self._dirty:
             self._dirty = dirty
             self.dirty_changed.emit(dirty)
+        if not dirty and self._journal is not None and self._journal_offer is None:
+            self._journal_timer.stop()
+            self._journal.clear()  # saved (or thrown away): nothing left to offer after a crash
 
     def _set_error(self, message: str) -> None:
         self.error_label.setText(message)
@@ -1025,6 +1143,8 @@ class CaseForm(QWidget):
             finally:
                 self._loading = False
             self._autosave.settled("status", case.status)
+            if case.status in workflow.FINISHED_STATUSES:
+                self.cases_closed.emit((case.id,))
         self._update_title(case)
         self.tabs.setTabEnabled(1, True)
         self.note_edit.setEnabled(True)
@@ -1101,7 +1221,7 @@ class CaseForm(QWidget):
             for name, value in restore.items():
                 editor = self.fields[name]
                 if isinstance(editor, QLineEdit):
-                    editor.setText(value or "")
+                    editor.setText(money(value) if name in AMOUNT_FIELDS else (value or ""))
         finally:
             self._loading = False
         self._mark_invalid()
@@ -1233,3 +1353,96 @@ class CaseForm(QWidget):
         """(事件, 内容) for one timeline entry: the same words as the CLI and the PDF (desk.labels)."""
         words = event.words(self._shop_names)
         return words.title, words.text
+
+    # -- the typing journal ----------------------------------------------------------------------
+
+    def keep_journal(self, path: Path) -> None:
+        """Keep unsaved edits in `path` (the profile folder) and offer back what a crash left there."""
+        self._journal = Journal(path)
+        entry = self._journal.read()
+        if entry is None:
+            self._journal.clear()  # unreadable or empty: nothing to offer
+            return
+        self._journal_offer = entry
+        where = f"售后 #{entry.case_id}" if entry.case_id is not None else "新建的售后"
+        names = "、".join(CASE_FIELD_LABELS.get(k, k) for k in entry.fields)
+        stamp = entry.written_at
+        try:
+            stamp = f"，{datetime.fromisoformat(entry.written_at).astimezone():%m-%d %H:%M:%S}"
+        except ValueError:
+            stamp = ""
+        self.journal_label.setText(f"上次未保存的修改：{where}的{names}{stamp}。恢复这些修改，还是丢弃？")
+        self.journal_bar.show()
+
+    def _write_journal(self) -> None:
+        if self._journal is None:
+            return
+        pending = self._autosave.pending()
+        if not pending and self._journal_offer is not None:
+            return  # the offer stays on disk until the operator answers it
+        try:
+            self._journal.write(int(self.case_id) if self.case_id is not None else None, pending)
+        except OSError as exc:
+            # The journal is a safety net; a full disk must not stop the typing it protects.
+            log.warning("typing journal not written: %s", exc)
+
+    def restore_journal(self) -> None:
+        entry = self._journal_offer
+        self._journal_offer = None
+        self.journal_bar.hide()
+        if entry is None:
+            return
+        self._journal_restore = entry
+        same = entry.case_id == (int(self.case_id) if self.case_id is not None else None)
+        if same and self.opening is None:
+            self._apply_journal()
+        else:
+            self.case_shown.connect(self._apply_journal_when_shown)
+            self.open_case_requested.emit(CaseId(entry.case_id) if entry.case_id is not None else None)
+
+    def discard_journal(self) -> None:
+        self._journal_offer = None
+        self.journal_bar.hide()
+        self._journal_timer.stop()
+        self._write_journal()  # keeps edits typed meanwhile; removes the file when there are none
+
+    def _apply_journal_when_shown(self, case_id: object) -> None:
+        entry = self._journal_restore
+        if entry is None or self.opening is not None:
+            return
+        if (int(case_id) if isinstance(case_id, int) else None) == entry.case_id:
+            self.case_shown.disconnect(self._apply_journal_when_shown)
+            self._apply_journal()
+
+    def _apply_journal(self) -> None:
+        """Fill the form with the journal's edits as if typed: they are pending and saved as usual."""
+        entry, self._journal_restore = self._journal_restore, None
+        if entry is None:
+            return
+        values: dict[str, Any] = {}
+        for name, text in entry.fields.items():
+            if name not in self.fields:
+                continue
+            try:
+                values[name] = _decode_journal(name, text)
+            except (KeyError, ValueError, InvalidOperation):
+                continue  # a value this version cannot show: the rest is still worth having
+        if "platform" in values:
+            self._fill_suggestions(values["platform"])
+        self._show_values(values, new_case=self.case_id is None)
+        self._loading = False
+        self._on_edited()
+        self.status_message.emit("已恢复上次未保存的修改（稍后自动保存）")
+
+
+def _decode_journal(name: str, text: str) -> Any:
+    """A value as the typing journal wrote it (Journal.encode), typed as the form's values() give it."""
+    if name in ENUM_FIELDS:
+        return ENUM_FIELDS[name][text]
+    if name == "shop_id":
+        return ShopId(int(text)) if text else None
+    if name in FLAG_FIELDS:
+        return {"True": True, "False": False, "": None}[text]
+    if name in AMOUNT_FIELDS:
+        return Decimal(text) if text else None
+    return text

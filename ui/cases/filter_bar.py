@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from desk.domain import CaseFilter, CaseStatus, CaseType, DueFilter, Platform, ShopData
+from desk.labels import DUE_QUEUE_LABELS
 from ui.qt import (
     QAction,
     QDate,
@@ -224,7 +225,7 @@ class FilterBar(QWidget):
             button.setToolTip(
                 "、".join(dict(self._choices(key)).get(v, str(v)) for v in chosen) or f"按{label}筛选"
             )
-        due = dict(DUE_CHOICES)[flt.due]
+        due = dict(DUE_CHOICES).get(flt.due) or DUE_QUEUE_LABELS.get(flt.due.value, "")  # 今日's too
         self.buttons["due"].setText("截止" if flt.due == DueFilter.ANY else f"截止：{due}")
         if flt.created_from or flt.created_to:
             a = flt.created_from.isoformat() if flt.created_from else "…"

@@ -14,10 +14,10 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from desk.domain import CaseFilter, CaseId, CaseStatus, Changes, ShopData
+from desk.domain import SORT_KEYS, CaseFilter, CaseId, CaseStatus, Changes, ShopData
 from ui.cases.case_model import COLUMNS, DUE_COLUMN, CaseTableModel
 from ui.cases.filter_bar import FilterBar
-from ui.cases.sidebar import QUEUES, CaseSidebar
+from ui.cases.sidebar import ALL_QUEUES, CaseSidebar, start_queue
 from ui.errors import ask
 from ui.qt import (
     QAbstractItemView,
@@ -31,6 +31,7 @@ from ui.qt import (
     QMenu,
     QPoint,
     QPushButton,
+    QSettings,
     QSizePolicy,
     QSplitter,
     Qt,
@@ -56,6 +57,7 @@ COLUMN_WIDTHS = (72, 80, 72, 112, 172, 130, 130, 90, 72, 120, 150, 72, 120)
 # Where the 截止 column shows: right after 状态 (logical order stays for saved header states and tests).
 DUE_VISUAL_INDEX = 2
 HINT_STYLE = "color: #a15c00;"
+SORT_SETTING = "list/sort/{kind}/{key}"  # the sort the operator chose for one queue, view or the trash
 
 
 class CaseListPane(QWidget):
@@ -72,9 +74,17 @@ class CaseListPane(QWidget):
     status_message = Signal(str)
 
     def __init__(
-        self, desk: Desk | None, runner: TaskRunner, parent: QWidget | None = None, *, quick: Any = None
+        self,
+        desk: Desk | None,
+        runner: TaskRunner,
+        parent: QWidget | None = None,
+        *,
+        quick: Any = None,
+        settings: QSettings | None = None,
     ) -> None:
+        """settings: where the sort chosen per queue is kept (the window's); without, it lasts the session."""
         super().__init__(parent)
+        self._settings = settings
         self._desk: Any = desk
         self._runner = runner
         self._generation = 0
@@ -88,6 +98,7 @@ class CaseListPane(QWidget):
             desk.cases if desk is not None else (quick or _NoCases()), self, runner=runner
         )
         self.model.refresh_handler = self.request_refresh
+        self.model.sort_requested.connect(self._remember_sort)
 
         self.sidebar = CaseSidebar()
         self.sidebar.filter_chosen.connect(self._on_sidebar_choice)
@@ -258,6 +269,18 @@ class CaseListPane(QWidget):
         self.model.refresh()
         self._after_refresh()
 
+    def open_on_today(self) -> None:
+        """Choose the queue the window starts on (今日: the first that holds a case) and show it, on this
+        thread: only while the desk opens (MainWindow), with the counts read for the sidebar at once."""
+        counts = self._desk.cases.counts()
+        self.sidebar.set_counts(counts)
+        key = start_queue(counts)
+        self.sidebar.select_key("queue", key, emit=False)
+        chosen = self.sidebar.filter_for(self.sidebar.queue_items[key])
+        assert chosen is not None
+        self._show_choice(chosen[0])
+        self.refresh_now()
+
     def _apply(self, flt: CaseFilter, ids: list[CaseId], hint: str) -> None:
         selected = self.selected_ids()
         current = self.model.case_id(self.table.currentIndex().row())
@@ -336,7 +359,7 @@ class CaseListPane(QWidget):
     def _match_sidebar(self) -> None:
         """Select the queue the filters now equal, or nothing (a hand-made filter)."""
         bar = self.filters.filter()
-        for key, _label, flt, _colour in QUEUES:
+        for key, _label, flt, _colour in ALL_QUEUES:
             if replace(flt, sort=bar.sort, descending=bar.descending) == bar:
                 self.sidebar.select_key("queue", key, emit=False)
                 return
@@ -346,6 +369,14 @@ class CaseListPane(QWidget):
         self.sidebar.clear_choice()
 
     def _on_sidebar_choice(self, flt: CaseFilter, name: str) -> None:
+        self._show_choice(flt)
+        self.request_refresh()
+
+    def _show_choice(self, flt: CaseFilter) -> None:
+        """Set the search, the filters and the sort to a queue's, a view's or the trash's (the sort the
+        operator last chose there, if any)."""
+        sort, descending = self._stored_sort(flt)
+        flt = replace(flt, sort=sort, descending=descending)
         self.filters.set_filter(replace(flt, search=""))
         self.search.blockSignals(True)
         try:
@@ -354,7 +385,42 @@ class CaseListPane(QWidget):
             self.search.blockSignals(False)
         self.model.set_filter(replace(self.model.filter, sort=flt.sort, descending=flt.descending))
         self._update_bulk()
-        self.request_refresh()
+
+    # -- the sort of each queue --------------------------------------------------------------------
+
+    def _sort_setting(self) -> str | None:
+        chosen = self.sidebar.current_key()
+        if chosen is None:
+            return None  # a hand-made filter: its sort is not kept
+        kind, key = chosen
+        return SORT_SETTING.format(kind=kind, key=key if key is not None else "")
+
+    def _stored_sort(self, flt: CaseFilter) -> tuple[str, bool]:
+        """The sort the operator chose for the selected queue, or the filter's own (deadline first for
+        the deadline queues)."""
+        name = self._sort_setting()
+        value = self._settings.value(name) if self._settings is not None and name else None
+        if isinstance(value, str) and ":" in value:
+            sort, order = value.rsplit(":", 1)
+            if sort in SORT_KEYS and order in ("asc", "desc"):
+                return sort, order == "desc"
+        return flt.sort, flt.descending
+
+    def _remember_sort(self) -> None:
+        """The operator clicked a column header: keep that sort for this queue (across restarts too)."""
+        name = self._sort_setting()
+        if name is None or self._settings is None:
+            return
+        flt = self.model.filter
+        self._settings.setValue(name, f"{flt.sort}:{'desc' if flt.descending else 'asc'}")
+
+    # -- next case --------------------------------------------------------------------------------
+
+    def next_case(self, current: CaseId | None) -> CaseId | None:
+        """The case after `current` in the list's order (the queue's next to do); the first when
+        `current` is not in the list; None after the last."""
+        row = self.model.row_of(current) if current is not None else None
+        return self.model.case_id(0 if row is None else row + 1)
 
     def show_trash(self) -> None:
         self.sidebar.select_key("trash")

@@ -8,6 +8,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from desk.domain import CaseStatus
+from desk.workflow import FINISHED_STATUSES
 from ui.context import FeatureContext, MenuKey
 from ui.qt import QAction, QKeySequence, QMenu, Qt
 
@@ -64,7 +65,7 @@ def install(ctx: FeatureContext) -> CaseMenus:
     menu.addSeparator()
     status = QMenu("选中的售后改状态", menu)
     for s in CaseStatus:
-        status.addAction(str(s), partial(pane.set_status_of_selected, s))
+        status.addAction(str(s), partial(set_status, ctx, s))
     menu.addMenu(status)
     shop = QMenu("选中的售后改店铺", menu)
     shop.aboutToShow.connect(lambda: pane.fill_shop_menu(shop))
@@ -74,6 +75,16 @@ def install(ctx: FeatureContext) -> CaseMenus:
     menu.addActions([menus.save_view, menus.trash])
     ctx.menu(MenuKey.DATA).addActions([menus.shops, menus.platforms])
     return menus
+
+
+def set_status(ctx: FeatureContext, status: CaseStatus) -> None:
+    """Set the selected cases' status; closing them also asks what their books lack (the form's hook: the
+    check runs on the DB worker after this write, so it sees which cases the write really closed)."""
+    pane = ctx.case_list
+    ids = pane.selected_ids()
+    pane.set_status_of_selected(status)
+    if ids and status in FINISHED_STATUSES:
+        ctx.case_form.cases_closed.emit(tuple(ids))
 
 
 def open_shops(ctx: FeatureContext) -> ShopDialog:

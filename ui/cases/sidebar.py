@@ -1,11 +1,13 @@
-"""The sidebar of the case list: queues (全部, 即将超时, 已超时, 暂停计时), saved views, the trash."""
+"""The sidebar of the case list: 今日 (what is due or owed today: the start screen), the queues (全部,
+即将超时, 暂停计时), saved views, the trash."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from desk.domain import DUE_SOON_HOURS, CaseFilter, DueFilter, SavedViewData
+from desk.domain import DUE_SOON_HOURS, DUE_URGENT_HOURS, CaseFilter, CaseStatus, DueFilter, SavedViewData
+from desk.labels import DUE_QUEUE_LABELS
 from ui.qt import (
     QAbstractItemView,
     QColor,
@@ -24,18 +26,58 @@ log = logging.getLogger(__name__)
 KIND_ROLE = Qt.ItemDataRole.UserRole + 1  # "queue" | "view" | "trash"
 KEY_ROLE = Qt.ItemDataRole.UserRole + 2  # queue key or view id
 
-QUEUES: tuple[tuple[str, str, CaseFilter, str], ...] = (
-    ("all", "全部售后", CaseFilter(), ""),
-    ("soon", "即将超时", CaseFilter(due=DueFilter.SOON, sort="due_at", descending=False), "#a15c00"),
-    ("overdue", "已超时", CaseFilter(due=DueFilter.OVERDUE, sort="due_at", descending=False), "#b3261e"),
-    ("paused", "暂停计时", CaseFilter(due=DueFilter.PAUSED, sort="due_at", descending=False), "#777777"),
+Queue = tuple[str, str, CaseFilter, str]  # key (as CaseService.counts names it), label, filter, colour
+
+
+def _by_deadline(**kw: Any) -> CaseFilter:
+    return CaseFilter(sort="due_at", descending=False, **kw)
+
+
+# 今日, in the order the operator works through them; the window opens on the first that holds a case.
+TODAY_QUEUES: tuple[Queue, ...] = (
+    ("overdue", "已超时", _by_deadline(due=DueFilter.OVERDUE), "#b3261e"),
+    ("urgent", DUE_QUEUE_LABELS["urgent"], _by_deadline(due=DueFilter.URGENT), "#a15c00"),
+    ("today", DUE_QUEUE_LABELS["today"], _by_deadline(due=DueFilter.TODAY), "#a15c00"),
+    ("waiting_return", "等待买家退货", _by_deadline(statuses=(CaseStatus.WAITING_RETURN,)), ""),
+    (
+        "awaiting_platform",
+        DUE_QUEUE_LABELS["awaiting_platform"],
+        _by_deadline(due=DueFilter.AWAITING_PLATFORM),
+        "",
+    ),
+    ("to_reship", DUE_QUEUE_LABELS["to_reship"], _by_deadline(due=DueFilter.TO_RESHIP), ""),
 )
+QUEUES: tuple[Queue, ...] = (
+    ("all", "全部售后", CaseFilter(), ""),
+    ("soon", "即将超时", _by_deadline(due=DueFilter.SOON), "#a15c00"),
+    ("paused", "暂停计时", _by_deadline(due=DueFilter.PAUSED), "#777777"),
+)
+ALL_QUEUES = TODAY_QUEUES + QUEUES
+TODAY_KEYS = frozenset(q[0] for q in TODAY_QUEUES)
 TRASH = CaseFilter(trash=True, sort="updated_at")
 TIPS = {
-    "soon": f"截止时间在 {DUE_SOON_HOURS} 小时内、计时未暂停的售后",
     "overdue": "已过截止时间、还没有结案的售后",
+    "urgent": f"还没超时、{DUE_URGENT_HOURS} 小时内到期的售后（计时未暂停）",
+    "today": "还没超时、今天 24 点前到期的售后（计时未暂停）",
+    "waiting_return": "状态为“等待退货”的售后：买家寄回后记得改状态",
+    "awaiting_platform": (
+        "申诉已提交、平台还没给出结果的售后：状态为“已提交申诉”，\n"
+        "或记录过一次结果为“等待结果”的申诉（已结案、申诉成功的除外）。\n"
+        "平台有结果后，在“申诉结果”里记下，或把状态改为申诉成功 / 申诉失败"
+    ),
+    "to_reship": "处理方式为“补发”、还没有填写补发单号的售后（已结案的除外）",
+    "soon": f"截止时间在 {DUE_SOON_HOURS} 小时内、计时未暂停的售后",
     "paused": "等待退货或等待快递回复期间，截止时间暂停计时的售后",
 }
+
+
+def start_queue(counts: dict[str, int]) -> str:
+    """The queue the window opens on: the first of 今日 that holds a case; when nothing is due today (or the
+    desk holds no case yet) 全部售后, so the operator never opens on an empty list while cases exist."""
+    for key, _label, _flt, _colour in TODAY_QUEUES:
+        if counts.get(key):
+            return key
+    return "all"
 
 
 class CaseSidebar(QTreeWidget):
@@ -64,14 +106,18 @@ class CaseSidebar(QTreeWidget):
         bold = QFont(self.font())
         bold.setBold(True)
 
+        self.today_group = QTreeWidgetItem(["今日"])
+        self.today_group.setToolTip(
+            0, "今天要处理的售后；启动时打开第一个有售后的队列。Ctrl+J：保存并打开下一条"
+        )
         self.queues_group = QTreeWidgetItem(["队列"])
         self.views_group = QTreeWidgetItem(["我的视图"])
-        for group in (self.queues_group, self.views_group):
+        for group in (self.today_group, self.queues_group, self.views_group):
             group.setFlags(Qt.ItemFlag.ItemIsEnabled)
             group.setFont(0, bold)
             self.addTopLevelItem(group)
         self.queue_items: dict[str, QTreeWidgetItem] = {}
-        for key, label, _flt, colour in QUEUES:
+        for key, label, _flt, colour in ALL_QUEUES:
             item = QTreeWidgetItem([label])
             item.setData(0, KIND_ROLE, "queue")
             item.setData(0, KEY_ROLE, key)
@@ -79,7 +125,7 @@ class CaseSidebar(QTreeWidget):
                 item.setForeground(0, QColor(colour))
             if key in TIPS:
                 item.setToolTip(0, TIPS[key])
-            self.queues_group.addChild(item)
+            (self.today_group if key in TODAY_KEYS else self.queues_group).addChild(item)
             self.queue_items[key] = item
         self.empty_views = QTreeWidgetItem(["（还没有视图）"])
         self.empty_views.setToolTip(0, "在列表上方设好搜索和筛选后，点“保存为视图…”")
@@ -120,7 +166,7 @@ class CaseSidebar(QTreeWidget):
 
     def set_counts(self, counts: dict[str, int]) -> None:
         self._counts = counts
-        for key, label, _flt, _colour in QUEUES:
+        for key, label, _flt, _colour in ALL_QUEUES:
             n = counts.get(key)
             self.queue_items[key].setText(0, f"{label}（{n}）" if n is not None else label)
         n = counts.get("trash")
@@ -168,7 +214,7 @@ class CaseSidebar(QTreeWidget):
         kind = item.data(0, KIND_ROLE)
         key = item.data(0, KEY_ROLE)
         if kind == "queue":
-            for k, label, flt, _colour in QUEUES:
+            for k, label, flt, _colour in ALL_QUEUES:
                 if k == key:
                     return flt, label
         if kind == "view" and key in self._views:

@@ -25,6 +25,7 @@ from ui.errors import APP_TITLE, show_error
 from ui.format import money, when
 from ui.qt import (
     QAbstractItemView,
+    QApplication,
     QComboBox,
     QDialog,
     QDoubleSpinBox,
@@ -40,6 +41,7 @@ from ui.qt import (
     Qt,
     QTableWidget,
     QTableWidgetItem,
+    QTimer,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -60,6 +62,7 @@ VERDICT_STYLE = {
     Verdict.UNCERTAIN: "background: #fff4e0; color: #8a4b00; border: 1px solid #f0c890;",
 }
 NEUTRAL_STYLE = "background: #f3f3f3; color: #444; border: 1px solid #ddd;"
+ORDER_LOOKUP_DELAY_MS = 400  # after the last keystroke or paste in 订单号
 
 
 @dataclass(frozen=True)
@@ -149,6 +152,9 @@ class WeightPanel(QWidget):
         self._generation = 0
         self._build()
         self.set_case(None)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusWindowChanged.connect(self._on_focus_window)
 
     # -- construction ----------------------------------------------------------------------------
 
@@ -181,10 +187,42 @@ class WeightPanel(QWidget):
         order_buttons.addWidget(self.order_line, 1)
         order_buttons.addWidget(self.fill_button)
         order_buttons.addWidget(self.products_button)
+        self.items.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.items.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.items.itemSelectionChanged.connect(self._on_item_chosen)
+        # Items typed by hand: no weight check has to wait for an import of the platform's export.
+        self.item_name = QLineEdit()
+        self.item_name.setPlaceholderText("商品名称")
+        self.item_name.setMaxLength(200)
+        self.item_quantity = QSpinBox()
+        self.item_quantity.setRange(1, 9999)
+        self.item_quantity.setPrefix("× ")
+        self.item_weight = QLineEdit()
+        self.item_weight.setPlaceholderText("单件重量 g")
+        self.item_weight.setToolTip(
+            "单件重量，克；也可输入 0.35kg、1斤。记在“商品与重量”里，其他订单也会用到"
+        )
+        self.item_weight.setMaximumWidth(110)
+        self.item_weight.returnPressed.connect(self.add_item)
+        self.item_add_button = QPushButton("添加商品")
+        self.item_add_button.setToolTip("手工录入订单里的商品（没有导入订单时也能核对重量）")
+        self.item_add_button.clicked.connect(self.add_item)
+        self.item_update_button = QPushButton("修改所选")
+        self.item_update_button.clicked.connect(self.update_item)
+        self.item_remove_button = QPushButton("删除所选")
+        self.item_remove_button.clicked.connect(self.remove_item)
+        item_row = QHBoxLayout()
+        item_row.addWidget(self.item_name, 1)
+        item_row.addWidget(self.item_quantity)
+        item_row.addWidget(self.item_weight)
+        item_row.addWidget(self.item_add_button)
+        item_row.addWidget(self.item_update_button)
+        item_row.addWidget(self.item_remove_button)
         order_box = QGroupBox("订单与应有重量")
         ob = QVBoxLayout(order_box)
         ob.addLayout(order_buttons)
         ob.addWidget(self.items)
+        ob.addLayout(item_row)
 
         self.records = QTableWidget(0, 4)
         self.records.setHorizontalHeaderLabels(["称重", "重量", "证据", "备注"])
@@ -261,7 +299,16 @@ class WeightPanel(QWidget):
         self._case_id = case_id
         self._loaded = None
         enabled = case_id is not None
-        for w in (self.add_button, self.remove_button, self.fill_button, self.weight):
+        for w in (
+            self.add_button,
+            self.remove_button,
+            self.fill_button,
+            self.weight,
+            self.item_name,
+            self.item_add_button,
+            self.item_update_button,
+            self.item_remove_button,
+        ):
             w.setEnabled(enabled)
         if case_id is None:
             self._generation += 1
@@ -307,6 +354,15 @@ class WeightPanel(QWidget):
         if self._case_id is not None and (self._case_id in changes.cases or changes.evidence):
             self.reload()
 
+    def _on_focus_window(self, focused: object) -> None:
+        """Back in this window (from 商品与重量, or from the CLI or another program): product weights may
+        have changed there, and they carry no case in `Changes`, so read the tab again. One background
+        read per return; nothing when the tab is not showing."""
+        if focused is None or self._case_id is None or not self.isVisible():
+            return
+        if focused is self.window().windowHandle():
+            self.reload()
+
     def _show_message(self, text: str) -> None:
         self.conclusion.setText(text)
         self.conclusion.setStyleSheet(f"QLabel {{ {NEUTRAL_STYLE} border-radius: 4px; padding: 8px; }}")
@@ -321,7 +377,7 @@ class WeightPanel(QWidget):
         order = data.order
         if order is None:
             self.order_line.setText(
-                "没有找到这个订单号的导入记录（可以在“订单”菜单导入平台的订单导出），或直接录入复称重量作为参照。"
+                "没有找到这个订单号的导入记录：可以在“订单”菜单导入平台的订单导出，或在下面手工录入商品和单件重量。"
                 if check.order_no
                 else "这条售后还没有填写订单号。"
             )
@@ -424,6 +480,100 @@ class WeightPanel(QWidget):
         Op(
             lambda: weights.add(case_id, kind, grams, evidence_id=evidence_id, note=note), parent=self
         ).on_success(added).run(self.runner)
+
+    # -- order items typed by hand --------------------------------------------------------------------
+
+    def _chosen_line(self) -> int | None:
+        """The order line of the selected item row (the packaging row and no order have none)."""
+        data = self._loaded
+        rows = {i.row() for i in self.items.selectedIndexes()}
+        if data is None or data.order is None or len(rows) != 1:
+            return None
+        row = rows.pop()
+        items = data.order.items
+        return items[row].line_no if row < len(items) else None
+
+    def _on_item_chosen(self) -> None:
+        """A chosen row fills the item editors, so 修改所选 starts from what it shows."""
+        data = self._loaded
+        line = self._chosen_line()
+        if data is None or data.order is None or line is None:
+            return
+        row = next(r for r, i in enumerate(data.order.items) if i.line_no == line)
+        item = data.order.items[row]
+        self.item_name.setText(item.product_name)
+        self.item_quantity.setValue(max(1, item.quantity))
+        unit = data.check.lines[row].unit_weight_g if row < len(data.check.lines) else None
+        self.item_weight.setText(str(unit) if unit is not None else "")
+
+    def _item_grams(self) -> tuple[bool, int | None]:
+        try:
+            return True, weight_grams(self.item_weight.text(), "单件重量", default_unit="g")
+        except CellError as exc:
+            self.status_message.emit(str(exc))
+            show_error(self, ValueError(str(exc)), action="录入商品")
+            return False, None
+
+    def _item_done(self, message: str) -> Callable[[Any], None]:
+        def done(result: Any) -> None:
+            _order, changes = result
+            self.item_name.clear()
+            self.item_weight.clear()
+            self.item_quantity.setValue(1)
+            self.status_message.emit(message)
+            self.changes_made.emit(changes)
+            self.reload()
+
+        return done
+
+    def _run_item(self, work: Callable[[], Any], message: str) -> None:
+        Op(work, parent=self).on_success(self._item_done(message)).on_failure(
+            lambda exc: show_error(self, exc, action="录入商品")
+        ).run(self.runner)
+
+    def add_item(self) -> None:
+        case_id = self._case_id
+        name = self.item_name.text().strip()
+        if case_id is None:
+            return
+        if not name:
+            self.status_message.emit("请先填写商品名称")
+            self.item_name.setFocus()
+            return
+        ok, grams = self._item_grams()
+        if not ok:
+            return
+        quantity = self.item_quantity.value()
+        orders = self.desk.orders
+        self._run_item(
+            lambda: orders.add_item(case_id, name, quantity, grams), f"已添加商品：{name} × {quantity}"
+        )
+
+    def update_item(self) -> None:
+        case_id = self._case_id
+        line = self._chosen_line()
+        if case_id is None or line is None:
+            self.status_message.emit("请先在上面的商品表里选中一件商品")
+            return
+        ok, grams = self._item_grams()
+        if not ok:
+            return
+        name = self.item_name.text().strip() or None
+        quantity = self.item_quantity.value()
+        orders = self.desk.orders
+        self._run_item(
+            lambda: orders.update_item(case_id, line, name=name, quantity=quantity, unit_weight_g=grams),
+            "已修改商品",
+        )
+
+    def remove_item(self) -> None:
+        case_id = self._case_id
+        line = self._chosen_line()
+        if case_id is None or line is None:
+            self.status_message.emit("请先在上面的商品表里选中一件商品")
+            return
+        orders = self.desk.orders
+        self._run_item(lambda: orders.remove_item(case_id, line), "已删除商品")
 
     def remove_selected(self) -> None:
         rows = sorted({i.row() for i in self.records.selectedIndexes()})
@@ -552,6 +702,11 @@ def install_order_autofill(ctx: FeatureContext) -> None:
         ).run(ctx.runner)
 
     editor.editingFinished.connect(lookup)
+    # A pasted (or typed) number is looked up once typing pauses, without Enter or leaving the field:
+    # textEdited, not textChanged, so a case being shown never fills itself.
+    pause = QTimer(form, singleShot=True, interval=ORDER_LOOKUP_DELAY_MS)
+    pause.timeout.connect(lookup)
+    editor.textEdited.connect(lambda _text: pause.start())
 
 
 def _fill_form(form: Any, values: dict[str, Any]) -> list[str]:

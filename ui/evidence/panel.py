@@ -39,18 +39,23 @@ from ui.qt import (
     QDesktopServices,
     QDragEnterEvent,
     QDropEvent,
+    QEvent,
     QFileDialog,
     QFont,
     QHBoxLayout,
     QImage,
     QItemSelection,
     QItemSelectionModel,
+    QKeyEvent,
+    QKeySequence,
     QLabel,
     QLineEdit,
     QMenu,
     QMessageBox,
     QMimeData,
     QModelIndex,
+    QObject,
+    QPlainTextEdit,
     QPoint,
     QPushButton,
     Qt,
@@ -198,6 +203,11 @@ class EvidencePanel(QWidget):
         self.model = GalleryModel(self)
         self._build()
         self.thumbnails.ready.connect(self._on_thumbnail_ready)
+        app = QApplication.instance()
+        if app is not None:
+            # Goes with the panel: Qt removes an object's event filter when the object is destroyed.
+            self._paste_router = PasteRouter(self)
+            app.installEventFilter(self._paste_router)
         self.setAcceptDrops(True)
         self.set_case(None)
 
@@ -646,6 +656,13 @@ class EvidencePanel(QWidget):
         mime = QApplication.clipboard().mimeData()
         return self.paste_mime(mime)
 
+    def takes_paste(self, mime: QMimeData | None) -> bool:
+        """Whether Ctrl+V in a text field of this window should bring this clipboard here instead: a
+        picture or files and no text (text goes into the field as anywhere else)."""
+        if mime is None or (mime.hasText() and mime.text().strip()):
+            return False
+        return drops.accepts(mime)
+
     def paste_mime(self, mime: QMimeData | None) -> bool:
         if self._case_id is None:
             self.status_message.emit("请先保存售后，再粘贴证据")
@@ -886,3 +903,30 @@ def merge_reports(
         cancelled=cancelled,
         changes=changes,
     )
+
+
+class PasteRouter(QObject):
+    """Ctrl+V of a screenshot while the cursor is in a text field of the panel's window goes to the
+    gallery: the field takes the key before the window's 粘贴证据 shortcut, and has nothing to paste
+    from a clipboard holding only a picture, so the screenshot used to vanish without a word."""
+
+    def __init__(self, panel: EvidencePanel) -> None:
+        super().__init__(panel)
+        self._panel = panel
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() != QEvent.Type.KeyPress or not isinstance(event, QKeyEvent):
+            return False
+        if not event.matches(QKeySequence.StandardKey.Paste):
+            return False
+        focus = QApplication.focusWidget()
+        panel = self._panel
+        if watched is not focus or not isinstance(focus, QLineEdit | QPlainTextEdit):
+            return False
+        window = panel.window()
+        if window is panel or focus.window() is not window or not panel.isVisible():
+            return False
+        if not panel.takes_paste(QApplication.clipboard().mimeData()):
+            return False
+        panel.paste()
+        return True

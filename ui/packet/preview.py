@@ -14,6 +14,7 @@ from desk.errors import DeskError
 from desk.labels import appeal_kind_label
 from desk.progress import Cancel, Progress
 from ui.format import byte_size, when
+from ui.packet.fit import fit_on_screen
 from ui.qt import (
     QAbstractItemView,
     QAbstractPrintDialog,
@@ -213,7 +214,7 @@ class PacketPreview(QDialog):
         self._build()
         self._load(path)
         self.refresh_history()
-        self.resize(1100, 1000)
+        fit_on_screen(self, 1100, 1000)
 
     # -- layout ----------------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ to the platform). The rules are the core's (desk/services/readiness.py), so the 
 from __future__ import annotations
 
 from desk.services.readiness import Readiness, ReadinessItem
+from ui.packet.fit import fit_on_screen
 from ui.qt import (
     QColor,
     QDialog,
@@ -88,7 +89,7 @@ class ReadinessDialog(QDialog):
         layout.addWidget(buttons)
         if problems:
             self.items.setCurrentRow(0)
-        self.resize(560, 360)
+        fit_on_screen(self, 560, 360)
 
     @staticmethod
     def _row(item: ReadinessItem) -> QListWidgetItem:

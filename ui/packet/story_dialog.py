@@ -14,6 +14,7 @@ from desk.audience import PlatformEntry
 from desk.domain import CaseId
 from desk.labels import platform_time
 from ui.errors import show_error
+from ui.packet.fit import fit_on_screen
 from ui.qt import (
     QAbstractItemView,
     QColor,
@@ -88,7 +89,7 @@ class StoryDialog(QDialog):
         buttons.addButton(self.reset_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.addButton(QDialogButtonBox.StandardButton.Close).clicked.connect(self.accept)
         layout.addWidget(buttons)
-        self.resize(720, 420)
+        fit_on_screen(self, 720, 420)
         self.refresh()
 
     def refresh(self) -> None:

@@ -18,6 +18,7 @@ from desk.upload.budget import size_text
 from desk.upload.kit import UploadKitFailed, UploadKitResult, default_kit_name
 from desk.upload.preflight import BAD, OK, WARN, Preflight
 from ui.errors import APP_TITLE, show_error
+from ui.packet.fit import fit_on_screen
 from ui.packet.readiness_dialog import ReadinessDialog
 from ui.qt import (
     QApplication,
@@ -98,7 +99,7 @@ class UploadKitDialog(QDialog):
         self._busy = False
         self.setWindowTitle(f"上传材料包 — {APP_TITLE}")
         self._build()
-        self.resize(760, 820)
+        fit_on_screen(self, 760, 820)
         self.refresh()
 
     # -- layout ----------------------------------------------------------------------------------

@@ -1,0 +1,200 @@
+"""Text recognition of evidence pictures, on the generated set of desk_demo/ocr_set.py.
+
+Measured, through the desk's own path (desk/recognition: the worker process, one thread, no cache):
+- phone numbers in chat screenshots: recall (every full number written, in all its forms, found with its
+  digits) and precision (nothing else taken for one: masked numbers, order numbers, waybills, amounts);
+- courier pages in three layouts: each of the four labelled weights (揽收 / 计费 / 上车 / 下车) exact
+  (value, unit and label), and the waybill exact;
+- read time per picture (median), and the worker's peak resident memory.
+
+Anchor, same run, same pictures: the engine's own command-line tool (`python -m rapidocr_onnxruntime.main
+-img PICTURE --no_cls`, one thread), timed as the engine reports its own detection + recognition time, so
+the anchor is the engine's work alone, without the start of its interpreter.
+
+BENCH_OCR_CHATS / BENCH_OCR_COURIERS set the size of the set (default 40 / 30).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+TITLE = "Text recognition: phone numbers, courier weights and waybills in generated pictures"
+CHATS = int(os.environ.get("BENCH_OCR_CHATS", "40"))
+COURIERS = int(os.environ.get("BENCH_OCR_COURIERS", "30"))
+ANCHOR_PICTURES = 3
+NOTES = """
+The set is generated (desk_demo/ocr_set.py), clean screenshots only: no photographed screens, no scale
+displays yet. Times are on a machine shared with other work; the ratio to the engine's own tool on the
+same pictures in the same run is the steadier number.
+"""
+
+Row = tuple[str, str, str, str, str]
+
+
+def _verdict(ok: bool) -> str:
+    return "met" if ok else "NOT met"
+
+
+def score(truth: dict[str, Any], fields: list[Any]) -> dict[str, Any]:
+    """What one picture's fields got right, against its truth (desk_demo/ocr_set.py)."""
+    if truth["kind"] == "chat":
+        found = [f.value for f in fields if f.kind == "phone"]
+        want = list(truth["phones"])
+        hits = sum(1 for p in want if p in found)
+        false = sum(1 for p in found if p not in want)
+        return {"phones": len(want), "phone_hits": hits, "phone_found": len(found), "phone_false": false}
+    weights = {(f.label, f.value, f.unit) for f in fields if f.kind == "weight"}
+    exact = sum(
+        1 for label, value in truth["weights"].items() if (label, _plain(value), truth["unit"]) in weights
+    )
+    waybills = {f.value for f in fields if f.kind == "waybill"}
+    return {
+        "weights": len(truth["weights"]),
+        "weight_exact": exact,
+        "waybill_exact": truth["waybill"] in waybills,
+    }
+
+
+def _plain(value: str) -> str:
+    from decimal import Decimal
+
+    return f"{Decimal(value):f}"
+
+
+def run() -> list[Row]:
+    from desk.recognition.client import Reader
+    from desk.recognition.fields import find_fields
+    from desk_demo.ocr_set import write_set
+
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        truth = write_set(folder, chats=CHATS, couriers=COURIERS, seed=7)
+        results: dict[str, dict[str, Any]] = {}
+        times: dict[str, list[float]] = {"chat": [], "courier": []}
+        with Reader(threads=1) as reader:
+            for name, item in truth.items():
+                path = folder / name
+                reading = reader.read_path(path, hashlib.sha256(path.read_bytes()).hexdigest())
+                times[item["kind"]].append(reading.seconds)
+                results[name] = score(item, find_fields(reading.lines))
+            peak = reader.peak_mb
+        chats = [r for n, r in results.items() if truth[n]["kind"] == "chat"]
+        couriers = [r for n, r in results.items() if truth[n]["kind"] == "courier"]
+        want = sum(r["phones"] for r in chats)
+        hits = sum(r["phone_hits"] for r in chats)
+        found = sum(r["phone_found"] for r in chats)
+        false = sum(r["phone_false"] for r in chats)
+        recall = hits / want if want else 1.0
+        precision = (found - false) / found if found else 1.0
+        rows.append(
+            (
+                f"phones in {len(chats)} chats: recall",
+                f"{recall:.1%} ({hits}/{want})",
+                "≥ 99 %",
+                "",
+                _verdict(recall >= 0.99),
+            )
+        )
+        rows.append(
+            (
+                f"phones in {len(chats)} chats: precision",
+                f"{precision:.1%} ({found - false}/{found})",
+                "≥ 95 %",
+                "",
+                _verdict(precision >= 0.95),
+            )
+        )
+        w_all = sum(r["weights"] for r in couriers)
+        w_ok = sum(r["weight_exact"] for r in couriers)
+        rows.append(
+            (
+                f"courier weights ({len(couriers)} pages, 3 layouts) exact",
+                f"{w_ok / w_all:.1%} ({w_ok}/{w_all})",
+                "≥ 97 %",
+                "",
+                _verdict(w_ok / w_all >= 0.97),
+            )
+        )
+        wb = sum(1 for r in couriers if r["waybill_exact"])
+        rows.append(
+            (
+                "courier waybills exact",
+                f"{wb / len(couriers):.1%} ({wb}/{len(couriers)})",
+                "≥ 98 %",
+                "",
+                _verdict(wb / len(couriers) >= 0.98),
+            )
+        )
+
+        # The anchor: the engine's own tool on the first pictures of each kind, one thread, no direction step.
+        for kind in ("courier", "chat"):
+            names = [n for n in truth if truth[n]["kind"] == kind][:ANCHOR_PICTURES]
+            ours, theirs = [], []
+            with Reader(threads=1) as reader:
+                for n in names:
+                    path = folder / n
+                    ours.append(reader.read_path(path, hashlib.sha256(path.read_bytes()).hexdigest()).seconds)
+            for n in names:
+                theirs.append(_engine_cli_seconds(folder / n))
+            mine, anchor = statistics.median(ours), statistics.median(theirs)
+            ratio = mine / anchor if anchor else float("nan")
+            rows.append(
+                (
+                    f"read time per {kind} picture (median of {len(times[kind])})",
+                    f"{statistics.median(times[kind]):.2f} s",
+                    "≤ 1.5 s, ≤ 1.2× engine's tool",
+                    f"engine's tool {anchor:.2f} s vs desk {mine:.2f} s (×{ratio:.2f}, same {len(names)} pictures)",
+                    _verdict(statistics.median(times[kind]) <= 1.5 and ratio <= 1.2),
+                )
+            )
+        rows.append(("worker peak resident memory", f"{peak:.0f} MB", "≤ 800 MB", "", _verdict(peak <= 800)))
+    return rows
+
+
+def _engine_cli_seconds(path: Path) -> float:
+    """The engine's own timing of detection + recognition, as its command-line tool prints it."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    started = time.perf_counter()
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "rapidocr_onnxruntime.main",
+            "-img",
+            str(path),
+            "--no_cls",
+            "--print_cost",
+            "--intra_op_num_threads",
+            "1",
+            "--inter_op_num_threads",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    wall = time.perf_counter() - started
+    # The last line is its [det, cls, rec] seconds; without it, the wall time (includes start-up).
+    for line in reversed((out.stdout + out.stderr).splitlines()):
+        if "[" in line and "]" in line:
+            try:
+                parts = [float(x) for x in line[line.rindex("[") + 1 : line.rindex("]")].split(",")]
+                return sum(parts)
+            except ValueError:
+                continue
+    return wall
+
+
+if __name__ == "__main__":
+    for row in run():
+        print(" | ".join(row))
