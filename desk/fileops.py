@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -68,3 +69,31 @@ def open_failure_reason(exc: OSError) -> str:
     if isinstance(exc, PermissionError):
         return "没有读取权限"
     return exc.strerror or "无法读取"
+
+
+def write_atomically(path: Path, write: Callable[[Path], None]) -> Path:
+    """Make `path` by `write`-ing a partial file beside it, flushed to disk, then renamed over it: a crash or a
+    full disk leaves the old file or the new one, never half of either, and no partial file behind.
+
+    OSError is raised as it came (callers turn it into their own sentence naming the file)."""
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    try:
+        write(partial)
+        with open(partial, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(partial, path)
+        fsync_dir(path.parent)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_text_atomically(path: Path, text: str) -> Path:
+    """write_atomically for a small UTF-8 text file (settings, records), with Unix line ends."""
+
+    def write(target: Path) -> None:
+        with open(target, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+
+    return write_atomically(path, write)

@@ -18,8 +18,9 @@ from datetime import UTC, datetime, time, timedelta, tzinfo
 from pathlib import Path
 
 from desk.domain import CaseId
+from desk.fileops import write_text_atomically
 from desk.labels import describe_delta
-from desk.settings import ReminderSettings, write_text_atomically
+from desk.settings import ReminderSettings
 
 log = logging.getLogger(__name__)
 

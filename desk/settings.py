@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from desk.errors import DeskError
-from desk.fileops import fsync_dir
+from desk.fileops import write_text_atomically
 from desk.profile import Profile
 
 log = logging.getLogger(__name__)
@@ -194,24 +194,6 @@ def _reminders_toml(rs: ReminderSettings) -> str:
         f'quiet_end = "{rs.quiet_end}"\n'
         f"keep_in_tray = {'true' if rs.keep_in_tray else 'false'}\n"
     )
-
-
-def write_text_atomically(path: Path, text: str) -> None:
-    """Replace a small text file so a crash leaves the old one or the new one, never half of either.
-
-    desk.fileops has no such helper yet; this one is shared by the reminder settings and the record of
-    reminders given (desk/reminders.py)."""
-    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
-    try:
-        with open(partial, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(partial, path)
-        fsync_dir(path.parent)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
 
 
 def save_reminder_settings(profile: Profile, rs: ReminderSettings) -> None:

@@ -73,12 +73,9 @@ def shoot_viewer(desk: Any, window: Any, pump: Callable[..., None], out: Path) -
     viewer.close()
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--out", type=Path, default=REPO / "docs" / "screenshots")
-    parser.add_argument("--system-fonts", action="store_true", help="use the machine's fonts as they are")
-    args = parser.parse_args()
-
+def start(args: argparse.Namespace) -> tuple[Path, Path, Any, Callable[..., None]]:
+    """A fresh demo profile in a temporary folder and the application, offscreen, with the fonts isolated
+    unless asked; returns the folder, the profile, the app and pump(seconds, until=None)."""
     workdir = Path(tempfile.mkdtemp(prefix="desk-shots-"))
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     if not args.system_fonts:
@@ -86,12 +83,7 @@ def main() -> int:
     sys.path.insert(0, str(REPO))
     profile = workdir / "演示资料"
     make_demo(profile)
-
-    from desk.app import open_desk
     from ui.app import setup_application
-    from ui.main_window import MainWindow
-    from ui.qt import QPdfDocument, QSettings
-    from ui.tasks import TaskRunner
 
     app = setup_application([sys.argv[0]])
 
@@ -104,6 +96,25 @@ def main() -> int:
             time.sleep(0.01)
         if until is not None:
             raise SystemExit("timed out waiting for the window")
+
+    return workdir, profile, app, pump
+
+
+def arguments(doc: str | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=doc)
+    parser.add_argument("--out", type=Path, default=REPO / "docs" / "screenshots")
+    parser.add_argument("--system-fonts", action="store_true", help="use the machine's fonts as they are")
+    return parser.parse_args()
+
+
+def main() -> int:
+    args = arguments(__doc__)
+    workdir, profile, _app, pump = start(args)
+
+    from desk.app import open_desk
+    from ui.main_window import MainWindow
+    from ui.qt import QPdfDocument, QSettings
+    from ui.tasks import TaskRunner
 
     desk = open_desk(profile)
     runner = TaskRunner()

@@ -7,11 +7,7 @@ font isolation, and can be called from it (`shoot_stats(desk, runner, pump, out)
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
-import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -47,34 +43,13 @@ def shoot_stats(desk: Any, runner: Any, pump: Callable[..., None], out: Path) ->
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--out", type=Path, default=REPO / "docs" / "screenshots")
-    parser.add_argument("--system-fonts", action="store_true", help="use the machine's fonts as they are")
-    args = parser.parse_args()
-    from screenshots import isolate_fonts, make_demo
+    from screenshots import arguments, start
 
-    workdir = Path(tempfile.mkdtemp(prefix="desk-shots-"))
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    if not args.system_fonts:
-        isolate_fonts(workdir)
-    profile = workdir / "演示资料"
-    make_demo(profile)
+    args = arguments(__doc__)
+    _workdir, profile, _app, pump = start(args)
 
     from desk.app import open_desk
-    from ui.app import setup_application
     from ui.tasks import TaskRunner
-
-    app = setup_application([sys.argv[0]])
-
-    def pump(seconds: float, until: Callable[[], bool] | None = None) -> None:
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            app.processEvents()
-            if until is not None and until():
-                return
-            time.sleep(0.01)
-        if until is not None:
-            raise SystemExit("timed out waiting for the window")
 
     desk = open_desk(profile)
     runner = TaskRunner()

@@ -144,3 +144,13 @@ def test_a_wheel_installed_without_the_source_tree_makes_a_demo_packet(tmp_path:
             fonts.add(str(font.get_object().get("/BaseFont")))
     assert any("WenQuanYi" in f or "wqy" in f.lower() for f in fonts), fonts
     assert "售后" in "".join(p.extract_text() for p in reader.pages)
+
+
+def test_the_window_carries_the_desks_own_icon(qapp: object) -> None:
+    """The taskbar and the window's title bar show the desk's icon, found through the packaged resources."""
+    from ui.app import app_icon, setup_application
+
+    app = setup_application()
+    sizes = sorted(s.width() for s in app_icon().availableSizes())
+    assert sizes[0] <= 16 and sizes[-1] >= 256
+    assert not app.windowIcon().isNull()

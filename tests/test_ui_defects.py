@@ -265,3 +265,16 @@ def test_packet_dialogs_fit_a_720_px_screen(
         assert size.height() <= 720 and size.width() <= 1280, (type(dialog).__name__, size)
     for dialog in dialogs:
         dialog.close()
+
+
+def test_a_long_number_shows_its_start_in_a_narrow_field(window: MainWindow, desk: Any, qtbot: Any) -> None:
+    """The operator reads an order number from its start; a field narrower than the number showed its end."""
+    case_id = add_case(desk, "261118-204715938260174-0099887766")
+    open_case(qtbot, window, case_id)
+    field = window.form.fields["order_no"]
+    assert isinstance(field, QLineEdit)
+    field.setFixedWidth(120)  # narrower than the number, as beside its 复制 button on a small screen
+    window.form.reload()
+    qtbot.waitUntil(lambda: window.form.opening is None, timeout=WAIT_MS)
+    assert field.text().startswith("261118-")
+    assert field.cursorPosition() == 0

@@ -12,7 +12,7 @@ from ui.crash import install as install_crash_handlers
 from ui.errors import APP_TITLE
 from ui.gc_guard import install as install_gc_guard
 from ui.main_window import MainWindow
-from ui.qt import QApplication, QFont, QFontDatabase, QLibraryInfo, QLocale, QTranslator
+from ui.qt import QApplication, QFont, QFontDatabase, QIcon, QLibraryInfo, QLocale, QSize, QTranslator
 from ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
@@ -58,6 +58,20 @@ def install_translations(app: QApplication) -> None:
     QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))
 
 
+ICON_SIZES = (16, 24, 32, 48, 64, 128, 256)
+
+
+def app_icon() -> QIcon:
+    """The desk's own icon (resources/icons, drawn for this project by packaging/make_icons.py), every size
+    the window manager may ask for; an icon file gone missing leaves Qt's default, never a failure."""
+    icon = QIcon()
+    for size in ICON_SIZES:
+        path = resource("icons", f"after-sales-desk-{size}.png")
+        if path.is_file():
+            icon.addFile(str(path), QSize(size, size))
+    return icon
+
+
 def setup_application(argv: list[str] | None = None) -> QApplication:
     """Create the QApplication if there is none, and configure it for the desk."""
     existing = QApplication.instance()
@@ -74,6 +88,7 @@ def setup_application(argv: list[str] | None = None) -> QApplication:
         register_font(app)
         install_translations(app)
         install_gc_guard(app)
+        app.setWindowIcon(app_icon())
         app.setProperty("desk_configured", True)
     return app
 

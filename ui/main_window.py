@@ -42,7 +42,10 @@ if TYPE_CHECKING:
     from ui.cases.menus import CaseMenus
     from ui.evidence.panel import EvidencePanel
     from ui.orders import OrdersFeature
+    from ui.outcomes import OutcomesFeature
     from ui.packet import UploadKitFeature
+    from ui.reminders import RemindersFeature
+    from ui.stats import StatsFeature
     from ui.tools import ToolsFeature
     from ui.wizard import WizardFeature
 
@@ -70,6 +73,9 @@ class Features:
     tools: ToolsFeature
     orders: OrdersFeature
     cases: CaseMenus
+    outcomes: OutcomesFeature
+    stats: StatsFeature
+    reminders: RemindersFeature
 
     @property
     def actions(self) -> tuple[QAction, ...]:
@@ -79,6 +85,9 @@ class Features:
             *self.tools.actions,
             *self.orders.actions,
             *self.cases.actions,
+            *self.outcomes.actions,
+            *self.stats.actions,
+            *self.reminders.actions,
         )
 
 
@@ -351,18 +360,25 @@ class MainWindow(QMainWindow):
 
         ctx = self.feature_context
         wizard_feature = wizard.install(ctx)  # 申诉: 处理向导…, 话术库…
-        outcomes.install(ctx)  # 申诉: 记录申诉结果…, 快递理赔…; the closing question; repeat buyers
+        outcomes_feature = outcomes.install(
+            ctx
+        )  # 申诉: 记录申诉结果…, 快递理赔…; closing question; repeat buyers
         ctx.menu(MenuKey.APPEAL).addActions([self.packet_action, self.print_action])
-        stats.install(ctx)  # 售后 (first, then the case entries): 统计…
-        features = Features(
+        stats_feature = stats.install(ctx)  # 售后 (first, then the case entries): 统计…
+        upload_kit = packet.install(ctx)  # 申诉: 上传材料包…
+        tools_feature = tools.install(ctx)  # 工具: 备份…, 恢复…, 检查数据
+        orders_feature = orders.install(ctx)  # 订单: 订单…, 导入…, 商品与重量…; the form's 称重核对 tab
+        case_menus = menus.install(ctx)  # 售后: 删除, 改状态/店铺, 导出, 视图, 回收站; 资料: 店铺, 平台
+        return Features(
             wizard=wizard_feature,
-            upload_kit=packet.install(ctx),  # 申诉: 上传材料包…
-            tools=tools.install(ctx),  # 工具: 备份…, 恢复…, 检查数据
-            orders=orders.install(ctx),  # 订单: 订单…, 导入…, 商品与重量…; the form's 称重核对 tab
-            cases=menus.install(ctx),  # 售后: 删除, 改状态/店铺, 导出, 视图, 回收站; 资料: 店铺, 平台
+            upload_kit=upload_kit,
+            tools=tools_feature,
+            orders=orders_feature,
+            cases=case_menus,
+            outcomes=outcomes_feature,
+            stats=stats_feature,
+            reminders=reminders.install(ctx),  # 工具, after 检查数据: 提醒设置…; reminders, the tray
         )
-        reminders.install(ctx)  # 工具, after 检查数据: 提醒设置…; deadline reminders, the tray
-        return features
 
     # -- state -----------------------------------------------------------------------------------
 

@@ -8,7 +8,6 @@ writes it when the operator sets a value, and "restore defaults" deletes it.
 from __future__ import annotations
 
 import logging
-import os
 import tomllib
 from collections.abc import Iterable
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any
 
 from desk.domain import CaseStatus, CaseType, Platform
 from desk.errors import DeskError
+from desk.fileops import write_text_atomically
 from desk.platforms.model import AppealType, ListFacts, PlatformProfile, PlatformStatus, Setting
 from desk.platforms.tomlw import dumps
 from desk.resources import resource
@@ -332,15 +332,9 @@ class PlatformProfiles:
         )
         self._user_dir.mkdir(parents=True, exist_ok=True)
         path = self._user_dir / f"{profile.key}.toml"
-        partial = path.with_name(path.name + ".partial")
         try:
-            with open(partial, "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(text)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(partial, path)
+            write_text_atomically(path, text)
         except OSError as exc:
-            partial.unlink(missing_ok=True)
             raise PlatformProfileError(f"无法保存平台资料“{path}”：{exc.strerror or exc}") from exc
         self.reload()
         return checked

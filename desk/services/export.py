@@ -9,7 +9,6 @@ types, so such text gets a leading ' there (Excel hides it and treats the rest a
 from __future__ import annotations
 
 import csv
-import os
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 from desk.deadlines import describe_due
 from desk.domain import CASE_FIELD_LABELS, MONEY_FIELDS, CaseData
 from desk.errors import DeskError
+from desk.fileops import write_atomically
 from desk.labels import flag_text
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -71,19 +71,10 @@ def _cell(value: Any) -> Any:
 
 
 def _write_atomically(path: Path, write: Callable[[Path], None]) -> Path:
-    partial = path.with_name(path.name + ".partial")
     try:
-        write(partial)
-        with open(partial, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(partial, path)
+        return write_atomically(path, write)
     except OSError as exc:
-        partial.unlink(missing_ok=True)
         raise ExportFailed(f"无法写入“{path}”：{exc.strerror or exc}。没有留下任何文件。") from exc
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    return path
 
 
 def export_csv(cases: Sequence[CaseData], path: Path) -> Path:

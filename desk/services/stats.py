@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import functools
 import itertools
-import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields
@@ -53,7 +52,7 @@ from desk.domain import (
     EvidenceKind,
 )
 from desk.errors import ValidationFailed
-from desk.fileops import fsync_dir
+from desk.fileops import write_atomically
 from desk.labels import (
     CASE_FIELD_LABELS,
     STATS_DIMENSION_LABELS,
@@ -719,17 +718,7 @@ def export_xlsx(report: StatsReport, path: Path) -> Path:
 
 
 def _write_atomically(path: Path, write: Callable[[Path], None]) -> Path:
-    partial = path.with_name(path.name + ".partial")
     try:
-        write(partial)
-        with open(partial, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(partial, path)
-        fsync_dir(path.parent)
+        return write_atomically(path, write)
     except OSError as exc:
-        partial.unlink(missing_ok=True)
         raise ExportFailed(f"无法写入“{path}”：{exc.strerror or exc}。没有留下任何文件。") from exc
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    return path

@@ -649,6 +649,9 @@ class CaseForm(QWidget):
                     editor.setText(value if isinstance(value, str) else due_text(value))
                 elif isinstance(editor, QLineEdit):
                     editor.setText(value or "")
+                    # A long number in a narrow field shows its start (where the operator reads it from),
+                    # not its end where setText leaves the cursor.
+                    editor.setCursorPosition(0)
                 elif isinstance(editor, QPlainTextEdit):
                     editor.setPlainText(value or "")
         finally:
