@@ -136,7 +136,7 @@ PHONE_WORDS = frozenset(
 _HEX_LETTERS = frozenset("abcdef")
 
 
-class _Match(NamedTuple):
+class PhoneMatch(NamedTuple):
     start: int
     end: int
     hide: tuple[int, int]  # the digits the mask hides (for painting them black on a picture)
@@ -174,18 +174,18 @@ def _part_of_code(folded: str, start: int, end: int) -> bool:
     return before.isupper() and before not in PHONE_WORDS
 
 
-def _regex_matches(folded: str) -> list[_Match]:
-    found: list[_Match] = []
+def _regex_matches(folded: str) -> list[PhoneMatch]:
+    found: list[PhoneMatch] = []
     for m in _MOBILE.finditer(folded):
         if _part_of_code(folded, m.start(), m.end()):
             continue
-        found.append(_Match(m.start(), m.end(), m.span("hide"), f"{m['head']}****{m['tail']}"))
+        found.append(PhoneMatch(m.start(), m.end(), m.span("hide"), f"{m['head']}****{m['tail']}"))
     for m in _LANDLINE.finditer(folded):
         if _part_of_code(folded, m.start(), m.end()):
             continue
         area = (m["iarea"] or m["area"]).strip("()")
         area = area if area.startswith("0") else "0" + area
-        found.append(_Match(m.start(), m.end(), m.span("hide"), f"{area}-****{m['tail']}"))
+        found.append(PhoneMatch(m.start(), m.end(), m.span("hide"), f"{area}-****{m['tail']}"))
     for m in _NANP.finditer(folded):
         # Bare 415-555-0132 needs the same separator twice: 300 400 1200 is a list of sizes.
         bare = not m["cc"] and not m["parea"]
@@ -195,7 +195,7 @@ def _regex_matches(folded: str) -> list[_Match]:
             continue
         cc = "+1 " if m["cc"] else ""
         found.append(
-            _Match(m.start(), m.end(), m.span("hide"), f"{cc}{m['parea'] or m['area']}****{m['tail']}")
+            PhoneMatch(m.start(), m.end(), m.span("hide"), f"{cc}{m['parea'] or m['area']}****{m['tail']}")
         )
     return found
 
@@ -210,8 +210,8 @@ _INTERNATIONAL = re.compile(
 _GROUP_END = re.compile(r"[0-9](?![0-9])")
 
 
-def _library_matches(folded: str) -> list[_Match]:
-    found: list[_Match] = []
+def _library_matches(folded: str) -> list[PhoneMatch]:
+    found: list[PhoneMatch] = []
     for cand in _INTERNATIONAL.finditer(folded):
         start = cand.start()
         # The longest valid number from here: a candidate may run on into a date or an extension
@@ -229,7 +229,7 @@ def _library_matches(folded: str) -> list[_Match]:
                 break
             hide = (digit_at[skip], digit_at[-4])
             tail = "".join(folded[i] for i in digit_at[-4:])
-            found.append(_Match(start, end, hide, f"+{cc} ****{tail}"))
+            found.append(PhoneMatch(start, end, hide, f"+{cc} ****{tail}"))
             break
     return found
 
@@ -248,14 +248,16 @@ def _valid_number(text: str) -> Any:
     return number if phonenumbers.is_valid_number(number) else None
 
 
-def _matches(text: str) -> tuple[str, list[_Match]]:
+def phone_matches(text: str) -> tuple[str, list[PhoneMatch]]:
+    """The text as the masker reads it (full-width folded) and every phone number in it, by position: the one
+    definition of a phone number, for masking text and for finding numbers in a picture's text."""
     folded = _fold(text)
     if sum(c.isdigit() for c in folded) < 7:
         return folded, []  # no phone number has fewer digits: the common case, answered at once
     found = _regex_matches(folded) + _library_matches(folded)
     # Overlaps: the earliest wins, then the longest (+86 10 6552 9988 over 10 6552 9988).
     found.sort(key=lambda x: (x.start, -x.end))
-    kept: list[_Match] = []
+    kept: list[PhoneMatch] = []
     for x in found:
         if kept and x.start < kept[-1].end:
             continue
@@ -267,7 +269,7 @@ def mask_phones(text: str) -> str:
     """Replace phone numbers with 138****8000 / 010-****5678 / 415****0132; leave every other number alone."""
     if not text:
         return text
-    _, found = _matches(text)
+    _, found = phone_matches(text)
     if not found:
         return text
     out: list[str] = []
@@ -284,5 +286,5 @@ def phone_digit_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of the digits `mask_phones` would hide in `text`, for masking a picture of it."""
     if not text:
         return []
-    _, found = _matches(text)
+    _, found = phone_matches(text)
     return sorted({x.hide for x in found})

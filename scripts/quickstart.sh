@@ -100,7 +100,7 @@ case "$mode" in
       *) echo "!! scripts/pg_test_server.sh printed no database URL: [$DESK_TEST_DATABASE_URL]" >&2; exit 1 ;;
     esac
     export DESK_TEST_DATABASE_URL
-    pg_selection="not sqlite_only and not gui"  # the rule and the markers: tests/conftest.py
+    pg_selection="not sqlite_only and not gui and not no_database"  # the rule and the markers: tests/conftest.py
     echo ">> the suite again, on PostgreSQL (${DESK_TEST_DATABASE_URL%%:*}://…@127.0.0.1): -m \"$pg_selection\""
     set +e
     "$venv/bin/python" -m pytest "$@" -m "$pg_selection"

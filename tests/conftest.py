@@ -4,7 +4,8 @@ The suite runs in two passes (docs/architecture.md, "Tests"); scripts/quickstart
 
 1. single-PC mode, on a SQLite file in each test's profile: every test;
 2. shared-database mode, when DESK_TEST_DATABASE_URL=postgresql+psycopg://… is set
-   (scripts/pg_test_server.sh starts a loopback server and prints it): ``pytest -m "not sqlite_only and not gui"``.
+   (scripts/pg_test_server.sh starts a loopback server and prints it):
+   ``pytest -m "not sqlite_only and not gui and not no_database"``.
 
 Which tests run in the second pass follows from one rule. A test that reaches the desk through `open_desk`,
 the `desk` fixture or the CLI is backend-independent, because `_shared_database` below points every desk it
@@ -14,6 +15,8 @@ The exceptions say why in a marker:
 - ``sqlite_only``: about the SQLite file itself: backup and restore archives of the .sqlite3 file, kill -9
   and disk-full durability, WAL, journal and pragmas, damage to the file, ``check``, opening a profile folder
   (the database guard), or the test opens a SQLite engine or ``sqlite3`` connection of its own;
+- ``no_database``: never opens a desk or a database (pure functions, the import rules, the OCR worker): the
+  second pass would only repeat it;
 - ``gui``: needs a QApplication. Given automatically to every test that uses the ``qapp`` or ``qtbot`` fixture.
 
 A new test therefore runs on PostgreSQL too unless it is marked. A module whose tests share data made once by

@@ -57,6 +57,7 @@ def readings() -> dict[str, Reading]:
 
 
 @needs_engine
+@pytest.mark.no_database
 def test_every_full_phone_number_in_the_chats_is_found_and_no_masked_one(
     readings: dict[str, Reading],
 ) -> None:
@@ -75,6 +76,7 @@ def test_every_full_phone_number_in_the_chats_is_found_and_no_masked_one(
 
 
 @needs_engine
+@pytest.mark.no_database
 def test_courier_weights_with_their_labels_and_the_waybill_are_read_exactly(
     readings: dict[str, Reading],
 ) -> None:
@@ -91,6 +93,7 @@ def test_courier_weights_with_their_labels_and_the_waybill_are_read_exactly(
 
 
 @needs_engine
+@pytest.mark.no_database
 def test_a_rerun_reads_nothing_and_a_new_engine_reads_again(
     tmp_path: Path, readings: dict[str, Reading]
 ) -> None:
@@ -127,6 +130,7 @@ def small_picture(folder: Path, text: str = "运单号 SF1234567890123") -> Path
 
 
 @needs_engine
+@pytest.mark.no_database
 def test_cancel_kills_the_worker_and_the_next_picture_is_read_by_a_new_one(tmp_path: Path) -> None:
     chat = next(n for n in TRUTH if TRUTH[n]["kind"] == "chat")
     small = small_picture(tmp_path)
@@ -143,6 +147,7 @@ def test_cancel_kills_the_worker_and_the_next_picture_is_read_by_a_new_one(tmp_p
 
 
 @needs_engine
+@pytest.mark.no_database
 def test_a_crashed_worker_and_a_broken_picture_fail_one_picture_only(tmp_path: Path) -> None:
     small = small_picture(tmp_path)
     broken = tmp_path / "broken.png"
@@ -168,6 +173,7 @@ def _fake_missing_engine(tmp_path: Path) -> dict[str, str]:
     return {"PYTHONPATH": os.pathsep.join([str(fake.parent), str(REPO)])}
 
 
+@pytest.mark.no_database
 def test_without_the_engine_reading_is_off_and_says_so_in_one_sentence(tmp_path: Path) -> None:
     with Reader(env=_fake_missing_engine(tmp_path)) as reader, pytest.raises(EngineMissing) as caught:
         reader.read_path(DATA / "courier-000-table.png", sha(DATA / "courier-000-table.png"))

@@ -5,6 +5,7 @@ the digits it hides; numbers already masked, order numbers, waybills and amounts
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -21,6 +22,8 @@ from desk.recognition.fields import (
     span_box,
 )
 from desk.recognition.types import Line, Quad
+
+pytestmark = pytest.mark.no_database
 
 
 def box(x0: float, y0: float, x1: float, y1: float) -> Quad:

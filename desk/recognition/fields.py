@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
 # The masker's matcher, not its patterns copied: one definition of a phone number for text and pictures.
-from desk.privacy import _matches as _phone_matches
+from desk.privacy import phone_matches
 from desk.recognition.types import Field, Line, Quad, Redaction
 
 WEIGHT_LABELS = ("揽收", "计费", "上车", "下车")
@@ -83,7 +83,7 @@ def find_phones(lines: Sequence[Line]) -> list[Field]:
     """Every full phone number the masker would mask, with the box of the whole number."""
     out = []
     for i, line in enumerate(lines):
-        folded, found = _phone_matches(line.text)
+        folded, found = phone_matches(line.text)
         for m in found:
             shown = line.text[m.start : m.end]
             digits = "".join(c for c in folded[m.start : m.end] if c.isdigit())
@@ -104,7 +104,7 @@ def propose_redactions(lines: Sequence[Line]) -> list[Redaction]:
     """Boxes over the digits the masker hides in text, one per phone number found."""
     out = []
     for i, line in enumerate(lines):
-        _, found = _phone_matches(line.text)
+        _, found = phone_matches(line.text)
         for m in found:
             box = _pad(span_box(line, *m.hide), line)
             out.append(Redaction(box, f"电话号码 {m.masked}", i))
