@@ -259,9 +259,9 @@ class _Rows:
         }
 
 
-def test_a_jump_in_the_list_does_not_wait_behind_a_read_ahead(qapp: Any, runner: Any, qtbot: Any) -> None:
-    """Scrolling reads the next block ahead; when the operator drags the scroll bar elsewhere before it
-    ran, that read is dropped and the rows now on screen are read first."""
+def _first_screen_with_the_read_ahead_held(runner: Any, qtbot: Any) -> tuple[Any, _Rows, threading.Event]:
+    """A model over 1,000 cases whose first screen has arrived, with the read worker held busy (by a gate the
+    caller opens) just before the first screen's read-ahead is queued behind it."""
     from ui.cases.case_model import CaseTableModel
 
     ids = [CaseId(i) for i in range(1, 1001)]
@@ -272,7 +272,6 @@ def test_a_jump_in_the_list_does_not_wait_behind_a_read_ahead(qapp: Any, runner:
     gated: list[int] = []
 
     def hold_the_read_worker(*_: Any) -> None:
-        # The first screen has arrived; its read-ahead is about to be queued: keep the worker busy first.
         if not gated:
             gated.append(1)
             runner.submit(lambda: gate.wait(WAIT_MS / 1000), pool="read")
@@ -280,6 +279,13 @@ def test_a_jump_in_the_list_does_not_wait_behind_a_read_ahead(qapp: Any, runner:
     model.dataChanged.connect(hold_the_read_worker)
     model.data(model.index(0, 1))
     qtbot.waitUntil(lambda: model.row_loaded(0), timeout=WAIT_MS)
+    return model, source, gate
+
+
+def test_a_jump_in_the_list_does_not_wait_behind_a_read_ahead(qapp: Any, runner: Any, qtbot: Any) -> None:
+    """Scrolling reads the next block ahead; when the operator drags the scroll bar elsewhere before it
+    ran, that read is dropped and the rows now on screen are read first."""
+    model, source, gate = _first_screen_with_the_read_ahead_held(runner, qtbot)
     assert source.asked == [list(range(1, 101))]
 
     model.data(model.index(500, 1))  # the jump, while the read-ahead of rows 101–200 waits
@@ -298,23 +304,7 @@ def test_a_jump_in_the_list_does_not_wait_behind_a_read_ahead(qapp: Any, runner:
 def test_rows_a_read_ahead_was_bringing_are_read_at_once_when_they_come_on_screen(
     qapp: Any, runner: Any, qtbot: Any
 ) -> None:
-    from ui.cases.case_model import CaseTableModel
-
-    ids = [CaseId(i) for i in range(1, 1001)]
-    source = _Rows(ids)
-    model = CaseTableModel(source, runner=runner)  # type: ignore[arg-type]
-    model.set_ids(ids)
-    gate = threading.Event()
-    gated: list[int] = []
-
-    def hold(*_: Any) -> None:
-        if not gated:
-            gated.append(1)
-            runner.submit(lambda: gate.wait(WAIT_MS / 1000), pool="read")
-
-    model.dataChanged.connect(hold)
-    model.data(model.index(0, 1))
-    qtbot.waitUntil(lambda: model.row_loaded(0), timeout=WAIT_MS)
+    model, source, gate = _first_screen_with_the_read_ahead_held(runner, qtbot)
     model.data(model.index(150, 1))  # scrolled on into the rows the read-ahead was to bring
     gate.set()
     qtbot.waitUntil(lambda: model.row_loaded(150), timeout=WAIT_MS)
