@@ -557,6 +557,8 @@ def test_leaving_saves_edits_and_asks_only_about_invalid_input(
 
     # Closing the window with a pending edit saves it instead of asking.
     monkeypatch.setattr("ui.cases.case_form.ask", lambda *a, **k: pytest.fail("no question expected"))
+    # A loaded field shows the start of its text (its cursor at 0); End is where a click after the text puts it.
+    qtbot.keyClick(form.fields["courier"], Qt.Key.Key_End)
     type_text(form.fields["courier"], "中通")
     window.close()
     qtbot.waitUntil(lambda: desk.cases.get(first).courier == "圆通中通", timeout=WAIT_MS)

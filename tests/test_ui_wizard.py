@@ -43,6 +43,12 @@ def click(qtbot: Any, dialog: WizardDialog, prefix: str) -> None:
     next(b for b in buttons(dialog) if b.text().startswith(prefix)).click()
     # Wait for this answer's own result, not for any re-read that happens meanwhile.
     qtbot.waitUntil(lambda: len(dialog.view.choices) == steps + 1, timeout=WAIT_MS)
+    # The new step's buttons are shown by their layout on the next turn of the event loop.
+    box = dialog.answers_box
+    qtbot.waitUntil(
+        lambda: all((w := box.itemAt(i).widget()) is None or w.isVisible() for i in range(box.count())),
+        timeout=WAIT_MS,
+    )
 
 
 @pytest.mark.parametrize(("case_type", "clicks", "status", "resolution"), PATHS)

@@ -584,6 +584,9 @@ def _clear(layout: QLayout) -> None:
         w = item.widget()
         inner = item.layout()
         if w is not None:
+            # Hidden at once: deleteLater runs on the next turn of the event loop, and until then the
+            # previous step's buttons would still show (and be clickable) beside the new ones.
+            w.hide()
             w.deleteLater()
         elif inner is not None:
             _clear(inner)
