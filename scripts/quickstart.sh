@@ -78,8 +78,15 @@ case "$mode" in
     # whole-suite run (no test paths given) and unless a URL is already set.
     selected=0
     for a in "$@"; do case "$a" in -*) ;; *) selected=1 ;; esac; done
+    # A whole-suite run spreads its tests over one worker process per core (pytest-xdist): many tests wait
+    # on child processes, timers and the disk, and one process left a core idle (26 min → 10 min on 2
+    # cores, docs/architecture.md "Tests"). Each test still gets its own profile and, on PostgreSQL, each
+    # worker its own database (tests/conftest.py). -n 0 as an argument runs in one process.
+    parallel=(-n auto --dist loadscope)
+    for a in "$@"; do case "$a" in -n|-n*|--numprocesses*|--pdb) parallel=() ;; esac; done
+    [ "$selected" -eq 1 ] && parallel=()
     set +e
-    "$venv/bin/python" -m pytest "$@"
+    "$venv/bin/python" -m pytest "${parallel[@]}" "$@"
     rc=$?
     set -e
     if [ "$rc" -eq 5 ]; then
@@ -103,7 +110,7 @@ case "$mode" in
     pg_selection="not sqlite_only and not gui and not no_database"  # the rule and the markers: tests/conftest.py
     echo ">> the suite again, on PostgreSQL (${DESK_TEST_DATABASE_URL%%:*}://…@127.0.0.1): -m \"$pg_selection\""
     set +e
-    "$venv/bin/python" -m pytest "$@" -m "$pg_selection"
+    "$venv/bin/python" -m pytest "${parallel[@]}" "$@" -m "$pg_selection"
     rc=$?
     set -e
     [ "$rc" -eq 5 ] && { echo "pytest collected no tests: that is a failure" >&2; exit 1; }
