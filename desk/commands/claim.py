@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import asdict
 from typing import Any
 
 from desk.commands import output_path, print_json
-from desk.domain import CaseId, ClaimStatus
+from desk.commands.records import CaseRecords
+from desk.domain import ClaimStatus
 from desk.labels import local_time
 from desk.names import shown
 
@@ -15,29 +15,15 @@ from desk.names import shown
 def register(sub: Any) -> None:
     p = sub.add_parser("claim", help="快递理赔：记录理赔单号、状态和赔付金额，生成理赔材料")
     cmds = p.add_subparsers(dest="claim_command", required=True)
-
-    lst = cmds.add_parser("list", help="列出售后记录的快递理赔")
-    lst.add_argument("case", type=int)
-    lst.add_argument("--json", action="store_true")
-    lst.set_defaults(func=run_list)
-
-    statuses = "、".join(str(s) for s in ClaimStatus)
-    add = cmds.add_parser("add", help="记录一次快递理赔")
-    add.add_argument("case", type=int)
-    _fields(add, statuses)
-    add.add_argument("--json", action="store_true")
-    add.set_defaults(func=run_add)
-
-    edit = cmds.add_parser("edit", help="修改理赔状态、金额或单号（编号见 claim list）")
-    edit.add_argument("id", type=int)
-    _fields(edit, statuses)
-    edit.add_argument("--json", action="store_true")
-    edit.set_defaults(func=run_edit)
-
-    rm = cmds.add_parser("remove", help="删除一次理赔记录")
-    rm.add_argument("id", type=int)
-    rm.set_defaults(func=run_remove)
-
+    CLAIMS.register(
+        cmds,
+        helps={
+            "list": "列出售后记录的快递理赔",
+            "add": "记录一次快递理赔",
+            "edit": "修改理赔状态、金额或单号（编号见 claim list）",
+            "remove": "删除一次理赔记录",
+        },
+    )
     pk = cmds.add_parser("packet", help="用称重等证据生成给快递公司的理赔材料（PDF）")
     pk.add_argument("id", type=int)
     pk.add_argument("--out", metavar="文件", help="保存位置（默认数据文件夹的 packets/case-N/）")
@@ -45,7 +31,8 @@ def register(sub: Any) -> None:
     pk.set_defaults(func=run_packet)
 
 
-def _fields(p: argparse.ArgumentParser, statuses: str) -> None:
+def _options(p: argparse.ArgumentParser) -> None:
+    statuses = "、".join(str(s) for s in ClaimStatus)
     p.add_argument("--courier", help="快递公司（默认售后记录的快递公司）")
     p.add_argument("--no", dest="claim_no", help="理赔单号")
     p.add_argument("--status", help=f"理赔状态：{statuses}")
@@ -54,20 +41,6 @@ def _fields(p: argparse.ArgumentParser, statuses: str) -> None:
     p.add_argument("--paid", help="赔付金额（元）")
     p.add_argument("--paid-at", dest="paid_at", help="赔付时间")
     p.add_argument("--note", help="备注")
-
-
-def _given(args: argparse.Namespace) -> dict[str, Any]:
-    names = {
-        "courier": "courier",
-        "claim_no": "claim_no",
-        "status": "status",
-        "filed": "filed_at",
-        "claimed": "amount_claimed",
-        "paid": "amount_paid",
-        "paid_at": "paid_at",
-        "note": "note",
-    }
-    return {field: getattr(args, arg) for arg, field in names.items() if getattr(args, arg) is not None}
 
 
 def _line(c: Any) -> str:
@@ -83,39 +56,25 @@ def _line(c: Any) -> str:
     return "\t".join(bits)
 
 
-def run_list(desk: Any, args: argparse.Namespace) -> int:
-    found = desk.outcomes.claims(CaseId(args.case))
-    if args.json:
-        print_json([asdict(c) for c in found])
-        return 0
-    for c in found:
-        print(_line(c))
-    print(f"共 {len(found)} 次理赔")
-    return 0
-
-
-def run_add(desk: Any, args: argparse.Namespace) -> int:
-    claim, _ = desk.outcomes.record_claim(CaseId(args.case), **_given(args))
-    if args.json:
-        print_json(asdict(claim))
-    else:
-        print(f"已记录：{_line(claim)}")
-    return 0
-
-
-def run_edit(desk: Any, args: argparse.Namespace) -> int:
-    claim, changes = desk.outcomes.update_claim(args.id, **_given(args))
-    if args.json:
-        print_json(asdict(claim))
-    else:
-        print(("已修改：" if changes.cases else "没有变化：") + _line(claim))
-    return 0
-
-
-def run_remove(desk: Any, args: argparse.Namespace) -> int:
-    desk.outcomes.remove_claim(args.id)
-    print(f"已删除理赔记录 #{args.id}")
-    return 0
+CLAIMS = CaseRecords(
+    noun="理赔",
+    options={
+        "courier": "courier",
+        "claim_no": "claim_no",
+        "status": "status",
+        "filed": "filed_at",
+        "claimed": "amount_claimed",
+        "paid": "amount_paid",
+        "paid_at": "paid_at",
+        "note": "note",
+    },
+    add_options=_options,
+    line=_line,
+    listed=lambda desk, case: desk.outcomes.claims(case),
+    record=lambda desk, case, **f: desk.outcomes.record_claim(case, **f),
+    update=lambda desk, id_, **f: desk.outcomes.update_claim(id_, **f),
+    remove=lambda desk, id_: desk.outcomes.remove_claim(id_),
+)
 
 
 def run_packet(desk: Any, args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ from dataclasses import asdict
 from typing import Any
 
 from desk.commands import print_json
+from desk.commands.records import CaseRecords
 from desk.domain import AppealResult, CaseId
 from desk.labels import local_time
 from desk.names import shown
@@ -16,36 +17,23 @@ from desk.names import shown
 def register(sub: Any) -> None:
     p = sub.add_parser("outcome", help="申诉结果：记录平台对每次申诉的决定和追回金额；结案前检查缺什么")
     cmds = p.add_subparsers(dest="outcome_command", required=True)
-
-    lst = cmds.add_parser("list", help="列出售后记录的申诉及结果")
-    lst.add_argument("case", type=int)
-    lst.add_argument("--json", action="store_true")
-    lst.set_defaults(func=run_list)
-
-    results = "、".join(str(r) for r in AppealResult)
-    add = cmds.add_parser("add", help="记录一次申诉（及平台结果）")
-    add.add_argument("case", type=int)
-    _fields(add, results)
-    add.add_argument("--json", action="store_true")
-    add.set_defaults(func=run_add)
-
-    edit = cmds.add_parser("edit", help="修改一次申诉的结果、金额或时间（编号见 outcome list）")
-    edit.add_argument("id", type=int)
-    _fields(edit, results)
-    edit.add_argument("--json", action="store_true")
-    edit.set_defaults(func=run_edit)
-
-    rm = cmds.add_parser("remove", help="删除一次申诉记录")
-    rm.add_argument("id", type=int)
-    rm.set_defaults(func=run_remove)
-
+    APPEALS.register(
+        cmds,
+        helps={
+            "list": "列出售后记录的申诉及结果",
+            "add": "记录一次申诉（及平台结果）",
+            "edit": "修改一次申诉的结果、金额或时间（编号见 outcome list）",
+            "remove": "删除一次申诉记录",
+        },
+    )
     gaps = cmds.add_parser("gaps", help="结案前检查：未出结果的申诉、未了结的理赔、未填写的金额")
     gaps.add_argument("case", type=int)
     gaps.add_argument("--json", action="store_true")
     gaps.set_defaults(func=run_gaps)
 
 
-def _fields(p: argparse.ArgumentParser, results: str) -> None:
+def _options(p: argparse.ArgumentParser) -> None:
+    results = "、".join(str(r) for r in AppealResult)
     p.add_argument(
         "--kind", help="申诉类型（goods / freight / dispute_rate 或平台的申诉类型；默认售后记录的申诉类型）"
     )
@@ -54,18 +42,6 @@ def _fields(p: argparse.ArgumentParser, results: str) -> None:
     p.add_argument("--decided", help="结果时间（默认记录结果的当天）")
     p.add_argument("--amount", help="追回金额（元）")
     p.add_argument("--note", help="备注")
-
-
-def _given(args: argparse.Namespace) -> dict[str, Any]:
-    names = {
-        "kind": "appeal_kind",
-        "result": "result",
-        "submitted": "submitted_at",
-        "decided": "decided_at",
-        "amount": "amount_returned",
-        "note": "note",
-    }
-    return {field: getattr(args, arg) for arg, field in names.items() if getattr(args, arg) is not None}
 
 
 def _line(o: Any) -> str:
@@ -81,43 +57,24 @@ def _line(o: Any) -> str:
     return "\t".join(bits)
 
 
-def _data(o: Any) -> dict[str, Any]:
-    return {**asdict(o), "kind_label": o.kind_label}
-
-
-def run_list(desk: Any, args: argparse.Namespace) -> int:
-    found = desk.outcomes.appeals(CaseId(args.case))
-    if args.json:
-        print_json([_data(o) for o in found])
-        return 0
-    for o in found:
-        print(_line(o))
-    print(f"共 {len(found)} 次申诉")
-    return 0
-
-
-def run_add(desk: Any, args: argparse.Namespace) -> int:
-    outcome, _ = desk.outcomes.record_appeal(CaseId(args.case), **_given(args))
-    if args.json:
-        print_json(_data(outcome))
-    else:
-        print(f"已记录：{_line(outcome)}")
-    return 0
-
-
-def run_edit(desk: Any, args: argparse.Namespace) -> int:
-    outcome, changes = desk.outcomes.update_appeal(args.id, **_given(args))
-    if args.json:
-        print_json(_data(outcome))
-    else:
-        print(("已修改：" if changes.cases else "没有变化：") + _line(outcome))
-    return 0
-
-
-def run_remove(desk: Any, args: argparse.Namespace) -> int:
-    desk.outcomes.remove_appeal(args.id)
-    print(f"已删除申诉记录 #{args.id}")
-    return 0
+APPEALS = CaseRecords(
+    noun="申诉",
+    options={
+        "kind": "appeal_kind",
+        "result": "result",
+        "submitted": "submitted_at",
+        "decided": "decided_at",
+        "amount": "amount_returned",
+        "note": "note",
+    },
+    add_options=_options,
+    line=_line,
+    listed=lambda desk, case: desk.outcomes.appeals(case),
+    record=lambda desk, case, **f: desk.outcomes.record_appeal(case, **f),
+    update=lambda desk, id_, **f: desk.outcomes.update_appeal(id_, **f),
+    remove=lambda desk, id_: desk.outcomes.remove_appeal(id_),
+    data=lambda o: {**asdict(o), "kind_label": o.kind_label},
+)
 
 
 def run_gaps(desk: Any, args: argparse.Namespace) -> int:

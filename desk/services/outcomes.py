@@ -376,46 +376,15 @@ class OutcomeService:
         """Change an appeal's fields (a decision that came in, a corrected amount)."""
         now = self._now()
         values = self._appeal_values(fields, now)
-        with self._sessions.begin() as s:
-            r = s.get(mx.AppealOutcome, outcome_id)
-            if r is None:
-                raise NotFound(f"申诉记录 #{outcome_id} 不存在（可能已被删除）")
-            c = _case(s, CaseId(r.case_id))
-            before = self._amounts(s, mx.AppealOutcome, c.id)
-            old_result, old_amount = r.result, r.amount_returned
-            changed = False
-            for key, value in values.items():
-                if getattr(r, key) != value:
-                    setattr(r, key, value)
-                    changed = True
+
+        def check(r: Any) -> None:
             self._check_appeal(r, now, decided_given="decided_at" in values)
-            if not changed:
-                return appeal_data(r), Changes()
-            r.updated_at = now
-            s.flush()
-            data = _appeal_event("edit", r)
-            if old_result != r.result:
-                data["old_result"] = old_result
-            if old_amount != r.amount_returned:
-                data["old_amount"] = old_amount
-            s.add(new_event(c.id, EventKind.APPEAL_OUTCOME, at=now, data=data))
-            self._sync(s, c, "recovered_appeal", before, self._amounts(s, mx.AppealOutcome, c.id), now)
-            out = appeal_data(r)
-        return out, Changes(cases=frozenset({CaseId(c.id)}))
+
+        data, changes = self._update(_APPEALS, outcome_id, values, check, now)
+        return data, changes
 
     def remove_appeal(self, outcome_id: int) -> Changes:
-        with self._sessions.begin() as s:
-            r = s.get(mx.AppealOutcome, outcome_id)
-            if r is None:
-                raise NotFound(f"申诉记录 #{outcome_id} 不存在（可能已被删除）")
-            now = self._now()
-            c = _case(s, CaseId(r.case_id))
-            before = self._amounts(s, mx.AppealOutcome, c.id)
-            s.add(new_event(c.id, EventKind.APPEAL_OUTCOME, at=now, data=_appeal_event("remove", r)))
-            s.delete(r)
-            s.flush()
-            self._sync(s, c, "recovered_appeal", before, self._amounts(s, mx.AppealOutcome, c.id), now)
-        return Changes(cases=frozenset({CaseId(c.id)}))
+        return self._remove(_APPEALS, outcome_id)
 
     # -- courier claims ---------------------------------------------------------------------------------
 
@@ -428,10 +397,7 @@ class OutcomeService:
 
     def claim(self, claim_id: int) -> CourierClaimData:
         with self._sessions() as s:
-            r = s.get(mx.CourierClaim, claim_id)
-            if r is None:
-                raise NotFound(f"快递理赔 #{claim_id} 不存在（可能已被删除）")
-            return claim_data(r)
+            return claim_data(_CLAIMS.get(s, claim_id))
 
     def record_claim(
         self,
@@ -481,43 +447,59 @@ class OutcomeService:
     def update_claim(self, claim_id: int, **fields: Any) -> tuple[CourierClaimData, Changes]:
         now = self._now()
         values = self._claim_values(fields, now)
+        data, changes = self._update(_CLAIMS, claim_id, values, lambda r: self._check_claim(r, now), now)
+        return data, changes
+
+    def remove_claim(self, claim_id: int) -> Changes:
+        return self._remove(_CLAIMS, claim_id)
+
+    # -- one path for editing and removing either kind of record ----------------------------------------
+
+    def _update(
+        self,
+        kind: _Records,
+        record_id: int,
+        values: dict[str, Any],
+        check: Callable[[Any], None],
+        now: datetime,
+    ) -> tuple[Any, Changes]:
+        """Apply values to one record, check it, and (when anything changed) write the timeline entry with
+        the previous values of the fields the entry tracks, and keep the case's recovered column its sum.
+        Returns the record's data as it is after the change."""
         with self._sessions.begin() as s:
-            r = s.get(mx.CourierClaim, claim_id)
-            if r is None:
-                raise NotFound(f"快递理赔 #{claim_id} 不存在（可能已被删除）")
+            r = kind.get(s, record_id)
             c = _case(s, CaseId(r.case_id))
-            before = self._amounts(s, mx.CourierClaim, c.id)
-            old_status = r.status
+            before = self._amounts(s, kind.table, c.id)
+            old = {field: getattr(r, field) for field in kind.tracked}
             changed = False
             for key, value in values.items():
                 if getattr(r, key) != value:
                     setattr(r, key, value)
                     changed = True
-            self._check_claim(r, now)
+            check(r)
             if not changed:
-                return claim_data(r), Changes()
+                return kind.data(r), Changes()
             r.updated_at = now
             s.flush()
-            data = _claim_event("edit", r)
-            if old_status != r.status:
-                data["old_status"] = old_status
-            s.add(new_event(c.id, EventKind.COURIER_CLAIM, at=now, data=data))
-            self._sync(s, c, "recovered_courier", before, self._amounts(s, mx.CourierClaim, c.id), now)
-            out = claim_data(r)
+            data = kind.event_data("edit", r)
+            for field, key in kind.tracked.items():
+                if old[field] != getattr(r, field):
+                    data[key] = old[field]
+            s.add(new_event(c.id, kind.event, at=now, data=data))
+            self._sync(s, c, kind.recovered, before, self._amounts(s, kind.table, c.id), now)
+            out = kind.data(r)
         return out, Changes(cases=frozenset({CaseId(c.id)}))
 
-    def remove_claim(self, claim_id: int) -> Changes:
+    def _remove(self, kind: _Records, record_id: int) -> Changes:
         with self._sessions.begin() as s:
-            r = s.get(mx.CourierClaim, claim_id)
-            if r is None:
-                raise NotFound(f"快递理赔 #{claim_id} 不存在（可能已被删除）")
+            r = kind.get(s, record_id)
             now = self._now()
             c = _case(s, CaseId(r.case_id))
-            before = self._amounts(s, mx.CourierClaim, c.id)
-            s.add(new_event(c.id, EventKind.COURIER_CLAIM, at=now, data=_claim_event("remove", r)))
+            before = self._amounts(s, kind.table, c.id)
+            s.add(new_event(c.id, kind.event, at=now, data=kind.event_data("remove", r)))
             s.delete(r)
             s.flush()
-            self._sync(s, c, "recovered_courier", before, self._amounts(s, mx.CourierClaim, c.id), now)
+            self._sync(s, c, kind.recovered, before, self._amounts(s, kind.table, c.id), now)
         return Changes(cases=frozenset({CaseId(c.id)}))
 
     # -- money ------------------------------------------------------------------------------------------
@@ -739,6 +721,45 @@ def _claim_event(action: str, r: mx.CourierClaim) -> dict[str, Any]:
         "claimed": r.amount_claimed,
         "paid": r.amount_paid,
     }
+
+
+@dataclass(frozen=True, slots=True)
+class _Records:
+    """An appeal outcome or a courier claim, as the shared edit and remove path sees it."""
+
+    table: Any
+    missing: str  # "申诉记录 #{id} …": the message when the record is gone
+    event: EventKind
+    recovered: str  # the case's column that is the sum of these records' amounts
+    event_data: Callable[[str, Any], dict[str, Any]]
+    tracked: dict[str, str]  # field -> timeline key that keeps its previous value
+    data: Callable[[Any], Any]  # the record as the immutable data the service returns
+
+    def get(self, s: Session, record_id: int) -> Any:
+        r = s.get(self.table, record_id)
+        if r is None:
+            raise NotFound(self.missing.format(id=record_id))
+        return r
+
+
+_APPEALS = _Records(
+    mx.AppealOutcome,
+    "申诉记录 #{id} 不存在（可能已被删除）",
+    EventKind.APPEAL_OUTCOME,
+    "recovered_appeal",
+    _appeal_event,
+    {"result": "old_result", "amount_returned": "old_amount"},
+    appeal_data,
+)
+_CLAIMS = _Records(
+    mx.CourierClaim,
+    "快递理赔 #{id} 不存在（可能已被删除）",
+    EventKind.COURIER_CLAIM,
+    "recovered_courier",
+    _claim_event,
+    {"status": "old_status"},
+    claim_data,
+)
 
 
 def _money_gaps(
