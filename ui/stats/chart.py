@@ -35,16 +35,51 @@ def _plain(value: float) -> str:
     return f"{value:,.2f}"
 
 
-class BarChart(QWidget):
-    """Categories as rows, one bar per series in each; negative values grow left of the zero line."""
+class _Chart(QWidget):
+    """What both charts share: a title, a size, painting through draw(painter, area) so that the same code
+    paints the widget, a QImage for a screenshot, and the benchmark."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.title = ""
+        self.setMinimumSize(240, 160)
+
+    def sizeHint(self) -> QSize:
+        return QSize(480, 360)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        try:
+            self.draw(painter, QRectF(self.rect()))
+        finally:
+            painter.end()
+
+    def draw(self, painter: QPainter, area: QRectF) -> None:
+        raise NotImplementedError
+
+    def _background(self, painter: QPainter, area: QRectF) -> tuple[QFontMetrics, int, float]:
+        """White background and the title; returns the font metrics, the line height and the top of
+        what comes below the title."""
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.fillRect(area, QColor("white"))
+        fm = QFontMetrics(painter.font())
+        line = fm.height()
+        top = area.top() + 6
+        painter.setPen(TEXT)
+        if self.title:
+            painter.drawText(QRectF(area.left() + 8, top, area.width() - 16, line), self.title)
+            top += line + 4
+        return fm, line, top
+
+
+class BarChart(_Chart):
+    """Categories as rows, one bar per series in each; negative values grow left of the zero line."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
         self.categories: tuple[str, ...] = ()
         self.series: tuple[Series, ...] = ()
         self.value_text: Callable[[float], str] = _plain
-        self.setMinimumSize(240, 160)
 
     def set_data(
         self,
@@ -59,27 +94,9 @@ class BarChart(QWidget):
         self.value_text = value_text
         self.update()
 
-    def sizeHint(self) -> QSize:
-        return QSize(480, 360)
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        painter = QPainter(self)
-        try:
-            self.draw(painter, QRectF(self.rect()))
-        finally:
-            painter.end()
-
     def draw(self, painter: QPainter, area: QRectF) -> None:
         """Paint into area (a widget, or a QImage for a screenshot or the benchmark)."""
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.fillRect(area, QColor("white"))
-        fm = QFontMetrics(painter.font())
-        line = fm.height()
-        top = area.top() + 6
-        painter.setPen(TEXT)
-        if self.title:
-            painter.drawText(QRectF(area.left() + 8, top, area.width() - 16, line), self.title)
-            top += line + 4
+        fm, line, top = self._background(painter, area)
         if len(self.series) > 1:  # a legend, wrapped over as many lines as needed
             x = area.left() + 8
             for i, s in enumerate(self.series):
@@ -133,40 +150,20 @@ class BarChart(QWidget):
         painter.drawLine(int(zero), int(plot.top()), int(zero), int(bottom))
 
 
-class PieChart(QWidget):
+class PieChart(_Chart):
     """Shares of a whole: one slice per positive value, a legend with the percentages beside it."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.title = ""
         self.slices: tuple[tuple[str, float], ...] = ()
-        self.setMinimumSize(240, 160)
 
     def set_data(self, title: str, slices: Sequence[tuple[str, float]]) -> None:
         self.title = title
         self.slices = tuple((name, value) for name, value in slices if value > 0)
         self.update()
 
-    def sizeHint(self) -> QSize:
-        return QSize(480, 360)
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        painter = QPainter(self)
-        try:
-            self.draw(painter, QRectF(self.rect()))
-        finally:
-            painter.end()
-
     def draw(self, painter: QPainter, area: QRectF) -> None:
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.fillRect(area, QColor("white"))
-        fm = QFontMetrics(painter.font())
-        line = fm.height()
-        top = area.top() + 6
-        painter.setPen(TEXT)
-        if self.title:
-            painter.drawText(QRectF(area.left() + 8, top, area.width() - 16, line), self.title)
-            top += line + 4
+        fm, line, top = self._background(painter, area)
         total = sum(v for _n, v in self.slices)
         if total <= 0:
             painter.drawText(area, Qt.AlignmentFlag.AlignCenter, EMPTY_TEXT)
