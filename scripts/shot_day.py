@@ -1,5 +1,5 @@
 """The operator's day, offscreen on a fresh demo profile: the window opening on 今日 with the reminder
-summary (today.png), 记录申诉结果 (outcomes.png), 快递理赔 (claim.png) and 统计 (stats.png,
+summary (today.png), reminders of deadlines coming up with 提醒设置 (reminders.png), 记录申诉结果 (outcomes.png), 快递理赔 (claim.png) and 统计 (stats.png,
 stats_months.png, via scripts/shot_stats.py). A few decisions and a claim are recorded first, the way an
 operator would after the platform answered, so the money columns and win rates have something to show.
 """
@@ -50,6 +50,41 @@ def record_some_outcomes(desk: object) -> None:
     )
 
 
+def shoot_reminders(window: object, desk: object, pump: object, out: object) -> None:
+    """reminders.png: the window with the notice of deadlines coming up (as it shows without a system tray;
+    with one, the same lines come as a desktop notification) and 工具 ▸ 提醒设置… beside it."""
+    from desk.reminders import Reminder
+    from ui.qt import QColor, QImage, QPainter, QPoint
+    from ui.reminders import ReminderSettingsDialog
+
+    now = datetime.now(UTC)
+    feature = window.features.reminders  # type: ignore[attr-defined]
+    rows = [desk.cases.get(i) for i in desk.cases.list_ids()[:3]]  # type: ignore[attr-defined]
+    coming = [
+        Reminder(c.id, now + timedelta(minutes=m), c.order_no, 60 if m <= 60 else 240, timedelta(minutes=m))
+        for c, m in zip(rows, (35, 110, 230), strict=False)
+    ]
+    feature.notices.show(coming, [], 0, opening=False)
+    feature.settings_action.trigger()
+    pump(2)  # type: ignore[operator]
+    dialog = window.findChild(ReminderSettingsDialog)  # type: ignore[attr-defined]
+    shot = window.grab().toImage()  # type: ignore[attr-defined]
+    settings_shot = dialog.grab().toImage()
+    canvas = QImage(shot.width(), shot.height(), QImage.Format.Format_RGB32)
+    painter = QPainter(canvas)
+    painter.drawImage(QPoint(0, 0), shot)
+    # The dialog over the window's middle, as it opens there.
+    x, y = (shot.width() - settings_shot.width()) // 2, 120
+    painter.drawImage(QPoint(x, y), settings_shot)
+    painter.setPen(QColor("#888888"))
+    painter.drawRect(x - 1, y - 1, settings_shot.width() + 1, settings_shot.height() + 1)
+    painter.end()
+    path = out / "reminders.png"  # type: ignore[operator]
+    canvas.save(str(path))
+    dialog.close()
+    print(path)
+
+
 def main() -> int:
     from screenshots import SIZE, arguments, start
     from shot_stats import shoot_stats
@@ -74,6 +109,7 @@ def main() -> int:
         pump(3)  # counts, the 今日 list and the opening summary of reminders come from the workers
         window.grab().save(str(args.out / "today.png"))
         print(args.out / "today.png")
+        shoot_reminders(window, desk, pump, args.out)
         outcomes = window.features.outcomes
         case_id = next(i for i in desk.cases.list_ids() if desk.outcomes.appeals(i))
         window.select_case(case_id)

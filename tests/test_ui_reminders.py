@@ -155,3 +155,27 @@ def test_closing_the_window_quits_unless_the_operator_chose_the_tray(window: Mai
     window.show()
     notices.keep_in_tray = False
     assert window.close()
+
+
+def test_an_open_notice_grows_to_show_every_new_line(window: MainWindow, qtbot: Any, clock: Clock) -> None:
+    """New reminders while the notice is still open: each line is shown whole, none cut off at the bottom."""
+    from desk.reminders import Reminder
+
+    qtbot.waitUntil(lambda: notice(window).isVisible(), timeout=10_000)
+    n = notice(window)
+    first_height = n.height()
+    coming = [
+        Reminder(1, clock.now + timedelta(minutes=m), f"ORDER-{m}", 60, timedelta(minutes=m))
+        for m in (5, 15, 25)
+    ]
+    n.show_reminders("3 件售后即将超时", coming)
+    assert n.height() > first_height
+    for button in n.buttons:
+        assert button.isVisible()
+        bottom = button.mapTo(n, button.rect().bottomLeft()).y()
+        assert bottom < n.height(), f"{button.text()} is cut off ({bottom} ≥ {n.height()})"
+    assert [b.text() for b in n.buttons] == [
+        "售后 ORDER-5 5 分后超时",
+        "售后 ORDER-15 15 分后超时",
+        "售后 ORDER-25 25 分后超时",
+    ]

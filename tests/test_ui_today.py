@@ -181,6 +181,11 @@ def test_the_apps_start_shows_the_quick_list_then_opens_on_today(
     qtbot.waitExposed(window)
     try:
         assert len(shown(window)) == 2  # 全部 from the quick reader: the first paint has rows
+        # The list takes the focus as the app's window comes up, and Qt makes its first row current on
+        # its own: that is not the operator choosing a case.
+        window.activateWindow()
+        window.table.setFocus()
+        qtbot.waitUntil(lambda: window.table.currentIndex().isValid(), timeout=WAIT_MS)
         window.attach_desk(desk)
         assert chosen_queue(window) == ("queue", "overdue")
         assert shown(window) == [late]

@@ -205,7 +205,8 @@ class MainWindow(QMainWindow):
 
         # Through the services now (the same list as the quick one, so nothing jumps; ~40 ms for 100,000),
         # or 今日 (its counts ~90 ms for 100,000) unless the operator already chose a case meanwhile.
-        if self._start_today and not self.table.currentIndex().isValid():
+        # A case chosen counts only as a selection: the list's first focus sets a current row by itself.
+        if self._start_today and not self.table.selectionModel().hasSelection():
             self.cases_pane.open_on_today()
         else:
             self.cases_pane.refresh_now()

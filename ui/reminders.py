@@ -129,6 +129,7 @@ class ReminderNotice(QFrame):
         self.title.setText(title)
         for button in self.buttons:
             self._lines.removeWidget(button)
+            button.hide()  # at once: deleteLater waits for the event loop, and it would show till then
             button.deleteLater()
         self.buttons = []
         for reminder in reminders[:SHOWN_IN_NOTICE]:
@@ -139,6 +140,9 @@ class ReminderNotice(QFrame):
             button.setToolTip("打开这条售后")
             button.clicked.connect(lambda _c=False, cid=reminder.case_id: self.case_clicked.emit(cid))
             self._lines.addWidget(button)
+            # Shown now, not on the layout's next turn: the size below must count the new lines, or a
+            # notice that is already open keeps the height of its previous text and cuts the new one.
+            button.show()
             self.buttons.append(button)
         rest = len(reminders) - SHOWN_IN_NOTICE
         extra = [f"还有 {rest} 件" if rest > 0 else "", more_text]
