@@ -20,6 +20,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--demo", action="store_true", help="打开演示数据（未指定 --profile 时使用一个新的临时文件夹）"
     )
     p.add_argument("--verbose", action="store_true", help="日志写得更详细")
+    # What a double-clicked .deskbackup passes (the .desktop entry's %f, the Windows association's "%1").
+    p.add_argument(
+        "backup",
+        nargs="?",
+        help="备份文件（.deskbackup）：打开窗口后询问是否用它恢复（当前数据会先另存一份），不会直接覆盖",
+    )
     return p.parse_args(argv)
 
 
@@ -30,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     from desk.logs import setup_logging
     from desk.profile import Profile, resolve_profile
 
+    backup = Path(args.backup).expanduser().absolute() if args.backup else None
     if args.demo and not args.profile:
         profile = Profile(Path(tempfile.mkdtemp(prefix="desk-demo-")))
     else:
@@ -37,12 +44,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         profile.ensure()
         setup_logging(profile.logs_dir, verbose=args.verbose)
-        # One window per profile: a second start hands over to the first one and exits.
+        # One window per profile: a second start hands over to the first one (with the backup file to
+        # offer, if one was given) and exits.
         from ui.app import setup_application
         from ui.single_instance import claim_or_hand_over
 
         setup_application()
-        if claim_or_hand_over(profile.root) is None:
+        if claim_or_hand_over(profile.root, open_backup=backup) is None:
             return 0
     except (DeskError, OSError) as exc:
         logging.getLogger(__name__).exception("cannot open profile %s", profile.root)

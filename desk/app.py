@@ -25,6 +25,8 @@ from desk.services.orders import OrderService
 from desk.services.outcomes import OutcomeService
 from desk.services.packets import PacketService
 from desk.services.products import ProductService
+from desk.services.recognition import RecognitionService
+from desk.services.redaction import RedactionService
 from desk.services.reminders import ReminderService
 from desk.services.scripts import ScriptService
 from desk.services.shops import ShopService
@@ -62,6 +64,7 @@ class Desk:
     buyers: BuyerService = field(init=False)
     stats: StatsService = field(init=False)
     reminders: ReminderService = field(init=False)  # deadlines due soon, for reminders
+    recognition: RecognitionService = field(init=False)  # text in evidence pictures, suggestions
 
     def __post_init__(self) -> None:
         sessions = make_sessionmaker(self.engine)
@@ -98,6 +101,11 @@ class Desk:
         self.reminders = ReminderService(sessions)
         # The upload kit reads limits from the platform profiles and required evidence from the wizard.
         self.packets.platforms, self.packets.wizard = self.platforms, self.wizard
+        self.recognition = RecognitionService(
+            sessions, self.evidence, self.cases, self.weights, self.profile.root
+        )
+        self.evidence._importer.after_store = self.recognition.imported
+        self.packets.redactions = RedactionService(self.evidence, self.profile.root)
 
     def _appeal_threshold(self, case: CaseData) -> Decimal | None:
         shop = next((s for s in self.shops.list() if s.id == case.shop_id), None) if case.shop_id else None
@@ -105,6 +113,7 @@ class Desk:
         return Decimal(value) if value is not None else None
 
     def close(self) -> None:
+        self.recognition.close()
         self.engine.dispose()
 
 

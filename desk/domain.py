@@ -164,6 +164,9 @@ class MarkShape(enum.StrEnum):
     ARROW = "arrow"  # a red arrow from (x0, y0) to (x1, y1)
     TEXT = "text"  # a text label with its top-left corner at (x0, y0)
     DETAIL = "detail"  # a region a packet prints enlarged beside the picture; never drawn on the pixels
+    # A redaction the desk proposed and the operator removed: remembered so it is not proposed again; never
+    # drawn (desk/recognition/redaction.py).
+    KEPT = "kept"
 
 
 @dataclass(frozen=True, slots=True)

@@ -81,7 +81,14 @@ ENUM_LABELS: dict[str, dict[str, str]] = {
         "COURIER_UNLOAD": "快递下车重量",
         "REWEIGH": "复称",
     },
-    "MarkShape": {"redact": "遮挡", "box": "方框", "arrow": "箭头", "text": "文字", "detail": "放大区域"},
+    "MarkShape": {
+        "redact": "遮挡",
+        "box": "方框",
+        "arrow": "箭头",
+        "text": "文字",
+        "detail": "放大区域",
+        "kept": "不遮挡",
+    },
     "EventKind": {
         "created": "新建售后",
         "field_changed": "修改",

@@ -2,9 +2,10 @@
 layouts (the demo's weights table, a detail card of label: value rows, a compact table with units in the
 cells) and chat screenshots where the buyer writes phone numbers full, spaced, hyphenated, with +86, as a
 landline, or already masked (138****5678, which must not be found), among order numbers, waybills and
-amounts that must not be taken for phones.
+amounts that must not be taken for phones; and photographed scale displays with seven-segment digits (lit
+segments over the faint ghosts of unlit ones, a decimal point, some turned in perspective or noisy).
 
-`python -m desk_demo.ocr_set FOLDER [--chats N] [--couriers N]` writes the pictures and truth.json;
+`python -m desk_demo.ocr_set FOLDER [--chats N] [--couriers N] [--displays N]` writes the pictures and truth.json;
 tests/data/ocr/ holds a small set made so (tests/test_recognition_set.py), bench/bench_ocr.py a larger one.
 Everything is derived from the seed: the same arguments give the same pictures.
 """
@@ -169,11 +170,177 @@ def chat_screenshots(count: int, seed: int = 0) -> Iterator[tuple[str, bytes, di
         yield f"chat-{i:03d}.png", png, truth
 
 
-def write_set(folder: Path, *, chats: int, couriers: int, seed: int = 0) -> dict[str, Any]:
+# --- scale displays ---------------------------------------------------------------------------------
+
+# Which of the segments a b c d e f g each digit lights (a top, b top right, c bottom right, d bottom,
+# e bottom left, f top left, g middle).
+SEGMENTS = {
+    "0": "abcdef",
+    "1": "bc",
+    "2": "abdeg",
+    "3": "abcdg",
+    "4": "bcfg",
+    "5": "acdfg",
+    "6": "acdefg",
+    "7": "abc",
+    "8": "abcdefg",
+    "9": "abcdfg",
+}
+
+
+def _segment_polygons(x: float, y: float, w: float, h: float, t: float, skew: float) -> dict[str, list]:
+    """The seven segments of one digit cell (top-left x, y; width w, height h; stroke t) as polygons,
+    slanted by `skew` (x shift per pixel up), like the digits of a shop scale."""
+    half = h / 2
+
+    def horizontal(cy: float) -> list[tuple[float, float]]:
+        return [
+            (x + t / 2, cy),
+            (x + t, cy - t / 2),
+            (x + w - t, cy - t / 2),
+            (x + w - t / 2, cy),
+            (x + w - t, cy + t / 2),
+            (x + t, cy + t / 2),
+        ]
+
+    def vertical(cx: float, y0: float, y1: float) -> list[tuple[float, float]]:
+        return [
+            (cx, y0 + t / 2),
+            (cx + t / 2, y0 + t),
+            (cx + t / 2, y1 - t),
+            (cx, y1 - t / 2),
+            (cx - t / 2, y1 - t),
+            (cx - t / 2, y0 + t),
+        ]
+
+    shapes = {
+        "a": horizontal(y + t / 2),
+        "g": horizontal(y + half),
+        "d": horizontal(y + h - t / 2),
+        "f": vertical(x + t / 2, y, y + half),
+        "b": vertical(x + w - t / 2, y, y + half),
+        "e": vertical(x + t / 2, y + half, y + h),
+        "c": vertical(x + w - t / 2, y + half, y + h),
+    }
+    bottom = y + h
+    return {k: [(px + (bottom - py) * skew, py) for px, py in pts] for k, pts in shapes.items()}
+
+
+def _display_value(rng: random.Random) -> str:
+    kind = rng.random()
+    if kind < 0.5:
+        return f"{rng.randint(5, 4999) / 100:.2f}"  # kg with two decimals: 0.05 – 49.99
+    if kind < 0.8:
+        return f"{rng.randint(5, 9999) / 1000:.3f}"  # kg with three decimals: 0.005 – 9.999
+    return f"{rng.randint(10, 9999) / 10:.1f}"  # grams or kg with one decimal
+
+
+def display_photo(value: str, seed: int) -> tuple[bytes, dict[str, Any]]:
+    """A photographed scale display showing `value` on seven-segment digits: an LCD (dark segments on
+    grey-green) or LED (red on black) panel, unlit segments faintly visible, the decimal point a small
+    square; every third photo turned in perspective, every fourth with sensor noise. Digits are right
+    aligned in a five-digit panel; leading places stay dark as on a real scale."""
+    import numpy as np
+    from PIL import ImageFilter
+
+    rng = _rng("ocr-display", seed, value)
+    led = rng.random() < 0.4
+    body = (rng.randint(170, 215),) * 3
+    w, h = 1200, 800
+    img = Image.new("RGB", (w, h), body)
+    d = ImageDraw.Draw(img)
+    panel = (150, 200, 1050, 560)
+    if led:
+        bg, lit, ghost = (12, 12, 14), (255, 48, 40), (48, 20, 20)
+    else:
+        bg, lit, ghost = (178, 192, 170), (24, 30, 26), (160, 172, 152)
+    d.rounded_rectangle((panel[0] - 30, panel[1] - 30, panel[2] + 30, panel[3] + 30), 24, fill=(60, 62, 66))
+    d.rectangle(panel, fill=bg)
+    places = 5
+    digits = value.replace(".", "")
+    point_after = value.index(".") - 1  # index in digits after which the point sits
+    cell_w, cell_h, gap = 130, 250, 38
+    stroke = rng.randint(20, 26)
+    skew = rng.choice((0.0, 0.08, 0.12))
+    x0 = panel[2] - 60 - places * cell_w - (places - 1) * gap
+    y0 = (panel[1] + panel[3]) / 2 - cell_h / 2
+    start = places - len(digits)
+    for slot in range(places):
+        x = x0 + slot * (cell_w + gap)
+        polys = _segment_polygons(x, y0, cell_w, cell_h, stroke, skew)
+        on = SEGMENTS[digits[slot - start]] if slot >= start else ""
+        for seg, pts in polys.items():
+            d.polygon(pts, fill=lit if seg in on else ghost)
+        dot = (
+            x + cell_w + gap / 2 - stroke / 2,
+            y0 + cell_h - stroke,
+            x + cell_w + gap / 2 + stroke / 2,
+            y0 + cell_h,
+        )
+        d.rectangle(dot, fill=lit if slot - start == point_after else ghost)
+    d.text((panel[2] + 45, panel[3] - 20), "kg", font=_font(44), fill=(30, 30, 30), anchor="ls")
+    d.text(
+        (panel[0], panel[3] + 110),
+        rng.choice(("电子计重秤", "ACS-30 计价秤", "台秤")),
+        font=_font(34),
+        fill=(50, 50, 55),
+    )
+    turned = seed % 3 == 2
+    noisy = seed % 4 == 3
+    if turned:
+        # A photo taken from a little to one side: the panel narrows towards one end.
+        k = rng.uniform(60, 110)
+        side = rng.choice((0, 1))
+        fw, fh = float(w), float(h)
+        src = [(0.0, 0.0), (fw, 0.0), (fw, fh), (0.0, fh)]
+        dst = (
+            [(0.0, k), (fw, 0.0), (fw, fh), (0.0, fh - k)]
+            if side
+            else [(0.0, 0.0), (fw, k), (fw, fh - k), (0.0, fh)]
+        )
+        coeffs = _perspective(dst, src)
+        img = img.transform(
+            (w, h), Image.Transform.PERSPECTIVE, coeffs, Image.Resampling.BICUBIC, fillcolor=body
+        )
+    img = img.filter(ImageFilter.GaussianBlur(rng.uniform(0.6, 1.4)))
+    if noisy:
+        arr = np.asarray(img).astype(np.int16)
+        noise = np.random.default_rng(seed).normal(0, 12, arr.shape)
+        img = Image.fromarray(np.clip(arr + noise, 0, 255).astype(np.uint8))
+    truth = {"kind": "display", "value": value, "unit": "kg", "led": led, "turned": turned, "noisy": noisy}
+    return _png(img), truth
+
+
+def _perspective(dst: list[tuple[float, float]], src: list[tuple[float, float]]) -> list[float]:
+    """Coefficients for Image.transform(PERSPECTIVE) mapping output points `dst` to input points `src`."""
+    import numpy as np
+
+    rows = []
+    for (x, y), (u, v) in zip(dst, src, strict=True):
+        rows.append([x, y, 1, 0, 0, 0, -u * x, -u * y])
+        rows.append([0, 0, 0, x, y, 1, -v * x, -v * y])
+    a = np.array(rows, dtype=float)
+    b = np.array([c for p in src for c in p], dtype=float)
+    return [float(c) for c in np.linalg.solve(a, b)]
+
+
+def display_photos(count: int, seed: int = 0) -> Iterator[tuple[str, bytes, dict[str, Any]]]:
+    """(file name, PNG, truth) for `count` scale display photos; truth has the value with its decimal point."""
+    for i in range(count):
+        value = _display_value(_rng("ocr-display-value", seed, i))
+        png, truth = display_photo(value, seed * 1000 + i)
+        yield f"display-{i:03d}.png", png, truth
+
+
+def write_set(folder: Path, *, chats: int, couriers: int, displays: int = 0, seed: int = 0) -> dict[str, Any]:
     """Write the pictures and truth.json ({file name: truth}) into folder; returns the truth."""
     folder.mkdir(parents=True, exist_ok=True)
     truth: dict[str, Any] = {}
-    for name, png, item in [*courier_pages(couriers, seed), *chat_screenshots(chats, seed)]:
+    for name, png, item in [
+        *courier_pages(couriers, seed),
+        *chat_screenshots(chats, seed),
+        *display_photos(displays, seed),
+    ]:
         (folder / name).write_bytes(png)
         truth[name] = item
     (folder / "truth.json").write_text(
@@ -189,9 +356,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("folder", type=Path)
     p.add_argument("--chats", type=int, default=4)
     p.add_argument("--couriers", type=int, default=3)
+    p.add_argument("--displays", type=int, default=0)
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args(argv)
-    truth = write_set(args.folder, chats=args.chats, couriers=args.couriers, seed=args.seed)
+    truth = write_set(
+        args.folder, chats=args.chats, couriers=args.couriers, displays=args.displays, seed=args.seed
+    )
     print(f"{len(truth)} 张图片及 truth.json 已写入 {args.folder}")
     return 0
 

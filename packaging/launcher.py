@@ -43,16 +43,9 @@ def run() -> int:
         return cli_main(rest)
     import main as window
 
-    return window.main(window_args(rest))
-
-
-def window_args(argv: list[str]) -> list[str]:
-    """Double-clicking a .deskbackup file (the installer's file association) starts the program with the
-    file's path as its only argument. The window has no such argument yet: it opens as usual, and the file
-    is restored through 工具 ▸ 恢复… (docs/install.md), rather than the start failing on an unknown argument."""
-    if len(argv) == 1 and argv[0].lower().endswith(".deskbackup"):
-        return []
-    return argv
+    # A double-clicked .deskbackup (the installer's and the .desktop file's association) arrives as the only
+    # argument; main.py opens the window on it and offers the restore.
+    return window.main(rest)
 
 
 if __name__ == "__main__":

@@ -39,6 +39,10 @@ if TYPE_CHECKING:
 pytest_plugins = ["tests.gui_thread_guard"]
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("TZ", "UTC")
+# Reading text in pictures is switched off (desk/services/recognition.py) unless a test switches it on
+# (the recognition tests do): a desk test that adds a picture would otherwise start the OCR worker and wait
+# seconds for it, in every CLI `evidence add`. Off is also what a machine without the engine runs.
+os.environ.setdefault("DESK_RECOGNITION", "off")
 
 REPO = Path(__file__).resolve().parents[1]
 # Malformed and odd images from Pillow's test suite, vendored in the repository (tests/data/README.md):

@@ -313,3 +313,21 @@ def test_merge_proposal_and_choices() -> None:
     gaps = propose("", "经核实：【缺：重量结论】。")
     assert gaps.missing == ("重量结论",) and gaps.default == MergeChoice.KEEP
     assert unfilled("单号 【缺：补发单号】，【缺：补发单号】") == ("补发单号",)
+
+
+def test_evidence_steps_declare_what_completes_them(playbooks) -> None:  # type: ignore[no-untyped-def]
+    pb = playbooks.for_case_type("漏发少件")
+    weights = ("仓库称重图", "快递内网重量图")
+    assert pb.nodes["ask_photos"].done_when == weights and pb.nodes["reweigh"].done_when == weights
+    assert not pb.nodes["damaged"].done_when  # a question is never passed over by evidence
+
+
+def test_done_when_is_validated() -> None:
+    scripts = set(load_scripts())
+    import tomllib
+
+    data = tomllib.loads((PLAYBOOK_DIR / "missing_item.toml").read_text(encoding="utf-8"))
+    data["nodes"]["reweigh"]["done_when"] = ["不存在的证据"]
+    data["nodes"]["damaged"]["done_when"] = ["仓库称重图"]
+    text = "；".join(validate(parse_playbook(data, "x.toml"), scripts))
+    assert "不存在的证据" in text and "done_when 只用于说明步骤" in text

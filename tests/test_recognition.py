@@ -39,6 +39,11 @@ needs_engine = pytest.mark.skipif(
 )
 
 
+@pytest.fixture(autouse=True)
+def _reading_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DESK_RECOGNITION", "on")  # tests/conftest.py switches it off for other tests
+
+
 def sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 

@@ -41,8 +41,9 @@ def click(qtbot: Any, dialog: WizardDialog, prefix: str) -> None:
     qtbot.waitUntil(ready, timeout=WAIT_MS)
     steps = len(dialog.view.choices)
     next(b for b in buttons(dialog) if b.text().startswith(prefix)).click()
-    # Wait for this answer's own result, not for any re-read that happens meanwhile.
-    qtbot.waitUntil(lambda: len(dialog.view.choices) == steps + 1, timeout=WAIT_MS)
+    # Wait for this answer's own result, not for any re-read that happens meanwhile (steps the evidence
+    # completes may be passed over with it).
+    qtbot.waitUntil(lambda: len(dialog.view.choices) > steps, timeout=WAIT_MS)
     # The new step's buttons are shown by their layout on the next turn of the event loop.
     box = dialog.answers_box
     qtbot.waitUntil(
@@ -230,3 +231,87 @@ def test_a_broken_playbook_copy_is_named_with_its_line(qtbot: Any, desk: Any, ma
     assert dialog.problems.isVisible()
     assert f"流程文件“missing_item.toml”第 {line} 行" in dialog.problems.text()
     assert "shortish" in dialog.problems.text() and "暂时使用软件自带的流程" in dialog.problems.text()
+
+
+def weighed_case(desk: Any, tmp_path: Path, **kw: Any) -> Any:
+    """A 拼多多 漏发少件 case whose weights match, with its warehouse and courier weight pictures."""
+    import io
+
+    from desk.domain import EvidenceKind
+
+    case = order_case(desk, tmp_path, warehouse_g=1610, **kw)
+    for n, kind in enumerate((EvidenceKind.WAREHOUSE_WEIGHT, EvidenceKind.COURIER_WEIGHT)):
+        out = io.BytesIO()
+        Image.new("RGB", (60, 40), (40 * n, 120, 200)).save(out, "PNG")
+        assert not desk.evidence.import_bytes(case.id, out.getvalue(), f"{kind}.png", kind=kind).rejected
+    return case
+
+
+def to_appeal(qtbot: Any, dialog: WizardDialog) -> None:
+    # 先让买家拍照 and 复称 are passed over: the case holds the pictures they ask for.
+    for prefix in ("2. 外包装完好", "1. 本人签收", "2. 重量相符", "3. 协商无果"):
+        click(qtbot, dialog, prefix)
+    assert dialog.view.state.outcome.id == "appeal_weights"
+
+
+def test_steps_the_evidence_completes_are_shown_done_and_passed_over(
+    qtbot: Any, desk: Any, make_window: Any, tmp_path: Path
+) -> None:
+    case = weighed_case(desk, tmp_path)
+    dialog = open_wizard(qtbot, make_window, case.id)
+    qtbot.waitUntil(lambda: dialog.step_title.text() == "问题：签收时外包装是否有破损？", timeout=WAIT_MS)
+    assert dialog.passed_label.isVisible()
+    assert (
+        "先让买家拍照，确定漏发的是哪件商品　✓ 已有：仓库称重图、快递内网重量图" in dialog.passed_label.text()
+    )
+    assert not any(b.text() == "完成，下一步" for b in buttons(dialog))
+
+
+def test_one_key_from_the_outcome_to_the_upload_kit(
+    qtbot: Any, desk: Any, make_window: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ui.qt import QApplication, QFileDialog, Qt
+
+    def no_dialog(*_a: Any, **_k: Any) -> tuple[str, str]:
+        raise AssertionError("no file dialog")
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", no_dialog)
+    case = weighed_case(desk, tmp_path, refund_paid=Decimal("29.90"), refund_amount=Decimal("29.90"))
+    dialog = open_wizard(qtbot, make_window, case.id)
+    to_appeal(qtbot, dialog)
+    qtbot.waitUntil(dialog.apply_kit_button.isVisible, timeout=WAIT_MS)
+    assert dialog.apply_kit_button.text() == "应用并导出上传材料包"
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog, timeout=WAIT_MS)
+    qtbot.keyClick(dialog, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: dialog.kit_result is not None, timeout=WAIT_MS)
+    kit = dialog.kit_result.zip_path
+    assert kit.exists() and kit.parent == desk.profile.packets_dir / f"case-{case.id}"
+    assert dialog.view.applied and desk.cases.get(case.id).appeal_type == "goods"
+    assert dialog.open_kit_button.isVisible() and str(kit) in dialog.kit_label.text()
+
+
+def test_the_readiness_check_still_refuses_and_nothing_is_written(
+    qtbot: Any, desk: Any, make_window: Any, tmp_path: Path
+) -> None:
+    case = weighed_case(desk, tmp_path, refund_paid=Decimal("29.90"))  # no 退款金额: a goods appeal needs it
+    dialog = open_wizard(qtbot, make_window, case.id)
+    to_appeal(qtbot, dialog)
+    qtbot.waitUntil(dialog.apply_kit_button.isVisible, timeout=WAIT_MS)
+    dialog.apply_kit_button.click()
+    qtbot.waitUntil(lambda: dialog.readiness_dialog is not None, timeout=WAIT_MS)
+    assert dialog.view.applied and dialog.kit_result is None
+    folder = desk.profile.packets_dir / f"case-{case.id}"
+    assert not list(folder.glob("*.zip"))  # a folder that is not there holds nothing either
+    dialog.readiness_dialog.close()
+
+
+def test_no_kit_button_where_the_platform_takes_the_pdf_first(
+    qtbot: Any, desk: Any, make_window: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    case = weighed_case(desk, tmp_path)
+    monkeypatch.setattr(desk.platforms, "primary_output", lambda _platform: "pdf")  # as 抖店's profile says
+    dialog = open_wizard(qtbot, make_window, case.id)
+    to_appeal(qtbot, dialog)
+    qtbot.wait(100)
+    assert dialog.apply_button.isVisible() and not dialog.apply_kit_button.isVisible()

@@ -33,6 +33,7 @@ class MenuKey(enum.Enum):
     ORDERS = enum.auto()
     CASES = enum.auto()
     DATA = enum.auto()
+    HELP = enum.auto()
 
 
 # The one place that turns menu keys into words.
@@ -44,6 +45,7 @@ MENU_TITLES: dict[MenuKey, str] = {
     MenuKey.ORDERS: "订单",
     MenuKey.CASES: "售后",
     MenuKey.DATA: "资料",
+    MenuKey.HELP: "帮助",
 }
 
 

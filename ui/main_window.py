@@ -11,9 +11,11 @@ from desk.services.readiness import NotReady
 from ui.cases.autosave import JOURNAL_NAME
 from ui.cases.case_form import CaseForm
 from ui.cases.case_model import COLUMNS
+from ui.cases.chips import apply_toolbar_icons
 from ui.cases.list_pane import COLUMN_WIDTHS, CaseListPane
 from ui.context import MENU_TITLES, FeatureContext, MenuKey
 from ui.errors import APP_TITLE, show_error
+from ui.packet.fit import fit_on_screen
 from ui.packet.preview import PacketPreview
 from ui.packet.readiness_dialog import ReadinessDialog
 from ui.qt import (
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
     from desk.app import Desk
     from desk.profile import Profile
     from desk.services.undo import UndoResult, UndoService, UndoStep
+    from ui.about import AboutFeature
     from ui.cases.menus import CaseMenus
     from ui.evidence.panel import EvidencePanel
     from ui.orders import OrdersFeature
@@ -76,6 +79,7 @@ class Features:
     outcomes: OutcomesFeature
     stats: StatsFeature
     reminders: RemindersFeature
+    about: AboutFeature
 
     @property
     def actions(self) -> tuple[QAction, ...]:
@@ -88,6 +92,7 @@ class Features:
             *self.outcomes.actions,
             *self.stats.actions,
             *self.reminders.actions,
+            *self.about.actions,
         )
 
 
@@ -179,11 +184,17 @@ class MainWindow(QMainWindow):
         # Imported here: the gallery's modules (and Pillow) are not needed for the list's first paint.
         from ui.evidence.panel import EvidencePanel
 
-        self.panel: EvidencePanel = EvidencePanel(desk.evidence, runner)
+        self.panel: EvidencePanel = EvidencePanel(
+            desk.evidence, runner, profile_root=desk.profile.root, recognition=desk.recognition
+        )
+        # Pictures imported from now on are read in the background (one worker process, lower priority);
+        # nothing happens when the engine is missing or reading is switched off (docs/recognition.md).
+        desk.recognition.background = True
         self._build_right()
         self._build_actions()
         self.panel.set_undo_action(self.undo_action)
         self.features = self._install_features()
+        apply_toolbar_icons(self.toolbar)  # the window's own actions and those the features added
 
         self.form.changes_made.connect(self.changes_applied)
         self.form.case_saved.connect(self._on_case_saved)
@@ -356,7 +367,7 @@ class MainWindow(QMainWindow):
     def _install_features(self) -> Features:
         """Each feature joins through the context and returns its actions; the order of the calls is
         the order of their entries in a shared menu (申诉: 处理向导…, 话术库… | 生成申诉材料, 打印, 上传材料包…)."""
-        from ui import orders, outcomes, packet, reminders, stats, tools, wizard
+        from ui import about, orders, outcomes, packet, reminders, stats, tools, wizard
         from ui.cases import menus
 
         ctx = self.feature_context
@@ -379,6 +390,7 @@ class MainWindow(QMainWindow):
             outcomes=outcomes_feature,
             stats=stats_feature,
             reminders=reminders.install(ctx),  # 工具, after 检查数据: 提醒设置…; reminders, the tray
+            about=about.install(ctx),  # 帮助: 关于
         )
 
     # -- state -----------------------------------------------------------------------------------
@@ -387,7 +399,7 @@ class MainWindow(QMainWindow):
         s = self._settings
         geometry = s.value("main/geometry")
         if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(*DEFAULT_SIZE)
+            fit_on_screen(self, *DEFAULT_SIZE)  # a 1280×720 laptop gets what its screen has room for
         state = s.value("main/main_splitter")
         if state is None or not self.main_splitter.restoreState(state):
             shown = (0, 1, 10, 2, 3)  # the first five columns as shown: 类型, 状态, 截止, 平台, 店铺

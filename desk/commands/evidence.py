@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from desk.commands import print_json
-from desk.commands.evidence_read import register_read
+from desk.commands.evidence_read import read_pictures, register_read
 from desk.domain import CaseId, EvidenceKind
 from desk.names import shown
 
@@ -27,6 +27,9 @@ def register(sub: Any) -> None:
         "--kind", choices=[str(k) for k in EvidenceKind], help="证据类别（默认按文件名推测，待确认）"
     )
     add.add_argument("--json", action="store_true")
+    add.add_argument(
+        "--no-read", action="store_true", help="不识别导入图片中的文字（以后可用 evidence read --all）"
+    )
     add.set_defaults(func=run_add)
     lst = ev_sub.add_parser("list", help="列出售后记录的证据")
     lst.add_argument("case", type=int)
@@ -57,7 +60,18 @@ def run_add(desk: Any, args: argparse.Namespace) -> int:
         for r in report.rejected:
             print(f"未导入：{shown(r.name)}——{r.reason}", file=sys.stderr)
         print(report.summary())
-    return 1 if report.rejected and not report.added and not report.duplicates else 0
+    code = 1 if report.rejected and not report.added and not report.duplicates else 0
+    pictures = [e.id for e in report.added if e.media_type.startswith("image/")]
+    if pictures and not args.no_read and not args.json:
+        # Read in front: a background reader would die with this process. Quietly on stderr (an import's
+        # stderr is for refused files); reading off is said, not failed.
+        if desk.recognition.available():
+            read_pictures(desk, pictures, as_json=False, progress=False)
+        else:
+            notice = desk.recognition.off_notice()
+            if notice:
+                print(notice, file=sys.stderr)
+    return code
 
 
 def run_list(desk: Any, args: argparse.Namespace) -> int:

@@ -157,6 +157,8 @@ class Evidence(Base):
     rotation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # False while the kind is the desk's guess (from the name, or "pasted → 聊天截图").
     kind_confirmed: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # What the picture says, phone numbers masked (desk/services/recognition.py): searched, never shown.
+    picture_text: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     case: Mapped[Case] = relationship(back_populates="evidence")
     marks: Mapped[list[EvidenceMark]] = relationship(
@@ -262,7 +264,7 @@ def _create_search_index(_target: Any, connection: Any, **_kw: Any) -> None:
     if connection.dialect.name == "sqlite":
         search_schema.create_sqlite_search(connection.exec_driver_sql, version=search_schema.CURRENT_VERSION)
     elif connection.dialect.name == "postgresql":
-        search_schema.create_postgresql_search(connection, search_schema.PG_TRGM_INDEXES_V3)
+        search_schema.create_postgresql_search(connection, search_schema.PG_TRGM_INDEXES_V4)
 
 
 from desk.db import models_orders as _orders  # noqa: E402,F401

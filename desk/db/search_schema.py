@@ -38,6 +38,12 @@ number a courier or a buyer gives is found like the outbound waybill. Only the t
 the expression index on ``cases``) change; ``upgrade_sqlite_search_v3`` rewrites just the rows that hold
 one of the two numbers (migration 0014_case_facts).
 
+Version 4 indexes what evidence pictures say (``evidence.picture_text``, written by
+``desk.services.recognition`` with phone numbers masked), joined to each picture's caption: searching 少件
+finds the case whose chat screenshot says it. Only the evidence triggers change (and on PostgreSQL an index
+on the new column); ``upgrade_sqlite_search_v4`` rewrites nothing, since no picture has been read when the
+column is added (migration 0015_picture_text).
+
 The DDL of each version below is frozen: a change of the index needs a new constant and a new migration.
 """
 
@@ -198,6 +204,44 @@ SQLITE_FILL_V3 = (
     f"SELECT c.id, {visible_sql(_fields('c', CASE_COLUMNS_V3))}, {visible_sql(_captions('c.id'))} FROM cases c"
 )
 
+
+# Version 4: a picture's caption and the text read in it, each evidence row one piece (a row without
+# picture text reads exactly as in version 3, so nothing indexed before needs rewriting).
+def _captions_v4(case_id: str) -> str:
+    piece = (
+        "iif(e.caption = '', e.picture_text, "
+        "iif(e.picture_text = '', e.caption, e.caption || char(10) || e.picture_text))"
+    )
+    return (
+        f"SELECT coalesce(group_concat({piece}, char(10)), '') AS x FROM evidence e "
+        f"WHERE e.case_id = {case_id} AND (e.caption <> '' OR e.picture_text <> '')"
+    )
+
+
+def _visible_captions_v4(case_id: str) -> str:
+    """Version 4's captions without INVISIBLE characters. The replace() chain wraps a column of a subquery,
+    not the subquery itself: around the whole expression it overflows SQLite's parser stack."""
+    return f"(SELECT {visible_sql('p.x')} FROM ({_captions_v4(case_id)}) p)"
+
+
+SQLITE_TRIGGERS_V4: tuple[str, ...] = (
+    *SQLITE_TRIGGERS_V3[:3],
+    f"CREATE TRIGGER {TABLE}_evidence_ai AFTER INSERT ON evidence "
+    "WHEN new.caption <> '' OR new.picture_text <> '' BEGIN "
+    f"UPDATE {TABLE} SET captions = {_visible_captions_v4('new.case_id')} WHERE case_id = new.case_id; END",
+    f"CREATE TRIGGER {TABLE}_evidence_au AFTER UPDATE OF caption, case_id, picture_text ON evidence BEGIN "
+    f"UPDATE {TABLE} SET captions = {_visible_captions_v4(TABLE + '.case_id')} "
+    "WHERE case_id IN (old.case_id, new.case_id); END",
+    f"CREATE TRIGGER {TABLE}_evidence_ad AFTER DELETE ON evidence "
+    "WHEN old.caption <> '' OR old.picture_text <> '' BEGIN "
+    f"UPDATE {TABLE} SET captions = {_visible_captions_v4('old.case_id')} WHERE case_id = old.case_id; END",
+)
+
+SQLITE_FILL_V4 = (
+    f"INSERT INTO {TABLE}(case_id, fields, captions) "
+    f"SELECT c.id, {visible_sql(_fields('c', CASE_COLUMNS_V3))}, {_visible_captions_v4('c.id')} FROM cases c"
+)
+
 # The names of the triggers that fill case_search from cases and evidence (the same in every version).
 FILL_TRIGGER_NAMES: tuple[str, ...] = tuple(x.split()[2] for x in SQLITE_TRIGGERS_V2)
 
@@ -233,6 +277,14 @@ PG_TRGM_INDEXES_V3: tuple[str, ...] = (
     + ") gin_trgm_ops)",
     PG_TRGM_INDEXES_V2[1],
 )
+# Version 4: the text read in pictures gets an index of its own (the other two stay version 3's).
+PG_TRGM_INDEXES_V4: tuple[str, ...] = (
+    *PG_TRGM_INDEXES_V3,
+    "CREATE INDEX IF NOT EXISTS case_search_pg_pictures_v4 ON evidence USING gin (("
+    + pg_visible("picture_text")
+    + ") gin_trgm_ops)",
+)
+PG_PICTURES_INDEX_V4 = "case_search_pg_pictures_v4"
 PG_CASES_INDEX_V2 = "case_search_pg_cases_v2"
 PG_CASES_INDEX_V3 = "case_search_pg_cases_v3"
 
@@ -247,8 +299,17 @@ def pg_caption_expression() -> str:
     return pg_visible("evidence.caption")
 
 
-CURRENT_VERSION = 3
-_SQLITE_VERSIONS = {2: (SQLITE_TRIGGERS_V2, SQLITE_FILL_V2), 3: (SQLITE_TRIGGERS_V3, SQLITE_FILL_V3)}
+def pg_picture_expression() -> str:
+    """The text read in an evidence picture as PostgreSQL searches it (version 4's index is built on this)."""
+    return pg_visible("evidence.picture_text")
+
+
+CURRENT_VERSION = 4
+_SQLITE_VERSIONS = {
+    2: (SQLITE_TRIGGERS_V2, SQLITE_FILL_V2),
+    3: (SQLITE_TRIGGERS_V3, SQLITE_FILL_V3),
+    4: (SQLITE_TRIGGERS_V4, SQLITE_FILL_V4),
+}
 
 
 def create_sqlite_triggers(execute: Any, version: int = CURRENT_VERSION) -> None:
@@ -308,11 +369,32 @@ def downgrade_sqlite_search_v3(execute: Any) -> None:
         execute(statement)
 
 
+def upgrade_sqlite_search_v4(execute: Any) -> None:
+    """Bring an index of version 3 to version 4: the evidence triggers that add picture text. No row needs
+    rewriting: the column is new and empty, and an empty picture text leaves a case's text as it was."""
+    for name in FILL_TRIGGER_NAMES:
+        execute(f"DROP TRIGGER IF EXISTS {name}")
+    for statement in SQLITE_TRIGGERS_V4:
+        execute(statement)
+
+
+def downgrade_sqlite_search_v4(execute: Any) -> None:
+    """Back to version 3's triggers, with the picture text taken out of the cases that had some."""
+    for name in FILL_TRIGGER_NAMES:
+        execute(f"DROP TRIGGER IF EXISTS {name}")
+    for statement in SQLITE_TRIGGERS_V3:
+        execute(statement)
+    execute(
+        f"UPDATE {TABLE} SET captions = {visible_sql(_captions(TABLE + '.case_id'))} "
+        "WHERE case_id IN (SELECT case_id FROM evidence WHERE picture_text <> '')"
+    )
+
+
 def create_postgresql_search(connection: Any, indexes: tuple[str, ...] = PG_TRGM_INDEXES_V2) -> bool:
     """Try to enable pg_trgm and its indexes; a server that does not allow it still searches (by scan).
 
     The default stays version 2's indexes (migrations 0002 and 0008 call it so, before version 3's columns
-    exist); ``create_all`` and migration 0014 pass PG_TRGM_INDEXES_V3."""
+    exist); migration 0014 passes PG_TRGM_INDEXES_V3, ``create_all`` and migration 0015 PG_TRGM_INDEXES_V4."""
     from sqlalchemy import text
 
     try:

@@ -154,6 +154,7 @@ def _parse(data: dict[str, Any], source: str) -> Playbook:
             scripts=_tuple(raw.get("scripts"), where, "scripts"),
             weight_check=bool(raw.get("weight_check", False)),
             known=_text(raw, "known", where),
+            done_when=_tuple(raw.get("done_when"), where, "done_when"),
         )
     outcomes = {}
     raw_outcomes = data.get("outcomes") or {}
@@ -255,6 +256,15 @@ def check(pb: Playbook, script_ids: set[str]) -> list[tuple[Where, str]]:
         else:
             add(section, "kind", None, f"{where} 的类型“{node.kind}”无效（只能是 question 或 info）")
         check_kinds(section, where, node.evidence)
+        if node.done_when:
+            if node.kind != "info":
+                add(
+                    section,
+                    "done_when",
+                    None,
+                    f"{where} 是问题，不能因已有证据跳过（done_when 只用于说明步骤）",
+                )
+            check_kinds(section, where, node.done_when)
         check_scripts(section, where, node.scripts)
         _check_known(node, section, where, add)
     for out in pb.outcomes.values():

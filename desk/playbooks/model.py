@@ -58,6 +58,9 @@ class Node:
     scripts: tuple[str, ...] = ()
     weight_check: bool = False  # show the weight check's conclusion here
     known: str = ""  # a fact of the case (desk.playbooks.facts.FACTS) that answers this question
+    # An information step that only asks to collect evidence is done once the case holds every one of
+    # these EvidenceKind values: the wizard passes over it (and the timeline says so).
+    done_when: tuple[str, ...] = ()
 
     @property
     def is_question(self) -> bool:

@@ -81,8 +81,10 @@ class Reader:
         env: Mapping[str, str] | None = None,
         timeout: float = READ_TIMEOUT_S,
         memory_limit_mb: float = MEMORY_LIMIT_MB,
+        nice: int = 0,
     ) -> None:
         self.threads = threads
+        self.nice = nice  # the worker lowers its own priority by this much (reading behind an import)
         self.env = dict(env) if env is not None else None
         self.timeout = timeout
         self.memory_limit_mb = memory_limit_mb
@@ -101,7 +103,8 @@ class Reader:
             raise EngineMissing(missing_message(missing_detail()))
         env = {**os.environ, **(self.env or {})}
         proc = subprocess.Popen(
-            [sys.executable, "-m", "desk.recognition.worker", "--threads", str(self.threads)],
+            [sys.executable, "-m", "desk.recognition.worker", "--threads", str(self.threads)]
+            + (["--nice", str(self.nice)] if self.nice > 0 else []),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL if not log.isEnabledFor(logging.DEBUG) else None,

@@ -25,7 +25,10 @@ KIND_WORDS = {
     "order": "订单号",
     "money": "金额",
     "time": "时间",
+    "display": "秤显示",
 }
+# Below this a display reading is flagged unsure: the operator is asked, never handed a wrong number.
+DISPLAY_UNSURE_BELOW = 0.8
 
 # --- where a piece of a line is ---------------------------------------------------------------------
 
@@ -316,6 +319,38 @@ def find_times(lines: Sequence[Line]) -> list[Field]:
     return out
 
 
+_DISPLAY = re.compile(r"^[0-9]+\.[0-9]{1,3}$|^[0-9]{1,5}$")
+
+
+def find_displays(lines: Sequence[Line]) -> list[Field]:
+    """The number a scale display shows (its line was re-read from the segments in the worker): digits
+    with the decimal point, in kg, flagged unsure when the segments matched poorly."""
+    out = []
+    heights = [_y_range(line.box)[1] - _y_range(line.box)[0] for line in lines]
+    for i, line in enumerate(lines):
+        text = line.text.strip()
+        others = sorted(h for j, h in enumerate(heights) if j != i)
+        # A display's digits dwarf every other text in the photo; a number in a page or a chat does not.
+        if not _DISPLAY.match(text) or (others and heights[i] < 2 * others[len(others) // 2]):
+            continue
+        value = _decimal(text)
+        if value is None:
+            continue
+        out.append(
+            Field(
+                "display",
+                value,
+                text,
+                line.box,
+                i,
+                unit="kg",
+                confidence=line.confidence,
+                unsure=line.confidence < DISPLAY_UNSURE_BELOW,
+            )
+        )
+    return out
+
+
 def find_fields(lines: Sequence[Line]) -> list[Field]:
     """Every field, in a stable order: by kind, then as they appear."""
     return [
@@ -325,4 +360,5 @@ def find_fields(lines: Sequence[Line]) -> list[Field]:
         *find_orders(lines),
         *find_money(lines),
         *find_times(lines),
+        *find_displays(lines),
     ]

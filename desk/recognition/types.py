@@ -46,6 +46,7 @@ class Field:
     label: str = ""
     unit: str = ""
     confidence: float = 0.0
+    unsure: bool = False  # read with too little confidence to trust: shown as a question, never prefilled
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ new one after a crash. Its stdout carries only answers: anything the engine prin
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ctypes
 import io
 import json
@@ -20,6 +21,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TextIO
 
+from desk.recognition.display import reread
 from desk.recognition.engine import engine_id, missing_detail, missing_message
 
 
@@ -55,10 +57,11 @@ def _read(engine: Any, path: str) -> dict[str, Any]:
     started = time.perf_counter()
     # The direction classifier turns digits upside down ("46.92" -> "269h") and screenshots are upright.
     result, _ = engine(img, use_cls=False)
-    seconds = time.perf_counter() - started
     lines = [
         [[[float(x), float(y)] for x, y in box], str(text), float(score)] for box, text, score in result or []
     ]
+    lines = reread(img, lines)  # scale displays: the engine reads unlit segments as 8s
+    seconds = time.perf_counter() - started
     return {"width": int(img.shape[1]), "height": int(img.shape[0]), "lines": lines, "seconds": seconds}
 
 
@@ -105,7 +108,12 @@ def serve(requests: TextIO, answers: TextIO, threads: int) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m desk.recognition.worker")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--nice", type=int, default=0, help="lower this process's priority by this much")
     args = parser.parse_args(argv)
+    if args.nice > 0 and hasattr(os, "nice"):
+        # Reading beside an import or the window yields the cores to them (not on Windows: no os.nice).
+        with contextlib.suppress(OSError):
+            os.nice(args.nice)
     # Answers get their own copy of stdout; whatever the engine or a native library prints (Python or C)
     # goes to stderr, so it can never break an answer.
     sys.stdout.flush()

@@ -31,6 +31,7 @@ from desk.domain import (
 )
 from desk.errors import NotFound, ValidationFailed
 from desk.progress import Cancel, Progress
+from desk.recognition.redaction import remember_removed
 from desk.services import convert
 from desk.services import undo as undo_log
 from desk.services.cases import clean_text
@@ -271,6 +272,9 @@ class EvidenceService:
             if ev.media_type == media.PDF_TYPE or ev.media_type in media.VIDEO_TYPES:
                 raise ValidationFailed("只能在图片上标注或遮挡")
             old = _marks_summary([MarkShape(x.shape) for x in ev.marks])
+            # A proposed black box the operator deleted is remembered (as a KEPT mark), never proposed again.
+            before = [Mark(MarkShape(x.shape), x.x0, x.y0, x.x1, x.y1, x.text) for x in ev.marks]
+            cleaned = list(remember_removed(before, cleaned))
             ev.marks.clear()
             s.flush()
             for pos, mk in enumerate(cleaned):

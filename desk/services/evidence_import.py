@@ -9,7 +9,7 @@ import logging
 import os
 import time
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -105,6 +105,8 @@ class EvidenceImporter:
         self._store = store
         self._thumbs = thumbnails_dir
         self._workers = workers
+        # Told what each batch of an import stored, once committed (recognition queues the pictures to read).
+        self.after_store: Callable[[Sequence[EvidenceData]], None] | None = None
 
     def import_files(
         self,
@@ -168,6 +170,11 @@ class EvidenceImporter:
                 added.extend(done)
                 duplicates.extend(dup)
                 rejected.extend(bad)
+                if done and self.after_store is not None:
+                    try:
+                        self.after_store(tuple(done))
+                    except Exception:  # what follows an import never fails the import
+                        log.exception("the after-import hook failed")
             batch.items, batch.dirs, batch.started = [], set(), time.monotonic()
 
         window = self._workers * 2 + 2

@@ -264,7 +264,16 @@ class PacketService:
             warnings=tuple(warnings),
         )
 
-    def default_path(self, case_id: CaseId, order_no: str, when: datetime) -> Path:
+    def default_path(
+        self,
+        case_id: CaseId,
+        order_no: str,
+        when: datetime,
+        *,
+        prefix: str = "申诉材料",
+        suffix: str = ".pdf",
+    ) -> Path:
+        """Where a packet (or, with prefix/suffix, an upload kit ZIP) goes when the operator is not asked."""
         from desk.names import safe_filename
 
         # The order number comes from outside: no control or direction characters in the file name.
@@ -274,10 +283,10 @@ class PacketService:
         )
         stamp = when.astimezone().strftime("%Y%m%d-%H%M%S")
         folder = self._packets_dir / f"case-{case_id}"
-        path = folder / f"申诉材料-{label}-{stamp}.pdf"
+        path = folder / f"{prefix}-{label}-{stamp}{suffix}"
         n = 2
         while path.exists():  # two packets in the same second: keep both (older versions are kept)
-            path = folder / f"申诉材料-{label}-{stamp}-{n}.pdf"
+            path = folder / f"{prefix}-{label}-{stamp}-{n}{suffix}"
             n += 1
         return path
 
@@ -437,6 +446,7 @@ class PacketService:
             for r in check.rows
             if r.state == "bad" and r.key != "evidence"
         )
+        phones = self.redactions.unmasked(case_id) if self.redactions is not None else ()
         return readiness_check(
             case,
             appeal,
@@ -444,6 +454,7 @@ class PacketService:
             required=kit.required,
             weight_verdict=verdict,
             preflight_problems=limits,
+            unmasked_phones=tuple((u.name, u.kind, u.numbers) for u in phones),
         )
 
     def _kind_key(self, case_id: CaseId, kind: str | None) -> str:
@@ -473,6 +484,7 @@ class PacketService:
     # kit uses default limits and the shipped playbooks.
     platforms: Any = None  # desk.platforms.PlatformProfiles
     wizard: Any = None  # desk.services.wizard.WizardService
+    redactions: Any = None  # desk.services.redaction.RedactionService: phone numbers blacked out in pictures
 
     def _profile(self, platform: Any) -> Any | None:
         if self.platforms is None:
@@ -551,6 +563,8 @@ class PacketService:
         draft: the operator asked for an internal copy; it carries the 草稿 watermark whenever the check
         fails (a packet that passes is the real one either way).
         """
+        if self.redactions is not None:
+            self.redactions.apply(case_id)  # proposed black boxes go on before anything leaves
         ready = self.readiness(case_id, kind)
         if not ready.ok and not draft:
             raise NotReady(ready, "申诉材料")
@@ -568,10 +582,30 @@ class PacketService:
     ) -> UploadKitResult:
         """The upload kit, refused (NotReady, nothing written) until the 申诉前检查 holds: a kit only ever
         goes to the platform, so it has no draft."""
+        if self.redactions is not None:
+            self.redactions.apply(case_id)  # proposed black boxes go on before anything leaves
         ready = self.readiness(case_id, kind)
         if not ready.ok:
             raise NotReady(ready, "上传材料包")
         return self.build_upload_kit(case_id, kind, dest, zip_path=zip_path, progress=progress, cancel=cancel)
+
+    def upload_kit_to_default(
+        self,
+        case_id: CaseId,
+        kind: str | None = None,
+        *,
+        progress: Progress | None = None,
+        cancel: Cancel | None = None,
+    ) -> UploadKitResult:
+        """The upload kit as a ZIP in the case's packets folder, beside its PDFs: one action from the
+        wizard's outcome, no file dialog. Checked like upload_kit_checked (NotReady, nothing written)."""
+        with self._sessions() as s:
+            order_no = _case_row(s, case_id).order_no
+        target = self.default_path(
+            case_id, order_no, datetime.now().astimezone(), prefix="上传材料", suffix=".zip"
+        )
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return self.upload_kit_checked(case_id, kind, None, zip_path=target, progress=progress, cancel=cancel)
 
 
 def _yuan(amount: Decimal | None) -> str:

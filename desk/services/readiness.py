@@ -14,6 +14,7 @@ from typing import Any
 from desk.domain import CaseData, CaseType
 from desk.errors import DeskError
 from desk.labels import appeal_kind_label
+from desk.privacy import mask_phones
 
 PLACEHOLDER = re.compile(r"【缺：[^】]*】")
 # What a claim of each appeal kind must state, as a case field.
@@ -26,13 +27,15 @@ class ReadinessItem:
     """One rule: whether it holds, what is wrong in plain words, and where to fix it.
 
     `fix` is a place the window can jump to: "field:description", "field:appeal_type", "evidence:<kind words>",
-    "weights", "upload_kit".
+    "weights", "upload_kit". A `warning` that fails is shown but does not hold the appeal back: it names
+    something the operator chose (a black box they removed) and may have reasons for.
     """
 
     rule: str
     ok: bool
     message: str
     fix: str = ""
+    warning: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,15 +45,20 @@ class Readiness:
 
     @property
     def ok(self) -> bool:
-        return all(i.ok for i in self.items)
+        return all(i.ok or i.warning for i in self.items)
 
     @property
     def problems(self) -> tuple[ReadinessItem, ...]:
-        return tuple(i for i in self.items if not i.ok)
+        return tuple(i for i in self.items if not i.ok and not i.warning)
+
+    @property
+    def warnings(self) -> tuple[ReadinessItem, ...]:
+        return tuple(i for i in self.items if not i.ok and i.warning)
 
     def report(self) -> str:
-        """The checklist in words, problems first (for the CLI and logs)."""
+        """The checklist in words, problems first, then warnings (for the CLI and logs)."""
         lines = [f"✗ {i.message}" for i in self.problems]
+        lines += [f"！ {i.message}" for i in self.warnings]
         lines += [f"✓ {i.message}" for i in self.items if i.ok]
         return "\n".join(lines)
 
@@ -77,11 +85,14 @@ def check(
     required: tuple[str, ...],
     weight_verdict: str | None,
     preflight_problems: tuple[str, ...] = (),
+    unmasked_phones: tuple[tuple[str, str, tuple[str, ...]], ...] = (),
 ) -> Readiness:
     """Every rule for one case and appeal kind (a key; "" when none is set).
 
     `present_kinds`/`required` are evidence kinds in words (as playbooks name them); `weight_verdict` is the
-    desk's own weight check verdict name (desk.orders.model.Verdict), None when there is none.
+    desk's own weight check verdict name (desk.orders.model.Verdict), None when there is none;
+    `unmasked_phones` names pictures that would still show phone numbers ((file name, kind words, numbers
+    as masked), desk.services.redaction.RedactionService.unmasked).
     """
     items: list[ReadinessItem] = []
     items.append(
@@ -146,6 +157,18 @@ def check(
         elif weight_verdict == "MATCH":
             items.append(ReadinessItem("weights", True, "称重核对：重量相符，与申诉一致", "weights"))
     items += [ReadinessItem("limits", False, p, "upload_kit") for p in preflight_problems]
+    # A phone number the operator un-blacked goes to the platform as it is: say so, every time.
+    items += [
+        ReadinessItem(
+            "phones",
+            False,
+            f"图片“{mask_phones(name)}”里的电话号码 {'、'.join(numbers)} 没有遮挡，会原样交给平台"
+            "（建议的遮挡已被移除）",
+            f"evidence:{kind}",
+            warning=True,
+        )
+        for name, kind, numbers in unmasked_phones
+    ]
     return Readiness(appeal, tuple(items))
 
 

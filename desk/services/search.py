@@ -1,7 +1,8 @@
 """Literal Chinese substring search over cases, whatever the operator types.
 
 A case's text is its order, 售后 and waybill numbers, 补发单号 and 退货运单号, buyer, 问题描述 and 备注
-(``search_schema.CASE_COLUMNS_V3``), and its evidence captions.
+(``search_schema.CASE_COLUMNS_V3``), its evidence captions, and what its pictures say (the recognised text,
+phone numbers masked: ``evidence.picture_text``, search index version 4).
 
 Input is never handed to a query language raw. It is cleaned the way the index is (``clean``): the
 invisible characters the index leaves out (zero-width spaces and joiners, soft hyphens, byte-order and
@@ -118,9 +119,11 @@ def like_pattern(term: str) -> str:
 
 
 def postgresql_condition(query: Query) -> ColumnElement[bool]:
-    """Every term occurs in the case's text or in one of its evidence captions (ILIKE, escaped)."""
+    """Every term occurs in the case's text, in one of its evidence captions or in what one of its pictures
+    says (ILIKE, escaped)."""
     body: Any = literal_column(ss.pg_search_expression())
     caption: Any = literal_column(ss.pg_caption_expression())
+    picture: Any = literal_column(ss.pg_picture_expression())
     conditions: list[ColumnElement[bool]] = []
     for term in query.terms:
         alternatives: list[ColumnElement[bool]] = []
@@ -128,7 +131,10 @@ def postgresql_condition(query: Query) -> ColumnElement[bool]:
             pattern = like_pattern(v)
             alternatives.append(body.ilike(pattern, escape="\\"))
             alternatives.append(
-                exists().where(m.Evidence.case_id == m.Case.id, caption.ilike(pattern, escape="\\"))
+                exists().where(
+                    m.Evidence.case_id == m.Case.id,
+                    or_(caption.ilike(pattern, escape="\\"), picture.ilike(pattern, escape="\\")),
+                )
             )
         conditions.append(or_(*alternatives))
     return and_(*conditions)

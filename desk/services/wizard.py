@@ -23,8 +23,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from desk.db import models as m
 from desk.db import models_wizard as mw
 from desk.db.types import utcnow
-from desk.domain import CaseData, CaseId, CaseStatus, Changes, EventKind, Resolution
+from desk.domain import CaseData, CaseId, CaseStatus, CaseType, Changes, EventKind, Resolution
 from desk.errors import DeskError, NotFound, ValidationFailed
+from desk.orders.model import SHIPPING_KINDS, Verdict
+from desk.orders.weighing import _explain_shortfall as explain_shortfall
 from desk.playbooks.facts import (
     Known,
     flags_known,
@@ -52,6 +54,19 @@ class ChecklistItem:
     kind: str
     required: bool
     present: int  # how many items of this kind the case has
+
+
+@dataclass(frozen=True, slots=True)
+class PassedStep:
+    """An evidence-only step the case's evidence already completes: shown as done, passed over."""
+
+    node_id: str
+    title: str
+    kinds: tuple[str, ...]  # the evidence kinds the case holds that complete it
+
+    @property
+    def words(self) -> str:
+        return f"✓ 已有：{'、'.join(self.kinds)}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +124,8 @@ class WizardView:
     facts: tuple[Known, ...] = ()  # what the case's data settles
     known_answers: tuple[KnownAnswer, ...] = ()  # every question of the playbook the data answers
     merge: DescriptionMerge | None = None  # the 问题描述 and the draft, when the outcome has a draft
+    passed: tuple[PassedStep, ...] = ()  # steps of the walk (and the one shown) the evidence completes
+    refund_note: str = ""  # how 应用结果 fills (or filled) an empty 退款金额 from the weight check
 
     @property
     def step(self) -> Node | Outcome:
@@ -154,6 +171,22 @@ def case_values(case: CaseData, shop: Any | None, extra: dict[str, str] | None =
     }
     values.update(extra or {})
     return values
+
+
+def _piece_price(item: Any) -> Decimal | None:
+    """What one piece of an order line cost: its unit price, else the line's amount over its quantity."""
+    if item.unit_price is not None:
+        return Decimal(item.unit_price)
+    if item.amount is not None and item.quantity:
+        return (Decimal(item.amount) / item.quantity).quantize(Decimal("0.01"))
+    return None
+
+
+def _passed(node: Node, counts: dict[str, int]) -> PassedStep | None:
+    """The step as done by evidence, when it is an evidence-only step and the case holds all it asks for."""
+    if node.is_question or not node.done_when or not all(counts.get(k) for k in node.done_when):
+        return None
+    return PassedStep(node.id, node.title, node.done_when)
 
 
 class WizardService:
@@ -285,9 +318,9 @@ class WizardService:
     def _compose(
         self, case: CaseData, pb: Playbook, choices: tuple[int, ...], state: WalkState, applied: bool
     ) -> WizardView:
-        counts: dict[str, int] = {}
-        for e in self._evidence.list(case.id):
-            counts[str(e.kind)] = counts.get(str(e.kind), 0) + 1
+        counts = self._counts(case.id)
+        steps = [v.node for v in state.visited] + ([state.current] if state.current is not None else [])
+        passed = tuple(p for n in steps if (p := _passed(n, counts)) is not None)
         items: list[ChecklistItem] = []
         seen: set[str] = set()
         out = state.outcome
@@ -317,7 +350,13 @@ class WizardService:
             )
         facts = self._facts(case, check)
         advice = draft = merge = None
+        refund_note = ""
         if out is not None:
+            claim = self._short_claim(case, check)
+            if claim is not None and case.refund_amount is None:
+                refund_note = f"应用结果时，{claim[1]}"
+            elif claim is not None and case.refund_amount == claim[0]:
+                refund_note = claim[1]
             advice = appeal_advice(out, case.refund_amount, self._threshold(case))
             if out.appeal:
                 draft = fill(out.draft, case_values(case, self._shop_of(case), extra))
@@ -336,7 +375,49 @@ class WizardService:
             facts=facts,
             known_answers=self._known_answers(pb, facts),
             merge=merge,
+            passed=passed,
+            refund_note=refund_note,
         )
+
+    def _short_claim(self, case: CaseData, check: Any | None) -> tuple[Decimal, str] | None:
+        """The price of the pieces a 漏发少件 case's weight check says are missing, with the words saying
+        so; None unless the check names them and the order's items say what each piece cost."""
+        if case.case_type != CaseType.MISSING_ITEM or check is None or check.verdict != Verdict.SHORT:
+            return None
+        if check.reference_g is None or check.allowed_g is None:
+            return None
+        shipped = next(
+            (
+                same[-1]
+                for kind in SHIPPING_KINDS
+                if (same := [c for c in check.comparisons if c.kind == kind])
+            ),
+            None,
+        )
+        order = self._order(case)
+        if shipped is None or order is None:
+            return None
+        found = explain_shortfall(check.reference_g - shipped.grams, check.lines, check.allowed_g)
+        if not found:
+            return None
+        total, words = Decimal(0), []
+        for count, line in found[0].pieces:
+            item = next((i for i in order.items if line.sku_code and i.sku_code == line.sku_code), None)
+            item = item or next(
+                (i for i in order.items if i.product_name and line.name.startswith(i.product_name)), None
+            )
+            price = _piece_price(item) if item is not None else None
+            if item is None or price is None:
+                return None
+            total += price * count
+            words.append(f"{count} 件{item.product_name or line.name}")
+        return total, f"退款金额按少发的 {'、'.join(words)}填写：¥{total:.2f}，可修改"
+
+    def _counts(self, case_id: CaseId) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for e in self._evidence.list(case_id):
+            counts[str(e.kind)] = counts.get(str(e.kind), 0) + 1
+        return counts
 
     def _shop_of(self, case: CaseData) -> Any | None:
         if case.shop_id is None:
@@ -397,7 +478,47 @@ class WizardService:
         if new_state.outcome is not None:
             step.update(outcome_id=new_state.outcome.id, outcome=new_state.outcome.title)
         self._save(case_id, pb.id, new_choices, new_state, step)
+        new_choices, new_state = self._pass_done(case_id, pb, new_choices, new_state)
         return self._compose(case, pb, new_choices, new_state, False), Changes(cases=frozenset({case_id}))
+
+    def open(self, case_id: CaseId) -> tuple[WizardView, Changes]:
+        """The wizard as it opens: the view, with the evidence-only steps the case's evidence already
+        completes passed over (each on the timeline, like an answer)."""
+        case = self._cases.get(case_id)
+        view = self.view(case_id)
+        if view.applied or view.state.current is None:
+            return view, Changes()
+        choices, state = self._pass_done(case_id, view.playbook, view.choices, view.state)
+        if choices == view.choices:
+            return view, Changes()
+        return self._compose(case, view.playbook, choices, state, False), Changes(cases=frozenset({case_id}))
+
+    def _pass_done(
+        self, case_id: CaseId, pb: Playbook, choices: tuple[int, ...], state: WalkState
+    ) -> tuple[tuple[int, ...], WalkState]:
+        """Pass over the steps at the walk's head that only ask for evidence the case already holds."""
+        counts: dict[str, int] | None = None
+        while state.current is not None and state.current.done_when:
+            counts = self._counts(case_id) if counts is None else counts
+            done = _passed(state.current, counts)
+            if done is None:
+                break
+            choices = (*choices, 0)
+            next_state = walk(pb, choices)
+            step: dict[str, Any] = {
+                "playbook_id": pb.id,
+                "step": done.node_id,
+                "question": done.title,
+                # Rendered like a step done by hand; the evidence that completed it is kept beside.
+                "action": "done",
+                "passed": done.words,
+                "evidence": list(done.kinds),
+            }
+            if next_state.outcome is not None:
+                step.update(outcome_id=next_state.outcome.id, outcome=next_state.outcome.title)
+            self._save(case_id, pb.id, choices, next_state, step)
+            state = next_state
+        return choices, state
 
     def back(self, case_id: CaseId) -> tuple[WizardView, Changes]:
         case = self._cases.get(case_id)
@@ -462,6 +583,10 @@ class WizardService:
             fields["resolution"] = out.resolution
         if out.appeal and case.appeal_type != out.appeal:
             fields["appeal_type"] = out.appeal
+        # What the operator typed is never overwritten; an empty amount takes the missing pieces' price.
+        claim = self._short_claim(case, self._check(case_id)) if case.refund_amount is None else None
+        if claim is not None:
+            fields["refund_amount"] = claim[0]
         written = ""
         if choice != MergeChoice.KEEP:
             text = draft if draft is not None else (view.draft.text if view.draft is not None else "")
@@ -492,6 +617,8 @@ class WizardService:
                     if key == "resolution"
                     else value
                 )
+        if claim is not None:
+            set_["refund_amount"] = str(claim[0])
         data: dict[str, Any] = {"action": "apply", "outcome_id": out.id, "outcome": out.title, "set": set_}
         if written:
             data["description"] = written

@@ -44,6 +44,7 @@ from ui.cases.autosave import (
     JournalEntry,
     Step,
 )
+from ui.cases.chips import type_font
 from ui.errors import ask, show_error
 from ui.format import money, when
 from ui.qt import (
@@ -61,6 +62,7 @@ from ui.qt import (
     QPushButton,
     QRegularExpression,
     QRegularExpressionValidator,
+    QScrollArea,
     Qt,
     QTableWidget,
     QTableWidgetItem,
@@ -287,10 +289,7 @@ class CaseForm(QWidget):
 
     def _build(self) -> None:
         self.title = QLabel()
-        title_font = QFont(self.title.font())
-        title_font.setPointSizeF(title_font.pointSizeF() * 1.25)
-        title_font.setBold(True)
-        self.title.setFont(title_font)
+        self.title.setFont(type_font(self.title.font(), "title", bold=True))
         # 该买家 90 天内第 N 次售后…: filled by the outcomes feature (show_buyer_history), hidden below N = 2.
         self.buyer_label = QLabel()
         self.buyer_label.setObjectName("buyer_history")
@@ -413,7 +412,12 @@ class CaseForm(QWidget):
         timeline_layout.addWidget(self.timeline_table, 1)
 
         self.tabs = QTabWidget()
-        self.tabs.addTab(details, "基本信息")
+        # Scrolled on a 720-px screen rather than making the window taller than the screen.
+        details_page = QScrollArea()
+        details_page.setWidgetResizable(True)
+        details_page.setFrameShape(QScrollArea.Shape.NoFrame)
+        details_page.setWidget(details)
+        self.tabs.addTab(details_page, "基本信息")
         self.tabs.addTab(timeline, "时间线")
         self.tabs.addTab(money_tab, "金额")
 

@@ -13,7 +13,7 @@ new ones come, so nothing blinks.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 from desk.deadlines import describe_due
 from desk.domain import DUE_SOON_HOURS, CaseFilter, CaseId, CaseRow, CaseStatus, Resolution
+from ui.cases.chips import CHIP_ROLE
 from ui.format import money, when
 from ui.qt import QAbstractTableModel, QColor, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from ui.tasks import Op, TaskRunner
@@ -65,6 +66,34 @@ class CaseRows(Protocol):
     def rows(self, ids: Sequence[CaseId]) -> dict[CaseId, CaseRow]: ...
 
 
+class BuyerHistory(Protocol):
+    """What the list shows of a buyer's history (desk/services/buyers.py's BuyerHistory)."""
+
+    @property
+    def count(self) -> int: ...
+
+    def sentence(self) -> str: ...
+
+
+# BuyerService.histories: the buyer histories of a block of rows, in a few grouped queries.
+Histories = Callable[[Sequence[CaseId]], Mapping[CaseId, BuyerHistory]]
+# What one block read brings: the rows, and the buyer history of each (empty without a history source).
+Block = tuple[dict[CaseId, CaseRow], Mapping[CaseId, BuyerHistory]]
+
+
+def read_block(source: CaseRows, histories: Histories | None, ids: Sequence[CaseId]) -> Block:
+    """The rows of `ids` and their buyers' histories, on the read worker. The history column is a hint:
+    if it cannot be read the rows still show, with that column empty."""
+    rows = source.rows(ids)
+    if histories is None or not rows:
+        return rows, {}
+    try:
+        return rows, histories(list(rows))
+    except Exception:
+        log.exception("reading the buyers' after-sales counts for the list failed")
+        return rows, {}
+
+
 # Deadline states a row can be in, and how they look.
 OVERDUE, SOON, PAUSED, RUNNING, DONE, NONE = "overdue", "soon", "paused", "running", "done", ""
 NO_DEADLINE = (CaseStatus.CLOSED, CaseStatus.APPEAL_WON)
@@ -76,6 +105,13 @@ DUE_FOREGROUND = {
     DONE: QColor("#9a9a9a"),  # closed: the deadline no longer matters
 }
 TRASHED_FOREGROUND = QColor("#8a8a8a")
+REPEAT_FROM = 2  # the buyer's second claim in the window on stands out
+REPEAT_FOREGROUND = QColor("#8a4b00")
+
+
+def repeat_text(count: int) -> str:
+    """第3次: the buyer's how-manieth after-sales claim within the window; "" when the buyer is unknown."""
+    return f"第{count}次" if count > 0 else ""
 
 
 def due_state(row: CaseRow, now: datetime) -> str:
@@ -114,10 +150,14 @@ COLUMNS: tuple[Column, ...] = (
     Column("截止", "due_at", lambda r: ""),  # filled with the time left, which changes by the minute
     Column("处理方式", "resolution", lambda r: "" if r.resolution == Resolution.NONE else str(r.resolution)),
     Column("新建时间", "created_at", lambda r: when(r.created_at)),
+    # Filled from the buyer's history read with the row's block; not a sort key of the query ("").
+    Column("买家售后", "", lambda r: ""),
 )
+STATUS_COLUMN = 1
 AMOUNT_COLUMN = 8
 UPDATED_COLUMN = 9
 DUE_COLUMN = 10
+BUYER_COLUMN = 13
 
 
 @dataclass(slots=True)
@@ -125,7 +165,23 @@ class _Cells:
     row: CaseRow
     texts: list[str]
     due: str
+    repeat: int = 0  # the buyer's claims in the window (0: unknown)
+    repeat_tip: str = ""
     stale: bool = False  # the case changed (or the source did): shown until the new cells come
+
+
+def chip_of(cells: _Cells, column: int) -> tuple[str, str] | None:
+    """The chip a cell is painted on (ui/cases/chips.py): the status, a deadline overdue or close, a
+    repeat buyer; None for plain text. A trashed case's cells stay plain (grey)."""
+    if cells.row.deleted_at is not None:
+        return None
+    if column == STATUS_COLUMN:
+        return ("status", cells.row.status.value)
+    if column == DUE_COLUMN:
+        return ("due", cells.due) if cells.due in (OVERDUE, SOON) else None
+    if column == BUYER_COLUMN:
+        return ("repeat", "repeat") if cells.repeat >= REPEAT_FROM else None
+    return None
 
 
 class CaseTableModel(QAbstractTableModel):
@@ -139,12 +195,19 @@ class CaseTableModel(QAbstractTableModel):
     sort_requested = Signal()
 
     def __init__(
-        self, cases: CaseRows, parent: QObject | None = None, *, runner: TaskRunner | None = None
+        self,
+        cases: CaseRows,
+        parent: QObject | None = None,
+        *,
+        runner: TaskRunner | None = None,
+        histories: Histories | None = None,
     ) -> None:
         """runner: read the rows on its DB worker (the window). Without one they are read when Qt asks,
-        on the calling thread (a model used alone, e.g. by a test)."""
+        on the calling thread (a model used alone, e.g. by a test). histories: the buyers' histories of
+        a block (BuyerService.histories), read with the block for the 买家售后 column."""
         super().__init__(parent)
         self._cases = cases
+        self._histories = histories
         self._runner = runner
         self._ids: list[CaseId] = []
         self._index_of: dict[CaseId, int] = {}
@@ -179,10 +242,11 @@ class CaseTableModel(QAbstractTableModel):
         """Why the last search found nothing (input that cannot be searched as typed), or ""."""
         return self._hint
 
-    def set_source(self, cases: CaseRows) -> None:
+    def set_source(self, cases: CaseRows, histories: Histories | None = None) -> None:
         """Read rows from another source from now on (the full desk once it has opened). The rows shown
         stay until the new source's come: the same cases, so nothing blinks."""
         self._cases = cases
+        self._histories = histories
         self._mark_stale(list(self._rows))
 
     def refresh(self, search: str | None = None) -> None:
@@ -297,38 +361,38 @@ class CaseTableModel(QAbstractTableModel):
         request = self._requests
         for case_id in wanted:
             loading[case_id] = request
-        source = self._cases
+        source, histories = self._cases, self._histories
         if self._runner is None:
             try:
-                fetched = source.rows(wanted)
+                fetched = read_block(source, histories, wanted)
             except Exception:
                 # A paint must never fail: show the rows as gone and try again on the next refresh.
                 log.exception("fetching list rows failed")
-                fetched = {}
+                fetched = ({}, {})
             self._store(request, wanted, fetched)
             return
         if ahead:  # rows on screen: an answer asked for by the operator
             self._demand = request
             after: int | None = start + ROW_BLOCK
-            work: Callable[[], dict[CaseId, CaseRow] | None] = partial(source.rows, wanted)
+            work: Callable[[], Block | None] = partial(read_block, source, histories, wanted)
         else:
             after = None
             pending_ahead.add(request)
             demand = self._demand
-            work = partial(self._read_ahead, source, wanted, demand)
+            work = partial(self._read_ahead, source, histories, wanted, demand)
         Op(lambda: (request, wanted, work(), after), pool="read").on_success(self._arrived).on_failure(
             partial(self._fetch_failed, request, wanted)
         ).run(self._runner)
 
     def _read_ahead(
-        self, source: CaseRows, wanted: list[CaseId], demand: int
-    ) -> dict[CaseId, CaseRow] | None:
+        self, source: CaseRows, histories: Histories | None, wanted: list[CaseId], demand: int
+    ) -> Block | None:
         """On the read worker: None (skipped) when the operator has asked for other rows since."""
         if self._demand != demand:
             return None
-        return source.rows(wanted)
+        return read_block(source, histories, wanted)
 
-    def _arrived(self, answer: tuple[int, list[CaseId], dict[CaseId, CaseRow] | None, int | None]) -> None:
+    def _arrived(self, answer: tuple[int, list[CaseId], Block | None, int | None]) -> None:
         request, wanted, fetched, after = answer
         self._ahead.discard(request)
         if fetched is None:  # a read-ahead overtaken by a jump: forget it, asked for again when shown
@@ -344,10 +408,11 @@ class CaseTableModel(QAbstractTableModel):
         # Shown as gone (not a message box per block) until the next refresh asks again.
         log.error("fetching list rows failed", exc_info=exc)
         self._ahead.discard(request)
-        self._store(request, wanted, {})
+        self._store(request, wanted, ({}, {}))
 
-    def _store(self, request: int, wanted: list[CaseId], fetched: dict[CaseId, CaseRow]) -> None:
+    def _store(self, request: int, wanted: list[CaseId], block: Block) -> None:
         """Format and keep the rows of one request (those still waiting for it), then repaint them."""
+        fetched, histories = block
         now = self._now = datetime.now(UTC)
         rows: list[int] = []
         for case_id in wanted:
@@ -361,7 +426,12 @@ class CaseTableModel(QAbstractTableModel):
             else:
                 texts = [c.text(r) for c in COLUMNS]
                 texts[DUE_COLUMN] = describe_due(r.due_at, now=now, paused_at=r.due_paused_at, compact=True)
-                self._rows[case_id] = _Cells(r, texts, due_state(r, now))
+                cells = _Cells(r, texts, due_state(r, now))
+                history = histories.get(case_id)
+                if history is not None:
+                    cells.repeat, cells.repeat_tip = history.count, history.sentence()
+                    texts[BUYER_COLUMN] = repeat_text(history.count)
+                self._rows[case_id] = cells
             row = self._index_of.get(case_id)
             if row is not None:
                 rows.append(row)
@@ -385,11 +455,17 @@ class CaseTableModel(QAbstractTableModel):
         row = index.row()
         if not 0 <= row < len(self._ids) or not index.isValid():
             return None
-        if role in (_ROLE_DISPLAY, _ROLE_TOOLTIP):
+        if role == _ROLE_DISPLAY:
             cells = self._cells(row)
             if cells is None:  # gone, or on its way (empty until it comes)
                 return "（已删除）" if index.column() == 0 and self._ids[row] in self._rows else ""
             return cells.texts[index.column()]
+        if role == _ROLE_TOOLTIP:
+            cells = self._cells(row)
+            if cells is None:
+                return ""
+            column = index.column()
+            return cells.repeat_tip if column == BUYER_COLUMN else cells.texts[column]
         if role == _ROLE_BACKGROUND:
             cells = self._cells(row)
             return ROW_BACKGROUND.get(cells.due) if cells is not None else None
@@ -399,7 +475,13 @@ class CaseTableModel(QAbstractTableModel):
                 return None
             if cells.row.deleted_at is not None:
                 return TRASHED_FOREGROUND
-            return DUE_FOREGROUND.get(cells.due) if index.column() == DUE_COLUMN else None
+            column = index.column()
+            if column == BUYER_COLUMN:
+                return REPEAT_FOREGROUND if cells.repeat >= REPEAT_FROM else None
+            return DUE_FOREGROUND.get(cells.due) if column == DUE_COLUMN else None
+        if role == CHIP_ROLE:
+            cells = self._cells(row)
+            return chip_of(cells, index.column()) if cells is not None else None
         if role == CASE_ID_ROLE:
             return int(self._ids[row])
         if role == DUE_STATE_ROLE:
@@ -424,8 +506,8 @@ class CaseTableModel(QAbstractTableModel):
         return _ROW_FLAGS if index.isValid() else _NO_FLAGS
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        if not 0 <= column < len(COLUMNS):
-            return
+        if not 0 <= column < len(COLUMNS) or not COLUMNS[column].sort_key:
+            return  # a column the query cannot sort by (买家售后): the list keeps its order
         key = COLUMNS[column].sort_key
         descending = order == Qt.SortOrder.DescendingOrder
         if (key, descending) == (self._filter.sort, self._filter.descending):

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from desk.domain import SORT_KEYS, CaseFilter, CaseId, CaseStatus, Changes, ShopData
-from ui.cases.case_model import COLUMNS, DUE_COLUMN, CaseTableModel
+from ui.cases.case_model import BUYER_COLUMN, COLUMNS, DUE_COLUMN, CaseTableModel
+from ui.cases.chips import ChipDelegate
 from ui.cases.filter_bar import FilterBar
 from ui.cases.sidebar import ALL_QUEUES, CaseSidebar, start_queue
 from ui.errors import ask
@@ -53,9 +54,10 @@ SEARCH_DELAY_MS = 200
 COUNTS_DELAY_MS = 400
 DUE_TICK_MS = 60_000  # the time left in the list is recomputed every minute
 # Initial column widths (px), by logical column.
-COLUMN_WIDTHS = (72, 80, 72, 112, 172, 130, 130, 90, 72, 120, 150, 72, 120)
+COLUMN_WIDTHS = (72, 80, 72, 112, 172, 130, 130, 90, 72, 120, 150, 72, 120, 72)
 # Where the 截止 column shows: right after 状态 (logical order stays for saved header states and tests).
 DUE_VISUAL_INDEX = 2
+BUYER_NICK_COLUMN = 7  # 买家售后 (第3次) shows right after the buyer's nickname
 HINT_STYLE = "color: #a15c00;"
 SORT_SETTING = "list/sort/{kind}/{key}"  # the sort the operator chose for one queue, view or the trash
 
@@ -95,7 +97,10 @@ class CaseListPane(QWidget):
 
         # Before the desk opens, the default list comes from the quick reader (desk/quick.py).
         self.model = CaseTableModel(
-            desk.cases if desk is not None else (quick or _NoCases()), self, runner=runner
+            desk.cases if desk is not None else (quick or _NoCases()),
+            self,
+            runner=runner,
+            histories=desk.buyers.histories if desk is not None else None,
         )
         self.model.refresh_handler = self.request_refresh
         self.model.sort_requested.connect(self._remember_sort)
@@ -125,6 +130,8 @@ class CaseListPane(QWidget):
         self.table = QTableView()
         self.table.setObjectName("case_table")
         self.table.setModel(self.model)
+        self.chips = ChipDelegate(self.table)  # status, deadline and repeat-buyer chips
+        self.table.setItemDelegate(self.chips)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -140,7 +147,9 @@ class CaseListPane(QWidget):
         for column, width in enumerate(COLUMN_WIDTHS[: len(COLUMNS)]):
             header.resizeSection(column, width)
         header.moveSection(header.visualIndex(DUE_COLUMN), DUE_VISUAL_INDEX)
+        header.moveSection(header.visualIndex(BUYER_COLUMN), header.visualIndex(BUYER_NICK_COLUMN) + 1)
         header.setSortIndicator(self.model.sort_column(), Qt.SortOrder.DescendingOrder)
+        header.sortIndicatorChanged.connect(self._on_sort_indicator)
         self.table.setSortingEnabled(True)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._on_context_menu)
@@ -224,7 +233,7 @@ class CaseListPane(QWidget):
         if self._desk is desk:
             return
         self._desk = desk
-        self.model.set_source(desk.cases)
+        self.model.set_source(desk.cases, desk.buyers.histories)
         if self._quick is not None:
             self._runner.submit(self._quick.close, pool="read")  # after its row reads queued on that worker
             self._quick = None
@@ -292,13 +301,7 @@ class CaseListPane(QWidget):
         hint = self.model.hint
         self.hint_label.setText(hint)
         self.hint_label.setVisible(bool(hint))
-        header = self.table.horizontalHeader()
-        order = Qt.SortOrder.DescendingOrder if self.model.filter.descending else Qt.SortOrder.AscendingOrder
-        header.blockSignals(True)
-        try:
-            header.setSortIndicator(self.model.sort_column(), order)
-        finally:
-            header.blockSignals(False)
+        self._show_sort_indicator()
         self._update_bulk()
         self.refreshed.emit()
         self._counts_timer.start()
@@ -405,6 +408,20 @@ class CaseListPane(QWidget):
             if sort in SORT_KEYS and order in ("asc", "desc"):
                 return sort, order == "desc"
         return flt.sort, flt.descending
+
+    def _on_sort_indicator(self, column: int, _order: Qt.SortOrder) -> None:
+        """A click on a column the list cannot be sorted by (买家售后) leaves the arrow where the sort is."""
+        if 0 <= column < len(COLUMNS) and not COLUMNS[column].sort_key:
+            self._show_sort_indicator()
+
+    def _show_sort_indicator(self) -> None:
+        header = self.table.horizontalHeader()
+        order = Qt.SortOrder.DescendingOrder if self.model.filter.descending else Qt.SortOrder.AscendingOrder
+        header.blockSignals(True)
+        try:
+            header.setSortIndicator(self.model.sort_column(), order)
+        finally:
+            header.blockSignals(False)
 
     def _remember_sort(self) -> None:
         """The operator clicked a column header: keep that sort for this queue (across restarts too)."""

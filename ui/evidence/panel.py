@@ -5,13 +5,15 @@ window's one 撤销 action (Ctrl+Z) takes them back, and the gallery's menu offe
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
+import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from desk.domain import (
     WEIGHT_KINDS,
@@ -25,7 +27,11 @@ from desk.domain import (
     Mark,
 )
 from desk.errors import DeskError
-from desk.progress import Cancel, Progress
+from desk.progress import Cancel, Cancelled, Progress
+from desk.recognition.cache import ReadingCache, read_cached
+from desk.recognition.client import EngineMissing, Reader, RecognitionFailed, say_missing_once
+from desk.recognition.engine import engine_if_on
+from desk.recognition.kinds import guess_kind, suggested_weight
 from ui.errors import APP_TITLE, ask, show_error
 from ui.evidence import mime as drops
 from ui.evidence.gallery import EVIDENCE_ROLE, THUMB_BOX, GalleryDelegate, GalleryModel, GalleryView
@@ -66,6 +72,9 @@ from ui.qt import (
     encode_image,
 )
 from ui.tasks import Op, TaskRunner
+
+if TYPE_CHECKING:
+    from desk.services.recognition import RecognitionService
 
 log = logging.getLogger(__name__)
 
@@ -158,6 +167,36 @@ def parse_weight(text: str) -> int | None:
     return grams
 
 
+class Guess(NamedTuple):
+    """What the text of a pasted picture suggests: its kind (None: no idea) and the weight it shows."""
+
+    kind: EvidenceKind | None
+    grams: int | None
+
+
+def read_guess(
+    reader: Reader, cache: ReadingCache | None, data: bytes, name: str, *, has_warehouse_weight: bool
+) -> Guess:
+    """Worker: read the text of one picture and guess its kind. Raises EngineMissing when reading is off;
+    a picture the engine cannot read gets no guess."""
+    sha = hashlib.sha256(data).hexdigest()
+    suffix = Path(name).suffix or ".png"
+    with tempfile.TemporaryDirectory(prefix="desk-guess-") as folder:
+        path = Path(folder) / f"picture{suffix}"
+        path.write_bytes(data)
+        try:
+            if cache is not None:
+                reading, _cached = read_cached(reader, cache, path, sha)
+            else:
+                reading = reader.read_path(path, sha)
+        except RecognitionFailed as exc:
+            log.info("no kind guessed for %s: %s", name, exc)
+            return Guess(None, None)
+    kind = guess_kind(reading.lines, reading.width, reading.height, has_warehouse_weight=has_warehouse_weight)
+    grams = suggested_weight(reading.lines, kind) if kind is not None else None
+    return Guess(kind, grams)
+
+
 def encode_png(image: QImage) -> bytes:
     """Worker: a raw clipboard picture as PNG bytes (lossless: a screenshot stays sharp)."""
     data = encode_image(image)
@@ -181,10 +220,26 @@ class EvidencePanel(QWidget):
     imported = Signal(object)
     evidence_shown = Signal(object)
 
-    def __init__(self, evidence: EvidenceStore, runner: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        evidence: EvidenceStore,
+        runner: TaskRunner,
+        parent: QWidget | None = None,
+        *,
+        profile_root: Path | None = None,
+        recognition: RecognitionService | None = None,
+    ) -> None:
         super().__init__(parent)
+        self._recognition = recognition  # the viewer's suggestions of what a picture says
         self._evidence = evidence
         self._runner = runner
+        # Pasted pictures are read to guess their kind; the readings go to the profile's cache (when the
+        # panel has a profile) so reading them again later costs nothing.
+        self._reading_cache = ReadingCache(profile_root) if profile_root is not None else None
+        self._reader: Reader | None = None
+        self._reading_off = False  # the engine is missing: pastes keep the plain 聊天截图 suggestion
+        self._suggested_grams: dict[str, int] = {}  # by picture content: the weight its text shows
+        self._focus_weight_for: set[str] = set()  # just pasted weighing pictures: their weight comes next
         self._case_id: CaseId | None = None
         self._editing: EvidenceData | None = None
         self._importing = False
@@ -271,6 +326,9 @@ class EvidencePanel(QWidget):
         self.weight_edit.setPlaceholderText("如 1.25kg")
         self.weight_edit.setMaximumWidth(130)
         self.weight_edit.setToolTip("图中显示的重量；称重核对会用到。可写 1250、1250g 或 1.25kg")
+        # Enter in the empty field takes the weight read in the picture (shown as the placeholder); the
+        # suggestion goes in before editingFinished, which follows returnPressed, saves it.
+        self.weight_edit.returnPressed.connect(self._accept_suggested_weight)
         self.weight_edit.editingFinished.connect(self._commit_weight)
         kind_label = QLabel("类型：")
         kind_label.setBuddy(self.kind_combo)
@@ -371,7 +429,19 @@ class EvidencePanel(QWidget):
         self._show_controls()
         self.title.setText(f"证据（{len(items)}）" if self._case_id is not None else "证据")
         self._on_selection_changed()
+        self._focus_pasted_weight()
         self.evidence_shown.emit(self._case_id)
+
+    def _focus_pasted_weight(self) -> None:
+        """A weighing picture just pasted and selected: its weight is what the operator gives next."""
+        if not self._focus_weight_for:
+            return
+        one = self._editing
+        if one is None or one.sha256 not in self._focus_weight_for:
+            return
+        self._focus_weight_for.clear()
+        if self.weight_edit.isVisible():
+            self.weight_edit.setFocus()
 
     def _show_controls(self) -> None:
         """The ways to add evidence, and the hint in an empty gallery, follow whether there is a case."""
@@ -453,6 +523,20 @@ class EvidencePanel(QWidget):
         self.weight_edit.setEnabled(weighs)
         grams = one.weight_grams if one is not None else None
         self.weight_edit.setText(f"{grams / 1000:g}kg" if grams is not None else "")
+        read = self._suggested_grams.get(one.sha256) if one is not None and grams is None else None
+        self.weight_edit.setPlaceholderText(f"图中 {read / 1000:g}kg，回车采用" if read else "如 1.25kg")
+
+    def suggested_weight(self) -> int | None:
+        """Grams read in the one selected picture that has no weight yet (the weight field's suggestion)."""
+        one = self._editing
+        if one is None or one.weight_grams is not None:
+            return None
+        return self._suggested_grams.get(one.sha256)
+
+    def _accept_suggested_weight(self) -> None:
+        grams = self.suggested_weight()
+        if grams is not None and not self.weight_edit.text().strip():
+            self.weight_edit.setText(f"{grams / 1000:g}kg")
 
     def _on_kind_chosen(self, index: int) -> None:
         self.set_kind(EvidenceKind[self.kind_combo.itemData(index)])
@@ -610,13 +694,76 @@ class EvidencePanel(QWidget):
         if payload.paths:
             self.import_paths(payload.paths)
             return
+        prefix = "粘贴的截图" if pasted else "拖入的图片"
+        if (payload.blobs or payload.images) and not payload.urls and self._reads_pictures():
+            self._guess_then_import(list(payload.blobs), list(payload.images), prefix)
+            return
+        self._import_payload(payload, prefix, {})
+
+    def _reads_pictures(self) -> bool:
+        """Whether pasted pictures are read to guess their kind: not when the engine is missing."""
+        if not self._reading_off and engine_if_on() is None:  # not installed, or switched off
+            self._reading_off = True
+        return not self._reading_off
+
+    def _guess_then_import(self, blobs: list[tuple[bytes, str]], images: list[QImage], prefix: str) -> None:
+        """Read the pictures' text on a worker (a child process does the reading), guess each one's kind,
+        then import them with the guess as the suggestion the operator confirms or changes."""
+        if self._reader is None:
+            self._reader = Reader()
+            self.destroyed.connect(self._reader.close)
+        reader = self._reader
+        cache = self._reading_cache
+        has_warehouse = any(e.kind is EvidenceKind.WAREHOUSE_WEIGHT for e in self.model.items())
+
+        def work(
+            progress: Progress, cancel: Cancel
+        ) -> tuple[list[tuple[bytes, str]], dict[str, Guess], bool]:
+            encoded = blobs + [(encode_png(image), drops.stamp_name(prefix, ".png")) for image in images]
+            guesses: dict[str, Guess] = {}
+            warehouse = has_warehouse
+            for done, (data, name) in enumerate(encoded):
+                if cancel():
+                    break
+                progress(done, len(encoded), name)
+                try:
+                    guess = read_guess(reader, cache, data, name, has_warehouse_weight=warehouse)
+                except EngineMissing as exc:
+                    say_missing_once(exc.message)
+                    return encoded, guesses, True
+                except Cancelled:
+                    break
+                guesses[hashlib.sha256(data).hexdigest()] = guess
+                warehouse = warehouse or guess.kind is EvidenceKind.WAREHOUSE_WEIGHT
+            return encoded, guesses, False
+
+        def read(result: tuple[list[tuple[bytes, str]], dict[str, Guess], bool]) -> None:
+            encoded, guesses, missing = result
+            self._reading_off = self._reading_off or missing
+            for sha, guess in guesses.items():
+                if guess.grams is not None:
+                    self._suggested_grams[sha] = guess.grams
+            if len(encoded) == 1 and any(g.kind in WEIGHT_KINDS for g in guesses.values()):
+                self._focus_weight_for = set(guesses)
+            self._import_payload(drops.Payload(blobs=encoded), prefix, guesses)
+
+        Op(work, pool="cpu").with_progress(self, "正在识别图中文字…").on_success(read).run(self._runner)
+
+    def _import_payload(self, payload: drops.Payload, prefix: str, guesses: dict[str, Guess]) -> None:
         case_id = self._case_id
+        if case_id is None:
+            return
         store = self._evidence
         chat = EvidenceKind.CHAT
         blobs = list(payload.blobs)
         images = list(payload.images)
         urls = list(payload.urls)
-        prefix = "粘贴的截图" if pasted else "拖入的图片"
+
+        def suggestion(data: bytes) -> EvidenceKind:
+            if not guesses:
+                return chat
+            guess = guesses.get(hashlib.sha256(data).hexdigest())
+            return guess.kind if guess is not None and guess.kind is not None else chat
 
         def work(progress: Progress, cancel: Cancel) -> ImportReport:
             from desk.store.fetch import FetchFailed, fetch
@@ -627,7 +774,7 @@ class EvidencePanel(QWidget):
             done = 0
             for data, name in blobs:
                 progress(done, total, name)
-                reports.append(store.import_bytes(case_id, data, name, suggest=chat))
+                reports.append(store.import_bytes(case_id, data, name, suggest=suggestion(data)))
                 done += 1
             for image in images:
                 name = drops.stamp_name(prefix, ".png")
@@ -850,7 +997,13 @@ class EvidencePanel(QWidget):
             self.viewer.close()
             self.viewer.deleteLater()
         viewer = EvidenceViewer(
-            self._evidence, self._runner, items, index, open_external=self.open_external, parent=self
+            self._evidence,
+            self._runner,
+            items,
+            index,
+            open_external=self.open_external,
+            recognition=self._recognition,
+            parent=self,
         )
         viewer.changes_made.connect(self.changes_made.emit)
         viewer.status_message.connect(self.status_message.emit)
@@ -886,6 +1039,8 @@ class EvidencePanel(QWidget):
         self._commit_weight()
         if self.viewer is not None:
             self.viewer.close()
+        if self._reader is not None:
+            self._reader.close()
 
 
 def merge_reports(

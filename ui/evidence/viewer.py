@@ -12,14 +12,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from desk.domain import Changes, EvidenceData, EvidenceId, Mark, MarkShape
 from desk.errors import DeskError
 from ui.errors import APP_TITLE, show_error
 from ui.evidence.gallery import clock, grams_text
 from ui.evidence.marks import hit_test, paint_marks
+from ui.evidence.suggestions import StripParts, SuggestionsStrip
 from ui.format import when
+from ui.packet.fit import fit_on_screen
 from ui.qt import (
     QAction,
     QActionGroup,
@@ -48,6 +50,9 @@ from ui.qt import (
     Signal,
 )
 from ui.tasks import Op, TaskRunner
+
+if TYPE_CHECKING:  # the window's modules load without SQLAlchemy (tests/test_layers.py)
+    from desk.services.recognition import RecognitionService
 
 log = logging.getLogger(__name__)
 
@@ -357,9 +362,11 @@ class EvidenceViewer(QWidget):
         index: int = 0,
         *,
         open_external: Callable[[EvidenceData], None] | None = None,
+        recognition: RecognitionService | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent, Qt.WindowType.Window)
+        self._recognition = recognition  # what pictures say, offered as suggestions under the picture
         self.setWindowTitle(f"查看证据 — {APP_TITLE}")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
         self._evidence = evidence
@@ -372,7 +379,7 @@ class EvidenceViewer(QWidget):
         self._saving = 0
         self.loaded = False  # the current picture is on screen (tests wait for it)
         self._build()
-        self.resize(1000, 760)
+        fit_on_screen(self, 1000, 760)  # never taller than a 1280×720 screen
         if self.items:
             self.show_index(self.index)
 
@@ -469,6 +476,11 @@ class EvidenceViewer(QWidget):
         layout.addWidget(self.canvas, 1)
         layout.addWidget(self.video_box)
         layout.addWidget(self.info_label)
+        self.suggestions: SuggestionsStrip | None = None
+        if self._recognition is not None:
+            parts = StripParts(self._recognition, self._runner, self.changes_made, self.status_message.emit)
+            self.suggestions = SuggestionsStrip(parts, self)
+            layout.addWidget(self.suggestions)
         layout.addWidget(self.hint_label)
 
     # -- navigation ------------------------------------------------------------------------------
@@ -514,6 +526,8 @@ class EvidenceViewer(QWidget):
         item = self.current
         if item is None:
             return
+        if self.suggestions is not None:
+            self.suggestions.show_for(item.id if item.media_type.startswith("image/") else None)
         self._token += 1
         token = self._token
         at_ms = self.slider.value() if item.is_video else None

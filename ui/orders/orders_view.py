@@ -11,6 +11,7 @@ from desk.orders.model import OrderData, OrderRow
 from desk.privacy import mask_phones
 from ui.errors import APP_TITLE, show_error
 from ui.format import money, when
+from ui.packet.fit import fit_on_screen
 from ui.qt import (
     QAbstractItemView,
     QAbstractTableModel,
@@ -159,7 +160,7 @@ class OrdersWindow(QWidget):
         self.desk = desk
         self.runner = runner
         self.setWindowTitle(f"订单 — {APP_TITLE}")
-        self.resize(1180, 720)
+        fit_on_screen(self, 1180, 720)  # never taller than a 1280×720 screen
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._search_timer.timeout.connect(self.refresh)
         self._order_reads = 0  # the newest read of the selected order wins

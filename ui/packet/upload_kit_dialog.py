@@ -4,6 +4,7 @@ and exporting the kit as a folder or a ZIP in the background."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -407,3 +408,43 @@ class UploadKitDialog(QDialog):
         target = result.folder or (result.zip_path.parent if result.zip_path is not None else None)
         if target is not None:
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(target)))
+
+
+def export_to_default_folder(
+    desk: Any,
+    runner: TaskRunner,
+    case_id: CaseId,
+    parent: QWidget,
+    *,
+    done: Callable[[UploadKitResult], None],
+    failed: Callable[[BaseException], None],
+    cancelled: Callable[[], None],
+) -> Any:
+    """The case's upload kit as a ZIP in its packets folder, with progress and 取消 but no file dialog
+    (the wizard's 应用并导出上传材料包). A refusal of the 申诉前检查 comes to failed() as NotReady."""
+    packets = desk.packets
+
+    def work(progress: Any, cancel: Any) -> UploadKitResult | _Failed:
+        # A DeskError comes back as a value, as in UploadKitDialog.export_to (a closing progress
+        # dialog would otherwise make a hard failure look like 取消).
+        try:
+            return packets.upload_kit_to_default(case_id, None, progress=progress, cancel=cancel)
+        except DeskError as exc:
+            return _Failed(exc, cancelled=bool(cancel()))
+
+    def finished(outcome: UploadKitResult | _Failed) -> None:
+        if isinstance(outcome, UploadKitResult):
+            done(outcome)
+        elif outcome.cancelled:
+            cancelled()
+        else:
+            failed(outcome.error)
+
+    return (
+        Op(work, pool="cpu")
+        .with_progress(parent, "正在生成上传材料包…")
+        .on_success(finished)
+        .on_failure(failed)
+        .on_cancelled(cancelled)
+        .run(runner)
+    )

@@ -43,6 +43,7 @@ def install(ctx: FeatureContext) -> WizardFeature:
         dialog = WizardDialog(ctx.desk, ctx.runner, case_id, parent=ctx.parent)
         dialog.changes_made.connect(ctx.changes)
         dialog.status_message.connect(ctx.show_status)
+        dialog.fix_requested.connect(ctx.jump_to)
         ctx.changes.connect(dialog.apply_changes)
         opened["wizard"] = dialog
         dialog.show()

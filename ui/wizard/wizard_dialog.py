@@ -17,14 +17,19 @@ from typing import Any
 from desk.domain import CaseId, Changes, EvidenceKind
 from desk.playbooks.merge import DescriptionMerge, MergeChoice, propose
 from desk.playbooks.model import missing_words
+from desk.services.readiness import NotReady
 from desk.services.wizard import Contradiction
+from desk.upload.kit import UploadKitFailed
 from ui.errors import ask, show_error
+from ui.packet.readiness_dialog import ReadinessDialog
 from ui.qt import (
     QApplication,
+    QDesktopServices,
     QDialog,
     QFileDialog,
     QFrame,
     QHBoxLayout,
+    QKeySequence,
     QLabel,
     QLayout,
     QListWidget,
@@ -34,6 +39,7 @@ from ui.qt import (
     QScrollArea,
     QSplitter,
     Qt,
+    QUrl,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -67,6 +73,7 @@ class _Page:
     view: Any
     scripts: tuple[tuple[str, Any], ...]  # (title, filled script) of each script the step names
     text_limit: int | None  # the platform's limit for the description draft, if set
+    kit_primary: bool = False  # an appeal outcome on a platform that takes the upload kit first
 
 
 def _page(desk: Any, case_id: CaseId, view: Any) -> _Page:
@@ -82,7 +89,16 @@ def _page(desk: Any, case_id: CaseId, view: Any) -> _Page:
         except Exception:  # a script removed by the shop must not break the step
             log.warning("script %s unavailable", script_id, exc_info=True)
     limit = _text_limit(desk, case_id) if node is None and view.draft is not None else None
-    return _Page(view, tuple(scripts), limit)
+    kit = out is not None and bool(out.appeal) and _kit_primary(desk, case_id)
+    return _Page(view, tuple(scripts), limit, kit)
+
+
+def _kit_primary(desk: Any, case_id: CaseId) -> bool:
+    try:
+        return bool(desk.platforms.primary_output(desk.cases.get(case_id).platform) == "upload_kit")
+    except Exception:  # no profile to say so: the plain 应用结果 still works
+        log.debug("primary output unknown", exc_info=True)
+        return False
 
 
 def _text_limit(desk: Any, case_id: CaseId) -> int | None:
@@ -101,6 +117,8 @@ class WizardDialog(QDialog):
 
     changes_made = Signal(object)
     status_message = Signal(str)
+    # The 申诉前检查 refused the upload kit and the operator chose a problem to fix (ReadinessItem.fix).
+    fix_requested = Signal(str)
 
     def __init__(self, desk: Any, runner: TaskRunner, case_id: CaseId, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -139,6 +157,10 @@ class WizardDialog(QDialog):
         self.known_label = _label()
         self.known_label.setStyleSheet("background: #eef4ff; border: 1px solid #9db7e0; padding: 8px;")
         self.known_label.hide()
+        # Evidence-only steps the case's evidence already completes: shown as done, passed over.
+        self.passed_label = _label()
+        self.passed_label.setStyleSheet("color: #1e7b1e;")
+        self.passed_label.hide()
         # The 问题描述 against the draft, and what 应用结果 does with it.
         self.merge_title = _label(
             "问题描述：现有内容与草稿的差别（红色删除线只在现有内容里，绿色只在草稿里）"
@@ -166,6 +188,7 @@ class WizardDialog(QDialog):
 
         step = QWidget()
         sl = QVBoxLayout(step)
+        sl.addWidget(self.passed_label)
         sl.addWidget(self.step_title)
         sl.addWidget(self.advice)
         sl.addWidget(self.known_label)
@@ -215,7 +238,26 @@ class WizardDialog(QDialog):
         self.restart_button = QPushButton("重新开始")
         self.restart_button.clicked.connect(lambda: self._call(lambda: desk.wizard.restart(case_id)))
         self.apply_button = QPushButton("应用结果（设置状态、处理方式和申诉类型）")
-        self.apply_button.clicked.connect(self._apply)
+        self.apply_button.clicked.connect(lambda: self._apply())
+        # Where the platform takes the upload kit first, the outcome goes straight to it: applied, then the
+        # kit written beside the case's PDFs, no file dialog.
+        self.apply_kit_button = QPushButton("应用并导出上传材料包")
+        self.apply_kit_button.setShortcut(QKeySequence("Ctrl+Return"))
+        self.apply_kit_button.setToolTip(
+            "应用结果，并把上传材料包（ZIP）存进这条售后的申诉材料文件夹（Ctrl+Enter）"
+        )
+        self.apply_kit_button.clicked.connect(lambda: self.apply_and_export())
+        self.apply_kit_button.hide()
+        self.kit_label = _label()
+        self.kit_label.setStyleSheet(
+            "color: #1e5e2e; background: #e9f6ec; border: 1px solid #a8d5b3; padding: 6px;"
+        )
+        self.kit_label.hide()
+        self.open_kit_button = QPushButton("打开文件夹")
+        self.open_kit_button.clicked.connect(self.open_kit_folder)
+        self.open_kit_button.hide()
+        self.kit_result: Any = None
+        self.readiness_dialog: Any = None
         close = QPushButton("关闭")
         close.clicked.connect(self.close)
         buttons = QHBoxLayout()
@@ -223,15 +265,22 @@ class WizardDialog(QDialog):
         buttons.addWidget(self.restart_button)
         buttons.addStretch(1)
         buttons.addWidget(self.apply_button)
+        buttons.addWidget(self.apply_kit_button)
         buttons.addWidget(close)
+        kit_row = QHBoxLayout()
+        kit_row.addWidget(self.kit_label, 1)
+        kit_row.addWidget(self.open_kit_button)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.header)
         layout.addWidget(self.summary)
         layout.addWidget(self.problems)
         layout.addWidget(split, 1)
+        layout.addLayout(kit_row)
         layout.addLayout(buttons)
-        self.refresh()
+        # Opening passes over the steps the evidence already completes (later re-reads do not, so
+        # 上一步 can still go back to one).
+        self._call(lambda: desk.wizard.open(case_id))
 
     # -- data ----------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -309,16 +358,78 @@ class WizardDialog(QDialog):
     def merge_choice(self) -> MergeChoice:
         return next((c for c, b in self.merge_buttons.items() if b.isChecked()), MergeChoice.KEEP)
 
-    def _apply(self) -> None:
+    def _apply(self, then: Callable[[], None] | None = None) -> None:
         case_id, wizard = self.case_id, self.desk.wizard
         has_draft = self.view is not None and self.view.draft is not None
         choice = self.merge_choice() if has_draft else MergeChoice.KEEP
         text = self.draft.toPlainText() if has_draft else None
         what = "状态、处理方式和申诉类型" if has_draft else "状态和处理方式"
+
+        def applied() -> None:
+            self.status_message.emit(f"已应用处理结果：{what}已写入售后记录；{choice.words}")
+            if then is not None:
+                then()
+
+        def failed(exc: BaseException) -> None:
+            self.apply_kit_button.setEnabled(True)
+            show_error(self, exc, action="应用结果")
+
         self._call(
-            lambda: wizard.apply_outcome(case_id, description=choice, draft=text),
-            then=lambda: self.status_message.emit(f"已应用处理结果：{what}已写入售后记录；{choice.words}"),
+            lambda: wizard.apply_outcome(case_id, description=choice, draft=text), then=applied, failed=failed
         )
+
+    def apply_and_export(self) -> None:
+        """应用并导出上传材料包: the outcome applied (unless it already is), then the upload kit written to
+        the case's packets folder. The 申诉前检查 runs first: a refusal shows its checklist, no kit."""
+        if self.view is None or self.view.state.outcome is None or not self.apply_kit_button.isVisible():
+            return
+        self.apply_kit_button.setEnabled(False)
+        if self.view.applied:
+            self._export_kit()
+        else:
+            self._apply(then=self._export_kit)
+
+    def _export_kit(self) -> None:
+        from ui.packet.upload_kit_dialog import export_to_default_folder
+
+        def done(result: Any) -> None:
+            self.kit_result = result
+            where = result.zip_path.parent if result.zip_path is not None else None
+            self.kit_label.setText(
+                f"已导出上传材料包（{len(result.files)} 张图片和申诉说明）：{result.zip_path}"
+            )
+            self.kit_label.show()
+            self.open_kit_button.setVisible(where is not None)
+            self.apply_kit_button.setEnabled(True)
+            self.status_message.emit(f"已应用处理结果，上传材料包已存到 {where}")
+
+        def failed(exc: BaseException) -> None:
+            self.apply_kit_button.setEnabled(True)
+            if isinstance(exc, NotReady):
+                self.status_message.emit("已应用处理结果；上传材料包没有生成：申诉前检查还没通过")
+                dialog = ReadinessDialog(exc.readiness, what="上传材料包", allow_draft=False, parent=self)
+                dialog.fix_requested.connect(self.fix_requested)
+                dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+                self.readiness_dialog = dialog
+                dialog.show()
+            elif isinstance(exc, UploadKitFailed):
+                self.status_message.emit("上传材料包没有生成：" + "；".join(exc.failures))
+                show_error(self, exc, action="生成上传材料包")
+            else:
+                show_error(self, exc, action="生成上传材料包")
+
+        def cancelled() -> None:
+            self.apply_kit_button.setEnabled(True)
+            self.status_message.emit("已取消生成上传材料包")
+
+        export_to_default_folder(
+            self.desk, self.runner, self.case_id, self, done=done, failed=failed, cancelled=cancelled
+        )
+
+    def open_kit_folder(self) -> None:
+        result = self.kit_result
+        if result is not None and result.zip_path is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(result.zip_path.parent)))
 
     def apply_changes(self, changes: Changes) -> None:
         """Evidence added elsewhere (the gallery) re-ticks the checklist."""
@@ -346,8 +457,15 @@ class WizardDialog(QDialog):
         self.back_button.setEnabled(bool(view.choices))
         self.apply_button.setVisible(out is not None)
         self.apply_button.setEnabled(out is not None and not view.applied)
+        self.apply_kit_button.setVisible(out is not None and page.kit_primary)
+        if out is None:
+            self.kit_label.hide()
+            self.open_kit_button.hide()
         self.weight.setVisible(bool(view.weight_conclusion))
         self.weight.setText(f"称重结论：{view.weight_conclusion}")
+        passed = getattr(view, "passed", ())
+        self.passed_label.setVisible(bool(passed))
+        self.passed_label.setText("\n".join(f"{p.title}　{p.words}" for p in passed))
         known = view.known
         self.known_label.setVisible(known is not None)
         if known is not None:
@@ -389,6 +507,8 @@ class WizardDialog(QDialog):
             lines = [f"· {a}" for a in out.actions]
             appeal = f"；申诉类型：{out.appeal_label}" if out.appeal else ""
             lines.append(f"建议状态：{out.status}；处理方式：{out.resolution}{appeal}")
+            if getattr(view, "refund_note", ""):
+                lines.append(view.refund_note)
             if view.applied:
                 lines.append("（已应用到售后记录）")
             self.outcome_text.setText("\n".join(lines))
