@@ -70,7 +70,8 @@ def picture(folder: Path, name: str, colour: tuple[int, int, int]) -> Path:
     return path
 
 
-def service(desk, reader: FakeReader) -> RecognitionService:  # type: ignore[no-untyped-def]
+def service(desk, reader: FakeReader, *, installed: bool = True) -> RecognitionService:  # type: ignore[no-untyped-def]
+    """The desk's reading service with a stand-in reader; installed=False: as without the engine."""
     svc = RecognitionService(
         make_sessionmaker(desk.engine),
         desk.evidence,
@@ -78,7 +79,7 @@ def service(desk, reader: FakeReader) -> RecognitionService:  # type: ignore[no-
         desk.weights,
         desk.profile.root,
         reader_factory=lambda: reader,
-        engine=lambda: FakeReader.engine,
+        engine=lambda: FakeReader.engine if installed else None,
     )
     desk.evidence._importer.after_store = svc.imported
     return svc
@@ -204,17 +205,8 @@ def test_a_read_is_cancelled_at_once_and_background_reading_stops(desk, tmp_path
 
 def test_without_the_engine_nothing_is_read_and_the_desk_says_so(desk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     reader = FakeReader(TEXTS)
-    svc = RecognitionService(
-        make_sessionmaker(desk.engine),
-        desk.evidence,
-        desk.cases,
-        desk.weights,
-        desk.profile.root,
-        reader_factory=lambda: reader,
-        engine=lambda: None,
-    )
+    svc = service(desk, reader, installed=False)
     svc.background = True
-    desk.evidence._importer.after_store = svc.imported
     case, _ = desk.cases.create(CaseDraft(order_no="261120-000000000000006"))
     ev = add(desk, case.id, picture(tmp_path, "chat.png", RED))
     assert svc.pending(None) == () and svc.queued() == 0 and reader.reads == []

@@ -12,10 +12,8 @@ from typing import Any
 
 import pytest
 
-from desk.db.engine import make_sessionmaker
 from desk.domain import CaseDraft
 from desk.orders.model import WeightKind
-from desk.services.recognition import RecognitionService
 from tests.test_recognition_service import BLUE, TEXTS, FakeReader, add, picture, service
 from ui.evidence.suggestions import StripParts, SuggestionsStrip
 from ui.qt import QLabel, QObject, Qt, Signal
@@ -120,15 +118,7 @@ def test_without_the_engine_the_strip_says_once_that_reading_is_off(
         "DESK_RECOGNITION", "on"
     )  # not installed, rather than switched off (tests/conftest.py)
     reader = FakeReader(TEXTS)
-    desk.recognition = RecognitionService(
-        make_sessionmaker(desk.engine),
-        desk.evidence,
-        desk.cases,
-        desk.weights,
-        desk.profile.root,
-        reader_factory=lambda: reader,
-        engine=lambda: None,
-    )
+    desk.recognition = service(desk, reader, installed=False)
     case, _ = desk.cases.create(CaseDraft(order_no="261120-000000000000010"))
     ev = add(desk, case.id, picture(tmp_path, "courier.png", BLUE))
     strip = SuggestionsStrip(Ctx(desk, runner))  # type: ignore[arg-type]
