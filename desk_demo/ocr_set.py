@@ -24,6 +24,7 @@ from PIL import Image, ImageDraw
 from desk_demo.images.chat import chat_screenshot
 from desk_demo.images.common import _WHITE, COURIER_SCREENSHOT_SIZE, _font, _png, _rng
 from desk_demo.images.courier import _scan_weights, courier_system_screenshot
+from desk_demo.images.scale import SEGMENTS
 
 LABELS = ("揽收", "计费", "上车", "下车")
 _COURIERS = (
@@ -171,21 +172,6 @@ def chat_screenshots(count: int, seed: int = 0) -> Iterator[tuple[str, bytes, di
 
 
 # --- scale displays ---------------------------------------------------------------------------------
-
-# Which of the segments a b c d e f g each digit lights (a top, b top right, c bottom right, d bottom,
-# e bottom left, f top left, g middle).
-SEGMENTS = {
-    "0": "abcdef",
-    "1": "bc",
-    "2": "abdeg",
-    "3": "abcdg",
-    "4": "bcfg",
-    "5": "acdfg",
-    "6": "acdefg",
-    "7": "abc",
-    "8": "abcdefg",
-    "9": "abcdfg",
-}
 
 
 def _segment_polygons(x: float, y: float, w: float, h: float, t: float, skew: float) -> dict[str, list]:

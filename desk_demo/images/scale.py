@@ -30,7 +30,9 @@ from desk_demo.images.common import (
     _textured,
 )
 
-_SEGMENTS = {
+# Which segments a b c d e f g (top, top right, bottom right, bottom, bottom left, top left, middle) each
+# character lights; the OCR test set (desk_demo/ocr_set.py) draws its displays with the same table.
+SEGMENTS = {
     "0": "abcdef",
     "1": "bc",
     "2": "abdeg",
@@ -106,7 +108,7 @@ def _seven_segment(
     ox, oy = origin
     for i, (ch, dot) in enumerate(parsed):
         x = ox + i * pitch
-        lit = _SEGMENTS.get(ch, "")
+        lit = SEGMENTS.get(ch, "")
         for name, poly in _segment_polys(x, oy, dw, dh, t, slant).items():
             draw.polygon(poly, fill=on if name in lit else off)
         dx = x + dw + (pitch - dw) / 2 - t * 0.5 - dh / 2 * slant
