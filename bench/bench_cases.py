@@ -306,6 +306,8 @@ window.resize(1280, 800)
 window.show()
 for _ in range(20):
     app.processEvents()
+import gc
+gc.freeze()  # as the app does once the desk is attached (ui/startup.py)
 table, model = window.table, window.model
 bar = table.verticalScrollBar()
 viewport = table.viewport()

@@ -286,3 +286,93 @@ def test_forgetting_a_buyer(desk: Any) -> None:
     assert desk.buyers.kinds(b.id) == frozenset() and not desk.buyers.history(b.id).known
     assert desk.cases.timeline(b.id)[-1].words().line() == "清除买家信息：手机号"
     assert not desk.buyers.forget(b.id).cases  # nothing left to forget
+
+
+def _reference_histories(cases: list[dict[str, Any]], window_days: int) -> dict[int, tuple[int, int]]:
+    """The rules of the buyer history, written the plain way (every pair of cases): the target itself, and
+    every live case before it within the window that shares a key with it (a buyer id on the same
+    platform), or its nickname on its
+    platform unless both name different buyer ids. A masked or empty nickname without keys: unknown."""
+    window = timedelta(days=window_days)
+    out: dict[int, tuple[int, int]] = {}
+    for t in cases:
+        nick_ok = usable_nick(t["nick"])
+        if not nick_ok and not t["keys"]:
+            out[t["id"]] = (0, 0)
+            continue
+        count, wins = 1, int(t["won"])
+        for o in cases:
+            before = o["at"] < t["at"] or (o["at"] == t["at"] and o["id"] < t["id"])
+            if o is t or o["trashed"] or not before or o["at"] <= t["at"] - window:
+                continue
+            # A buyer id is the platform's: the same id on another platform is someone else.
+            shared = {
+                k
+                for k, v in t["keys"].items()
+                if o["keys"].get(k) == v and (k != "buyer_id" or o["platform"] == t["platform"])
+            }
+            both_ids = "buyer_id" in t["keys"] and "buyer_id" in o["keys"]
+            by_nick = (
+                nick_ok
+                and o["platform"] == t["platform"]
+                and o["nick"] == t["nick"]
+                and not (both_ids and "buyer_id" not in shared)
+            )
+            if shared or by_nick:
+                count += 1
+                wins += int(o["won"])
+        out[t["id"]] = (count, wins)
+    return out
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_counts_of_a_screenful_match_the_rules_case_by_case(desk: Any, seed: int) -> None:
+    """Generated buyers with shared and common nicknames, buyer ids that tell namesakes apart, phones that
+    link across platforms, the trash, appeals won by decision or by status, and registrations at the
+    very same second: the list's one-statement count equals the plain rules for every case."""
+    import random
+
+    rng = random.Random(seed)
+    base = datetime(2026, 6, 1, tzinfo=UTC)
+    cases: list[dict[str, Any]] = []
+    for _ in range(60):
+        nick = rng.choice(["小雨点", "小雨点", "jojo", "用户***", "", "晴天"])
+        platform = rng.choice([Platform.PDD, Platform.PDD, Platform.TAOBAO])
+        status = CaseStatus.APPEAL_WON if rng.random() < 0.15 else CaseStatus.OPEN
+        case = _case(desk, nick=nick, platform=platform, status=status)
+        keys: dict[str, str] = {}
+        if rng.random() < 0.3:
+            keys["buyer_id"] = rng.choice(["u1", "u2", "u3"])
+        if rng.random() < 0.25:
+            keys["phone"] = rng.choice(["13800138000", "13900139000"])
+        if keys:
+            desk.buyers.remember(case.id, **keys)
+        won = status == CaseStatus.APPEAL_WON
+        if rng.random() < 0.15:
+            result = rng.choice([AppealResult.WON, AppealResult.PARTIAL, AppealResult.REJECTED])
+            amount = "" if result == AppealResult.REJECTED else "5"
+            desk.outcomes.record_appeal(case.id, appeal_kind="goods", result=result, amount_returned=amount)
+            won = won or result != AppealResult.REJECTED
+        at = base + timedelta(days=rng.choice([0, 10, 45, 89, 90, 91, 120, 150]), hours=rng.choice([0, 0, 5]))
+        with desk.engine.begin() as conn:
+            conn.execute(update(m.Case).where(m.Case.id == case.id).values(created_at=at))
+        trashed = rng.random() < 0.1
+        cases.append(
+            {
+                "id": case.id,
+                "nick": nick,
+                "platform": platform,
+                "keys": keys,
+                "won": won,
+                "at": at,
+                "trashed": trashed,
+            }
+        )
+    desk.cases.trash([c["id"] for c in cases if c["trashed"]])
+    ids = [c["id"] for c in cases]
+    got = {int(k): (h.count, h.wins) for k, h in desk.buyers.histories(ids).items()}
+    assert got == _reference_histories(cases, desk.buyers.window_days)
+    # One case asked alone answers the same as in a screenful.
+    assert {i: (desk.buyers.history(i).count, desk.buyers.history(i).wins) for i in ids[:10]} == {
+        i: got[i] for i in ids[:10]
+    }

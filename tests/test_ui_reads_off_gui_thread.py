@@ -312,3 +312,57 @@ def test_rows_a_read_ahead_was_bringing_are_read_at_once_when_they_come_on_scree
     # Read once, for the screen: taken over from the read-ahead, which then had nothing left to read.
     assert source.asked[1] == list(range(101, 201))
     assert sum(list(range(101, 201)) == a for a in source.asked) == 1
+
+
+class _SlowHistories:
+    """A buyer-history source held shut by a gate the test opens: the count of a common nickname is slow."""
+
+    def __init__(self) -> None:
+        self.gate = threading.Event()
+        self.asked: list[list[int]] = []
+        self.count = 3
+
+    def __call__(self, ids: Any) -> dict[CaseId, Any]:
+        from desk.services.buyers import BuyerHistory
+
+        self.asked.append([int(i) for i in ids])
+        self.gate.wait(WAIT_MS / 1000)
+        return {i: BuyerHistory(i, self.count, 1, 90) for i in ids}
+
+
+def test_the_rows_show_before_the_buyers_counts_and_an_edit_does_not_blank_the_count(
+    qapp: Any, runner: Any, qtbot: Any
+) -> None:
+    """The list's text comes first; the 买家售后 column follows in a second read. A row refetched after an
+    edit keeps the count it showed until the new count comes."""
+    from ui.cases.case_model import BUYER_COLUMN, CaseTableModel
+    from ui.qt import Qt
+
+    ids = [CaseId(i) for i in range(1, 301)]
+    source, histories = _Rows(ids), _SlowHistories()
+    model = CaseTableModel(source, runner=runner, histories=histories)  # type: ignore[arg-type]
+    model.set_ids(ids)
+    model.data(model.index(0, 1))
+    qtbot.waitUntil(lambda: model.row_loaded(0), timeout=WAIT_MS)
+    assert model.index(0, 4).data() == "order-1"  # the rows are drawn with their text …
+    qtbot.waitUntil(lambda: bool(histories.asked), timeout=WAIT_MS)
+    assert model.index(0, BUYER_COLUMN).data() == ""  # … while their buyers are still being counted
+    histories.gate.set()
+    qtbot.waitUntil(lambda: model.index(0, BUYER_COLUMN).data() == "第3次", timeout=WAIT_MS)
+    assert (
+        model.index(0, BUYER_COLUMN).data(Qt.ItemDataRole.ToolTipRole)
+        == "该买家 90 天内第 3 次售后（申诉成功 1 次）"
+    )
+    assert histories.asked[0] == list(range(1, 101))  # one read for the block on screen
+
+    histories.gate.clear()
+    histories.count = 4
+    model.invalidate({CaseId(1)})
+    model.data(model.index(0, 1))
+    qtbot.waitUntil(lambda: model.row_loaded(0), timeout=WAIT_MS)
+    model.data(model.index(0, 1))  # painted again: the second pass is asked for the refetched row
+    qtbot.waitUntil(lambda: len(histories.asked) == 2, timeout=WAIT_MS)
+    assert model.index(0, BUYER_COLUMN).data() == "第3次"  # not blanked while the new count is read
+    histories.gate.set()
+    qtbot.waitUntil(lambda: model.index(0, BUYER_COLUMN).data() == "第4次", timeout=WAIT_MS)
+    assert histories.asked[1] == [1]

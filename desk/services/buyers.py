@@ -24,8 +24,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Integer, String, and_, case, column, delete, exists, func, or_, select, values
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from desk.db import models as m
 from desk.db import models_orders as mo
@@ -294,7 +294,12 @@ class BuyerService:
 
     def histories(self, ids: Sequence[CaseId]) -> dict[CaseId, BuyerHistory]:
         """history() of many cases at once (a screenful of the list): a handful of queries, whatever the
-        number of rows."""
+        number of rows.
+
+        The buyer's earlier cases are found two ways. A key (buyer id, phone, address) names one buyer, so
+        the few cases sharing a key are read and compared here. A nickname can be common (小雨点, jojo):
+        hundreds of cases in the window share it, so those are counted by the database, per target, and
+        only the number comes back. A case found both ways counts once."""
         if not ids:
             return {}
         window = timedelta(days=self.window_days)
@@ -310,21 +315,16 @@ class BuyerService:
             if not targets:
                 return {}
             target_keys = _keys_of(s, targets)
+            by_nick = _nick_matches(s, targets, target_keys, window)
             earliest = min(t.created_at for t in targets.values()) - window
             latest = max(t.created_at for t in targets.values())
-            # Wrapped so SQLite looks the buyer up by nickname or key, not by the trash or time indexes.
+            # Wrapped so SQLite looks the buyer up by key, not by the trash or time indexes.
             live = [
                 func.coalesce(c.deleted_at, None).is_(None),
                 func.coalesce(c.created_at, None) > earliest,
                 func.coalesce(c.created_at, None) <= latest,
             ]
             candidates: dict[int, Any] = {}
-            nicks = sorted({t.buyer_nick for t in targets.values() if usable_nick(t.buyer_nick)})
-            for chunk in _chunks(nicks):
-                for r in s.execute(
-                    select(c.id, c.platform, c.buyer_nick, c.created_at).where(c.buyer_nick.in_(chunk), *live)
-                ):
-                    candidates[int(r.id)] = r
             wanted_keys = sorted({k for keys in target_keys.values() for k in keys.values()})
             for chunk in _chunks(wanted_keys):
                 for r in s.execute(
@@ -334,11 +334,7 @@ class BuyerService:
                 ):
                     candidates[int(r.id)] = r
             candidate_keys = _keys_of(s, candidates)
-            won = _won_cases(s, list(candidates))
-        # Each target looks only at the cases that share its nickname or one of its keys.
-        by_nick: dict[str, list[int]] = {}
-        for o_id, o in candidates.items():
-            by_nick.setdefault(o.buyer_nick, []).append(o_id)
+            won = _won_cases(s, sorted(set(candidates) | set(targets)))
         by_key: dict[str, list[int]] = {}
         for o_id, keys in candidate_keys.items():
             for key in keys.values():
@@ -346,12 +342,14 @@ class BuyerService:
         out: dict[CaseId, BuyerHistory] = {}
         for case_id, t in targets.items():
             mine = target_keys.get(case_id, {})
-            nick_ok = usable_nick(t.buyer_nick)
-            if not nick_ok and not mine:
+            if not usable_nick(t.buyer_nick) and not mine:  # nothing names the buyer: unknown
                 out[CaseId(case_id)] = BuyerHistory(CaseId(case_id), 0, 0, self.window_days)
                 continue
-            count, wins, how = 1, int(case_id in won), set[BuyerKeyKind]()  # the case itself counts
-            related = set(by_nick.get(t.buyer_nick, ())) if nick_ok else set()
+            nick_count, nick_wins = by_nick.get(case_id, (0, 0))
+            count = 1 + nick_count  # the case itself counts
+            wins = int(case_id in won) + nick_wins
+            how = {BuyerKeyKind.NICK} if nick_count else set[BuyerKeyKind]()
+            related: set[int] = set()
             for key in mine.values():
                 related.update(by_key.get(key, ()))
             for o_id in related:
@@ -359,14 +357,77 @@ class BuyerService:
                 if o_id == case_id or not _in_window(o, t, window):
                     continue
                 by = _same_buyer(t, mine, o, candidate_keys.get(o_id, {}))
-                if by:
+                how.update(by)
+                if by and BuyerKeyKind.NICK not in by:  # a nickname match is in the database's count
                     count += 1
                     wins += o_id in won
-                    how.update(by)
             out[CaseId(case_id)] = BuyerHistory(
                 CaseId(case_id), count, wins, self.window_days, tuple(k for k in BuyerKeyKind if k in how)
             )
         return out
+
+
+def _nick_matches(
+    s: Session, targets: dict[int, Any], target_keys: dict[int, dict[BuyerKeyKind, str]], window: timedelta
+) -> dict[int, tuple[int, int]]:
+    """Per target with a usable nickname: how many live cases before it in the window carry that
+    nickname on its platform (unless both name different buyer ids), and how many of those won an
+    appeal. The targets travel as a table of values, so a screenful is one statement (one round trip to a
+    shared PostgreSQL); the database walks each nickname's cases in the window by index
+    (ix_cases_buyer_history) and sends back two numbers per target."""
+    c = m.Case
+    wanted = [
+        (
+            tid,
+            t.platform,
+            t.buyer_nick,
+            t.created_at - window,
+            t.created_at,
+            target_keys.get(tid, {}).get(BuyerKeyKind.BUYER_ID, ""),
+        )
+        for tid, t in targets.items()
+        if usable_nick(t.buyer_nick)
+    ]
+    out: dict[int, tuple[int, int]] = {}
+    for chunk in _chunks(wanted):
+        tv = (
+            values(
+                column("tid", Integer),
+                column("platform", c.platform.type),
+                column("nick", String),
+                column("start", c.created_at.type),
+                column("created", c.created_at.type),
+                column("bid", String),
+                name="targets",
+            )
+            .data(chunk)
+            .cte()
+        )
+        k = aliased(mx.BuyerKey)
+        other_buyer = exists().where(k.case_id == c.id, k.kind == BuyerKeyKind.BUYER_ID, k.key != tv.c.bid)
+        won = or_(
+            c.status == CaseStatus.APPEAL_WON,
+            exists().where(mx.AppealOutcome.case_id == c.id, mx.AppealOutcome.result.in_(WON_RESULTS)),
+        )
+        query = (
+            select(tv.c.tid, func.count(c.id), func.sum(case((won, 1), else_=0)))
+            .select_from(tv)
+            .join(
+                c,
+                and_(
+                    c.buyer_nick == tv.c.nick,
+                    c.platform == tv.c.platform,
+                    c.created_at > tv.c.start,
+                    or_(c.created_at < tv.c.created, and_(c.created_at == tv.c.created, c.id < tv.c.tid)),
+                    c.deleted_at.is_(None),
+                    or_(tv.c.bid == "", ~other_buyer),
+                ),
+            )
+            .group_by(tv.c.tid)
+        )
+        for tid, count, wins in s.execute(query):
+            out[int(tid)] = (int(count), int(wins or 0))
+    return out
 
 
 def _normalise(kind: BuyerKeyKind, value: str) -> str:

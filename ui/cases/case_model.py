@@ -8,6 +8,11 @@ In the window the blocks are read on the DB worker (the GUI thread never waits o
 not fetched yet paints empty and fills in when its block arrives (dataChanged), and the block after it
 is read next, so scrolling on finds its rows there; a row edited meanwhile keeps its old cells until the
 new ones come, so nothing blinks.
+
+The 买家售后 column (the buyer's how-manieth claim) is read in a second pass, once a block's rows are on
+screen and the list has stood still for a moment (HISTORY_DELAY_MS): counting a common nickname's
+cases costs several times the rows' own read, and the operator should not wait for a hint to see the
+list. A pass overtaken by a jump elsewhere is skipped and asked again when those rows are painted.
 """
 
 from __future__ import annotations
@@ -24,7 +29,16 @@ from desk.deadlines import describe_due
 from desk.domain import DUE_SOON_HOURS, CaseFilter, CaseId, CaseRow, CaseStatus, Resolution
 from ui.cases.chips import CHIP_ROLE
 from ui.format import money, when
-from ui.qt import QAbstractTableModel, QColor, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from ui.qt import (
+    QAbstractTableModel,
+    QColor,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
 from ui.tasks import Op, TaskRunner
 
 log = logging.getLogger(__name__)
@@ -35,6 +49,8 @@ ROW_BLOCK = 100  # rows fetched per trip to the services, centred on the row Qt 
 # Formatted rows kept. Bounded because every cached row is objects the garbage collector walks: an
 # unbounded cache after scrolling through 100,000 rows made full collections pause a frame for ~100 ms.
 ROW_CACHE = 3000
+# The 买家售后 column is read once the list has stood still this long (the second pass).
+HISTORY_DELAY_MS = 120
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -77,21 +93,16 @@ class BuyerHistory(Protocol):
 
 # BuyerService.histories: the buyer histories of a block of rows, in a few grouped queries.
 Histories = Callable[[Sequence[CaseId]], Mapping[CaseId, BuyerHistory]]
-# What one block read brings: the rows, and the buyer history of each (empty without a history source).
-Block = tuple[dict[CaseId, CaseRow], Mapping[CaseId, BuyerHistory]]
 
 
-def read_block(source: CaseRows, histories: Histories | None, ids: Sequence[CaseId]) -> Block:
-    """The rows of `ids` and their buyers' histories, on the read worker. The history column is a hint:
-    if it cannot be read the rows still show, with that column empty."""
-    rows = source.rows(ids)
-    if histories is None or not rows:
-        return rows, {}
+def read_histories(histories: Histories, ids: Sequence[CaseId]) -> Mapping[CaseId, BuyerHistory]:
+    """The buyers' histories of a block's rows, on the read worker. The column is a hint: if it cannot
+    be read the rows stay as they are, with that column empty."""
     try:
-        return rows, histories(list(rows))
+        return histories(list(ids))
     except Exception:
         log.exception("reading the buyers' after-sales counts for the list failed")
-        return rows, {}
+        return {}
 
 
 # Deadline states a row can be in, and how they look.
@@ -168,6 +179,10 @@ class _Cells:
     repeat: int = 0  # the buyer's claims in the window (0: unknown)
     repeat_tip: str = ""
     stale: bool = False  # the case changed (or the source did): shown until the new cells come
+    history_read: bool = False  # the 买家售后 column has been read for these cells (second pass)
+
+
+CHIP_COLUMNS = (STATUS_COLUMN, DUE_COLUMN, BUYER_COLUMN)  # the only columns chip_of names a chip for
 
 
 def chip_of(cells: _Cells, column: int) -> tuple[str, str] | None:
@@ -222,6 +237,15 @@ class CaseTableModel(QAbstractTableModel):
         # are taken over by the request for what is on screen, so that request never waits behind it.
         self._ahead: set[int] = set()
         self._demand = 0
+        # Cells whose buyer histories are on their way (the second pass), by id: an answer is kept only
+        # for the very cells it was asked for (not replaced by a refetch since).
+        self._history_loading: dict[CaseId, _Cells] = {}
+        # Asked for but not sent yet: the second pass waits until the list stands still, so that while
+        # the operator scrolls the read worker serves rows only (and the GUI thread does not share the
+        # interpreter with a count it would throw away).
+        self._history_pending: dict[CaseId, _Cells] = {}
+        self._history_timer = QTimer(self, singleShot=True, interval=HISTORY_DELAY_MS)
+        self._history_timer.timeout.connect(self._send_histories)
         self._filter = CaseFilter()
         self._hint = ""
         self._now = datetime.now(UTC)
@@ -332,11 +356,20 @@ class CaseTableModel(QAbstractTableModel):
         case_id = self._ids[row]
         if case_id not in self._rows:
             self._request(row)
-            return self._rows.get(case_id)  # without a runner they are there now
-        cells = self._rows[case_id]
-        if cells is not None and cells.stale:
-            self._request(row)
-            return self._rows.get(case_id, cells)
+            cells = self._rows.get(case_id)  # without a runner they are there now
+        else:
+            cells = self._rows[case_id]
+            if cells is not None and cells.stale:
+                self._request(row)
+                cells = self._rows.get(case_id, cells)
+        if (
+            cells is not None
+            and not cells.history_read
+            and not cells.stale
+            and self._histories is not None
+            and case_id not in self._history_loading
+        ):
+            self._ask_histories(row)
         return cells
 
     def _request(self, row: int) -> None:
@@ -361,38 +394,118 @@ class CaseTableModel(QAbstractTableModel):
         request = self._requests
         for case_id in wanted:
             loading[case_id] = request
-        source, histories = self._cases, self._histories
+        source = self._cases
         if self._runner is None:
             try:
-                fetched = read_block(source, histories, wanted)
+                fetched = source.rows(wanted)
             except Exception:
                 # A paint must never fail: show the rows as gone and try again on the next refresh.
                 log.exception("fetching list rows failed")
-                fetched = ({}, {})
+                fetched = {}
             self._store(request, wanted, fetched)
             return
         if ahead:  # rows on screen: an answer asked for by the operator
             self._demand = request
             after: int | None = start + ROW_BLOCK
-            work: Callable[[], Block | None] = partial(read_block, source, histories, wanted)
+            work: Callable[[], dict[CaseId, CaseRow] | None] = partial(source.rows, wanted)
         else:
             after = None
             pending_ahead.add(request)
             demand = self._demand
-            work = partial(self._read_ahead, source, histories, wanted, demand)
+            work = partial(self._read_ahead, source, wanted, demand)
         Op(lambda: (request, wanted, work(), after), pool="read").on_success(self._arrived).on_failure(
             partial(self._fetch_failed, request, wanted)
         ).run(self._runner)
 
     def _read_ahead(
-        self, source: CaseRows, histories: Histories | None, wanted: list[CaseId], demand: int
-    ) -> Block | None:
+        self, source: CaseRows, wanted: list[CaseId], demand: int
+    ) -> dict[CaseId, CaseRow] | None:
         """On the read worker: None (skipped) when the operator has asked for other rows since."""
         if self._demand != demand:
             return None
-        return read_block(source, histories, wanted)
+        return source.rows(wanted)
 
-    def _arrived(self, answer: tuple[int, list[CaseId], Block | None, int | None]) -> None:
+    def _ask_histories(self, row: int) -> None:
+        """The second pass: the 买家售后 column of the fetched rows around `row` that lack it."""
+        histories = self._histories
+        if histories is None:
+            return
+        start = max(0, row - ROW_BLOCK // 2)
+        rows, loading = self._rows, self._history_loading
+        wanted: dict[CaseId, _Cells] = {}
+        for case_id in self._ids[start : start + ROW_BLOCK]:
+            cells = rows.get(case_id)
+            if cells is not None and not cells.history_read and not cells.stale and case_id not in loading:
+                wanted[case_id] = cells
+        if not wanted:
+            return
+        loading.update(wanted)
+        if self._runner is None:
+            self._histories_arrived((wanted, read_histories(histories, list(wanted))))
+            return
+        self._history_pending.update(wanted)
+        self._history_timer.start()  # (re)started: read once the list stands still
+
+    def defer_histories(self) -> None:
+        """The list moved (its scroll bar): the second pass waits until it stands still again."""
+        if self._history_timer.isActive():
+            self._history_timer.start()
+
+    def _send_histories(self) -> None:
+        """The list has stood still for HISTORY_DELAY_MS: read the counts of the rows painted last (at
+        most two blocks; rows scrolled past are asked for again if they come back on screen)."""
+        pending, self._history_pending = self._history_pending, {}
+        histories = self._histories
+        keep = list(pending)[-2 * ROW_BLOCK :]
+        wanted = {
+            case_id: pending[case_id] for case_id in keep if self._rows.get(case_id) is pending[case_id]
+        }
+        for case_id, cells in pending.items():
+            if case_id not in wanted and self._history_loading.get(case_id) is cells:
+                del self._history_loading[case_id]
+        if not wanted or histories is None or self._runner is None:
+            self._history_loading = {k: v for k, v in self._history_loading.items() if k not in wanted}
+            return
+        demand = self._demand
+        Op(lambda: (wanted, self._read_histories(histories, list(wanted), demand)), pool="read").on_success(
+            self._histories_arrived
+        ).on_failure(partial(self._histories_failed, wanted)).run(self._runner)
+
+    def _read_histories(
+        self, histories: Histories, ids: list[CaseId], demand: int
+    ) -> Mapping[CaseId, BuyerHistory] | None:
+        """On the read worker: None (skipped) when the operator has jumped elsewhere since: the rows
+        now on screen come first, and these are asked for again when painted."""
+        if self._demand != demand:
+            return None
+        return read_histories(histories, ids)
+
+    def _histories_arrived(
+        self, answer: tuple[dict[CaseId, _Cells], Mapping[CaseId, BuyerHistory] | None]
+    ) -> None:
+        wanted, found = answer
+        rows: list[int] = []
+        for case_id, cells in wanted.items():
+            if self._history_loading.get(case_id) is cells:
+                del self._history_loading[case_id]
+            if found is None or self._rows.get(case_id) is not cells:
+                continue  # skipped, or the row was refetched meanwhile: asked for again when painted
+            cells.history_read = True
+            history = found.get(case_id)
+            if history is not None:
+                cells.repeat, cells.repeat_tip = history.count, history.sentence()
+                cells.texts[BUYER_COLUMN] = repeat_text(history.count)
+            row = self._index_of.get(case_id)
+            if row is not None:
+                rows.append(row)
+        if rows and self._runner is not None:  # without a runner this runs inside data(): no signal
+            self.dataChanged.emit(self.index(min(rows), BUYER_COLUMN), self.index(max(rows), BUYER_COLUMN))
+
+    def _histories_failed(self, wanted: dict[CaseId, _Cells], exc: BaseException) -> None:
+        log.error("reading the buyers' after-sales counts for the list failed", exc_info=exc)
+        self._histories_arrived((wanted, {}))
+
+    def _arrived(self, answer: tuple[int, list[CaseId], dict[CaseId, CaseRow] | None, int | None]) -> None:
         request, wanted, fetched, after = answer
         self._ahead.discard(request)
         if fetched is None:  # a read-ahead overtaken by a jump: forget it, asked for again when shown
@@ -408,18 +521,17 @@ class CaseTableModel(QAbstractTableModel):
         # Shown as gone (not a message box per block) until the next refresh asks again.
         log.error("fetching list rows failed", exc_info=exc)
         self._ahead.discard(request)
-        self._store(request, wanted, ({}, {}))
+        self._store(request, wanted, {})
 
-    def _store(self, request: int, wanted: list[CaseId], block: Block) -> None:
+    def _store(self, request: int, wanted: list[CaseId], fetched: dict[CaseId, CaseRow]) -> None:
         """Format and keep the rows of one request (those still waiting for it), then repaint them."""
-        fetched, histories = block
         now = self._now = datetime.now(UTC)
         rows: list[int] = []
         for case_id in wanted:
             if self._loading.get(case_id) != request:
                 continue  # changed, invalidated or re-sourced while on its way: asked for again
             del self._loading[case_id]
-            self._rows.pop(case_id, None)  # kept as the newest: the oldest fetched are evicted first
+            before = self._rows.pop(case_id, None)  # kept as the newest: the oldest are evicted first
             r = fetched.get(case_id)
             if r is None:
                 self._rows[case_id] = None
@@ -427,10 +539,9 @@ class CaseTableModel(QAbstractTableModel):
                 texts = [c.text(r) for c in COLUMNS]
                 texts[DUE_COLUMN] = describe_due(r.due_at, now=now, paused_at=r.due_paused_at, compact=True)
                 cells = _Cells(r, texts, due_state(r, now))
-                history = histories.get(case_id)
-                if history is not None:
-                    cells.repeat, cells.repeat_tip = history.count, history.sentence()
-                    texts[BUYER_COLUMN] = repeat_text(history.count)
+                if before is not None:  # the buyer's count shown so far stays until the second pass
+                    cells.repeat, cells.repeat_tip = before.repeat, before.repeat_tip
+                    texts[BUYER_COLUMN] = before.texts[BUYER_COLUMN]
                 self._rows[case_id] = cells
             row = self._index_of.get(case_id)
             if row is not None:

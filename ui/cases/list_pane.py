@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from desk.domain import SORT_KEYS, CaseFilter, CaseId, CaseStatus, Changes, ShopData
-from ui.cases.case_model import BUYER_COLUMN, COLUMNS, DUE_COLUMN, CaseTableModel
+from ui.cases.case_model import BUYER_COLUMN, CHIP_COLUMNS, COLUMNS, DUE_COLUMN, CaseTableModel
 from ui.cases.chips import ChipDelegate
 from ui.cases.filter_bar import FilterBar
 from ui.cases.sidebar import ALL_QUEUES, CaseSidebar, start_queue
@@ -130,8 +130,12 @@ class CaseListPane(QWidget):
         self.table = QTableView()
         self.table.setObjectName("case_table")
         self.table.setModel(self.model)
-        self.chips = ChipDelegate(self.table)  # status, deadline and repeat-buyer chips
-        self.table.setItemDelegate(self.chips)
+        # Status, deadline and repeat-buyer chips, on the only columns that have them: the other cells
+        # keep Qt's own delegate, so a paint does not call into Python for each of them.
+        self.chips = ChipDelegate(self.table)
+        for column in CHIP_COLUMNS:
+            self.table.setItemDelegateForColumn(column, self.chips)
+        self.table.verticalScrollBar().valueChanged.connect(lambda _value: self.model.defer_histories())
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
