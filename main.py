@@ -41,9 +41,14 @@ def main(argv: list[str] | None = None) -> int:
         profile = Profile(Path(tempfile.mkdtemp(prefix="desk-demo-")))
     else:
         profile = resolve_profile(args.profile)
+    quick = None
     try:
         profile.ensure()
         setup_logging(profile.logs_dir, verbose=args.verbose)
+        # The cases of 今日 are counted (standard library sqlite3, off the GIL) while Qt loads.
+        from desk.quick import open_for
+
+        quick = open_for(profile)
         # One window per profile: a second start hands over to the first one (with the backup file to
         # offer, if one was given) and exits.
         from ui.app import setup_application
@@ -51,8 +56,12 @@ def main(argv: list[str] | None = None) -> int:
 
         setup_application()
         if claim_or_hand_over(profile.root, open_backup=backup) is None:
+            if quick is not None:
+                quick.close()
             return 0
     except (DeskError, OSError) as exc:
+        if quick is not None:
+            quick.close()
         logging.getLogger(__name__).exception("cannot open profile %s", profile.root)
         message = exc.message if isinstance(exc, DeskError) else f"无法使用数据文件夹“{profile.root}”：{exc}"
         from ui.app import show_startup_error
@@ -62,7 +71,9 @@ def main(argv: list[str] | None = None) -> int:
     # The window (with the case list) shows first; the desk opens behind it (ui/startup.py).
     from ui.startup import run_profile
 
-    return run_profile(profile, demo=args.demo, prepare=_fill_demo_if_empty if args.demo else None)
+    return run_profile(
+        profile, demo=args.demo, prepare=_fill_demo_if_empty if args.demo else None, quick=quick
+    )
 
 
 def _fill_demo_if_empty(desk: Desk) -> None:

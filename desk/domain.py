@@ -6,7 +6,7 @@ import dataclasses
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, NewType
 
@@ -544,6 +544,40 @@ class CaseFilter:
     @property
     def is_default(self) -> bool:
         return self == CaseFilter()
+
+
+# What CaseService.counts() (and desk/quick.py before the desk opens) counts, by the sidebar's queue keys.
+COUNTED_QUEUES: dict[str, CaseFilter] = {
+    "all": CaseFilter(),
+    "soon": CaseFilter(due=DueFilter.SOON),
+    "overdue": CaseFilter(due=DueFilter.OVERDUE),
+    "paused": CaseFilter(due=DueFilter.PAUSED),
+    "urgent": CaseFilter(due=DueFilter.URGENT),
+    "today": CaseFilter(due=DueFilter.TODAY),
+    "waiting_return": CaseFilter(statuses=(CaseStatus.WAITING_RETURN,)),
+    "awaiting_platform": CaseFilter(due=DueFilter.AWAITING_PLATFORM),
+    "to_reship": CaseFilter(due=DueFilter.TO_RESHIP),
+    "trash": CaseFilter(trash=True),
+}
+
+
+# 今日's queues in the order the operator works through them (ui/cases/sidebar.py lists them so).
+TODAY_QUEUE_KEYS = ("overdue", "urgent", "today", "waiting_return", "awaiting_platform", "to_reship")
+
+
+def start_queue(counts: dict[str, int]) -> str:
+    """The queue the window opens on: the first of 今日 that holds a case; when nothing is due today (or the
+    desk holds no case yet) 全部售后 ("all"), so the operator never opens on an empty list while cases exist."""
+    for key in TODAY_QUEUE_KEYS:
+        if counts.get(key):
+            return key
+    return "all"
+
+
+def end_of_local_day(now: datetime) -> datetime:
+    """The next local midnight after `now` (the operator's 今天 ends there), in UTC."""
+    day = now.astimezone().date() + timedelta(days=1)
+    return datetime.combine(day, time(0)).astimezone().astimezone(UTC)
 
 
 @dataclass(frozen=True, slots=True)

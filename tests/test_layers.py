@@ -64,6 +64,7 @@ LAYERS: dict[str, int] = {
     "audience": 0,
     "progress": 0,
     "reminders": 0,
+    "quick_sql": 0,  # generated SQL text, no imports
     # 1 — storage: the database and the evidence store
     "db": 1,
     "store": 1,
@@ -83,6 +84,7 @@ LAYERS: dict[str, int] = {
     "app": 5,
     "check": 5,
     "quick": 5,
+    "quick_sql_gen": 5,
     "cli": 5,
     "commands": 5,
     "__main__": 5,

@@ -12,10 +12,9 @@ from typing import Any
 
 import pytest
 
-from desk.domain import CaseDraft, CaseStatus, CaseType, Resolution
+from desk.domain import CaseDraft, CaseStatus, CaseType, Resolution, start_queue
 from tests.test_ui_flow import WAIT_MS, no_modal_dialogs, settings, type_text  # noqa: F401 - fixtures
 from tests.ui_wait import wait_case_shown
-from ui.cases.sidebar import start_queue
 from ui.main_window import MainWindow
 from ui.qt import QLineEdit, QPoint, QSettings, Qt, QTreeWidgetItem
 
@@ -169,18 +168,26 @@ def test_ctrl_j_saves_and_opens_the_next_case_of_the_queue(
 def test_the_apps_start_shows_the_quick_list_then_opens_on_today(
     qtbot: Any, desk: Any, runner: Any, settings: QSettings
 ) -> None:
-    """As ui/startup.py starts: the window paints the quick list before the desk opens, then 今日."""
+    """As ui/startup.py starts: the window's first paint is already 今日 with its counts, read by the quick
+    reader before the desk opens; the desk then takes over the same list (nothing on screen changes)."""
     from desk.quick import QuickCases
 
     now = datetime.now(UTC)
     add(desk, "261128-later", due_at=now + timedelta(days=3))
     late = add(desk, "261128-late", due_at=now - timedelta(hours=1))
+    add(desk, "261128-late2", due_at=now - timedelta(hours=2))
     quick = QuickCases.open(desk.profile.database)
     window = MainWindow(None, runner=runner, settings=settings, profile=desk.profile, quick_cases=quick)
     window.show()
     qtbot.waitExposed(window)
     try:
-        assert len(shown(window)) == 2  # 全部 from the quick reader: the first paint has rows
+        assert window.desk is None
+        assert chosen_queue(window) == ("queue", "overdue")
+        first = shown(window)
+        assert len(first) == 2 and first[1] == late  # by deadline: the older one first
+        sidebar = window.cases_pane.sidebar
+        assert sidebar.queue_items["overdue"].text(0) == "已超时（2）"
+        assert sidebar.queue_items["all"].text(0) == "全部售后（3）"
         # The list takes the focus as the app's window comes up, and Qt makes its first row current on
         # its own: that is not the operator choosing a case.
         window.activateWindow()
@@ -188,8 +195,35 @@ def test_the_apps_start_shows_the_quick_list_then_opens_on_today(
         qtbot.waitUntil(lambda: window.table.currentIndex().isValid(), timeout=WAIT_MS)
         window.attach_desk(desk)
         assert chosen_queue(window) == ("queue", "overdue")
-        assert shown(window) == [late]
-        wait_case_shown(qtbot, window, late)
+        assert shown(window) == first
+        wait_case_shown(qtbot, window, first[0])
+        assert sidebar.queue_items["overdue"].text(0) == "已超时（2）"
+    finally:
+        window.form.revert()
+        window.close()
+
+
+def test_the_first_paint_keeps_the_sort_the_operator_chose_for_the_start_queue(
+    qtbot: Any, desk: Any, runner: Any, settings: QSettings
+) -> None:
+    """The quick reader cannot use the list it read ahead (by deadline) when the operator keeps another
+    sort for that queue: it reads the queue in that sort, and the desk then shows the same rows."""
+    from desk.quick import QuickCases
+    from ui.cases.list_pane import SORT_SETTING
+
+    now = datetime.now(UTC)
+    early = add(desk, "261128-a", due_at=now - timedelta(hours=5))
+    late = add(desk, "261128-b", due_at=now - timedelta(hours=1))
+    settings.setValue(SORT_SETTING.format(kind="queue", key="overdue"), "due_at:desc")
+    quick = QuickCases.open(desk.profile.database)
+    window = MainWindow(None, runner=runner, settings=settings, profile=desk.profile, quick_cases=quick)
+    window.show()
+    qtbot.waitExposed(window)
+    try:
+        assert chosen_queue(window) == ("queue", "overdue")
+        assert shown(window) == [late, early]
+        window.attach_desk(desk)
+        assert shown(window) == [late, early]
     finally:
         window.form.revert()
         window.close()

@@ -149,7 +149,10 @@ class MainWindow(QMainWindow):
         self.table = self.cases_pane.table
         self._build_central()
         if desk is None:
-            self.cases_pane.refresh_now()
+            if self._start_today:
+                self.cases_pane.open_on_today()  # 今日 and its counts from the quick reader, if it can
+            else:
+                self.cases_pane.refresh_now()
             self._update_count()
             self._restore_state()
             self.show_status("正在打开数据…")
@@ -214,10 +217,15 @@ class MainWindow(QMainWindow):
         self.cases_pane.changes_made.connect(self.changes_applied)
         self.cases_pane.status_message.connect(self.show_status)
 
-        # Through the services now (the same list as the quick one, so nothing jumps; ~40 ms for 100,000),
-        # or 今日 (its counts ~90 ms for 100,000) unless the operator already chose a case meanwhile.
+        # Through the services now (the same list as the quick one, so nothing jumps; ~40 ms for 100,000,
+        # the sidebar's counts follow off this thread), or 今日 (its counts ~90 ms for 100,000) when the
+        # quick reader could not open on it, unless the operator already chose a case meanwhile.
         # A case chosen counts only as a selection: the list's first focus sets a current row by itself.
-        if self._start_today and not self.table.selectionModel().hasSelection():
+        if (
+            self._start_today
+            and not self.cases_pane.opened_on_today
+            and not self.table.selectionModel().hasSelection()
+        ):
             self.cases_pane.open_on_today()
         else:
             self.cases_pane.refresh_now()

@@ -11,7 +11,7 @@ then opens on the restored data.
 
 DESK_BENCH_FIRST_PAINT=1 (bench/bench_cases.py): print the monotonic time of the first paint of the
 list with rows, then exit — the start-up benchmark's probe, nothing else reads it. =today waits instead
-for the paint of 今日: the desk open, the sidebar's queue counts read, and the start queue's rows shown.
+for the paint of 今日: the sidebar's queue counts read and the start queue's rows shown.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from types import EllipsisType
 from typing import TYPE_CHECKING, Any
 
 from desk.domain import DueFilter
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from desk.app import Desk
     from desk.backup import RestoreResult
     from desk.profile import Profile
+    from desk.quick import QuickCases
 
 log = logging.getLogger(__name__)
 
@@ -45,18 +47,6 @@ BENCH_ENV = "DESK_BENCH_FIRST_PAINT"
 FALLBACK_START_MS = 500
 RESTORE_BUTTON = "从备份恢复…"
 QUIT_BUTTON = "退出"
-
-
-def _uses_sqlite_file(profile: Profile) -> bool:
-    from desk.settings import ENV_DATABASE_URL
-
-    if os.environ.get(ENV_DATABASE_URL):
-        return False
-    settings = profile.root / "settings.toml"
-    try:
-        return not (settings.is_file() and "[database]" in settings.read_text(encoding="utf-8"))
-    except OSError:
-        return False
 
 
 def restore_offer(exc: BaseException, profile: Profile) -> tuple[Path, Path | None] | None:
@@ -67,10 +57,11 @@ def restore_offer(exc: BaseException, profile: Profile) -> tuple[Path, Path | No
     same way. None: not such a refusal (a shared database, a newer desk, a locked or read-only file).
     """
     from desk.db.guard import DatabaseRefused, backup_archives
+    from desk.quick import uses_sqlite_file
 
     if isinstance(exc, DatabaseRefused) and exc.backups_folder is not None:
         return exc.backups_folder, exc.newest_backup
-    if isinstance(exc, DatabaseUnusable) and _uses_sqlite_file(profile):
+    if isinstance(exc, DatabaseUnusable) and uses_sqlite_file(profile):
         folder, archives = backup_archives(profile)
         return folder, archives[0] if archives else None
     return None
@@ -176,10 +167,10 @@ class _FirstPaintProbe(QObject):
         self._today = today
 
     def _today_shown(self) -> bool:
-        """今日 is on screen: the desk is open, the queue counts are in the sidebar, and the list holds the
-        queue the window started on (not the quick list of every case shown before the desk opened)."""
+        """今日 is on screen: the queue counts are in the sidebar and the list holds the queue the window
+        started on (from the quick reader before the desk is open, or through the services)."""
         w = self._window
-        if w.desk is None:
+        if not w.cases_pane.sidebar.has_counts():
             return False
         key = w.cases_pane.sidebar.current_key()
         return key is not None and key[0] == "queue" and w.model.filter.due is not DueFilter.ANY
@@ -216,18 +207,25 @@ class _AfterFirstPaint(QObject):
 
 
 def run_profile(
-    profile: Profile, *, demo: bool = False, prepare: Callable[[Desk], object] | None = None
+    profile: Profile,
+    *,
+    demo: bool = False,
+    prepare: Callable[[Desk], object] | None = None,
+    quick: QuickCases | EllipsisType | None = ...,
 ) -> int:
     """Show the window for a claimed profile, open the desk behind it, run the event loop. prepare (the
-    demo's filling, from main.py: ui never imports the demo) runs on the opened desk before it is shown."""
-    from desk.quick import QuickCases
+    demo's filling, from main.py: ui never imports the demo) runs on the opened desk before it is shown.
+    quick: the profile's quick reader, if main.py opened it before Qt was loaded (its counts of 今日 run
+    meanwhile); by default it is opened here."""
+    from desk.quick import open_for
 
+    if quick is ...:
+        quick = open_for(profile)
     app = setup_application()
     from ui.crash import install as install_crash_handlers
 
     # Unexpected errors: a dialog with 复制详情 and the log; native crashes go to logs/native-crash.log.
     state: dict[str, Any] = {"desk": None, "handler": install_crash_handlers(profile.logs_dir)}
-    quick = QuickCases.open(profile.database) if _uses_sqlite_file(profile) else None
     runner = TaskRunner()
     window = MainWindow(None, runner=runner, demo=demo, profile=profile, quick_cases=quick)
     if os.environ.get(BENCH_ENV):

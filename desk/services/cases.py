@@ -23,6 +23,7 @@ from desk.db.types import utcnow
 from desk.deadlines import parse_due
 from desk.domain import (
     CASE_FIELD_LABELS,
+    COUNTED_QUEUES,
     DUE_SOON_HOURS,
     DUE_URGENT_HOURS,
     MONEY_FIELDS,
@@ -44,6 +45,7 @@ from desk.domain import (
     Resolution,
     SearchResult,
     ShopId,
+    end_of_local_day,
 )
 from desk.errors import EditConflict, NotFound, ValidationFailed
 from desk.labels import FLAG_CHOICES, FLAG_FIELDS, appeal_kind_key, flag_value, stored_value, value_text
@@ -76,27 +78,6 @@ ENUM_FIELDS: dict[str, Any] = {
 }
 # Statuses without a running deadline: nothing is left to answer on the platform.
 NO_DEADLINE = (CaseStatus.CLOSED, CaseStatus.APPEAL_WON)
-# What CaseService.counts() counts, by the sidebar's queue keys.
-COUNTED_QUEUES: dict[str, CaseFilter] = {
-    "all": CaseFilter(),
-    "soon": CaseFilter(due=DueFilter.SOON),
-    "overdue": CaseFilter(due=DueFilter.OVERDUE),
-    "paused": CaseFilter(due=DueFilter.PAUSED),
-    "urgent": CaseFilter(due=DueFilter.URGENT),
-    "today": CaseFilter(due=DueFilter.TODAY),
-    "waiting_return": CaseFilter(statuses=(CaseStatus.WAITING_RETURN,)),
-    "awaiting_platform": CaseFilter(due=DueFilter.AWAITING_PLATFORM),
-    "to_reship": CaseFilter(due=DueFilter.TO_RESHIP),
-    "trash": CaseFilter(trash=True),
-}
-
-
-def end_of_local_day(now: datetime) -> datetime:
-    """The next local midnight after `now` (the operator's 今天 ends there), in UTC."""
-    day = now.astimezone().date() + timedelta(days=1)
-    return datetime.combine(day, time(0)).astimezone().astimezone(UTC)
-
-
 MINUS_SIGNS = str.maketrans({"−": "-", "－": "-", "–": "-"})
 # A deadline further off than this is more likely a typo (a year, a month) than the platform's clock.
 DUE_PAST_WARN = timedelta(days=30)

@@ -14,11 +14,11 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from desk.domain import SORT_KEYS, CaseFilter, CaseId, CaseStatus, Changes, ShopData
+from desk.domain import SORT_KEYS, CaseFilter, CaseId, CaseStatus, Changes, ShopData, start_queue
 from ui.cases.case_model import BUYER_COLUMN, CHIP_COLUMNS, COLUMNS, DUE_COLUMN, CaseTableModel
 from ui.cases.chips import ChipDelegate
 from ui.cases.filter_bar import FilterBar
-from ui.cases.sidebar import ALL_QUEUES, CaseSidebar, start_queue
+from ui.cases.sidebar import ALL_QUEUES, CaseSidebar
 from ui.errors import ask
 from ui.qt import (
     QAbstractItemView,
@@ -92,6 +92,7 @@ class CaseListPane(QWidget):
         self._generation = 0
         self._shops: list[ShopData] = []
         self._quick = quick
+        self.opened_on_today = False  # the start queue of 今日 was chosen (before or as the desk opened)
         self._shop_reads = 0  # the newest read of each list wins
         self._view_reads = 0
 
@@ -284,8 +285,17 @@ class CaseListPane(QWidget):
 
     def open_on_today(self) -> None:
         """Choose the queue the window starts on (今日: the first that holds a case) and show it, on this
-        thread: only while the desk opens (MainWindow), with the counts read for the sidebar at once."""
-        counts = self._desk.cases.counts()
+        thread: only while the window is built or the desk opens (MainWindow), with the counts read for the
+        sidebar at once. Before the desk is open they come from the quick reader (desk/quick.py, counted
+        while the window was built); when it cannot give them, the list it shows stays as it is."""
+        if self._desk is not None:
+            counts: dict[str, int] | None = self._desk.cases.counts()
+        else:
+            counts = self._quick.counts() if self._quick is not None else None
+        if counts is None:
+            self.refresh_now()
+            return
+        self.opened_on_today = True
         self.sidebar.set_counts(counts)
         key = start_queue(counts)
         self.sidebar.select_key("queue", key, emit=False)

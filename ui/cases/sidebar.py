@@ -6,7 +6,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from desk.domain import DUE_SOON_HOURS, DUE_URGENT_HOURS, CaseFilter, CaseStatus, DueFilter, SavedViewData
+from desk.domain import (
+    DUE_SOON_HOURS,
+    DUE_URGENT_HOURS,
+    TODAY_QUEUE_KEYS,
+    CaseFilter,
+    CaseStatus,
+    DueFilter,
+    SavedViewData,
+)
 from desk.labels import DUE_QUEUE_LABELS
 from ui.qt import (
     QAbstractItemView,
@@ -54,6 +62,7 @@ QUEUES: tuple[Queue, ...] = (
 )
 ALL_QUEUES = TODAY_QUEUES + QUEUES
 TODAY_KEYS = frozenset(q[0] for q in TODAY_QUEUES)
+assert tuple(q[0] for q in TODAY_QUEUES) == TODAY_QUEUE_KEYS, "the start queue follows the sidebar's order"
 TRASH = CaseFilter(trash=True, sort="updated_at")
 TIPS = {
     "overdue": "已过截止时间、还没有结案的售后",
@@ -69,15 +78,6 @@ TIPS = {
     "soon": f"截止时间在 {DUE_SOON_HOURS} 小时内、计时未暂停的售后",
     "paused": "等待退货或等待快递回复期间，截止时间暂停计时的售后",
 }
-
-
-def start_queue(counts: dict[str, int]) -> str:
-    """The queue the window opens on: the first of 今日 that holds a case; when nothing is due today (or the
-    desk holds no case yet) 全部售后, so the operator never opens on an empty list while cases exist."""
-    for key, _label, _flt, _colour in TODAY_QUEUES:
-        if counts.get(key):
-            return key
-    return "all"
 
 
 class CaseSidebar(QTreeWidget):
@@ -163,6 +163,9 @@ class CaseSidebar(QTreeWidget):
             self.blockSignals(False)
         if current is not None:
             self.select_key(*current, emit=False)
+
+    def has_counts(self) -> bool:
+        return bool(self._counts)
 
     def set_counts(self, counts: dict[str, int]) -> None:
         self._counts = counts
