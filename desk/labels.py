@@ -454,6 +454,8 @@ def _wizard_answer(d: Mapping[str, Any]) -> str:
     if isinstance(known, Mapping):
         if d.get("override"):
             text += f"（与数据不符，已确认：数据给出“{known.get('answer', '')}”，{known.get('reason', '')}）"
+        elif d.get("by_data"):
+            text += f"（由售后数据回答，未询问：{known.get('reason', '')}）"
         else:
             text += f"（按数据：{known.get('reason', '')}）"
     return text + (f"；结果：{d['outcome']}" if d.get("outcome") else "")

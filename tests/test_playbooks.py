@@ -331,3 +331,19 @@ def test_done_when_is_validated() -> None:
     data["nodes"]["damaged"]["done_when"] = ["仓库称重图"]
     text = "；".join(validate(parse_playbook(data, "x.toml"), scripts))
     assert "不存在的证据" in text and "done_when 只用于说明步骤" in text
+
+
+def test_data_decides_is_validated(playbooks) -> None:  # type: ignore[no-untyped-def]
+    """Only a question whose every answer the data stands for may be answered without asking."""
+    import tomllib
+
+    assert playbooks.for_case_type("漏发少件").nodes["weight_result"].data_decides
+    assert not playbooks.for_case_type("漏发少件").nodes["negotiate"].data_decides  # 店铺决定补发 is a choice
+    scripts = set(load_scripts())
+    data = tomllib.loads((PLAYBOOK_DIR / "missing_item.toml").read_text(encoding="utf-8"))
+    assert not validate(parse_playbook(data, "x.toml"), scripts)
+    data["nodes"]["negotiate"]["data_decides"] = True  # one answer without `when`
+    data["nodes"]["reweigh"]["data_decides"] = True  # an information step
+    data["nodes"]["damaged"]["data_decides"] = True  # no `known`
+    text = "；".join(validate(parse_playbook(data, "x.toml"), scripts))
+    assert "有回答没写 when" in text and "data_decides 只用于问题" in text and "没有写 known" in text

@@ -158,7 +158,13 @@ def test_pre_answered_question_and_a_contradicting_click(
     dialog = open_wizard(qtbot, make_window, case.id)
     for prefix in ("完成", "2. 外包装完好", "1. 本人签收", "完成"):
         click(qtbot, dialog, prefix)
-    assert dialog.step_title.text() == "问题：重量对比的结论？"
+    # The weight check decides the question: the window took its answer without asking, and says so.
+    qtbot.waitUntil(lambda: dialog.view.state.outcome is not None, timeout=WAIT_MS)
+    assert dialog.view.state.outcome.id == "short_confirmed"
+    assert "重量对比的结论？　✓ 按售后数据：核实少件" in dialog.passed_label.text()
+    # 上一步 asks it after all, with the data's answer marked.
+    dialog.back_button.click()
+    qtbot.waitUntil(lambda: any("按售后数据" in b.text() for b in buttons(dialog)), timeout=WAIT_MS)
     assert dialog.known_label.isVisible()
     assert "售后数据已给出回答：1. 核实少件" in dialog.known_label.text()
     assert "依据：称重核对：相差 430 g ≈ 1 件 〈收纳盒（灰色）〉" in dialog.known_label.text()
@@ -186,7 +192,7 @@ def test_apply_shows_the_difference_and_keeps_what_the_operator_wrote(
     mine = "买家说少了一个收纳盒，聊天里有照片。"
     case = order_case(desk, tmp_path, warehouse_g=1610, description=mine, refund_paid=Decimal("29.90"))
     dialog = open_wizard(qtbot, make_window, case.id)
-    for prefix in ("完成", "2. 外包装完好", "1. 本人签收", "完成", "2. 重量相符", "3. 协商无果"):
+    for prefix in ("完成", "2. 外包装完好", "1. 本人签收", "完成", "3. 协商无果"):
         click(qtbot, dialog, prefix)
     assert dialog.view.state.outcome.id == "appeal_weights"
     assert dialog.merge_diff.isVisible() and "line-through" in dialog.merge_diff.text()
@@ -249,7 +255,7 @@ def weighed_case(desk: Any, tmp_path: Path, **kw: Any) -> Any:
 
 def to_appeal(qtbot: Any, dialog: WizardDialog) -> None:
     # 先让买家拍照 and 复称 are passed over: the case holds the pictures they ask for.
-    for prefix in ("2. 外包装完好", "1. 本人签收", "2. 重量相符", "3. 协商无果"):
+    for prefix in ("2. 外包装完好", "1. 本人签收", "3. 协商无果"):  # the weights answer their question
         click(qtbot, dialog, prefix)
     assert dialog.view.state.outcome.id == "appeal_weights"
 

@@ -427,3 +427,22 @@ def test_cli_refuses_a_broken_playbook_copy_with_file_and_line(desk, tmp_path: P
     assert out.returncode == 2
     first = out.stderr.splitlines()[0]
     assert first.startswith(f"{copy}:{line}: ") and "weight_feel" in first
+
+
+def test_cli_apply_writes_the_amount_the_appeal_states(desk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from tests.test_cli import run
+
+    profile = tmp_path / "profile"
+    case = order_case(desk, tmp_path, warehouse_g=1610)  # the weights match: a goods appeal
+    cid = str(case.id)
+    said = run(profile, "wizard", cid, "--answers", "2,1,2,3").stdout
+    assert "申诉要写明退款金额，售后记录里还没有：加 --apply --amount 金额 一并写入" in said
+    alone = run(profile, "wizard", cid, "--answers", "2,1,2,3", "--amount", "59", check=False)
+    assert alone.returncode == 2 and "--amount 只和 --apply 一起用" in alone.stderr
+    zero = run(profile, "wizard", cid, "--answers", "2,1,2,3", "--apply", "--amount", "0", check=False)
+    assert zero.returncode != 0 and "退款金额要大于 0" in zero.stderr
+    data = json.loads(
+        run(profile, "wizard", cid, "--answers", "2,1,2,3", "--apply", "--amount", "59.00", "--json").stdout
+    )
+    assert data["applied"] and data["amount_needed"] is None
+    assert str(desk.cases.get(case.id).refund_amount) == "59.00"

@@ -35,6 +35,10 @@ def register(sub: Any) -> None:
         default=MergeChoice.KEEP.value,
         help="--apply 时问题描述怎么办：replace 用草稿替换，append 追加在后面，keep 保留（默认）",
     )
+    p.add_argument(
+        "--amount",
+        help="--apply 时一并写入申诉要写明的金额（维权申诉：退款金额；运费申诉：运费金额），例如 59.00",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run)
 
@@ -105,7 +109,10 @@ def run(desk: Any, args: argparse.Namespace) -> int:
         return 1
     steps = _steps(desk, case_id, view)
     if args.apply:
-        view, _ = desk.wizard.apply_outcome(case_id, description=args.description)
+        view, _ = desk.wizard.apply_outcome(case_id, description=args.description, claim_amount=args.amount)
+    elif args.amount:
+        print("错误：--amount 只和 --apply 一起用（应用结果时写入）。", file=sys.stderr)
+        return 2
     out = view.state.outcome
     assert out is not None
     scripts = _scripts(desk, case_id, out.scripts)
@@ -142,6 +149,7 @@ def run(desk: Any, args: argparse.Namespace) -> int:
                 "scripts": [s["text"] for s in scripts],
                 "outcome_scripts": scripts,
                 "applied": view.applied,
+                "amount_needed": view.claim_needed[0] if view.claim_needed else None,
             }
         )
         return 0
@@ -161,6 +169,8 @@ def run(desk: Any, args: argparse.Namespace) -> int:
     print(f"结果：{out.title}")
     for a in out.actions:
         print(f"  · {a}")
+    if view.claim_needed is not None:
+        print(f"申诉要写明{view.claim_needed[1]}，售后记录里还没有：加 --apply --amount 金额 一并写入")
     print(
         f"建议状态：{out.status}；处理方式：{out.resolution}"
         + (f"；申诉类型：{out.appeal_label}" if out.appeal else "")

@@ -155,6 +155,7 @@ def _parse(data: dict[str, Any], source: str) -> Playbook:
             weight_check=bool(raw.get("weight_check", False)),
             known=_text(raw, "known", where),
             done_when=_tuple(raw.get("done_when"), where, "done_when"),
+            data_decides=bool(raw.get("data_decides", False)),
         )
     outcomes = {}
     raw_outcomes = data.get("outcomes") or {}
@@ -326,8 +327,12 @@ def check(pb: Playbook, script_ids: set[str]) -> list[tuple[Where, str]]:
 def _check_known(node: Node, section: str, where: str, add: Any) -> None:
     """A question the data may answer: a known fact, and each of its values on at most one answer."""
     if not node.is_question:
+        if node.data_decides:
+            add(section, "data_decides", None, f"{where} 是说明步骤，data_decides 只用于问题")
         return
     whens = [v for a in node.answers for v in a.when]
+    if node.data_decides and not node.known:
+        add(section, "data_decides", None, f"{where} 写了 data_decides，但没有写 known（由哪项数据回答）")
     if not node.known:
         if whens:
             add(section, "answers", None, f"{where} 的回答写了 when，但问题没有写 known（由哪项数据回答）")
@@ -343,6 +348,13 @@ def _check_known(node: Node, section: str, where: str, add: Any) -> None:
         return
     if not whens:
         add(section, "known", None, f"{where} 写了 known，但没有哪个回答写了 when（数据的哪个值对应它）")
+    if node.data_decides and any(not a.when for a in node.answers):
+        add(
+            section,
+            "data_decides",
+            None,
+            f"{where} 写了 data_decides，但有回答没写 when：数据不能替操作员选它，这个问题要问",
+        )
     seen: set[str] = set()
     for value in whens:
         if value not in spec.values:

@@ -61,6 +61,9 @@ class Node:
     # An information step that only asks to collect evidence is done once the case holds every one of
     # these EvidenceKind values: the wizard passes over it (and the timeline says so).
     done_when: tuple[str, ...] = ()
+    # A question whose every answer stands for a value of its fact: when the case's data has that value,
+    # the window takes the data's answer without asking (shown as done; 上一步 goes back to it).
+    data_decides: bool = False
 
     @property
     def is_question(self) -> bool:

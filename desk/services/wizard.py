@@ -40,6 +40,7 @@ from desk.playbooks.merge import DescriptionMerge, MergeChoice, merged, propose
 from desk.playbooks.model import Node, Outcome, Playbook, missing_words
 from desk.playbooks.walker import AppealAdvice, Filled, WalkState, appeal_advice, fill, unfilled, walk
 from desk.services.events import new_event
+from desk.services.readiness import CLAIM_FIELDS
 
 log = logging.getLogger(__name__)
 
@@ -58,14 +59,19 @@ class ChecklistItem:
 
 @dataclass(frozen=True, slots=True)
 class PassedStep:
-    """An evidence-only step the case's evidence already completes: shown as done, passed over."""
+    """A step passed over without asking: an evidence-only step the case's evidence completes, or a
+    question the case's data decides (Node.data_decides). Shown as done."""
 
     node_id: str
     title: str
-    kinds: tuple[str, ...]  # the evidence kinds the case holds that complete it
+    kinds: tuple[str, ...] = ()  # the evidence kinds the case holds that complete it
+    answer: str = ""  # the answer the data gave (a question)
+    reason: str = ""  # and why
 
     @property
     def words(self) -> str:
+        if self.answer:
+            return f"✓ 按售后数据：{self.answer}（{self.reason}）"
         return f"✓ 已有：{'、'.join(self.kinds)}"
 
 
@@ -126,6 +132,9 @@ class WizardView:
     merge: DescriptionMerge | None = None  # the 问题描述 and the draft, when the outcome has a draft
     passed: tuple[PassedStep, ...] = ()  # steps of the walk (and the one shown) the evidence completes
     refund_note: str = ""  # how 应用结果 fills (or filled) an empty 退款金额 from the weight check
+    # The amount the outcome's appeal must state and the case lacks: (case field, its words), asked for
+    # on the outcome's page and written by 应用结果 (apply_outcome's claim_amount).
+    claim_needed: tuple[str, str] | None = None
 
     @property
     def step(self) -> Node | Outcome:
@@ -319,8 +328,16 @@ class WizardService:
         self, case: CaseData, pb: Playbook, choices: tuple[int, ...], state: WalkState, applied: bool
     ) -> WizardView:
         counts = self._counts(case.id)
+        check = self._check(case.id)
+        facts = self._facts(case, check)
         steps = [v.node for v in state.visited] + ([state.current] if state.current is not None else [])
         passed = tuple(p for n in steps if (p := _passed(n, counts)) is not None)
+        decided = {k.node_id: k for k in self._known_answers(pb, facts) if pb.nodes[k.node_id].data_decides}
+        passed += tuple(
+            PassedStep(v.node.id, v.node.title, answer=k.answer, reason=k.reason)
+            for v in state.visited
+            if (k := decided.get(v.node.id)) is not None and k.choice == v.answer
+        )
         items: list[ChecklistItem] = []
         seen: set[str] = set()
         out = state.outcome
@@ -339,7 +356,6 @@ class WizardService:
         show_weight = (state.current is not None and state.current.weight_check) or any(
             v.node.weight_check for v in state.visited
         )
-        check = self._check(case.id)
         extra = {"重量结论": check.sentence()} if check is not None else {}
         weight_text = ""
         if show_weight:
@@ -348,15 +364,18 @@ class WizardService:
             weight_text = (
                 weight_text or "尚未记录称重数据：请在“称重核对”里录入仓库称重、快递内网重量和复称。"
             )
-        facts = self._facts(case, check)
         advice = draft = merge = None
         refund_note = ""
+        claim_needed: tuple[str, str] | None = None
         if out is not None:
             claim = self._short_claim(case, check)
             if claim is not None and case.refund_amount is None:
                 refund_note = f"应用结果时，{claim[1]}"
             elif claim is not None and case.refund_amount == claim[0]:
                 refund_note = claim[1]
+            needed = CLAIM_FIELDS.get(out.appeal) if out.appeal and not applied else None
+            if needed is not None and not getattr(case, needed[0]) and claim is None:
+                claim_needed = needed
             advice = appeal_advice(out, case.refund_amount, self._threshold(case))
             if out.appeal:
                 draft = fill(out.draft, case_values(case, self._shop_of(case), extra))
@@ -377,6 +396,7 @@ class WizardService:
             merge=merge,
             passed=passed,
             refund_note=refund_note,
+            claim_needed=claim_needed,
         )
 
     def _short_claim(self, case: CaseData, check: Any | None) -> tuple[Decimal, str] | None:
@@ -440,11 +460,15 @@ class WizardService:
         return propose(self._cases.get(case_id).description, draft)
 
     # -- writes -----------------------------------------------------------------------------
-    def answer(self, case_id: CaseId, choice: int, *, confirm: bool = False) -> tuple[WizardView, Changes]:
+    def answer(
+        self, case_id: CaseId, choice: int, *, confirm: bool = False, take_data_answers: bool = False
+    ) -> tuple[WizardView, Changes]:
         """Answer the current step (0 = continue on an information step); recorded on the timeline.
 
         An answer the case's data contradicts raises Contradiction unless confirm is set; a confirmed one
-        is recorded as overriding the data, with the data's answer and reason.
+        is recorded as overriding the data, with the data's answer and reason. take_data_answers (the
+        window): the questions after it that the data decides are answered by the data, on the timeline
+        as such; the CLI's answers stay one per question.
         """
         case = self._cases.get(case_id)
         pb = self.playbooks.for_case_type(case.case_type)
@@ -478,42 +502,66 @@ class WizardService:
         if new_state.outcome is not None:
             step.update(outcome_id=new_state.outcome.id, outcome=new_state.outcome.title)
         self._save(case_id, pb.id, new_choices, new_state, step)
-        new_choices, new_state = self._pass_done(case_id, pb, new_choices, new_state)
+        new_choices, new_state = self._pass_done(
+            case_id, pb, new_choices, new_state, take_data_answers=take_data_answers
+        )
         return self._compose(case, pb, new_choices, new_state, False), Changes(cases=frozenset({case_id}))
 
-    def open(self, case_id: CaseId) -> tuple[WizardView, Changes]:
+    def open(self, case_id: CaseId, *, take_data_answers: bool = False) -> tuple[WizardView, Changes]:
         """The wizard as it opens: the view, with the evidence-only steps the case's evidence already
-        completes passed over (each on the timeline, like an answer)."""
+        completes passed over (each on the timeline, like an answer), and with take_data_answers the
+        questions the case's data decides."""
         case = self._cases.get(case_id)
         view = self.view(case_id)
         if view.applied or view.state.current is None:
             return view, Changes()
-        choices, state = self._pass_done(case_id, view.playbook, view.choices, view.state)
+        choices, state = self._pass_done(
+            case_id, view.playbook, view.choices, view.state, take_data_answers=take_data_answers
+        )
         if choices == view.choices:
             return view, Changes()
         return self._compose(case, view.playbook, choices, state, False), Changes(cases=frozenset({case_id}))
 
     def _pass_done(
-        self, case_id: CaseId, pb: Playbook, choices: tuple[int, ...], state: WalkState
+        self,
+        case_id: CaseId,
+        pb: Playbook,
+        choices: tuple[int, ...],
+        state: WalkState,
+        *,
+        take_data_answers: bool = False,
     ) -> tuple[tuple[int, ...], WalkState]:
-        """Pass over the steps at the walk's head that only ask for evidence the case already holds."""
+        """Pass over the steps at the walk's head that only ask for evidence the case already holds and,
+        with take_data_answers, the questions the case's data decides (Node.data_decides)."""
         counts: dict[str, int] | None = None
-        while state.current is not None and state.current.done_when:
-            counts = self._counts(case_id) if counts is None else counts
-            done = _passed(state.current, counts)
-            if done is None:
-                break
-            choices = (*choices, 0)
-            next_state = walk(pb, choices)
-            step: dict[str, Any] = {
-                "playbook_id": pb.id,
-                "step": done.node_id,
-                "question": done.title,
+        decided: dict[str, KnownAnswer] | None = None
+        while state.current is not None:
+            node = state.current
+            step: dict[str, Any] = {"playbook_id": pb.id, "step": node.id, "question": node.title}
+            if node.done_when:
+                counts = self._counts(case_id) if counts is None else counts
+                done = _passed(node, counts)
+                if done is None:
+                    break
+                choice = 0
                 # Rendered like a step done by hand; the evidence that completed it is kept beside.
-                "action": "done",
-                "passed": done.words,
-                "evidence": list(done.kinds),
-            }
+                step.update(action="done", passed=done.words, evidence=list(done.kinds))
+            elif take_data_answers and node.data_decides:
+                if decided is None:
+                    case = self._cases.get(case_id)
+                    facts = self._facts(case, self._check(case_id))
+                    decided = {k.node_id: k for k in self._known_answers(pb, facts)}
+                known = decided.get(node.id)
+                if known is None:
+                    break
+                choice = known.choice
+                step.update(
+                    action="answer", choice=choice, answer=known.answer, known=known.data(), by_data=True
+                )
+            else:
+                break
+            choices = (*choices, choice)
+            next_state = walk(pb, choices)
             if next_state.outcome is not None:
                 step.update(outcome_id=next_state.outcome.id, outcome=next_state.outcome.title)
             self._save(case_id, pb.id, choices, next_state, step)
@@ -562,10 +610,13 @@ class WizardService:
         *,
         description: MergeChoice | str = MergeChoice.KEEP,
         draft: str | None = None,
+        claim_amount: Decimal | str | None = None,
     ) -> tuple[WizardView, Changes]:
         """Set the outcome's status, resolution and appeal kind on the case; merge the draft into the
         问题描述 as chosen (replace, append, keep). `draft` is the draft as the operator edited it (else the
-        wizard's own). A draft that still misses a value (【缺：…】) is never written."""
+        wizard's own). A draft that still misses a value (【缺：…】) is never written. claim_amount: the
+        amount the appeal states (WizardView.claim_needed: 退款金额 or 运费金额), typed on the outcome's
+        page; written with the rest, in the same save."""
         try:
             choice = MergeChoice(description)
         except ValueError as exc:
@@ -587,6 +638,18 @@ class WizardService:
         claim = self._short_claim(case, self._check(case_id)) if case.refund_amount is None else None
         if claim is not None:
             fields["refund_amount"] = claim[0]
+        needed = CLAIM_FIELDS.get(out.appeal) if out.appeal else None
+        if claim_amount is not None and str(claim_amount).strip():
+            if needed is None:
+                raise ValidationFailed(f"结果“{out.title}”不是要写明金额的申诉，没有地方记下这个金额。")
+            text = str(claim_amount).strip()
+            try:
+                positive = Decimal(text.replace(",", "").removeprefix("¥")) > 0
+            except ArithmeticError:
+                positive = True  # not a number: the case's own check says so, in its words
+            if not positive:
+                raise ValidationFailed(f"申诉要写明的{needed[1]}要大于 0。")
+            fields[needed[0]] = text
         written = ""
         if choice != MergeChoice.KEEP:
             text = draft if draft is not None else (view.draft.text if view.draft is not None else "")
@@ -619,6 +682,8 @@ class WizardService:
                 )
         if claim is not None:
             set_["refund_amount"] = str(claim[0])
+        if needed is not None and needed[0] in fields and needed[0] not in set_:
+            set_[needed[0]] = str(getattr(self._cases.get(case_id), needed[0]))
         data: dict[str, Any] = {"action": "apply", "outcome_id": out.id, "outcome": out.title, "set": set_}
         if written:
             data["description"] = written

@@ -32,6 +32,7 @@ from ui.qt import (
     QKeySequence,
     QLabel,
     QLayout,
+    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
@@ -182,6 +183,20 @@ class WizardDialog(QDialog):
             choices.addWidget(button)
             self.merge_buttons[choice] = button
         choices.addStretch(1)
+        # The amount the appeal must state when the case lacks it (WizardView.claim_needed): typed here,
+        # written by 应用结果 with the rest; the cursor waits in it on the outcome's page.
+        self.claim_box = QWidget()
+        claim_row = QHBoxLayout(self.claim_box)
+        claim_row.setContentsMargins(0, 0, 0, 0)
+        self.claim_label = _label(wrap=False)
+        self.claim_edit = QLineEdit()
+        self.claim_edit.setObjectName("claim_amount")
+        self.claim_edit.setMaximumWidth(160)
+        claim_row.addWidget(self.claim_label)
+        claim_row.addWidget(self.claim_edit)
+        claim_row.addWidget(_label("元（应用结果时写进售后记录）", wrap=False))
+        claim_row.addStretch(1)
+        self.claim_box.hide()
         self._merge: DescriptionMerge | None = None
         self._shown_draft: tuple[str, str] | None = None  # (outcome id, draft text) last put in the editor
         self.draft.textChanged.connect(self._update_merge)
@@ -196,6 +211,7 @@ class WizardDialog(QDialog):
         sl.addWidget(self.checklist)
         sl.addLayout(self.answers_box)
         sl.addWidget(self.outcome_text)
+        sl.addWidget(self.claim_box)
         sl.addWidget(self.draft_label)
         sl.addWidget(self.draft, 1)
         row = QHBoxLayout()
@@ -280,7 +296,7 @@ class WizardDialog(QDialog):
         layout.addLayout(buttons)
         # Opening passes over the steps the evidence already completes (later re-reads do not, so
         # 上一步 can still go back to one).
-        self._call(lambda: desk.wizard.open(case_id))
+        self._call(lambda: desk.wizard.open(case_id, take_data_answers=True))
 
     # -- data ----------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -329,19 +345,19 @@ class WizardDialog(QDialog):
         known = self.view.known if self.view is not None else None
         if node is not None and known is not None and choice != known.choice:
             if self._confirm(known.answer, known.reason, node.answers[choice].label):
-                self._call(lambda: wizard.answer(case_id, choice, confirm=True))
+                self._call(lambda: wizard.answer(case_id, choice, confirm=True, take_data_answers=True))
             return
 
         def failed(exc: BaseException) -> None:
             # The data changed after the page was shown (a weighing recorded meanwhile): ask now.
             if isinstance(exc, Contradiction):
                 if self._confirm(exc.known.answer, exc.known.reason, exc.chosen):
-                    self._call(lambda: wizard.answer(case_id, choice, confirm=True))
+                    self._call(lambda: wizard.answer(case_id, choice, confirm=True, take_data_answers=True))
                 self.refresh()
                 return
             show_error(self, exc, action="回答处理流程")
 
-        self._call(lambda: wizard.answer(case_id, choice), failed=failed)
+        self._call(lambda: wizard.answer(case_id, choice, take_data_answers=True), failed=failed)
 
     def _confirm(self, data_answer: str, reason: str, chosen: str) -> bool:
         return (
@@ -374,8 +390,13 @@ class WizardDialog(QDialog):
             self.apply_kit_button.setEnabled(True)
             show_error(self, exc, action="应用结果")
 
+        amount = self.claim_edit.text().strip() if not self.claim_box.isHidden() else ""
         self._call(
-            lambda: wizard.apply_outcome(case_id, description=choice, draft=text), then=applied, failed=failed
+            lambda: wizard.apply_outcome(
+                case_id, description=choice, draft=text, claim_amount=amount or None
+            ),
+            then=applied,
+            failed=failed,
         )
 
     def apply_and_export(self) -> None:
@@ -461,6 +482,16 @@ class WizardDialog(QDialog):
         if out is None:
             self.kit_label.hide()
             self.open_kit_button.hide()
+        needed = view.claim_needed if out is not None else None
+        if needed is not None and self.claim_box.isHidden():
+            self.claim_edit.clear()
+        self.claim_box.setVisible(needed is not None)
+        if needed is not None:
+            self.claim_label.setText(f"申诉要写明{needed[1]}：")
+            self.claim_edit.setPlaceholderText(
+                "平台实际退给买家的金额" if needed[0] == "refund_amount" else "这单实际支出的运费"
+            )
+            self.claim_edit.setFocus()
         self.weight.setVisible(bool(view.weight_conclusion))
         self.weight.setText(f"称重结论：{view.weight_conclusion}")
         passed = getattr(view, "passed", ())
