@@ -194,7 +194,10 @@ def main() -> int:
         preview.grab().save(str(args.out / "preview.png"))
         preview.close()
 
-        # The wizard at its outcome: the missing-item case walked to its weight-backed appeal.
+        # The wizard at its outcome: the missing-item case walked to its weight-backed appeal, its 退款金额
+        # not recorded yet so the page asks for it (put back after the shot).
+        refund = desk.cases.get(case_id).refund_amount
+        desk.cases.update(case_id, refund_amount=None)
         desk.wizard.run_answers(case_id, [1, 0, 1, 2])
         window.select_case(case_id)
         pump(10, lambda: window.form.opening is None and not window.panel.loading)  # read on the DB worker
@@ -206,9 +209,12 @@ def main() -> int:
         wizard.resize(1100, 760)
         pump(10, lambda: wizard.view is not None)
         pump(0.5)
+        wizard.claim_edit.setText("59.00")  # typed, as the operator would
+        pump(0.2)
         wizard.grab().save(str(args.out / "wizard.png"))
         wizard.close()
         desk.wizard.restart(case_id)
+        desk.cases.update(case_id, refund_amount=refund)
 
         # The upload kit of the same case: the budget meter against the platform's limits.
         from ui.packet.upload_kit_dialog import UploadKitDialog
