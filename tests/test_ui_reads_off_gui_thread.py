@@ -301,6 +301,25 @@ def test_a_jump_in_the_list_does_not_wait_behind_a_read_ahead(qapp: Any, runner:
     qtbot.waitUntil(lambda: model.row_loaded(150), timeout=WAIT_MS)
 
 
+def test_the_block_after_the_screen_is_read_ahead_once_the_screen_is_drawn(
+    qapp: Any, runner: Any, qtbot: Any
+) -> None:
+    """The operator paging on finds the next rows there already; their read waits a moment so that it
+    does not share the interpreter with the frame drawing the rows that just came (bench_cases)."""
+    from ui.cases.case_model import READ_AHEAD_DELAY_MS, CaseTableModel
+
+    ids = [CaseId(i) for i in range(1, 1001)]
+    source = _Rows(ids)
+    model = CaseTableModel(source, runner=runner)  # type: ignore[arg-type]
+    model.set_ids(ids)
+    model.data(model.index(0, 1))
+    qtbot.waitUntil(lambda: model.row_loaded(0), timeout=WAIT_MS)
+    assert source.asked == [list(range(1, 101))] and not model.row_loaded(150)
+    qtbot.waitUntil(lambda: model.row_loaded(150), timeout=WAIT_MS)  # not painted: read ahead
+    assert source.asked == [list(range(1, 101)), list(range(101, 201))]
+    assert READ_AHEAD_DELAY_MS <= 100  # long before the operator pages on
+
+
 def test_rows_a_read_ahead_was_bringing_are_read_at_once_when_they_come_on_screen(
     qapp: Any, runner: Any, qtbot: Any
 ) -> None:

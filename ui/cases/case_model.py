@@ -51,6 +51,9 @@ ROW_BLOCK = 100  # rows fetched per trip to the services, centred on the row Qt 
 ROW_CACHE = 3000
 # The 买家售后 column is read once the list has stood still this long (the second pass).
 HISTORY_DELAY_MS = 120
+# The block after the rows on screen is read this long after they came: the frame that draws them comes
+# first, not sharing the interpreter with the worker's read (bench_cases: it stretched that frame).
+READ_AHEAD_DELAY_MS = 40
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -417,6 +420,11 @@ class CaseTableModel(QAbstractTableModel):
             partial(self._fetch_failed, request, wanted)
         ).run(self._runner)
 
+    def _read_on_after(self, start: int, demand: int) -> None:
+        """The read-ahead, unless the operator has asked for other rows since (a jump overtakes it)."""
+        if self._demand == demand and start < len(self._ids):
+            self._ask(start, ahead=False)
+
     def _read_ahead(
         self, source: CaseRows, wanted: list[CaseId], demand: int
     ) -> dict[CaseId, CaseRow] | None:
@@ -515,7 +523,8 @@ class CaseTableModel(QAbstractTableModel):
             return
         self._store(request, wanted, fetched)
         if after is not None and after < len(self._ids):
-            self._ask(after, ahead=False)  # read while the operator looks at these
+            # Read while the operator looks at these, once they are drawn.
+            QTimer.singleShot(READ_AHEAD_DELAY_MS, self, partial(self._read_on_after, after, self._demand))
 
     def _fetch_failed(self, request: int, wanted: list[CaseId], exc: BaseException) -> None:
         # Shown as gone (not a message box per block) until the next refresh asks again.
