@@ -70,3 +70,22 @@ def test_a_removed_box_stays_removed_and_the_check_warns(desk: Any) -> None:
     assert not [m for m in desk.evidence.get(ev.id).marks if m.shape == MarkShape.REDACT]
     warnings = {i.rule: i.message for i in desk.packets.readiness(case.id).warnings}
     assert "138****5678" in warnings["phones"]
+
+
+def test_a_street_address_in_a_chat_is_black_in_the_upload_kit(desk: Any, tmp_path: Path) -> None:
+    """The buyer's address finds their door as their number does: the street to the room is blacked out
+    in what the platform gets; the original keeps it."""
+    from desk_demo.images.chat import chat_screenshot
+
+    case, _ = _chat_case(desk)
+    png = chat_screenshot([("buyer", "寄到文三路398号502室"), ("buyer", "麻烦尽快补发")], seed=2)
+    report = desk.evidence.import_bytes(case.id, png, "地址.png", kind=EvidenceKind.CHAT)
+    ev = report.added[0] if hasattr(report, "added") else report
+    desk.recognition.read(ev.id)
+    desk.packets.redactions.apply(case.id)
+    marks = [m for m in desk.evidence.get(ev.id).marks if m.shape == MarkShape.REDACT]
+    assert [m.text for m in marks] == ["自动遮挡：地址 寄到…室"]  # 寄到 hidden with the street: never less
+    result = desk.packets.build_upload_kit(case.id, "goods", tmp_path / "kit")
+    pictures = [f for f in result.files if f.name.endswith(".jpg")]
+    assert any(_black(tmp_path / "kit" / f.name, marks[0]) for f in pictures)
+    assert hashlib.sha256(desk.evidence.blob_path(ev.id).read_bytes()).hexdigest() == ev.sha256

@@ -1,5 +1,6 @@
-"""Values found in the lines of a picture: phone numbers (with the boxes to black out), weights with their
-labels, waybill and order numbers, money and times. Pure functions of the lines; nothing here is stored.
+"""Values found in the lines of a picture: phone numbers and street addresses (with the boxes to black
+out), weights with their labels, waybill and order numbers, money and times. Pure functions of the lines;
+nothing here is stored.
 
 Phone numbers are the text masker's (desk/privacy.py): the same numbers it masks in text are proposed for
 redaction in pictures, and the box covers the same digits it hides (138****8000), so a picture and the
@@ -14,7 +15,7 @@ from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
 # The masker's matcher, not its patterns copied: one definition of a phone number for text and pictures.
-from desk.privacy import phone_matches
+from desk.privacy import address_matches, phone_matches
 from desk.recognition.types import Field, Line, Quad, Redaction
 
 WEIGHT_LABELS = ("揽收", "计费", "上车", "下车")
@@ -104,13 +105,22 @@ def find_phones(lines: Sequence[Line]) -> list[Field]:
 
 
 def propose_redactions(lines: Sequence[Line]) -> list[Redaction]:
-    """Boxes over the digits the masker hides in text, one per phone number found."""
+    """Boxes over the digits the masker hides in text, one per phone number found, and over the part of
+    a street address that finds the door (desk/privacy.py address_matches), one per address."""
     out = []
     for i, line in enumerate(lines):
         _, found = phone_matches(line.text)
         for m in found:
             box = _pad(span_box(line, *m.hide), line)
             out.append(Redaction(box, f"电话号码 {m.masked}", i))
+        for a in address_matches(line.text):
+            start, end = a.hide
+            hidden = line.text[start:end]
+            # Named by what stays readable and what is hidden, shortened: the operator recognises it in the
+            # viewer, and a box they remove is remembered by this text.
+            shown = line.text[a.start : start] + hidden[:2] + "…" + hidden[-1:]
+            box = _pad(span_box(line, start, end), line)
+            out.append(Redaction(box, f"地址 {shown}", i))
     return out
 
 

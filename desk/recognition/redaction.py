@@ -1,6 +1,6 @@
 """Redactions the desk proposes from what it read in a picture, as marks on the evidence.
 
-A phone number found in a picture (fields.propose_redactions) becomes a black box (a REDACT mark whose text
+A phone number or a street address found in a picture (fields.propose_redactions) becomes a black box (a REDACT mark whose text
 starts with AUTO): shown in the viewer like the operator's own, burned into every copy that leaves for the
 platform (the PDF packet's pictures, the upload kit's pictures; desk/store/render.py draws marks), never
 into the original file. When the operator deletes one, a KEPT mark with the same text remembers it, so the
@@ -23,7 +23,8 @@ AUTO = "自动遮挡："  # the text of a proposed redaction: AUTO + what it hid
 
 
 def proposals(reading: Reading) -> tuple[Mark, ...]:
-    """One REDACT mark per phone number found in the picture, in 0..1 coordinates of the upright picture."""
+    """One REDACT mark per phone number and street address found in the picture, in 0..1 coordinates of
+    the upright picture."""
     w, h = max(1, reading.width), max(1, reading.height)
     out = []
     for r in propose_redactions(reading.lines):
