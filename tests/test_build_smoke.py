@@ -196,17 +196,7 @@ def test_window_paints_the_case_list(home: Path, demo: Path) -> None:
     painted = [line for line in out.stdout.splitlines() if line.startswith("FIRST_PAINT")]
     assert painted, f"the window never painted (exit {out.returncode}):\n{out.stderr[-3000:]}"
     # The first paint is 今日: the queue it opens on (the demo's overdue case), read by desk/quick.py.
-    listed = json.loads(
-        subprocess.run(
-            [*CLI, "--profile", str(demo), "cases", "--json"],
-            env=bare_env(home),
-            cwd=home,
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            timeout=120,
-        ).stdout
-    )
+    listed = desk_json(home, demo, "cases")
     assert 1 <= int(painted[0].split()[-1]) < len(listed) == 8
 
 

@@ -26,6 +26,9 @@ from desk.domain import (
 )
 from desk.quick import QuickCases
 
+# The quick reader reads the profile's own SQLite file: a shared database is opened the normal way.
+pytestmark = pytest.mark.sqlite_only
+
 NOW = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
 
 
