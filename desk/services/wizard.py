@@ -332,7 +332,8 @@ class WizardService:
         facts = self._facts(case, check)
         steps = [v.node for v in state.visited] + ([state.current] if state.current is not None else [])
         passed = tuple(p for n in steps if (p := _passed(n, counts)) is not None)
-        decided = {k.node_id: k for k in self._known_answers(pb, facts) if pb.nodes[k.node_id].data_decides}
+        known_answers = self._known_answers(pb, facts)
+        decided = {k.node_id: k for k in known_answers if pb.nodes[k.node_id].data_decides}
         passed += tuple(
             PassedStep(v.node.id, v.node.title, answer=k.answer, reason=k.reason)
             for v in state.visited
@@ -392,7 +393,7 @@ class WizardService:
             draft=draft,
             problems=self.playbooks.problems,
             facts=facts,
-            known_answers=self._known_answers(pb, facts),
+            known_answers=known_answers,
             merge=merge,
             passed=passed,
             refund_note=refund_note,
