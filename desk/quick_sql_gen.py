@@ -46,7 +46,7 @@ def _text(stmt: Any) -> str:
 def statements() -> dict[str, Any]:
     """What desk/quick_sql.py holds."""
     c = m.Case
-    counted = COUNTED_QUEUES
+    counted = COUNTED_QUEUES  # the sidebar's queues, in the order COUNTS_SQL's columns come
     counts = select(
         *[func.count(case((and_(*CaseService._conditions(flt, SENTINEL)), 1))) for flt in counted.values()]
     ).select_from(c)

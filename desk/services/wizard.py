@@ -668,7 +668,7 @@ class WizardService:
                 written = choice.value
         changes = Changes(cases=frozenset({case_id}))
         if fields:
-            _, more = self._cases.update(case_id, expected_version=case.version, **fields)
+            case, more = self._cases.update(case_id, expected_version=case.version, **fields)
             changes |= more
         set_: dict[str, Any] = {}
         for key in ("status", "resolution", "appeal_type"):
@@ -684,7 +684,7 @@ class WizardService:
         if claim is not None:
             set_["refund_amount"] = str(claim[0])
         if needed is not None and needed[0] in fields and needed[0] not in set_:
-            set_[needed[0]] = str(getattr(self._cases.get(case_id), needed[0]))
+            set_[needed[0]] = str(getattr(case, needed[0]))  # as the case saved it
         data: dict[str, Any] = {"action": "apply", "outcome_id": out.id, "outcome": out.title, "set": set_}
         if written:
             data["description"] = written
