@@ -1,6 +1,6 @@
 """Backup and restore of a 10,000-case profile with 2 GB of evidence, against a plain `cp` of the same files.
 
-Targets (issue 8): backup at >= 80 % of the speed of a sequential copy of the same files; restore with
+Targets: backup at >= 80 % of the speed of a sequential copy of the same files; restore with
 full verification in <= 2x that copy's time. Both sides are timed warm (files in the page cache) and
 both include getting the bytes to disk: the anchor is `cp -r` followed by `sync`, the backup fsyncs
 its archive, the restore syncs its staging folder before the swap. Each figure is the best of 2 runs.

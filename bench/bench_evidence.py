@@ -1,4 +1,4 @@
-"""Evidence import and gallery (issue 4): 12-MP photo import against vipsthumbnail, GUI pauses, 1,000-item gallery.
+"""Evidence import and gallery: 12-MP photo import against vipsthumbnail, GUI pauses, 1,000-item gallery.
 
 Targets:
 - the whole import of 12-MP phone JPEGs (read + SHA-256 + sniff + verify/thumbnail + durable store + row)

@@ -1,6 +1,6 @@
 """Importing a 100,000-row 拼多多 订单导出 (GBK CSV), against a plain csv.reader pass over the same file.
 
-Targets (issue 5): the import in <= 10 s with resident memory <= 300 MB (rows are streamed, the file is
+Targets: the import in <= 10 s with resident memory <= 300 MB (rows are streamed, the file is
 never loaded whole); re-importing the same file (every order an update) in <= 10 s. Each import runs in
 a fresh child process, so its peak RSS (getrusage ru_maxrss) is the import's own, interpreter, SQLAlchemy
 and all; the time is measured around import_file() only (wall clock; the process's CPU time beside it

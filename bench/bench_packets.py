@@ -1,4 +1,4 @@
-"""Appeal packets (issue 7): 30 × 12-MP photos plus cover, text and tables, against img2pdf on the same photos.
+"""Appeal packets: 30 × 12-MP photos plus cover, text and tables, against img2pdf on the same photos.
 
 The case is a 漏发少件 货款申诉 laid out as the packet does it now: page 1 with the claim, the warehouse and
 courier weighings side by side (drawn from the same prepared pictures as the evidence section) and the

@@ -212,3 +212,37 @@ def test_a_bad_value_in_the_file_is_named_and_never_stops_the_desk_settings(tmp_
     with pytest.raises(DeskError, match="-5 分钟"):
         load_reminder_settings(Profile(tmp_path))
     assert load_settings(Profile(tmp_path)).backup.daily  # the rest of the desk reads its settings
+
+
+@pytest.mark.sqlite_only  # about SQLite's own choice of index
+def test_the_reminders_questions_read_an_index_range_not_every_live_case(desk: object) -> None:
+    """The reminders' two questions run at start-up and at every wake, on the read worker the case list
+    shares: each reads one range of ix_cases_running_due. Without that index SQLite took the trash index
+    and read every live case (~75 ms over 100,000 cases), and a scroll asking for rows then waited."""
+    from sqlalchemy import event
+
+    from desk.app import Desk
+
+    assert isinstance(desk, Desk)
+    now = datetime.now(UTC).replace(microsecond=0)
+    for hours in (-30, -2, 1, 3, 50):
+        desk.cases.create(CaseDraft(order_no=f"O{hours}", due_at=now + timedelta(hours=hours)))
+    seen: list[tuple[str, object]] = []
+
+    def record(_conn: object, _cursor: object, statement: str, parameters: object, *_: object) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "due_at" in statement:
+            seen.append((statement, parameters))
+
+    event.listen(desk.engine, "before_cursor_execute", record)
+    try:
+        assert len(desk.reminders.due_within(timedelta(hours=4), now=now)) == 2
+        assert desk.reminders.overdue_count(now=now) == 2
+    finally:
+        event.remove(desk.engine, "before_cursor_execute", record)
+    assert len(seen) == 2
+    with desk.engine.connect() as con:
+        for statement, parameters in seen:
+            plan = " / ".join(
+                row[3] for row in con.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+            )  # type: ignore[arg-type]
+            assert "ix_cases_running_due" in plan and "due_at>" in plan, plan

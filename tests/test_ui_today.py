@@ -203,6 +203,35 @@ def test_the_apps_start_shows_the_quick_list_then_opens_on_today(
         window.close()
 
 
+def test_the_desk_starts_opening_only_once_the_quick_list_is_drawn_with_its_rows(
+    qtbot: Any, desk: Any, runner: Any, settings: QSettings
+) -> None:
+    """As ui/startup.py starts: the desk's opening (its imports compete for the interpreter) waits for the
+    paint that shows the quick reader's rows, not the first paint of still empty rows."""
+    from desk.quick import QuickCases
+    from ui.startup import AfterFirstPaint, list_drawn
+
+    now = datetime.now(UTC)
+    for i in range(3):
+        add(desk, f"261128-late{i}", due_at=now - timedelta(hours=i + 1))
+    quick = QuickCases.open(desk.profile.database)
+    window = MainWindow(None, runner=runner, settings=settings, profile=desk.profile, quick_cases=quick)
+    seen: list[bool] = []  # for each row of the list, whether its text was there when the desk would open
+
+    def start_opening() -> None:
+        seen.extend(window.model.row_loaded(r) for r in range(window.model.rowCount()))
+
+    window.table.viewport().installEventFilter(
+        AfterFirstPaint(window, start_opening, lambda: list_drawn(window))
+    )
+    window.show()
+    try:
+        qtbot.waitUntil(lambda: bool(seen), timeout=WAIT_MS)
+        assert seen == [True, True, True]
+    finally:
+        window.close()
+
+
 def test_the_first_paint_keeps_the_sort_the_operator_chose_for_the_start_queue(
     qtbot: Any, desk: Any, runner: Any, settings: QSettings
 ) -> None:

@@ -103,13 +103,14 @@ class Case(Base):
     platform_status: Mapped[str] = mapped_column(String(64), default="", server_default="")
     platform_order_status: Mapped[str] = mapped_column(String(64), default="", server_default="")
     applied_at: Mapped[datetime | None]
-    return_tracking_no: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    # Indexed, as is the reship's waybill below (0017): a number read in a picture is looked up among them.
+    return_tracking_no: Mapped[str] = mapped_column(String(64), default="", server_default="", index=True)
     return_logistics_status: Mapped[str] = mapped_column(String(64), default="", server_default="")
     sku_info: Mapped[str] = mapped_column(Text, default="", server_default="")
     platform_remark: Mapped[str] = mapped_column(Text, default="", server_default="")
     # What the scripts need beyond the platform's facts: the reship's waybill and the compensation agreed
     # with the buyer (a cost only once paid, as compensation_paid).
-    reship_tracking_no: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    reship_tracking_no: Mapped[str] = mapped_column(String(64), default="", server_default="", index=True)
     agreed_compensation: Mapped[Decimal | None]
     # Yes/no facts the wizard reads (运费险, 极速退款); NULL: nobody knows yet.
     freight_insurance: Mapped[bool | None]
