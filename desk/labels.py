@@ -525,6 +525,9 @@ def describe_event(
         parts = [new or old, said]
         if data.get("reason") == "undo_remove":
             title = "撤销删除证据"
+        # Moved between cases: the same picture, filed under the other case (its number says so).
+        if "to_case" in data or "from_case" in data:
+            return _moved_words(data, _joined("", parts).text)
         return _joined(title, parts)
     if kind == "packet_generated":
         if data:
@@ -576,6 +579,7 @@ _REASONS: dict[str, str] = {
     "undo_restore": "撤销恢复",
     "undo_remove": "撤销删除",
     "undo_kind": "撤销修改类型",
+    "undo_move": "撤销移动证据",
     "reopen": "重新打开",
     "clock_resumed": "恢复计时",
     "wizard": "处理流程",
@@ -644,6 +648,18 @@ def _why(data: Mapping[str, Any]) -> str:
 
 def _legacy(detail: str, prefix: str) -> str:
     return detail.removeprefix(prefix)
+
+
+def _moved_words(data: Mapping[str, Any], picture: str) -> EventWords:
+    """A picture moved between cases (filed under the wrong one): 移出证据 / 移入证据, or the undo of it."""
+    back = data.get("reason") == "undo_move"
+    if "to_case" in data:
+        title, where = "移出证据", f"{'移回' if back else '移到'}售后 #{data['to_case']}"
+    elif back:
+        title, where = "移入证据", f"从售后 #{data['from_case']} 移回"
+    else:
+        title, where = "移入证据", f"来自售后 #{data['from_case']}"
+    return EventWords("撤销移动证据" if back else title, f"{picture}，{where}" if picture else where)
 
 
 def _joined(title: str, parts: list[str]) -> EventWords:

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from desk.app import open_desk
@@ -190,6 +192,35 @@ def test_removed_evidence_comes_back_whole(desk: Any, undo: UndoService) -> None
     assert result.changes.evidence == {e.id for e in back[1:]} and case.id in result.changes.cases
 
 
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_removed_pictures_come_back_in_their_order(
+    desk: Any, undo: UndoService, data: st.DataObject
+) -> None:
+    """Whatever pictures are removed together (or one after another, then undone one step at a time), the
+    gallery comes back in the order it had; reordered first, that order."""
+    case = new_case(desk, data.draw(st.integers(1, 10**9)))
+    count = data.draw(st.integers(2, 7))
+    items = [
+        desk.evidence.import_bytes(case.id, png(1000 * case.id + i), f"{i}.png").added[0]
+        for i in range(count)
+    ]
+    if data.draw(st.booleans()):  # the operator reordered first: a picture dragged to the front
+        moved = items[data.draw(st.integers(0, count - 1))]
+        desk.evidence.move_many([moved.id], 0)
+    before = [e.original_name for e in desk.evidence.list(case.id)]
+    gone = data.draw(st.lists(st.sampled_from(items), min_size=1, max_size=count, unique_by=lambda e: e.id))
+    together = data.draw(st.booleans())
+    if together:
+        desk.evidence.remove_many([e.id for e in gone])
+    else:
+        for e in gone:
+            desk.evidence.remove_many([e.id])
+    for _ in range(1 if together else len(gone)):
+        undo.undo()
+    assert [e.original_name for e in desk.evidence.list(case.id)] == before
+
+
 def test_kind_change_is_undone_with_its_confirmation(desk: Any, undo: UndoService) -> None:
     case = new_case(desk)
     guess = desk.evidence.import_bytes(case.id, png(1), "截图.png").added[0]
@@ -277,6 +308,8 @@ def test_payloads_hold_keys_and_data_never_labels(desk: Any) -> None:
     item = desk.evidence.import_bytes(a.id, png(1), "a.png", kind=EvidenceKind.CHAT).added[0]
     desk.cases.bulk_update([a.id], status=CaseStatus.WAITING_RETURN, shop_id=shop.id)
     desk.evidence.set_kind([item.id], EvidenceKind.REWEIGH)
+    moved = desk.evidence.import_bytes(a.id, png(2), "b.png", kind=EvidenceKind.CHAT).added[0]
+    desk.evidence.move_to_case([moved.id], new_case(desk, 2).id)
     desk.evidence.remove_many([item.id])
     desk.cases.trash([a.id])
     desk.cases.restore([a.id])

@@ -1,4 +1,5 @@
-"""`evidence add|list`: import files as evidence of a case, list a case's evidence."""
+"""`evidence add|list|move`: import files as evidence of a case, list a case's evidence, move items to
+another case (undoable: `undo`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 
 from desk.commands import print_json
 from desk.commands.evidence_read import read_pictures, register_read
-from desk.domain import CaseId, EvidenceKind
+from desk.domain import CaseId, EvidenceId, EvidenceKind
 from desk.names import shown
 
 
@@ -35,6 +36,14 @@ def register(sub: Any) -> None:
     lst.add_argument("case", type=int)
     lst.add_argument("--json", action="store_true")
     lst.set_defaults(func=run_list)
+    move = ev_sub.add_parser(
+        "move",
+        help="把证据移到另一条售后（放错了售后的图片；标注、遮挡和类型随图片一起，可用 undo 撤销）",
+    )
+    move.add_argument("evidence", type=int, nargs="+", help="证据编号（evidence list 中的 #）")
+    move.add_argument("--case", type=int, required=True, help="移到这条售后（排在它的证据最后）")
+    move.add_argument("--json", action="store_true")
+    move.set_defaults(func=run_move)
     register_read(ev_sub)
 
 
@@ -101,4 +110,26 @@ def run_list(desk: Any, args: argparse.Namespace) -> int:
         # One line per item: a tab or line end inside a name or caption must not shift the columns.
         name, caption = shown(e.original_name), shown(e.caption)
         print(f"#{e.id}\t{e.kind}\t{name}\t{size}\t{e.sha256[:12]}\t{caption}\t{note}".rstrip())
+    return 0
+
+
+def run_move(desk: Any, args: argparse.Namespace) -> int:
+    ids = [EvidenceId(i) for i in dict.fromkeys(args.evidence)]
+    before = [desk.evidence.get(i) for i in ids]  # an unknown number is refused before anything moves
+    target = CaseId(args.case)
+    changes = desk.evidence.move_to_case(ids, target)
+    if args.json:
+        print_json(
+            {
+                "moved": [
+                    {"evidence": e.id, "name": e.original_name, "from_case": e.case_id} for e in before
+                ],
+                "case": target,
+                "cases": sorted(changes.cases),
+            }
+        )
+        return 0
+    for e in before:
+        print(f"已移动：#{e.id} {shown(e.original_name)}（售后 #{e.case_id} → 售后 #{target}）")
+    print("撤销：python -m desk undo")
     return 0

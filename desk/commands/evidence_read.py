@@ -1,6 +1,8 @@
 """`evidence read ID [--json]`: the text of one evidence picture, with boxes and confidence, and the values
 found in it (phone numbers with the boxes proposed for blacking out, weights, waybills, orders, money,
-times). Read by the recognition worker once per picture content; later runs read the profile's cache.
+times), and the suggestions the window offers for it (a differing number that is another case's names that
+case: `evidence move`). Read by the recognition worker once per picture content; later runs read the
+profile's cache.
 
 `evidence read --all [--case N]`: every picture not read yet (pictures imported before reading existed),
 one at a time, with progress on stderr; what they say becomes searchable. `evidence add` reads what it
@@ -83,6 +85,9 @@ def run_read(desk: Any, args: argparse.Namespace) -> int:
         return 1
     fields = find_fields(reading.lines)
     redactions = propose_redactions(reading.lines)
+    # What the window offers for this picture, from the reading just cached: compared with the case, and
+    # a differing number that is another case's names that case ("elsewhere").
+    suggestions = desk.recognition.read(evidence.id).suggestions
     if args.json:
         print_json(
             {
@@ -95,6 +100,7 @@ def run_read(desk: Any, args: argparse.Namespace) -> int:
                 "lines": [asdict(line) for line in reading.lines],
                 "fields": [asdict(f) for f in fields],
                 "redactions": [asdict(r) for r in redactions],
+                "suggestions": [asdict(s) for s in suggestions],
             }
         )
         return 0
@@ -105,4 +111,11 @@ def run_read(desk: Any, args: argparse.Namespace) -> int:
         print(f"找到{what}：{shown(f.value)}{f.unit}")
     if redactions:
         print(f"建议遮盖 {len(redactions)} 处电话号码")
+    owned = [s for s in suggestions if s.elsewhere is not None]  # all name the same case
+    if owned:
+        said = "、".join(shown(s.words) for s in owned)
+        print(
+            f"{said} 是{shown(owned[0].elsewhere_label)}的单号，这张图片可能放错了售后："
+            f"python -m desk evidence move {evidence.id} --case {owned[0].elsewhere}"
+        )
     return 0

@@ -12,7 +12,7 @@ from desk.services.undo import DEPTH, UndoService, UndoStep
 def register(sub: Any) -> None:
     p = sub.add_parser(
         "undo",
-        help="撤销最近一步操作（移到回收站、从回收站恢复、批量修改、删除证据、修改证据类型）",
+        help="撤销最近一步操作（移到回收站、从回收站恢复、批量修改、删除证据、修改证据类型、移动证据）",
         description="撤销最近一步操作；与窗口里的“撤销”（Ctrl+Z）是同一份撤销记录。",
     )
     p.add_argument("--list", action="store_true", help="只列出可以撤销的操作（最近的在前），不撤销")

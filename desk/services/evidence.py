@@ -13,10 +13,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from desk.db import models as m
+from desk.db.models_orders import WeightRecord
 from desk.db.types import utcnow
 from desk.domain import (
     CaseId,
@@ -425,12 +426,20 @@ class EvidenceService:
                 )
             ):
                 continue  # imported again meanwhile: nothing to bring back
-            for other in s.scalars(
-                select(m.Evidence).where(
-                    m.Evidence.case_id == item.case_id, m.Evidence.position >= item.position
+            # Its old place is usually free (removing leaves a gap); only a place taken since (a reorder,
+            # an import) makes room by moving what is there and after it on by one. Moving on always put
+            # pictures restored together out of order (2 and 4 of 1–4 came back as 1, 2, 4, 3).
+            if s.scalar(
+                select(m.Evidence.id).where(
+                    m.Evidence.case_id == item.case_id, m.Evidence.position == item.position
                 )
             ):
-                other.position += 1
+                for other in s.scalars(
+                    select(m.Evidence).where(
+                        m.Evidence.case_id == item.case_id, m.Evidence.position >= item.position
+                    )
+                ):
+                    other.position += 1
             ev = m.Evidence(
                 case_id=item.case_id,
                 kind=item.kind,
@@ -510,6 +519,94 @@ class EvidenceService:
                 undo_log.record(s, UndoOp.EVIDENCE_KIND, {"kind": kind.name, "items": steps})
         return Changes(cases=frozenset(cases), evidence=frozenset(EvidenceId(i) for i in evidence_ids))
 
+    def move_to_case(self, evidence_ids: Sequence[EvidenceId], case_id: CaseId) -> Changes:
+        """Move items to another case in one transaction, undoably (UndoOp.EVIDENCE_MOVE): a picture
+        filed under the wrong case (its waybill is another case's). They go to the end of that case's
+        gallery in the order they had; kind, caption, marks, redactions and key frames go with them, and
+        the originals are not touched (the same content, only the case it belongs to changes).
+
+        Refused, with nothing changed: a missing or trashed case, the case the items are in already, an
+        unknown item, a picture that case already holds, or one that is the source of a weight recorded in
+        its case (that weight would then cite another case's picture).
+        """
+        ids = list(dict.fromkeys(evidence_ids))
+        if not ids:
+            return Changes()
+        now = utcnow()
+        with self._sessions.begin() as s:
+            target = s.get(m.Case, case_id, with_for_update=True)
+            if target is None:
+                raise NotFound(f"售后记录 #{case_id} 不存在（可能已被彻底删除），证据没有移动")
+            if target.deleted_at is not None:
+                raise ValidationFailed(f"售后记录 #{case_id} 在回收站里，不能把证据移过去；请先恢复它")
+            items: list[m.Evidence] = []
+            for evidence_id in ids:
+                ev = s.get(m.Evidence, evidence_id, with_for_update=True)
+                if ev is None:
+                    raise NotFound(f"证据 #{evidence_id} 不存在（可能已被删除）")
+                if ev.case_id == target.id:
+                    raise ValidationFailed(f"证据 #{ev.id}（{ev.original_name}）已在售后 #{case_id} 中")
+                items.append(ev)
+            held = dict(
+                s.execute(
+                    select(m.Evidence.sha256, m.Evidence.id).where(
+                        m.Evidence.case_id == target.id, m.Evidence.sha256.in_([e.sha256 for e in items])
+                    )
+                ).all()
+            )
+            moving: dict[str, int] = {}
+            for ev in items:  # a case holds a picture once
+                if ev.sha256 in held:
+                    raise ValidationFailed(
+                        f"售后 #{case_id} 已有同一张图片（证据 #{held[ev.sha256]}），"
+                        f"证据 #{ev.id}（{ev.original_name}）没有移动"
+                    )
+                if ev.sha256 in moving:
+                    raise ValidationFailed(
+                        f"证据 #{moving[ev.sha256]} 和 #{ev.id} 是同一张图片，不能都移到售后 #{case_id}"
+                    )
+                moving[ev.sha256] = ev.id
+            weighed = s.execute(
+                select(WeightRecord.evidence_id, WeightRecord.kind, WeightRecord.grams)
+                .where(WeightRecord.evidence_id.in_(ids))
+                .order_by(WeightRecord.id)
+            ).first()
+            if weighed is not None:
+                ev = next(e for e in items if e.id == weighed.evidence_id)
+                raise ValidationFailed(
+                    f"售后 #{ev.case_id} 的称重记录（{weighed.kind} {weighed.grams} 克）来自证据 #{ev.id}"
+                    f"（{ev.original_name}），图片没有移动；请先删除或改掉这条称重记录"
+                )
+            end = s.scalar(select(func.max(m.Evidence.position)).where(m.Evidence.case_id == target.id))
+            position = -1 if end is None else end
+            steps: list[dict[str, Any]] = []
+            sources: set[CaseId] = set()
+            for ev in sorted(items, key=lambda e: (e.case_id, e.position, e.id)):
+                source = ev.case
+                steps.append(
+                    {
+                        "id": ev.id,
+                        "case": ev.case_id,
+                        "case_created": undo_log.encode(source.created_at),
+                        "sha256": ev.sha256,
+                        "position": ev.position,
+                    }
+                )
+                s.add(_move_event(ev, EventKind.EVIDENCE_REMOVED, ev.case_id, now, to_case=target.id))
+                s.add(_move_event(ev, EventKind.EVIDENCE_ADDED, target.id, now, from_case=ev.case_id))
+                sources.add(CaseId(ev.case_id))
+                source.updated_at = now
+                position += 1
+                ev.case_id = target.id
+                ev.position = position
+            target.updated_at = now
+            undo_log.record(
+                s,
+                UndoOp.EVIDENCE_MOVE,
+                {"to": target.id, "to_created": undo_log.encode(target.created_at), "items": steps},
+            )
+        return Changes(cases=frozenset({*sources, case_id}), evidence=frozenset(EvidenceId(i) for i in ids))
+
     def reverse(self, s: Session, op: UndoOp, payload: dict[str, Any]) -> Changes:
         """Take back a step of the undo log inside the caller's transaction (UndoService.undo()).
 
@@ -552,7 +649,51 @@ class EvidenceService:
             return Changes(
                 cases=frozenset(CaseId(int(i["case"])) for i in items), evidence=frozenset(changed)
             )
+        if op == UndoOp.EVIDENCE_MOVE:
+            return self._move_back(s, payload, items)
         raise ValueError(f"not an evidence operation: {op}")
+
+    @staticmethod
+    def _move_back(s: Session, payload: dict[str, Any], items: Sequence[dict[str, Any]]) -> Changes:
+        """Undo of a move: each item back in its case, at its place there."""
+        to = int(payload["to"])
+        target = s.get(m.Case, to, with_for_update=True)
+        if not undo_log.case_identity(target, payload, key="to_created"):
+            raise UndoConflict(f"售后记录 #{to} 已被彻底删除")
+        assert target is not None
+        now = utcnow()
+        for item in sorted(items, key=lambda i: int(i["position"])):
+            ev = s.get(m.Evidence, int(item["id"]), with_for_update=True)
+            if ev is None or ev.sha256 != item["sha256"]:
+                raise UndoConflict(f"证据 #{item['id']} 已被删除")
+            if ev.case_id != to:
+                raise UndoConflict(f"证据“{ev.original_name}”之后又被移到了售后 #{ev.case_id}")
+            home = int(item["case"])
+            if s.scalar(
+                select(m.Evidence.id).where(m.Evidence.case_id == home, m.Evidence.sha256 == ev.sha256)
+            ):
+                raise UndoConflict(f"售后 #{home} 之后又导入了同一张图片“{ev.original_name}”")
+            # Its old place: the case keeps the gap the move left (nothing renumbers it), so only a place
+            # taken since (a reorder, an import) makes room, by moving what is there and after it on by one.
+            at = int(item["position"])
+            if s.scalar(select(m.Evidence.id).where(m.Evidence.case_id == home, m.Evidence.position == at)):
+                for other in s.scalars(
+                    select(m.Evidence).where(m.Evidence.case_id == home, m.Evidence.position >= at)
+                ):
+                    other.position += 1
+            s.add(_move_event(ev, EventKind.EVIDENCE_REMOVED, to, now, to_case=home, reason="undo_move"))
+            s.add(_move_event(ev, EventKind.EVIDENCE_ADDED, home, now, from_case=to, reason="undo_move"))
+            ev.case_id = home
+            ev.position = at
+            case = s.get(m.Case, home)
+            if case is not None:  # checked by reverse(): it is there
+                case.updated_at = now
+            s.flush()  # the next item's places count this one
+        target.updated_at = now
+        return Changes(
+            cases=frozenset({CaseId(to), *(CaseId(int(i["case"])) for i in items)}),
+            evidence=frozenset(EvidenceId(int(i["id"])) for i in items),
+        )
 
     def purge(self, sha256s: Iterable[str]) -> None:
         """Delete originals that no case uses any more and no undo step holds."""
@@ -609,6 +750,31 @@ def _kind_event(
     return new_event(
         ev.case_id, EventKind.FIELD_CHANGED, at=now, field="evidence.kind", old=old, new=new, data=data
     )
+
+
+def _move_event(
+    ev: m.Evidence,
+    kind: EventKind,
+    case_id: int,
+    now: datetime,
+    *,
+    to_case: int | None = None,
+    from_case: int | None = None,
+    reason: str = "",
+) -> m.Event:
+    """A move on one case's timeline: the picture left it (to_case) or came in (from_case); the words
+    are desk.labels.describe_event's."""
+    data: dict[str, Any] = {"kind": ev.kind, "sha256_prefix": ev.sha256[:12]}
+    if to_case is not None:
+        data["to_case"] = to_case
+    if from_case is not None:
+        data["from_case"] = from_case
+    if reason:
+        data["reason"] = reason
+    name = ev.original_name
+    if kind == EventKind.EVIDENCE_REMOVED:
+        return new_event(case_id, kind, at=now, field="evidence", old=name, data=data)
+    return new_event(case_id, kind, at=now, field="evidence", new=name, data=data)
 
 
 _ITEM_TIMES = ("captured_at", "imported_at")

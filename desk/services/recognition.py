@@ -13,13 +13,13 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from desk.db import models as m
@@ -74,7 +74,8 @@ class Suggestion:
     """A value found in a picture, offered to the operator. ``key`` names it for accept_suggestion;
     ``target`` is what accepting fills ("weight:<WeightKind>", a case field, or "" for a value shown for
     reference only: money and times); ``current`` is what the case holds there now, and ``differs`` says
-    the picture disagrees with it."""
+    the picture disagrees with it. ``elsewhere`` is the one other case whose number it is (the picture was
+    filed under the wrong case), with ``elsewhere_label`` naming it ("售后 #7（买家昵称）")."""
 
     key: str
     kind: str
@@ -85,6 +86,8 @@ class Suggestion:
     target: str
     current: str = ""
     differs: bool = False
+    elsewhere: CaseId | None = None
+    elsewhere_label: str = ""
 
     @property
     def acceptable(self) -> bool:
@@ -136,6 +139,28 @@ class ReadSummary:
     cancelled: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class WeightSuggestion:
+    """A weight read in one of a case's pictures and not yet recorded from it, as the weight tab offers it:
+    the suggestion (its ``key`` for accept_suggestion, ``differs``/``current`` against the case's records
+    of that kind) with the picture it came from and the record accepting it would write."""
+
+    evidence_id: EvidenceId
+    picture_name: str
+    suggestion: Suggestion
+    kind: WeightKind
+    grams: int
+
+    @property
+    def words(self) -> str:
+        """快递揽收重量 1.25 kg · 来自 快递内网截图.png: a billed weight says so (it is recorded as the
+        pickup), and one that disagrees with the records of its kind names them."""
+        s = self.suggestion
+        billed = "（计费重量）" if s.label == "计费" else ""
+        differs = f"（记录中为 {s.current}）" if s.differs else ""
+        return f"{self.kind}{billed} {s.value} {s.unit}{differs} · 来自 {self.picture_name}"
+
+
 def search_text(reading: Reading) -> str:
     """The text indexed for search: the lines, phone numbers masked (a number in a picture is personal
     data; the index must not hold it in clear)."""
@@ -145,6 +170,72 @@ def search_text(reading: Reading) -> str:
 def _grams(value: str, unit: str) -> int:
     grams = Decimal(value) * (1 if unit == "g" else 1000)
     return int(grams.to_integral_value())
+
+
+# Where another case keeps a number found in a picture, by the case field the number would fill: a waybill
+# may be a case's outbound, return or reship waybill. All five columns are indexed (0017).
+OWNER_COLUMNS = {
+    "tracking_no": ("tracking_no", "return_tracking_no", "reship_tracking_no"),
+    "order_no": ("order_no",),
+    "after_sales_no": ("after_sales_no",),
+}
+OWNER_ROWS = 20  # cases read at most for one picture's numbers (more: no single answer)
+
+
+def _in_order(suggestions: Iterable[Suggestion]) -> tuple[Suggestion, ...]:
+    """Each value once (a courier page says its pickup weight in the table and again in the scan history),
+    and in the order the operator needs them: the offer to move a picture filed under another case first
+    (its weights are that case's), then what accepting writes, then the values shown for reference."""
+    seen: set[tuple[str, str, str, str]] = set()
+    unique = []
+    for s in suggestions:
+        key = (s.kind, s.label, s.value, s.unit)
+        if key not in seen:
+            seen.add(key)
+            unique.append(s)
+    return tuple(sorted(unique, key=lambda s: (s.elsewhere is None, not s.acceptable)))
+
+
+def _owned_elsewhere(
+    sessions: sessionmaker[Session], case: CaseData, suggestions: Sequence[Suggestion]
+) -> list[Suggestion]:
+    """The suggestions, those whose differing number is another case's marked with that case: the picture
+    was filed under the wrong case, and the operator is offered to move it there.
+
+    Only when it is clear: exact numbers; cases in the trash do not count; none of the picture's numbers is
+    this case's own (then it belongs here); and all the differing numbers lead to one and the same case
+    (two cases holding them, whether one number or several, is no answer). One query per picture, an OR of
+    index lookups (SQLite's MULTI-INDEX OR), and none when nothing differs."""
+    differing = [x for x in suggestions if x.differs and x.target in OWNER_COLUMNS]
+    if not differing or any(x.target in OWNER_COLUMNS and x.current and not x.differs for x in suggestions):
+        return list(suggestions)
+    wanted: dict[str, set[str]] = {}
+    for x in differing:
+        for column in OWNER_COLUMNS[x.target]:
+            wanted.setdefault(column, set()).add(x.value)
+    c = m.Case.__table__.c
+    with sessions() as s:
+        # Only the numbers in the WHERE: SQLite (no statistics) would otherwise walk the deleted_at index
+        # over every live case instead of looking each number up in its own index. The trash and this case
+        # are left out here; a number held by more than a few cases is no answer anyway.
+        rows = s.execute(
+            select(c.id, c.deleted_at, c.buyer_nick, *(c[column] for column in wanted))
+            .where(or_(*(c[column].in_(sorted(values)) for column, values in wanted.items())))
+            .limit(OWNER_ROWS)
+        ).all()
+    live = [r for r in rows if r.deleted_at is None and r.id != case.id]
+    if len(live) != 1 or len(rows) == OWNER_ROWS:
+        return list(suggestions)
+    (row,) = live
+    owner = CaseId(row.id)
+    label = f"售后 #{owner}" + (f"（{row.buyer_nick}）" if row.buyer_nick else "")
+    holds = {(t, getattr(row, col)) for t, cols in OWNER_COLUMNS.items() for col in cols if col in wanted}
+    return [
+        replace(x, elsewhere=owner, elsewhere_label=label)
+        if x in differing and (x.target, x.value) in holds
+        else x
+        for x in suggestions
+    ]
 
 
 class RecognitionService:
@@ -223,6 +314,13 @@ class RecognitionService:
                 f"证据 #{evidence.id}（{evidence.original_name}）不是图片，只能识别图片中的文字"
             )
         stop_if_cancelled(cancel)
+        engine = self._engine()
+        hit = self._cache.get(evidence.sha256, engine) if engine is not None else None
+        if hit is not None:
+            # Read before: taken without the reader's lock, so accepting or moving (writes on the
+            # database worker) never waits for a picture being read in the background meanwhile.
+            self._store_text(evidence.sha256, search_text(hit))
+            return self._picture(evidence, hit, True)
         with self._reading:
             stop_if_cancelled(cancel)
             reader = self._ensure_reader()
@@ -320,7 +418,7 @@ class RecognitionService:
             reading.sha256,
             reading.engine,
             tuple(line.text for line in reading.lines),
-            tuple(suggestions),
+            _in_order(_owned_elsewhere(self._sessions, case, suggestions)),
             cached,
         )
 
@@ -375,17 +473,72 @@ class RecognitionService:
         words = CASE_FIELD_WORDS[target]
         if found.current:
             if found.differs:
-                return Accepted(
-                    found,
-                    False,
-                    True,
-                    f"图片中的{words} {found.value} 与售后记录中的 {found.current} 不一致，未改动，请核对",
-                    Changes(),
+                message = (
+                    f"图片中的{words} {found.value} 与售后记录中的 {found.current} 不一致，未改动，请核对"
                 )
+                if found.elsewhere is not None:
+                    message += f"；它是{found.elsewhere_label}的{words}，图片可以移过去"
+                return Accepted(found, False, True, message, Changes())
             return Accepted(found, False, False, f"售后记录中已有相同的{words}", Changes())
         fields: dict[str, Any] = {target: found.value}
         _, changes = self._cases.update(case_id, **fields)
         return Accepted(found, True, False, f"已填入{words} {found.value}", changes)
+
+    def move_to_owner(self, evidence_id: EvidenceId, field: str | Suggestion) -> Accepted:
+        """Move the picture to the case whose number the suggestion is (``elsewhere``), found again from
+        the picture's reading, so a case trashed or renumbered since the strip showed it is not taken. One
+        step of the undo log (EvidenceService.move_to_case), refused in plain words when there is no such
+        case (any more)."""
+        key = field.key if isinstance(field, Suggestion) else field
+        evidence = self._evidence.get(evidence_id)
+        picture = self.read(evidence_id)  # the strip's reading, from the cache
+        found = next((x for x in picture.suggestions if x.key == key), None)
+        if found is None:
+            raise ValidationFailed("这条建议已不在图片的识别结果中（图片可能已更换），请重新查看建议")
+        if found.elsewhere is None:
+            raise ValidationFailed(
+                f"图片中的{found.words} 不是另外某一条售后的单号（或有几条售后都用它），"
+                f"无法确定图片属于哪条售后，证据 #{evidence_id} 没有移动"
+            )
+        changes = self._evidence.move_to_case([evidence_id], found.elsewhere)
+        message = f"已把“{evidence.original_name}”移到{found.elsewhere_label}"
+        return Accepted(found, True, True, message, changes)
+
+    def weight_suggestions(self, case_id: CaseId) -> tuple[WeightSuggestion, ...]:
+        """The weights found in the case's pictures, for the weight tab, in gallery order: from readings
+        already cached only — the engine is never started here, so the tab can ask on every case it opens
+        (a picture not read yet is read after its import or when viewed, and offered from then on). A
+        weight already recorded from that picture (same kind, same grams) is left out, so the list shrinks
+        as the operator accepts; so is a second one that would write the same record (揽收 and 计费 alike
+        on one page). Only what accepting turns into a weight record: a scale display's number names no
+        weighing, so it stays a reference in the viewer. None when reading is off."""
+        engine = self._engine()
+        if engine is None:
+            return ()
+        pictures = [e for e in self._evidence.list(case_id) if e.media_type.startswith("image/")]
+        readings = [(e, r) for e in pictures if (r := self._cache.get(e.sha256, engine)) is not None]
+        if not readings:
+            return ()
+        taken = {(r.kind, r.grams, r.evidence_id) for r in self._weights.records(case_id)}
+        out = []
+        for evidence, reading in readings:
+            if not reading.lines:
+                continue
+            # The same suggestions, keys and comparisons as the viewer's strip: the key is what
+            # accept_suggestion finds again.
+            found = self._picture(evidence, reading, True).suggestions
+            if any(x.elsewhere is not None for x in found):
+                continue  # another case's picture (its waybill says so): its weights are that case's
+            for s in found:
+                if not s.target.startswith("weight:"):
+                    continue
+                kind = WeightKind(s.target.split(":", 1)[1])
+                grams = _grams(s.value, s.unit)
+                if (kind, grams, evidence.id) in taken:
+                    continue
+                taken.add((kind, grams, evidence.id))
+                out.append(WeightSuggestion(evidence.id, evidence.original_name, s, kind, grams))
+        return tuple(out)
 
     # -- background reading after an import ---------------------------------------------------------
 

@@ -21,6 +21,9 @@ money as decimal strings:
                      step is dropped: EvidenceService.purge() leaves blobs a step still holds)
     evidence.kind    {"kind", "items": [{"id", "case", "case_created", "sha256", "kind", "confirmed"}]}
                      undo: each item's kind and confirmation as before (each must still be "kind")
+    evidence.move    {"to", "to_created", "items": [{"id", "case", "case_created", "sha256", "position"}]}
+                     undo: each item goes back to its case ("case") at its place there (each must still
+                     be in case "to")
 
 "created" is the case's creation time: ids can be reused after a case is purged, the pair cannot.
 """
@@ -66,10 +69,11 @@ class UndoOp(enum.StrEnum):
     CASES_BULK = "cases.bulk"
     EVIDENCE_REMOVE = "evidence.remove"
     EVIDENCE_KIND = "evidence.kind"
+    EVIDENCE_MOVE = "evidence.move"
 
 
 CASE_OPS = frozenset({UndoOp.CASES_TRASH, UndoOp.CASES_RESTORE, UndoOp.CASES_BULK})
-EVIDENCE_OPS = frozenset({UndoOp.EVIDENCE_REMOVE, UndoOp.EVIDENCE_KIND})
+EVIDENCE_OPS = frozenset({UndoOp.EVIDENCE_REMOVE, UndoOp.EVIDENCE_KIND, UndoOp.EVIDENCE_MOVE})
 
 # The one place that turns operation keys into words.
 _LABELS: dict[UndoOp, str] = {
@@ -78,6 +82,7 @@ _LABELS: dict[UndoOp, str] = {
     UndoOp.CASES_BULK: "批量修改",
     UndoOp.EVIDENCE_REMOVE: "删除证据",
     UndoOp.EVIDENCE_KIND: "修改证据类型",
+    UndoOp.EVIDENCE_MOVE: "移动证据",
 }
 _UNITS: dict[UndoOp, str] = {
     UndoOp.CASES_TRASH: "条售后",
@@ -85,6 +90,7 @@ _UNITS: dict[UndoOp, str] = {
     UndoOp.CASES_BULK: "条售后",
     UndoOp.EVIDENCE_REMOVE: "个证据",
     UndoOp.EVIDENCE_KIND: "个证据",
+    UndoOp.EVIDENCE_MOVE: "个证据",
 }
 
 
@@ -240,7 +246,9 @@ def _held(op: str, payload: str) -> list[str]:
 
 def _cases_of(op: str, data: dict[str, Any]) -> set[int]:
     if op in EVIDENCE_OPS:
-        return {int(item["case"]) for item in data.get("items", ())}
+        # A move touched the case the pictures went to as well: purging either one ends the step.
+        target = {int(data["to"])} if op == UndoOp.EVIDENCE_MOVE and "to" in data else set()
+        return {int(item["case"]) for item in data.get("items", ())} | target
     return {int(item["id"]) for item in data.get("cases", ())}
 
 

@@ -4,9 +4,11 @@ evidence, and the conclusion in words (the wizard's {重量结论} and the packe
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from desk.domain import CaseId, Changes, EvidenceData, EvidenceId
@@ -22,10 +24,12 @@ from desk.orders.model import (
 from desk.orders.parse import CellError, weight_grams
 from ui.cases.case_form import WEIGHT_TAB
 from ui.errors import APP_TITLE, show_error
+from ui.evidence.suggestions import DIFFERS_STYLE
 from ui.format import money, when
 from ui.qt import (
     QAbstractItemView,
     QApplication,
+    QColor,
     QComboBox,
     QDialog,
     QDoubleSpinBox,
@@ -33,6 +37,7 @@ from ui.qt import (
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
+    QKeyEvent,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -45,11 +50,13 @@ from ui.qt import (
     QVBoxLayout,
     QWidget,
     Signal,
+    isValid,
 )
 from ui.tasks import Op, TaskRunner
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the window's modules load without SQLAlchemy (tests/test_layers.py)
     from desk.app import Desk
+    from desk.services.recognition import Accepted, PictureText, WeightSuggestion
     from ui.context import FeatureContext
 
 log = logging.getLogger(__name__)
@@ -63,6 +70,9 @@ VERDICT_STYLE = {
 }
 NEUTRAL_STYLE = "background: #f3f3f3; color: #444; border: 1px solid #ddd;"
 ORDER_LOOKUP_DELAY_MS = 400  # after the last keystroke or paste in 订单号
+# The suggestions strip's red, for a table cell, which takes a colour, not a style sheet.
+DIFFERS_COLOUR = QColor(re.search(r"color:\s*([#\w]+)", DIFFERS_STYLE).group(1))  # type: ignore[union-attr]
+SUGGESTION_ROWS = 6  # rows shown before the list scrolls: a courier page gives up to four weights
 
 
 @dataclass(frozen=True)
@@ -72,6 +82,7 @@ class _Loaded:
     records: list[WeightRecordData]
     order: OrderData | None
     evidence: list[EvidenceData]
+    suggestions: tuple[WeightSuggestion, ...] = ()  # weights read in the case's pictures, not recorded
 
 
 class ToleranceDialog(QDialog):
@@ -124,6 +135,52 @@ class ToleranceDialog(QDialog):
         }
 
 
+class SuggestionList(QTableWidget):
+    """The weights read in the case's pictures, one row each: Enter accepts the selected one, Delete or
+    Esc puts it aside. The buttons in each row do the same for the mouse."""
+
+    accept_chosen = Signal()
+    decline_chosen = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(0, 3, parent)
+        self.setObjectName("weightSuggestions")
+        self.horizontalHeader().hide()
+        self.verticalHeader().hide()
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # One line a row, elided (the whole sentence is the tooltip): a row's height must not depend on
+        # the width the column had when the rows were filled, which is none before the tab is laid out.
+        self.setWordWrap(False)
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        self.setToolTip("Enter 采用所选；Delete 或 Esc 忽略")
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # Taken here rather than left to the view: it would turn Enter into `activated` and pass Esc on
+        # to the window.
+        if self.currentRow() >= 0 and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.accept_chosen.emit()
+            event.accept()
+            return
+        if self.currentRow() >= 0 and event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Escape):
+            self.decline_chosen.emit()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+
+def _ident(ws: WeightSuggestion) -> tuple[int, str, str, int]:
+    """One suggestion across reloads: its picture, its key, and the record it would write."""
+    return (int(ws.evidence_id), ws.suggestion.key, ws.kind.value, ws.grams)
+
+
 class WeightPanel(QWidget):
     """Weights of one case and the conclusion.
 
@@ -150,6 +207,13 @@ class WeightPanel(QWidget):
         self._case_id: CaseId | None = None
         self._loaded: _Loaded | None = None
         self._generation = 0
+        # Weights read in pictures: as loaded, as shown, put aside by the operator (for as long as the
+        # panel lives: nothing about a decline is stored), and being accepted right now (hidden meanwhile,
+        # so a second Enter takes the next one instead of the same one again).
+        self._suggestions: tuple[WeightSuggestion, ...] = ()
+        self._shown: list[WeightSuggestion] = []
+        self._declined: set[tuple[int, str, str, int]] = set()
+        self._accepting: set[tuple[int, str, str, int]] = set()
         self._build()
         self.set_case(None)
         app = QApplication.instance()
@@ -265,6 +329,26 @@ class WeightPanel(QWidget):
         rb.addLayout(add_row)
         rb.addLayout(note_row)
 
+        self.suggestion_list = SuggestionList()
+        self.suggestion_list.accept_chosen.connect(lambda: self.accept_suggestion())
+        self.suggestion_list.decline_chosen.connect(lambda: self.decline_suggestion())
+        self.suggestion_note = QLabel()
+        self.suggestion_note.setObjectName("weightSuggestionsNote")
+        self.suggestion_note.setWordWrap(True)
+        self.suggestion_note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.suggestion_note.hide()
+        self.suggestion_hint = QLabel(
+            "选中一条按 Enter 采用（记入称重记录，来源为该图片），Delete 或 Esc 忽略"
+        )
+        self.suggestion_hint.setStyleSheet("color: #666;")
+        self.suggestion_hint.setWordWrap(True)
+        self.suggestion_box = QGroupBox("图片中识别到的重量")
+        sb = QVBoxLayout(self.suggestion_box)
+        sb.addWidget(self.suggestion_list)
+        sb.addWidget(self.suggestion_note)
+        sb.addWidget(self.suggestion_hint)
+        self.suggestion_box.hide()
+
         self.tolerance = QLabel()
         self.tolerance.setStyleSheet("color: #666;")
         settings = QPushButton("误差设置…")
@@ -278,6 +362,7 @@ class WeightPanel(QWidget):
         layout.addWidget(self.conclusion)
         layout.addWidget(self.details)
         layout.addWidget(order_box)
+        layout.addWidget(self.suggestion_box)  # right above the records its rows become
         layout.addWidget(records_box)
         layout.addLayout(tol_row)
         layout.addStretch(1)
@@ -296,6 +381,11 @@ class WeightPanel(QWidget):
         return self._case_id
 
     def set_case(self, case_id: CaseId | None) -> None:
+        if case_id != self._case_id:
+            # Another case's pictures must not stay on offer while this one loads.
+            self._suggestions = ()
+            self._set_suggestion_note("")
+            self._fill_suggestions()
         self._case_id = case_id
         self._loaded = None
         enabled = case_id is not None
@@ -337,6 +427,7 @@ class WeightPanel(QWidget):
                 records=desk.weights.records(case_id),
                 order=desk.orders.find(case.order_no, case.platform),
                 evidence=desk.evidence.list(case_id),
+                suggestions=_weight_suggestions(desk, case_id),
             )
 
         def loaded(result: _Loaded) -> None:
@@ -416,6 +507,8 @@ class WeightPanel(QWidget):
         _fit_height(self.items)
         _fit_height(self.records)
         self._fill_evidence_choices()
+        self._suggestions = data.suggestions
+        self._fill_suggestions()
 
     def _fill_evidence_choices(self) -> None:
         data = self._loaded
@@ -480,6 +573,110 @@ class WeightPanel(QWidget):
         Op(
             lambda: weights.add(case_id, kind, grams, evidence_id=evidence_id, note=note), parent=self
         ).on_success(added).run(self.runner)
+
+    # -- weights read in the case's pictures -----------------------------------------------------------
+
+    def picture_read(self, case_id: CaseId) -> None:
+        """A picture of this case was read in the background and shows a weight: offer it."""
+        if case_id == self._case_id:
+            self.reload()
+
+    def accept_suggestion(self, chosen: WeightSuggestion | None = None) -> None:
+        """Record the chosen weight (the selected row by default) with its picture as the source."""
+        ws = chosen if chosen is not None else self._selected_suggestion()
+        if ws is None or self._case_id is None:
+            return
+        ident = _ident(ws)
+        if ident in self._accepting:
+            return
+        self._accepting.add(ident)
+        self._fill_suggestions()
+        case_id = self._case_id
+        recognition = self.desk.recognition
+        evidence_id, key = ws.evidence_id, ws.suggestion.key
+
+        def done(result: Accepted) -> None:
+            self._accepting.discard(ident)
+            self._suggestions = tuple(s for s in self._suggestions if _ident(s) != ident)
+            self.status_message.emit(result.message)
+            if case_id == self._case_id:
+                self._set_suggestion_note(result.message, differs=result.differs)
+            self._fill_suggestions()
+            if result.applied:
+                self.changes_made.emit(result.changes)
+            self.reload()
+
+        def failed(exc: BaseException) -> None:
+            self._accepting.discard(ident)
+            message = getattr(exc, "message", None) or str(exc)
+            self.status_message.emit(message)
+            if case_id == self._case_id:
+                self._set_suggestion_note(f"未能采用：{message}", differs=True)
+            self._fill_suggestions()
+            self.reload()  # the picture may have changed since: offer what it says now
+
+        Op(lambda: recognition.accept_suggestion(evidence_id, key), parent=self).on_success(done).on_failure(
+            failed
+        ).run(self.runner)
+
+    def decline_suggestion(self, chosen: WeightSuggestion | None = None) -> None:
+        """Put the chosen weight aside: not offered again while the panel lives; nothing is written."""
+        ws = chosen if chosen is not None else self._selected_suggestion()
+        if ws is None:
+            return
+        self._declined.add(_ident(ws))
+        self._fill_suggestions()
+        self.status_message.emit(f"已忽略图片中的{ws.words}")
+
+    def _selected_suggestion(self) -> WeightSuggestion | None:
+        row = self.suggestion_list.currentRow()
+        return self._shown[row] if 0 <= row < len(self._shown) else None
+
+    def _set_suggestion_note(self, text: str, *, differs: bool = False) -> None:
+        self.suggestion_note.setText(text)
+        self.suggestion_note.setStyleSheet(DIFFERS_STYLE if differs else "")
+        self.suggestion_note.setVisible(bool(text))
+
+    def _fill_suggestions(self) -> None:
+        table = self.suggestion_list
+        row = max(0, table.currentRow())
+        shown = [
+            s
+            for s in self._suggestions
+            if _ident(s) not in self._declined and _ident(s) not in self._accepting
+        ]
+        self._shown = shown
+        # Rows and their buttons made anew: a button clicked now is deleted later by the view, never
+        # under its own click.
+        table.setRowCount(0)
+        table.setRowCount(len(shown))
+        for r, ws in enumerate(shown):
+            s = ws.suggestion
+            item = QTableWidgetItem(ws.words)
+            item.setToolTip(ws.words)
+            if s.differs:
+                item.setForeground(DIFFERS_COLOUR)
+                item.setToolTip(
+                    f"{ws.words}\n图片中的重量与已有的同类称重记录不一致：采用时另记一条，不会改动已有记录，请核对"
+                )
+            table.setItem(r, 0, item)
+            for column, (words, act) in enumerate(
+                (("采用", self.accept_suggestion), ("忽略", self.decline_suggestion)), start=1
+            ):
+                button = QPushButton(words)
+                # The list keeps the keyboard focus: Enter and Delete act on its selected row.
+                button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+                button.clicked.connect(partial(act, ws))
+                table.setCellWidget(r, column, button)
+        if shown:
+            table.setCurrentCell(min(row, len(shown) - 1), 0)
+        table.resizeRowsToContents()
+        visible_rows = range(min(len(shown), SUGGESTION_ROWS))
+        table.setFixedHeight(sum(table.rowHeight(r) for r in visible_rows) + 2 * table.frameWidth())
+        table.setVisible(bool(shown))
+        self.suggestion_hint.setVisible(bool(shown))
+        # With the last one accepted the message of what it did stays until another case is shown.
+        self.suggestion_box.setVisible(bool(shown or self.suggestion_note.text()))
 
     # -- order items typed by hand --------------------------------------------------------------------
 
@@ -644,6 +841,15 @@ def _fit_height(table: QTableWidget, *, empty_rows: int = 1) -> None:
     table.setFixedHeight(table.horizontalHeader().height() + rows + 2 * table.frameWidth() + scroll)
 
 
+def _weight_suggestions(desk: Desk, case_id: CaseId) -> tuple[WeightSuggestion, ...]:
+    """On the DB worker, beside the tab's other reads: cached readings only, nothing is read here."""
+    try:
+        return desk.recognition.weight_suggestions(case_id)
+    except Exception:  # what pictures say is an aid: it must never keep the case's weights from showing
+        log.warning("weights read in the pictures of case #%s could not be offered", case_id, exc_info=True)
+        return ()
+
+
 def install_weight_tab(
     ctx: FeatureContext, *, open_products: Callable[[], None] | None = None
 ) -> WeightPanel:
@@ -664,8 +870,30 @@ def install_weight_tab(
 
     ctx.case_changed.connect(sync)
     form.tabs.currentChanged.connect(sync)
+    _offer_pictures_read_later(ctx, panel)
     install_order_autofill(ctx)
     return panel
+
+
+def _offer_pictures_read_later(ctx: FeatureContext, panel: WeightPanel) -> None:
+    """A picture imported while its case is open is read in the background seconds later: once it turns
+    out to show a weight, the tab reads its suggestions again. Told on the reading thread; whatever was
+    told before is still told."""
+    recognition = ctx.desk.recognition
+    before = recognition.on_read
+    runner = ctx.runner
+
+    def offer(case_id: CaseId) -> None:
+        if isValid(panel):  # a restore may have replaced the window meanwhile
+            panel.picture_read(case_id)
+
+    def read(picture: PictureText) -> None:
+        if any(s.target.startswith("weight:") for s in picture.suggestions):
+            runner.run_on_gui(partial(offer, picture.case_id))
+        if before is not None:
+            before(picture)
+
+    recognition.on_read = read
 
 
 def install_order_autofill(ctx: FeatureContext) -> None:

@@ -1,7 +1,8 @@
 """A strip of suggestions under an evidence picture: values the desk read in it (weights with their labels,
 waybill and order numbers; money and times for reference), each written into the case only when the
 operator accepts it. Enter accepts the first suggestion, Esc declines it; a value that disagrees with what
-the case holds says so and is never written over it.
+the case holds says so and is never written over it. When that value is another case's number (the picture
+was filed under the wrong case), 移到售后 #N (or M) moves the picture there, one step of the undo log.
 
 Self-contained: mounted with ``SuggestionsStrip(ctx)`` (a FeatureContext), or, where only the parts are at
 hand (the evidence viewer), ``SuggestionsStrip(StripParts(recognition, runner, changes, show_status))``; the
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from ui.qt import QHBoxLayout, QKeyEvent, QLabel, QPushButton, Qt, QWidget, Signal
+from ui.qt import QGridLayout, QHBoxLayout, QKeyEvent, QLabel, QPushButton, Qt, QVBoxLayout, QWidget, Signal
 from ui.tasks import Op
 
 if TYPE_CHECKING:  # the window's modules load without SQLAlchemy (tests/test_layers.py)
@@ -28,6 +29,7 @@ if TYPE_CHECKING:  # the window's modules load without SQLAlchemy (tests/test_la
     from ui.tasks import TaskRunner
 
 DIFFERS_STYLE = "color: #b3261e;"
+UNDO_HINT = "可用 编辑 ▸ 撤销（Ctrl+Z）移回"
 
 
 @dataclass(frozen=True)
@@ -43,10 +45,13 @@ class StripParts:
 
 class SuggestionsStrip(QWidget):
     """Suggestions for one picture. Emits ``accepted(Accepted)`` after a suggestion was written (or found
-    to differ) and ``declined(Suggestion)`` when the operator put one aside."""
+    to differ), ``declined(Suggestion)`` when the operator put one aside, and ``moved(EvidenceId, str)``
+    once the picture was moved to the case its number belongs to (with the sentence saying where): the
+    owner shows another picture, this one is no longer the case's."""
 
     accepted = Signal(object)
     declined = Signal(object)
+    moved = Signal(object, str)
 
     def __init__(self, ctx: FeatureContext | StripParts, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -59,19 +64,28 @@ class SuggestionsStrip(QWidget):
         self._cancel = threading.Event()
         self._shown: list[Suggestion] = []
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        layout = QHBoxLayout(self)
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
-        # A fixed row of slots, filled and hidden as pictures change: no widget is ever deleted while the
-        # strip lives (one of its buttons may be the one being clicked).
+        layout.setSpacing(2)
+        # A fixed grid of slots, filled and hidden as pictures change: no widget is ever deleted while the
+        # strip lives (one of its buttons may be the one being clicked). PER_ROW to a row: in one row the
+        # six slots asked ~1,900 px, and the viewer could not be narrower than a 1366 px screen.
+        grid = QGridLayout()
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setVerticalSpacing(2)
         self._slots = [_Slot(self, i) for i in range(SLOTS)]
-        for slot in self._slots:
-            layout.addWidget(slot.box)
+        for i, slot in enumerate(self._slots):
+            grid.addWidget(slot.box, i // PER_ROW, i % PER_ROW, Qt.AlignmentFlag.AlignLeft)
+        grid.setColumnStretch(PER_ROW, 1)
+        layout.addLayout(grid)
+        tail = QHBoxLayout()
         self._more = QLabel("", self)
         self._note = QLabel("", self)
         self._note.setObjectName("suggestionsNote")
-        layout.addWidget(self._more)
-        layout.addWidget(self._note)
-        layout.addStretch(1)
+        self._note.setWordWrap(True)
+        tail.addWidget(self._more)
+        tail.addWidget(self._note, 1)
+        layout.addLayout(tail)
         self.hide()
 
     # -- what the viewer calls ------------------------------------------------------------------------
@@ -139,9 +153,36 @@ class SuggestionsStrip(QWidget):
         self._remove(suggestion)
         self.declined.emit(suggestion)
 
+    def move_to_owner(self, suggestion: Suggestion) -> None:
+        """Move the picture to the case the suggestion's number belongs to (``elsewhere``), on the database
+        worker; the service finds that case again from the reading, so a case trashed meanwhile is refused
+        in words, not moved into."""
+        evidence_id = self._evidence
+        if evidence_id is None or suggestion.elsewhere is None:
+            return
+        recognition = self._parts.recognition
+        asked = self._asked
+
+        def done(result: Accepted) -> None:
+            self._parts.changes.emit(result.changes)
+            message = f"{result.message}；{UNDO_HINT}"
+            self._parts.show_status(message)
+            if asked == self._asked:
+                self._fill([], "")  # nothing of the picture is this case's to accept any more
+            self.moved.emit(evidence_id, message)
+
+        Op(lambda: recognition.move_to_owner(evidence_id, suggestion.key), parent=self).on_success(
+            done
+        ).with_action("移动证据").run(self._parts.runner)
+
     # -- keys and drawing ----------------------------------------------------------------------------
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        owned = next((s for s in self._shown if s.elsewhere is not None), None)
+        if owned is not None and event.key() == Qt.Key.Key_M:
+            self.move_to_owner(owned)
+            event.accept()
+            return
         first = next((s for s in self._shown if s.acceptable), None)
         if first is not None and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             self.accept(first)
@@ -160,10 +201,17 @@ class SuggestionsStrip(QWidget):
         if index < len(self._shown):
             (self.accept if take else self.decline)(self._shown[index])
 
+    def _move_clicked(self, index: int) -> None:
+        if index < len(self._shown):
+            self.move_to_owner(self._shown[index])
+
     def _fill(self, suggestions: list[Suggestion], note: str) -> None:
         self._shown = suggestions
+        # The case a picture belongs to is one case (desk.services.recognition): one button for it, on the
+        # first number that names it.
+        owner = next((i for i, s in enumerate(suggestions) if s.elsewhere is not None), None)
         for i, slot in enumerate(self._slots):
-            slot.show(suggestions[i] if i < len(suggestions) else None)
+            slot.show(suggestions[i] if i < len(suggestions) else None, offer_move=i == owner)
         hidden = len(suggestions) - len(self._slots)
         self._more.setText(f"还有 {hidden} 条" if hidden > 0 else "")
         self._more.setVisible(hidden > 0)
@@ -173,10 +221,12 @@ class SuggestionsStrip(QWidget):
 
 
 SLOTS = 6  # a courier page gives four weights, a waybill and an order number
+PER_ROW = 3
 
 
 class _Slot:
-    """One suggestion's place in the strip: its words, 采用 and 忽略."""
+    """One suggestion's place in the strip: its words, 采用 and 忽略, and 移到售后 #N when the number is
+    another case's."""
 
     def __init__(self, strip: SuggestionsStrip, index: int) -> None:
         self.box = QWidget(strip)
@@ -189,15 +239,25 @@ class _Slot:
         self.drop.setToolTip("不采用（Esc 忽略第一条）")
         self.take.clicked.connect(partial(strip._slot_clicked, index, True))
         self.drop.clicked.connect(partial(strip._slot_clicked, index, False))
+        self.move_button = QPushButton("", self.box)
+        self.move_button.clicked.connect(partial(strip._move_clicked, index))
         row.addWidget(self.label)
         row.addWidget(self.take)
         row.addWidget(self.drop)
+        row.addWidget(self.move_button)
         self.box.hide()
 
-    def show(self, s: Suggestion | None) -> None:
+    def show(self, s: Suggestion | None, *, offer_move: bool = False) -> None:
         if s is None:
             self.box.hide()
             return
+        self.move_button.setVisible(offer_move and s.elsewhere is not None)
+        if s.elsewhere is not None:
+            self.move_button.setText(f"移到售后 #{s.elsewhere}")
+            self.move_button.setToolTip(
+                f"图片中的{s.words} 是{s.elsewhere_label}的单号：把这张图片（连同标注、遮挡和类型）"
+                f"移到那条售后，排在它的证据最后（M；{UNDO_HINT}）"
+            )
         words = s.words + (f"（记录中为 {s.current}）" if s.differs else "")
         self.label.setText(words)
         self.label.setStyleSheet(DIFFERS_STYLE if s.differs else "")

@@ -59,6 +59,7 @@ log = logging.getLogger(__name__)
 PREVIEW_SIDE = 2400  # pixels of the decoded preview's longer side
 MIN_MARK = 0.004  # a drag shorter than this (fraction of the picture) is a click, not a mark
 ZOOM_STEP = 1.25
+HINT_MS = 10_000  # how long a note (where a moved picture went) replaces the key hints
 MAX_ZOOM = 16.0
 TOOLS = {
     "pan": ("移动", "V", "拖动画面；点击标注可选中、拖动它"),
@@ -445,6 +446,7 @@ class EvidenceViewer(QWidget):
         self.info_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.hint_label = QLabel("滚轮缩放，拖动平移；← → 切换；R/L 旋转；B 遮挡；D 放大区域；Esc 关闭")
         self.hint_label.setStyleSheet("color: #777777;")
+        self.hint_label.setWordWrap(True)  # a note naming a long file name must not widen the window
 
         # Videos: a position slider and the key frames that packets will show.
         self.slider = QSlider(Qt.Orientation.Horizontal)
@@ -480,8 +482,10 @@ class EvidenceViewer(QWidget):
         if self._recognition is not None:
             parts = StripParts(self._recognition, self._runner, self.changes_made, self.status_message.emit)
             self.suggestions = SuggestionsStrip(parts, self)
+            self.suggestions.moved.connect(self._picture_left)
             layout.addWidget(self.suggestions)
         layout.addWidget(self.hint_label)
+        self._hint = self.hint_label.text()
 
     # -- navigation ------------------------------------------------------------------------------
 
@@ -588,6 +592,33 @@ class EvidenceViewer(QWidget):
         if item.caption:
             parts.append(item.caption)
         self.info_label.setText("　·　".join(parts))
+
+    def _picture_left(self, evidence_id: EvidenceId, message: str) -> None:
+        """A picture was moved to another case (the strip's 移到售后 #N): it is no longer in this case's
+        list, so the viewer goes on to the next one (the one before, at the end) or closes when none is
+        left. The sentence saying where it went shows here for a while too: the window's status bar may
+        be hidden behind this one."""
+        index = next((i for i, e in enumerate(self.items) if e.id == evidence_id), None)
+        if index is None:
+            return
+        del self.items[index]
+        self._history.pop(evidence_id, None)
+        if not self.items:
+            self.close()
+            return
+        self.hint_label.setText(message)
+        QTimer.singleShot(HINT_MS, self, self._restore_hint)
+        if index == self.index:
+            self.show_index(min(index, len(self.items) - 1))
+            return
+        if index < self.index:  # the operator went on meanwhile: the same picture stays on screen
+            self.index -= 1
+        self.prev_action.setEnabled(self.index > 0)
+        self.next_action.setEnabled(self.index < len(self.items) - 1)
+        self._update_info()
+
+    def _restore_hint(self) -> None:
+        self.hint_label.setText(self._hint)
 
     # -- tools and edits -------------------------------------------------------------------------
 
