@@ -226,14 +226,19 @@ def main() -> int:
         kit.grab().save(str(args.out / "upload_kit.png"))
         kit.close()
 
-        from screenshots_cases import shoot_cases  # issue 3: list, queues, bulk bar, money, shops, platforms
+        from screenshots_cases import shoot_cases  # list, queues, bulk bar, money, shops, platforms
 
         for shot in shoot_cases(desk, window, pump, args.out):
             print(shot)
 
-        from screenshots_orders import shoot_orders  # issue 5: orders, products, import, weight check
+        from screenshots_orders import shoot_orders  # orders, products, import, weight check
 
         for shot in shoot_orders(desk, window, pump, args.out, workdir):
+            print(shot)
+
+        from screenshots_recognition import shoot_recognition  # pictures read: move offer, weights offered
+
+        for shot in shoot_recognition(desk, window, pump, args.out):
             print(shot)
     finally:
         window.form.revert()

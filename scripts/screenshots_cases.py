@@ -1,4 +1,4 @@
-"""Screenshots of issue 3's parts: the list with deadline colours, queues, a saved view and the bulk bar;
+"""Screenshots of the case list: the list with deadline colours, queues, a saved view and the bulk bar;
 the money tab; the shop editor; the platform profiles (unverified values highlighted)."""
 
 from __future__ import annotations

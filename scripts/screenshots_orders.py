@@ -1,4 +1,4 @@
-"""Screenshots of issue 5's screens (called by scripts/screenshots.py): orders, products, import, weights."""
+"""Screenshots of the order screens (called by scripts/screenshots.py): orders, products, import, weights."""
 
 from __future__ import annotations
 
