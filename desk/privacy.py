@@ -312,16 +312,28 @@ _REGION = (
     rf"(?:{_HAN}{{1,9}}?(?:区|县|旗|市))?"
     rf"(?:{_HAN}{{1,9}}?(?:镇|乡|街道))?"
 )
+# Buyers type spaces between the parts (文三路 128 号 3 幢 502 室), and the engine reads some of them.
+_S = r"[ \u3000]?"
 # Building, unit, floor, room … after the house: what is left of the address on that line.
-_REST = rf"(?:[-—－#＃]?{_NUMERAL}(?:号楼|栋|幢|座|单元|层|楼|室|号|组|户)|[A-Za-z]座|{_HAN}{{1,6}}(?:小区|花园|公寓|大厦|广场|中心|苑|园|府|城))*"
+_REST = (
+    rf"(?:{_S}[-—－#＃]?{_S}{_NUMERAL}{_S}(?:号楼|栋|幢|座|单元|层|楼|室|号|组|户)|{_S}[A-Za-z]座"
+    rf"|{_S}{_HAN}{{1,6}}(?:小区|花园|公寓|大厦|广场|中心|苑|园|府|城))*"
+)
+# Bare numbers to end with: a room (…2单元501), or building-unit-room written with dashes (128号3-2-502);
+# not a count or an amount that follows the address (128号 3件). (The groups of a phone number written
+# right after it with spaces may go with it: they are hidden anyway.)
+_TAIL = (
+    rf"(?:(?:{_S}[-—－]{_S}|{_S})[0-9]{{1,5}}(?![0-9])"
+    rf"(?!{_S}(?:件|个|元|块|天|斤|箱|包|次|点|小时|分钟|米|公斤|kg|KG))){{0,3}}"
+)
 _ADDRESS = re.compile(
     rf"(?P<region>{_REGION})(?P<door>"
     # a street and its house number
-    rf"(?:{_HAN}|[0-9A-Za-z]){{1,12}}?(?:路|街|大道|大街|巷|弄|胡同|道)(?:[东西南北中]{{1,2}}段?|{_HAN}{{1,2}}段)?"
-    rf"{_NUMERAL}(?:号|弄)(?:院)?{_REST}(?:[-—－]?[0-9]{{1,5}}(?![0-9]))?"
+    rf"(?:{_HAN}|[0-9A-Za-z]){{1,12}}?(?:路|街|大道|大街|巷|弄|胡同|(?<![知味])道)(?:[东西南北中]{{1,2}}段?|{_HAN}{{1,2}}段)?"
+    rf"{_S}{_NUMERAL}{_S}(?:号|弄)(?:院)?{_REST}{_TAIL}"
     # or a housing estate, village or building with a number inside it
-    rf"|{_HAN}{{1,10}}?(?:小区|花园|公寓|大厦|新村|村|苑|园|社区){_NUMERAL}(?:号楼|栋|幢|座|单元|室|组|号){_REST}"
-    r"(?:[-—－]?[0-9]{1,5}(?![0-9]))?"
+    rf"|{_HAN}{{1,10}}?(?:小区|花园|公寓|大厦|新村|村|苑|园|社区){_S}{_NUMERAL}{_S}"
+    rf"(?:号楼|栋|幢|座|单元|室|组|号){_REST}{_TAIL}"
     ")"
 )
 _LABELLED = re.compile(

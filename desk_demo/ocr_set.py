@@ -1,28 +1,48 @@
 """A generated test set for text recognition, with exact ground truth: courier intranet pages in three
 layouts (the demo's weights table, a detail card of label: value rows, a compact table with units in the
-cells) and chat screenshots where the buyer writes phone numbers full, spaced, hyphenated, with +86, as a
-landline, or already masked (138****5678, which must not be found), among order numbers, waybills and
-amounts that must not be taken for phones; and photographed scale displays with seven-segment digits (lit
-segments over the faint ghosts of unlit ones, a decimal point, some turned in perspective or noisy).
+cells); chat screenshots, light and dark, where the buyer writes phone numbers full, spaced, hyphenated,
+with +86, as a landline, or already masked (138****5678, which must not be found), among order numbers,
+waybills and amounts that must not be taken for phones, and street addresses in the forms buyers write
+them (spaced, labelled, an estate or a village with its building and room, building-unit-room with dashes,
+most wrapped over two rows of their bubble) among texts that name places, streets and numbers but are no
+address (路上, a city, a courier's scan line, a shop or product name); and photographed scale displays with
+seven-segment digits (lit segments over the faint ghosts of unlit ones, a decimal point, some turned in
+perspective or noisy).
 
 `python -m desk_demo.ocr_set FOLDER [--chats N] [--couriers N] [--displays N]` writes the pictures and truth.json;
-tests/data/ocr/ holds a small set made so (tests/test_recognition_set.py), bench/bench_ocr.py a larger one.
-Everything is derived from the seed: the same arguments give the same pictures.
+tests/data/ocr/ holds a small set made so before chats had addresses (tests/test_recognition.py),
+bench/bench_ocr.py a larger one, and `score_addresses` scores a reading's proposed address boxes against
+the truth (the benchmark, and tests/test_ocr_set.py on the generator's own lines). Everything is derived
+from the seed: the same arguments give the same pictures.
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
+import io
 import json
 import random
-from collections.abc import Iterator
+import re
+import unicodedata
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageOps
 
-from desk_demo.images.chat import chat_screenshot
-from desk_demo.images.common import _WHITE, COURIER_SCREENSHOT_SIZE, _font, _png, _rng
+from desk.recognition.fields import span_box
+from desk.recognition.types import Line, Redaction
+from desk_demo.images.chat import chat_screenshot, message_lines
+from desk_demo.images.common import (
+    _WHITE,
+    CHAT_MAX_HEIGHT,
+    CHAT_MIN_HEIGHT,
+    COURIER_SCREENSHOT_SIZE,
+    _font,
+    _png,
+    _rng,
+)
 from desk_demo.images.courier import _scan_weights, courier_system_screenshot
 from desk_demo.images.scale import SEGMENTS
 
@@ -137,38 +157,281 @@ def _written(number: str, style: str) -> str:
     }[style]
 
 
+# Where buyers live: region (stays readable), then streets, estates, towers and villages in it.
+_REGIONS = (
+    ("浙江省", "杭州市", "西湖区"),
+    ("广东省", "深圳市", "南山区"),
+    ("江苏省", "苏州市", "吴中区"),
+    ("河南省", "郑州市", "金水区"),
+    ("四川省", "成都市", "武侯区"),
+    ("湖北省", "武汉市", "洪山区"),
+    ("", "上海市", "浦东新区"),
+    ("", "北京市", "朝阳区"),
+)
+_STREETS = (
+    "文三路",
+    "科技南路",
+    "人民大道",
+    "中山北街",
+    "解放路",
+    "学院路",
+    "建设大街",
+    "长江东路",
+    "丰潭路",
+)
+_ESTATES = ("阳光花园", "幸福小区", "金色家园", "望京花园", "锦绣公寓", "翠苑")
+_TOWERS = ("华星时代广场", "东方大厦", "创业大厦", "国际金融中心")
+_VILLAGES = (
+    ("杭州市", "桐庐县", "江南镇", "环溪村"),
+    ("金华市", "义乌市", "佛堂镇", "倍磊村"),
+    ("金华市", "武义县", "柳城镇", "上坦村"),
+)
+_NAMES = ("张女士", "李先生", "王女士", "陈先生")
+
+
+def _address(form: int, rng: random.Random) -> tuple[str, str]:
+    """A buyer's message with a street address in one of the forms buyers write them, and the part that
+    finds the door (street → room, estate → room, village → house), which a redaction must cover; the
+    region before it (浙江省杭州市西湖区) may stay readable (desk/privacy.py address_matches)."""
+    province, city, district = rng.choice(_REGIONS)
+    region = province + city + district
+    street, estate, tower = rng.choice(_STREETS), rng.choice(_ESTATES), rng.choice(_TOWERS)
+    n, b, u = rng.randint(1, 999), rng.randint(1, 30), rng.randint(1, 6)
+    room = f"{rng.randint(1, 32)}{rng.randint(1, 4):02d}"
+    if form == 0:  # spaced, as typed on a phone
+        door = f"{street} {n} 号 {b} 幢 {room} 室"
+        return f"我地址是{region}{door}", door
+    if form == 1:  # labelled, a tower and floor after the number
+        door = f"{street}{n}号" + (f"{tower}{rng.randint(2, 40)}楼" if rng.random() < 0.5 else "")
+        return f"收货地址：{region}{door}", door
+    if form == 2:  # a housing estate, building, unit, room
+        door = f"{estate}{b}栋{u}单元{room}"
+        return f"寄到{city}{district}{door}", door
+    if form == 3:  # a village, its group and house
+        city, county, town, village = rng.choice(_VILLAGES)
+        door = f"{village}{rng.randint(1, 12)}组{n}号"
+        return f"我家是浙江省{city}{county}{town}{door}，放门口就行", door
+    if form == 4:  # building-unit-room with dashes
+        door = f"{street}{n}号{b}-{u}-{room}"
+        return f"麻烦寄到{district}{door}，谢谢", door
+    if form == 5:  # long: wraps over the bubble's rows, the door split between two of them
+        door = f"{street}{n}号{tower}{rng.randint(2, 40)}楼{room}室"
+        return f"你好，我换个地址，新地址是{region}{door}，麻烦改一下", door
+    # two explicit lines, name then address
+    door = f"{street}{n}号{estate}{b}幢{room}室"
+    return f"收件人：{rng.choice(_NAMES)}\n收货地址：{region}{door}", door
+
+
+ADDRESS_FORMS = 7
+# Text that names places, streets or numbers but is no address: none of it may be blacked out.
+DISTRACTORS = (
+    ("buyer", "快递还在路上吗，三天了还没到"),
+    ("buyer", "发到杭州了吗"),
+    ("shop", "物流显示【杭州市】已揽收，请耐心等待"),
+    ("shop", "【杭州市】文三路营业部 已发出，下一站 杭州转运中心"),
+    ("buyer", "我在一路发百货也买过，3号收纳盒大号的那款"),
+    ("buyer", "买的是北欧风 2 号收纳箱，少了一个盖子"),
+    ("buyer", "下班路上去驿站问了，没有"),
+    ("buyer", "买的路亚竿2.1米，少发了一节"),
+    ("shop", "好的知道了，大概 11 号能到"),
+    ("buyer", "杭州市西湖区今天下大雨，会不会延误"),
+    ("shop", "亲，本店是路路通家居旗舰店，发货地在浙江省金华市义乌市"),
+)
+# Small talk that makes a long chat.
+_FILLERS = (
+    ("buyer", "在吗"),
+    ("shop", "亲，在的，请问有什么可以帮您"),
+    ("buyer", "东西收到了，但是少了一件"),
+    ("shop", "亲亲稍等，这边帮您核实一下"),
+    ("buyer", "好的，麻烦快点"),
+    ("shop", "您看一下包装里面有没有小袋子"),
+    ("buyer", "都翻过了，没有"),
+    ("shop", "好的，给您登记补发"),
+    ("buyer", "什么时候能发出"),
+    ("shop", "今天下午四点前安排"),
+)
+_LONG = 2150  # a long chat is at least this tall, up to the screenshot's limit
+
+
+def _chat_height(messages: list[tuple[str, str]]) -> int:
+    """The picture's height chat_screenshot gives these messages (its layout: title, order card and input
+    bar; a time separator every five messages; bubbles as tall as their rows), for planning long chats."""
+    items = 0
+    for count, (_, text) in enumerate(messages):
+        items += 80 if count % 5 == 0 else 0
+        items += max(100, (len(message_lines(text)) - 1) * 60 + 92) + 36
+    return max(CHAT_MIN_HEIGHT, 84 + 140 + 170 + 190 + 40 + items)
+
+
+def _dark(png: bytes) -> bytes:
+    """The screenshot as the app's dark mode shows it: light turned dark and dark light, colours kept
+    (light text on near-black bubbles and background)."""
+    img = ImageOps.invert(Image.open(io.BytesIO(png)).convert("RGB"))
+    h, s, v = img.convert("HSV").split()
+    img = Image.merge("HSV", (h.point(lambda x: (x + 128) % 256), s, v)).convert("RGB")
+    return _png(img.point(lambda c: 24 + c * 211 // 255))
+
+
 def chat_screenshots(count: int, seed: int = 0) -> Iterator[tuple[str, bytes, dict[str, Any]]]:
     """(file name, PNG, truth) for `count` chats; truth lists the phone digits that must be found and the
-    masked numbers that must not."""
+    masked numbers that must not, the street addresses (the part a redaction must cover: `addresses`) and
+    the texts that must not be taken for one (`distractors`), the theme (every other chat dark), and the
+    messages as drawn. Most chats have one address, every seventh from the sixth two, every fourth none.
+    Everything must fit on one screen (a taller chat scrolls its oldest messages away, and the truth
+    would list what the picture does not show), so small talk goes first when it would not; every
+    third chat is made long with small talk before the case."""
     styles = ("full", "spaced", "hyphen", "plus86")
     for i in range(count):
         rng = _rng("ocr-chat", seed, i)
+        # (message, how soon it goes when the chat would not fit on one screen: 0 never)
+        parts: list[tuple[tuple[str, str], int]] = [(("buyer", "你好，我的包裹少了一件"), 3)]
         phones: list[str] = []
         masked: list[str] = []
-        messages: list[tuple[str, str]] = [("buyer", "你好，我的包裹少了一件")]
         for k in range(rng.randint(1, 2)):
             number = _mobile(rng)
             style = styles[(i + k) % len(styles)]
             written = _written(number, style)
             phones.append(("86" if style == "plus86" else "") + number)
-            messages.append(("buyer", rng.choice(("我电话", "联系我：", "手机号 ", "打这个")) + written))
-            messages.append(("shop", "好的亲，已记录，稍后联系您"))
+            parts.append((("buyer", rng.choice(("我电话", "联系我：", "手机号 ", "打这个")) + written), 0))
+            parts.append((("shop", "好的亲，已记录，稍后联系您"), 4))
         if i % 2 == 0:
             area, local = (
                 rng.choice((("0571", "8801"), ("010", "6552"), ("0755", "8601"))),
                 rng.randint(1000, 9999),
             )
-            messages.append(("buyer", f"座机也行：{area[0]}-{area[1]} {local}"))
+            parts.append((("buyer", f"座机也行：{area[0]}-{area[1]} {local}"), 0))
             phones.append(f"{area[0]}{area[1]}{local}")
+        # Addresses, distractors and small talk come from a generator of their own, so the phone numbers,
+        # order and waybill stay what they were before chats had addresses.
+        extra = _rng("ocr-chat-address", seed, i)
+        addresses: list[str] = []
+        for k in range(0 if i % 4 == 3 else 2 if i % 7 == 5 else 1):
+            text, door = _address((i + 3 * k) % ADDRESS_FORMS, extra)
+            parts.append((("buyer", text), 0))
+            parts.append((("shop", extra.choice(("好的亲，地址已备注", "收到，按这个地址补发"))), 5))
+            addresses.append(door)
+        distractors = [DISTRACTORS[(2 * i + k) % len(DISTRACTORS)] for k in range(2)]
+        parts.insert(1, (distractors[0], 1))
         hidden = _mobile(rng)
         masked.append(f"{hidden[:3]}****{hidden[7:]}")
-        messages.append(("shop", f"核对一下收件电话 {masked[-1]} 对吗"))
+        parts.append((("shop", f"核对一下收件电话 {masked[-1]} 对吗"), 0))
         order = f"{rng.randint(200000, 269999)}-{rng.randint(10**14, 10**15 - 1)}"
-        messages.append(("shop", f"订单号 {order}，实付 ¥{rng.randint(10, 300)}.{rng.randint(0, 99):02d}"))
-        messages.append(("buyer", f"退货单号 SF{rng.randint(10**12, 10**13 - 1)}"))
+        parts.append((("shop", f"订单号 {order}，实付 ¥{rng.randint(10, 300)}.{rng.randint(0, 99):02d}"), 0))
+        parts.append((distractors[1], 2))
+        parts.append((("buyer", f"退货单号 SF{rng.randint(10**12, 10**13 - 1)}"), 0))
+        while _chat_height([m for m, _ in parts]) >= CHAT_MAX_HEIGHT:
+            soonest = max(range(len(parts)), key=lambda j: parts[j][1])
+            if parts[soonest][1] == 0:
+                raise ValueError(f"chat {i} does not fit on one screen")
+            del parts[soonest]
+        messages = [m for m, _ in parts]
+        if i % 3 == 2:
+            fillers: list[tuple[str, str]] = []
+            for filler in _FILLERS:
+                if _chat_height([*fillers, filler, *messages]) >= CHAT_MAX_HEIGHT:
+                    break
+                fillers.append(filler)
+                if _chat_height([*fillers, *messages]) >= _LONG:
+                    break
+            messages = [*fillers, *messages]
         png = chat_screenshot(messages, seed=seed * 1000 + i)
-        truth = {"kind": "chat", "phones": phones, "masked": masked, "order": order}
+        if Image.open(io.BytesIO(png)).height >= CHAT_MAX_HEIGHT:
+            raise ValueError(f"chat {i} does not fit on one screen")  # the layout changed: see _chat_height
+        theme = "dark" if i % 2 else "light"
+        if theme == "dark":
+            png = _dark(png)
+        truth = {
+            "kind": "chat",
+            "phones": phones,
+            "masked": masked,
+            "order": order,
+            "addresses": addresses,
+            "distractors": [d[1] for d in distractors if d in messages],
+            "theme": theme,
+            "messages": [list(m) for m in messages],
+        }
         yield f"chat-{i:03d}.png", png, truth
+
+
+def _plain(text: str) -> str:
+    """Text compared as a reader would: full-width forms as plain ones, no spaces."""
+    return "".join(unicodedata.normalize("NFKC", text).split())
+
+
+def _closest(text: str, want: str) -> tuple[int, int] | None:
+    """Where `want` stands in `text` read with a slip or two (a character misread, dropped or added): the
+    window most like it, if at least 80 % alike; None when the engine did not read it recognisably."""
+    best: tuple[float, int, int] | None = None
+    for size in range(max(1, len(want) - 2), len(want) + 3):
+        for at in range(0, max(0, len(text) - size) + 1):
+            ratio = difflib.SequenceMatcher(None, text[at : at + size], want, autojunk=False).ratio()
+            if best is None or ratio > best[0]:
+                best = (ratio, at, at + size)
+    return (best[1], best[2]) if best is not None and best[0] >= 0.8 else None
+
+
+def score_addresses(
+    doors: Sequence[str], lines: Sequence[Line], redactions: Sequence[Redaction]
+) -> dict[str, Any]:
+    """How a picture's proposed address redactions (reason 地址 …) compare with its true addresses.
+
+    A character of a line is under a box when its estimated centre (fields.span_box, the estimate the
+    boxes are made with) lies within the box's width on that line. The picture's text is read as one
+    string in the engine's order (spaces dropped, full-width folded), so an address wrapped over two rows
+    is one piece of it.
+    - An address is found when every character of its door (`doors`: street → room) is under a box,
+      wherever the engine read it; when the engine misread a character or two, the stretch of its text
+      most like the door (≥ 80 % alike) must be under boxes; when it read nothing like it, it is missed.
+    - A proposed box is right when at least half of the characters under it belong to a true door (a
+      label or a few words before the street may go with it; a box over a shop name, a city or a
+      courier's scan line is wrong, and so is a box over no character)."""
+    boxes = [
+        (j, r.line, min(p[0] for p in r.box), max(p[0] for p in r.box))
+        for j, r in enumerate(redactions)
+        if r.reason.startswith("地址")
+    ]
+    chars: list[tuple[str, frozenset[int]]] = []  # the picture's text, each character with its boxes
+    for i, line in enumerate(lines):
+        for k, ch in enumerate(line.text):
+            quad = span_box(line, k, k + 1)
+            x = sum(p[0] for p in quad) / 4
+            over = frozenset(j for j, at, lo, hi in boxes if at == i and lo <= x <= hi)
+            chars.extend((c, over) for c in unicodedata.normalize("NFKC", ch) if not c.isspace())
+    text = "".join(c for c, _ in chars)
+    located: list[tuple[int, int]] = []
+    hits, misread = 0, 0
+    missed: list[str] = []
+    for door in doors:
+        want = _plain(door)
+        spans = [(m.start(), m.start() + len(want)) for m in re.finditer(re.escape(want), text)]
+        if not spans:
+            near = _closest(text, want)
+            if near is None:
+                missed.append(f"{door}: not read")
+                continue
+            misread += 1
+            spans = [near]
+        located.extend(spans)
+        if all(chars[k][1] for s, e in spans for k in range(s, e)):
+            hits += 1
+        else:
+            shown = "".join(c if over else "_" for s, e in spans for c, over in chars[s:e])
+            missed.append(f"{door}: covered {shown}")
+    wrong: list[str] = []
+    for j, _, _, _ in boxes:
+        under = [k for k, (_, js) in enumerate(chars) if j in js]
+        inside = sum(1 for k in under if any(s <= k < e for s, e in located))
+        if not under or 2 * inside < len(under):
+            wrong.append(redactions[j].reason + ": " + "".join(chars[k][0] for k in under))
+    return {
+        "addresses": len(doors),
+        "address_hits": hits,
+        "address_misread": misread,
+        "address_found": len(boxes),
+        "address_false": len(wrong),
+        "missed": missed,
+        "wrong": wrong,
+    }
 
 
 # --- scale displays ---------------------------------------------------------------------------------

@@ -113,3 +113,100 @@ def test_a_picture_line_with_an_address_gets_a_box_over_the_door_only() -> None:
     door = text.index("文三路")
     assert at[door - 1] < min(xs) < at[door + 1]  # the region (…西湖区) stays out, the street is in
     assert max(xs) >= at[-1] - 1  # to the end of the room number
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    region=st.sampled_from(["浙江省杭州市西湖区", "广东省深圳市南山区", "上海市浦东新区", "朝阳区"]),
+    street=st.sampled_from(STREETS),
+    number=st.integers(1, 999),
+    rest=st.sampled_from(["{b} 幢 {r} 室", "{b} 号楼 {u} 单元 {r}", "{b}-{u}-{r}", "{b} - {u} - {r}", ""]),
+    building=st.integers(1, 30),
+    unit=st.integers(1, 6),
+    room=st.integers(101, 3204),
+    space=st.sampled_from([" ", "", "\u3000"]),
+    tail=st.sampled_from(["", "，谢谢", " 3件", "，电话 138 0013 8000"]),
+)
+def test_spaced_and_dashed_addresses_are_hidden_to_the_room(
+    region: str,
+    street: str,
+    number: int,
+    rest: str,
+    building: int,
+    unit: int,
+    room: int,
+    space: str,
+    tail: str,
+) -> None:
+    # As buyers type them on a phone (文三路 128 号 3 幢 502 室) and write building-unit-room (3-2-502);
+    # a count or a spaced phone number after the address is no part of it.
+    after = rest.format(b=building, u=unit, r=room).replace(" ", space)
+    door = f"{street}{space}{number}{space}号" + (space + after if after else "")
+    text = f"我地址是{region}{door}{tail}"
+    (found,) = address_matches(text)
+    assert text[found.hide[0] : found.hide[1]] == door, text
+
+
+@pytest.mark.parametrize(
+    ("text", "door"),
+    [
+        ("江苏省苏州市吴中区金山村 3 组 12 号", "金山村 3 组 12 号"),
+        ("北京市朝阳区望京花园 5 栋 2 单元 1203", "望京花园 5 栋 2 单元 1203"),
+        ("麻烦寄到吴中区文三路75号17-6-301，谢谢", "文三路75号17-6-301"),
+        ("收货地址：广东省深圳市南山区科技南路18号华星时代广场12楼", "科技南路18号华星时代广场12楼"),
+    ],
+)
+def test_estates_villages_and_towers_with_spaces_or_dashes(text: str, door: str) -> None:
+    (found,) = address_matches(text)
+    assert text[found.hide[0] : found.hide[1]] == door
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "好的知道了，大概 11 号能到",
+        "我知道 11 号能到",
+        "这个味道3号那批不一样",
+        "买的是北欧风 2 号收纳箱，少了一个盖子",
+    ],
+)
+def test_words_ending_in_a_street_word_are_no_street(text: str) -> None:
+    assert address_matches(text) == []
+
+
+def _row(text: str, x: float, y: float, height: float = 44.0) -> Line:
+    width = 42.0 * sum(1.0 if not c.isascii() else 0.55 for c in text)
+    return Line(text, ((x, y), (x + width, y), (x + width, y + height), (x, y + height)), 0.95)
+
+
+def test_an_address_wrapped_over_two_rows_of_a_bubble_gets_a_box_on_each() -> None:
+    # chat_screenshot wraps a bubble's text at its edge; the engine reads each row as a line of its own.
+    lines = [
+        _row("我地址是浙江省杭州市西湖区文三", 186, 500),
+        _row("路 128 号 3 幢 502 室", 186, 560),
+        _row("好的亲，地址已备注", 600, 700),  # the next bubble: not part of it
+    ]
+    boxes = [r for r in propose_redactions(lines) if r.reason.startswith("地址")]
+    assert [r.line for r in boxes] == [0, 1]
+    assert {r.reason for r in boxes} == {"地址 我地址是浙江省杭州市西湖区文三…室"}
+    first = [p[0] for p in boxes[0].box]
+    line0 = lines[0]
+    assert min(first) > line0.box[1][0] - 42 * 2.5  # only 文三 on the first row, the region readable
+    second = [p[0] for p in boxes[1].box]
+    assert min(second) <= lines[1].box[0][0] + 1 and max(second) >= lines[1].box[1][0] - 1  # the whole row
+
+
+def test_a_row_the_engine_cut_at_a_space_is_read_as_one() -> None:
+    left = _row("收货地址：广东省深圳市南山区科技南路", 186, 500)
+    right = _row("88 号 1203 室", left.box[1][0] + 14, 500)
+    boxes = [r for r in propose_redactions([left, right]) if r.reason.startswith("地址")]
+    assert [r.line for r in boxes] == [0, 1]
+
+
+def test_rows_of_different_bubbles_or_far_apart_are_not_joined() -> None:
+    # 文三路 ends one bubble, 128号… starts another further down: no address in either.
+    lines = [_row("我在文三路", 186, 500), _row("128号到了吗", 186, 640)]
+    assert propose_redactions(lines) == []
+    # Side by side but far apart (a table's columns): not one row either.
+    lines = [_row("科技南路", 100, 500), _row("88号", 700, 500)]
+    assert propose_redactions(lines) == []

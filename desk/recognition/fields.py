@@ -104,24 +104,72 @@ def find_phones(lines: Sequence[Line]) -> list[Field]:
     return out
 
 
+def _continues(prev: Line, row: Line, nxt: Line) -> str | None:
+    """How `nxt` continues the text of `prev` (`row` is the first piece of prev's row): " " when it is the
+    next piece of the same row (the engine cuts a row at a wide space), "" when it is the next row of the
+    same paragraph (a chat bubble's text wraps at its edge: left edges aligned, rows closer together than
+    a row is high; the next bubble is further down), None when it is other text."""
+    py0, py1 = _y_range(prev.box)
+    ny0, ny1 = _y_range(nxt.box)
+    ph, nh = max(1.0, py1 - py0), max(1.0, ny1 - ny0)
+    if not 0.7 <= nh / ph <= 1.4:
+        return None
+    h = (ph + nh) / 2
+    _, px1 = _x_range(prev.box)
+    nx0, _ = _x_range(nxt.box)
+    if min(py1, ny1) - max(py0, ny0) >= 0.6 * min(ph, nh) and -0.3 * h <= nx0 - px1 <= 1.5 * h:
+        return " "
+    if -0.3 * h <= ny0 - py1 <= 0.8 * h and abs(nx0 - _x_range(row.box)[0]) <= 0.6 * h:
+        return ""
+    return None
+
+
+def _paragraphs(lines: Sequence[Line]) -> list[tuple[str, list[tuple[int, int]]]]:
+    """The lines in runs that continue one another, each as its joined text and (line index, where the
+    line starts in it): an address wrapped over two rows of a bubble is one text to the matcher."""
+    out: list[tuple[str, list[tuple[int, int]]]] = []
+    text, row = "", 0
+    parts: list[tuple[int, int]] = []
+    for i, line in enumerate(lines):
+        glue = _continues(lines[parts[-1][0]], lines[row], line) if parts else None
+        if glue is None:
+            if parts:
+                out.append((text, parts))
+            text, parts, row = "", [], i
+        else:
+            text += glue
+            if glue == "":
+                row = i
+        parts.append((i, len(text)))
+        text += line.text
+    if parts:
+        out.append((text, parts))
+    return out
+
+
 def propose_redactions(lines: Sequence[Line]) -> list[Redaction]:
     """Boxes over the digits the masker hides in text, one per phone number found, and over the part of
-    a street address that finds the door (desk/privacy.py address_matches), one per address."""
+    a street address that finds the door (desk/privacy.py address_matches), one per address and line it
+    is on: an address wrapped over two rows of a chat bubble is read as one text and gets a box on each."""
     out = []
     for i, line in enumerate(lines):
         _, found = phone_matches(line.text)
         for m in found:
             box = _pad(span_box(line, *m.hide), line)
             out.append(Redaction(box, f"电话号码 {m.masked}", i))
-        for a in address_matches(line.text):
+    for text, parts in _paragraphs(lines):
+        for a in address_matches(text):
             start, end = a.hide
-            hidden = line.text[start:end]
+            hidden = text[start:end]
             # Named by what stays readable and what is hidden, shortened: the operator recognises it in the
             # viewer, and a box they remove is remembered by this text.
-            shown = line.text[a.start : start] + hidden[:2] + "…" + hidden[-1:]
-            box = _pad(span_box(line, start, end), line)
-            out.append(Redaction(box, f"地址 {shown}", i))
-    return out
+            shown = text[a.start : start] + hidden[:2] + "…" + hidden[-1:]
+            for i, at in parts:
+                line = lines[i]
+                s, e = max(start, at) - at, min(end, at + len(line.text)) - at
+                if e > s and line.text[s:e].strip():
+                    out.append(Redaction(_pad(span_box(line, s, e), line), f"地址 {shown}", i))
+    return sorted(out, key=lambda r: r.line)  # stable: a line's phone numbers, then its addresses
 
 
 # --- weights ----------------------------------------------------------------------------------------

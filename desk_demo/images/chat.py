@@ -26,6 +26,16 @@ from desk_demo.images.common import (
 
 _PDD_RED: Color = (224, 46, 36)
 _CHAT_BG: Color = (237, 237, 237)
+# A message's text: its size, and the width it wraps at (the screen less avatars, margins and padding).
+_TEXT_SIZE = 42
+_TEXT_WIDTH = CHAT_WIDTH - 2 * (30 + 100 + 24) - 2 * 32 - 40
+
+
+def message_lines(text: str) -> list[str]:
+    """The lines a message's text is drawn in on chat_screenshot's picture: wrapped by measured width at
+    the bubble's edge (CJK anywhere, ASCII words whole), explicit newlines kept. The generated test set
+    (desk_demo/ocr_set.py) takes its truth from these, so the truth is what the picture shows."""
+    return _wrap(text, _font(_TEXT_SIZE), _TEXT_WIDTH) or [""]
 
 
 def _status_bar(d: ImageDraw.ImageDraw, w: int, clock: str) -> None:
@@ -115,9 +125,8 @@ def _chat(
     clock = started_at or _default_time(rng, 2)
     explicit_times = any(side == "time" for side, _ in messages)
     w = CHAT_WIDTH
-    font = _font(42)
+    font = _font(_TEXT_SIZE)
     line_h, pad_x, pad_y, av, margin = 60, 32, 24, 100, 30
-    max_text_w = w - 2 * (margin + av + 24) - 2 * pad_x - 40
 
     # lay out every item as (kind, height, lines); a picture message has no lines
     items: list[tuple[str, int, list[str] | None]] = []
@@ -137,7 +146,7 @@ def _chat(
         if text.strip() == "[图片]":
             items.append((side, 320 + 36, None))
         else:
-            lines = _wrap(text, font, max_text_w) or [""]
+            lines = message_lines(text)
             bubble_h = (len(lines) - 1) * line_h + 44 + 2 * pad_y
             items.append((side, max(av, bubble_h) + 36, lines))
         owners.append(index)

@@ -160,7 +160,7 @@ class SuggestionList(QTableWidget):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
-        self.setToolTip("Enter 采用所选；Delete 或 Esc 忽略")
+        self.setToolTip("回车键采用所选；删除键或 Esc 键忽略")
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         # Taken here rather than left to the view: it would turn Enter into `activated` and pass Esc on
@@ -337,9 +337,7 @@ class WeightPanel(QWidget):
         self.suggestion_note.setWordWrap(True)
         self.suggestion_note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.suggestion_note.hide()
-        self.suggestion_hint = QLabel(
-            "选中一条按 Enter 采用（记入称重记录，来源为该图片），Delete 或 Esc 忽略"
-        )
+        self.suggestion_hint = QLabel("选中一条按回车键采用（记入称重记录，来源为该图片），按删除键忽略")
         self.suggestion_hint.setStyleSheet("color: #666;")
         self.suggestion_hint.setWordWrap(True)
         self.suggestion_box = QGroupBox("图片中识别到的重量")
