@@ -204,6 +204,23 @@ def runner(qapp: object, desk: object) -> Iterator[object]:
 
 
 @pytest.fixture
+def collect_on_the_gui_thread() -> Iterator[None]:
+    """As in the window (ui/gc_guard.py): with reads on worker threads (the suggestions strip, reading),
+    a collection there could tear down a widget left in a reference cycle; collect here, on the GUI
+    thread, instead. Used with ``pytest.mark.usefixtures`` by the modules that need it."""
+    import gc
+
+    was_enabled = gc.isenabled()  # off already where the application's collector runs
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.collect()
+        if was_enabled:
+            gc.enable()
+
+
+@pytest.fixture
 def corpus() -> Path:
     if not (CORPUS / "MANIFEST.tsv").is_file():
         pytest.fail(f"the image corpus is missing at {CORPUS} (see tests/data/README.md)")

@@ -6,8 +6,6 @@ reader plays the engine (tests/test_recognition_service.py)."""
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,23 +19,9 @@ from ui.main_window import MainWindow
 from ui.qt import QApplication, QMessageBox, QPushButton, QSettings, Qt
 from ui.tasks import TaskRunner
 
-pytestmark = pytest.mark.gui
+pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("collect_on_the_gui_thread")]
 
 WAIT_MS = 20_000
-
-
-@pytest.fixture(autouse=True)
-def _collect_on_the_gui_thread() -> Iterator[None]:
-    # As in the window (ui/gc_guard.py): the strip reads on worker threads, and a collection there could
-    # tear down a widget left in a reference cycle; collect here, on the GUI thread, instead.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.collect()
-        if was_enabled:
-            gc.enable()
 
 
 @pytest.fixture(autouse=True)

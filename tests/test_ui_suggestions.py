@@ -5,8 +5,6 @@ such and never written over it. A stand-in reader plays the engine (tests/test_r
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,20 +17,7 @@ from ui.evidence.suggestions import StripParts, SuggestionsStrip
 from ui.qt import QLabel, QObject, Qt, Signal
 
 WAIT_MS = 10_000
-
-
-@pytest.fixture(autouse=True)
-def _collect_on_the_gui_thread() -> Iterator[None]:
-    # As in the window (ui/gc_guard.py): the strip's reads run on worker threads, and a collection there
-    # could tear down a widget left in a reference cycle; collect here, on the GUI thread, instead.
-    was_enabled = gc.isenabled()  # off already where the application's collector runs (ui/gc_guard.py)
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.collect()
-        if was_enabled:
-            gc.enable()
+pytestmark = pytest.mark.usefixtures("collect_on_the_gui_thread")
 
 
 class Ctx(QObject):

@@ -8,8 +8,6 @@ reading off the section never shows. A stand-in reader plays the engine (tests/t
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,20 +26,7 @@ from ui.tasks import Op, TaskRunner
 
 WAIT_MS = 10_000
 ORDER = "261120-000000000000031"
-
-
-@pytest.fixture(autouse=True)
-def _collect_on_the_gui_thread() -> Iterator[None]:
-    # As in the window (ui/gc_guard.py): reading runs on worker threads, and a collection there could
-    # tear down a widget left in a reference cycle; collect here, on the GUI thread, instead.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.collect()
-        if was_enabled:
-            gc.enable()
+pytestmark = pytest.mark.usefixtures("collect_on_the_gui_thread")
 
 
 def open_window(qtbot: Any, desk: Any, runner: TaskRunner, tmp_path: Path) -> MainWindow:
