@@ -140,8 +140,60 @@ def courier_pages(count: int, seed: int = 0) -> Iterator[tuple[str, bytes, dict[
                 "下车": f"{base + rng.randint(-2, 2) / 100:.2f}",
             }
             png = _card_page(courier, waybill, weights, seed * 1000 + i, compact=layout == "compact")
-        truth = {"kind": "courier", "layout": layout, "waybill": waybill, "weights": weights, "unit": "kg"}
-        yield f"courier-{i:03d}-{layout}.png", png, truth
+        photographed = i % 4 == 3  # every fourth page as a phone photo of the screen
+        if photographed:
+            png = photographed_screen(png, seed * 1000 + i)
+        truth = {
+            "kind": "courier",
+            "layout": layout,
+            "waybill": waybill,
+            "weights": weights,
+            "unit": "kg",
+            "photographed": photographed,
+        }
+        yield f"courier-{i:03d}-{layout}{'-photo.jpg' if photographed else '.png'}", png, truth
+
+
+def photographed_screen(png: bytes, seed: int) -> bytes:
+    """The screenshot as an operator's phone photo of the monitor: taken a little from one side (the page
+    narrows towards one edge), a dark bezel around it, slightly out of focus, brighter in the middle than at
+    the edges, with sensor noise, saved as a phone saves it (JPEG)."""
+    import io
+
+    import numpy as np
+    from PIL import Image, ImageFilter
+
+    rng = _rng("ocr-photo", seed, 0)
+    page = Image.open(io.BytesIO(png)).convert("RGB")
+    w, h = page.size
+    margin = int(0.06 * w)
+    frame = Image.new("RGB", (w + 2 * margin, h + 2 * margin), (28, 28, 30))
+    frame.paste(page, (margin, margin))
+    fw, fh = float(frame.width), float(frame.height)
+    k = rng.uniform(0.02, 0.05) * fh
+    src = [(0.0, 0.0), (fw, 0.0), (fw, fh), (0.0, fh)]
+    dst = (
+        [(0.0, k), (fw, 0.0), (fw, fh), (0.0, fh - k)]
+        if rng.random() < 0.5
+        else [(0.0, 0.0), (fw, k), (fw, fh - k), (0.0, fh)]
+    )
+    img = frame.transform(
+        frame.size,
+        Image.Transform.PERSPECTIVE,
+        _perspective(dst, src),
+        Image.Resampling.BICUBIC,
+        fillcolor=(20, 20, 22),
+    )
+    img = img.filter(ImageFilter.GaussianBlur(rng.uniform(0.5, 1.1)))
+    arr = np.asarray(img).astype(np.float32)
+    yy, xx = np.mgrid[0 : img.height, 0 : img.width]
+    cx, cy = img.width / 2, img.height / 2
+    falloff = 1 - 0.18 * (((xx - cx) / cx) ** 2 + ((yy - cy) / cy) ** 2) / 2
+    arr = arr * falloff[..., None] + np.random.default_rng(seed).normal(0, 6, arr.shape)
+    out = Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8))
+    buf = io.BytesIO()
+    out.save(buf, "JPEG", quality=88)
+    return buf.getvalue()
 
 
 # --- chat screenshots -------------------------------------------------------------------------------

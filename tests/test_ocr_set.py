@@ -151,3 +151,20 @@ def test_a_misread_address_is_located_and_judged_by_its_boxes() -> None:
     assert result["address_misread"] == 1 and result["address_hits"] == 0
     assert result["missed"] == ["文三路128号3幢502室: covered 文三路128号3_____"]
     assert result["address_false"] == 0  # the box it got is over the address
+
+
+def test_every_fourth_courier_page_is_a_photo_of_the_screen_made_the_same_each_time() -> None:
+    """The pages the bench calls photographed are what a phone saves (JPEG), larger than the screenshot
+    by the monitor's bezel and not the screenshot itself; the same seed makes the same photo."""
+    from desk_demo.ocr_set import courier_pages
+
+    pages = list(courier_pages(8, seed=3))
+    photos = [(name, data, truth) for name, data, truth in pages if truth["photographed"]]
+    assert [name for name, _, _ in photos] == ["courier-003-table-photo.jpg", "courier-007-card-photo.jpg"]
+    for name, data, _truth in photos:
+        with Image.open(io.BytesIO(data)) as photo:
+            assert photo.format == "JPEG", name
+            assert photo.width > 1280 and photo.height > 800  # the page and the bezel around it
+            corner = photo.convert("L").getpixel((5, 5))
+            assert isinstance(corner, int) and corner < 60  # the dark bezel, not the page
+    assert [d for _, d, _ in photos] == [d for _, d, t in courier_pages(8, seed=3) if t["photographed"]]
