@@ -196,6 +196,70 @@ def photographed_screen(png: bytes, seed: int) -> bytes:
     return buf.getvalue()
 
 
+# --- freight vouchers -------------------------------------------------------------------------------
+
+VOUCHER_SIZE = (750, 1334)  # a phone's payment receipt
+
+
+def freight_voucher(seed: int) -> tuple[bytes, dict[str, Any]]:
+    """A phone screenshot of the receipt for a return's freight (运费凭证): the amount paid large, the
+    courier, the waybill, when it was paid, and a long transaction number that is not a waybill. Truth:
+    the amount (元, two decimals), the waybill and the time (ISO, seconds)."""
+    rng = _rng("ocr-voucher", seed, 0)
+    courier, prefix = rng.choice(_COURIERS)
+    waybill = prefix + "".join(rng.choice("0123456789") for _ in range(13))
+    amount = f"{rng.choice((8, 10, 12, 12, 13, 15, 18, 22, 23)) + rng.choice((0, 0, 0.5, 0.8)):.2f}"
+    when = (
+        f"2026-{rng.randint(1, 11):02d}-{rng.randint(1, 28):02d} "
+        f"{rng.randint(8, 22):02d}:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}"
+    )
+    trade = "".join(rng.choice("0123456789") for _ in range(28))
+    w, h = VOUCHER_SIZE
+    img = Image.new("RGB", (w, h), (245, 245, 245))
+    d = ImageDraw.Draw(img)
+    dark, grey = (30, 30, 30), (128, 128, 128)
+    d.text((w // 2, 60), "账单详情", font=_font(30), fill=dark, anchor="mm")
+    d.ellipse((w // 2 - 44, 130, w // 2 + 44, 218), fill=(7, 193, 96))
+    d.text((w // 2, 174), "✓", font=_font(48), fill=_WHITE, anchor="mm")
+    d.text((w // 2, 262), f"{courier}-寄件运费", font=_font(26), fill=dark, anchor="mm")
+    yuan = rng.random() < 0.5
+    shown = f"-{amount}" if yuan else f"¥{amount}"
+    d.text((w // 2, 340), shown, font=_font(56), fill=dark, anchor="mm")
+    d.text((w // 2, 400), "支付成功", font=_font(24), fill=(7, 160, 80), anchor="mm")
+    rows = [
+        ("当前状态", "支付成功"),
+        ("商品说明", f"退货运费 运单号 {waybill}"),
+        ("收款方", f"{courier}（代收）"),
+        ("支付时间", when),
+        ("支付方式", rng.choice(("零钱", "招商银行储蓄卡(2231)", "余额宝"))),
+        ("交易单号", trade),
+    ]
+    if yuan:
+        rows.insert(1, ("支付金额", f"{amount}元"))
+    y = 480
+    d.line((40, y - 30, w - 40, y - 30), fill=(225, 225, 225), width=2)
+    for label, value in rows:
+        d.text((48, y), label, font=_font(22), fill=grey, anchor="lm")
+        d.text((220, y), value, font=_font(22), fill=dark, anchor="lm")
+        y += 64
+    d.text((w // 2, h - 60), "演示数据 · 非真实支付凭证", font=_font(18), fill=grey, anchor="mm")
+    truth = {
+        "kind": "voucher",
+        "amount": amount,
+        "waybill": waybill,
+        "time": when.replace(" ", "T"),
+        "unit": "元",
+    }
+    return _png(img), truth
+
+
+def freight_vouchers(count: int, seed: int = 0) -> Iterator[tuple[str, bytes, dict[str, Any]]]:
+    """(file name, PNG, truth) for `count` freight vouchers."""
+    for i in range(count):
+        png, truth = freight_voucher(seed * 1000 + i)
+        yield f"voucher-{i:03d}.png", png, truth
+
+
 # --- chat screenshots -------------------------------------------------------------------------------
 
 
@@ -633,7 +697,9 @@ def display_photos(count: int, seed: int = 0) -> Iterator[tuple[str, bytes, dict
         yield f"display-{i:03d}.png", png, truth
 
 
-def write_set(folder: Path, *, chats: int, couriers: int, displays: int = 0, seed: int = 0) -> dict[str, Any]:
+def write_set(
+    folder: Path, *, chats: int, couriers: int, displays: int = 0, vouchers: int = 0, seed: int = 0
+) -> dict[str, Any]:
     """Write the pictures and truth.json ({file name: truth}) into folder; returns the truth."""
     folder.mkdir(parents=True, exist_ok=True)
     truth: dict[str, Any] = {}
@@ -641,6 +707,7 @@ def write_set(folder: Path, *, chats: int, couriers: int, displays: int = 0, see
         *courier_pages(couriers, seed),
         *chat_screenshots(chats, seed),
         *display_photos(displays, seed),
+        *freight_vouchers(vouchers, seed),
     ]:
         (folder / name).write_bytes(png)
         truth[name] = item
@@ -658,10 +725,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--chats", type=int, default=4)
     p.add_argument("--couriers", type=int, default=3)
     p.add_argument("--displays", type=int, default=0)
+    p.add_argument("--vouchers", type=int, default=0)
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args(argv)
     truth = write_set(
-        args.folder, chats=args.chats, couriers=args.couriers, displays=args.displays, seed=args.seed
+        args.folder,
+        chats=args.chats,
+        couriers=args.couriers,
+        displays=args.displays,
+        vouchers=args.vouchers,
+        seed=args.seed,
     )
     print(f"{len(truth)} 张图片及 truth.json 已写入 {args.folder}")
     return 0

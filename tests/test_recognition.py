@@ -82,6 +82,22 @@ def test_every_full_phone_number_in_the_chats_is_found_and_no_masked_one(
 
 @needs_engine
 @pytest.mark.no_database
+def test_a_freight_voucher_offers_the_amount_paid_its_waybill_and_when(readings: dict[str, Reading]) -> None:
+    """A payment receipt for a return's freight: the amount paid is the one amount offered (the big
+    -10.50 and 10.50元 are the same payment), the waybill is read beside a 28-digit transaction number
+    that is not one, and the time paid is read to the second."""
+    vouchers = [(name, truth) for name, truth in TRUTH.items() if truth["kind"] == "voucher"]
+    assert vouchers
+    for name, truth in vouchers:
+        fields = find_fields(readings[name].lines)
+        assert [f.value for f in fields if f.kind == "money"] == [truth["amount"]], name
+        assert [f.value for f in fields if f.kind == "waybill"] == [truth["waybill"]], name
+        assert truth["time"] in [f.value for f in fields if f.kind == "time"], name
+        assert find_phones(readings[name].lines) == []
+
+
+@needs_engine
+@pytest.mark.no_database
 def test_courier_weights_with_their_labels_and_the_waybill_are_read_exactly(
     readings: dict[str, Reading],
 ) -> None:
