@@ -19,6 +19,23 @@ def _broken_export(path: Path) -> Path:
     return write_pdd_export(path, rows)
 
 
+def weight_tab_in_view(window: Any) -> Callable[[], None]:
+    """The case form's 称重核对 tab shown whole (the gallery folded away); returns what puts it back."""
+    form = window.form
+    form.tabs.setCurrentIndex(form.tabs.indexOf(window.features.orders.weight_panel))
+    splitter = getattr(window, "right_splitter", None)
+    sizes = splitter.sizes() if splitter is not None else None
+    if splitter is not None and sizes is not None:
+        splitter.setSizes([sum(sizes) - 60, 60])
+
+    def restore() -> None:
+        form.tabs.setCurrentIndex(0)
+        if splitter is not None and sizes is not None:
+            splitter.setSizes(sizes)
+
+    return restore
+
+
 def shoot_orders(desk: Any, window: Any, pump: Callable[..., None], out: Path, workdir: Path) -> list[str]:
     """Render the 订单 and 商品 windows, the import dialog (preview and report) and the 称重核对 tab."""
     ids = desk.cases.list_ids()
@@ -61,17 +78,10 @@ def shoot_orders(desk: Any, window: Any, pump: Callable[..., None], out: Path, w
     if weighed is not None:
         window.select_case(weighed)
         pump(10, lambda: window.form.opening is None and not window.panel.loading)  # read on the DB worker
-        form = window.form
         panel = window.features.orders.weight_panel
-        form.tabs.setCurrentIndex(form.tabs.indexOf(panel))
-        splitter = getattr(window, "right_splitter", None)
-        sizes = splitter.sizes() if splitter is not None else None
-        if splitter is not None:
-            splitter.setSizes([sum(sizes) - 60, 60])  # the whole tab in view; the gallery folded away
+        restore = weight_tab_in_view(window)
         pump(10, lambda: panel.case_id == weighed and panel.records.rowCount() > 0)
         pump(0.5)
         window.grab().save(str(out / "weight.png"))
-        form.tabs.setCurrentIndex(0)
-        if splitter is not None and sizes is not None:
-            splitter.setSizes(sizes)
+        restore()
     return [str(out / f"{name}.png") for name in NAMES]

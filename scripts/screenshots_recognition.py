@@ -14,6 +14,8 @@ PAGES = Path(__file__).resolve().parents[1] / "tests" / "data" / "ocr"
 
 
 def shoot_recognition(desk: Any, window: Any, pump: Callable[..., None], out: Path) -> list[str]:
+    from screenshots_orders import weight_tab_in_view
+
     from desk.domain import CaseDraft
 
     if not desk.recognition.available():
@@ -54,17 +56,10 @@ def shoot_recognition(desk: Any, window: Any, pump: Callable[..., None], out: Pa
 
     window.select_case(own.id)
     pump(10, lambda: window.form.opening is None and not window.panel.loading)
-    form = window.form
     weights = window.features.orders.weight_panel
-    form.tabs.setCurrentIndex(form.tabs.indexOf(weights))
-    splitter = getattr(window, "right_splitter", None)
-    sizes = splitter.sizes() if splitter is not None else None
-    if splitter is not None:
-        splitter.setSizes([sum(sizes) - 60, 60])  # the whole tab in view; the gallery folded away
+    restore = weight_tab_in_view(window)
     pump(15, lambda: weights.case_id == own.id and weights.suggestion_list.rowCount() > 0)
     pump(0.5)
     window.grab().save(str(out / "weight_suggestions.png"))
-    form.tabs.setCurrentIndex(0)
-    if splitter is not None and sizes is not None:
-        splitter.setSizes(sizes)
+    restore()
     return [str(out / f"{name}.png") for name in NAMES]
