@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +15,9 @@ import pytest
 
 from desk.domain import CaseDraft, CaseId, EvidenceId, EvidenceKind, Mark, MarkShape, WeightKind
 from desk.errors import DeskError, NotFound, ValidationFailed
-from desk.recognition.engine import engine_id
 from desk.services.undo import UndoConflict, UndoOp, UndoService
 from tests.test_cli import run
+from tests.test_recognition import needs_engine
 from tests.test_recognition_service import BLUE, RED, TEXTS, FakeReader, add, picture, service
 
 REPO = Path(__file__).resolve().parents[1]
@@ -314,9 +313,7 @@ def test_cli_moves_a_picture_and_undo_brings_it_back(tmp_path: Path) -> None:
     assert [e["id"] for e in listed] == [keep, ev]
 
 
-@pytest.mark.skipif(
-    engine_id() is None and not os.environ.get("CI"), reason="text recognition engine not installed"
-)
+@needs_engine
 def test_cli_read_names_the_case_a_real_courier_page_belongs_to(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

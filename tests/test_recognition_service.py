@@ -9,7 +9,6 @@ in a second each and without the engine; the last test drives the real CLI with 
 from __future__ import annotations
 
 import io
-import os
 import threading
 import time
 from pathlib import Path
@@ -26,6 +25,7 @@ from desk.recognition.client import EngineMissing
 from desk.recognition.engine import engine_id
 from desk.recognition.types import Line, Reading
 from desk.services.recognition import RecognitionService
+from tests.test_recognition import needs_engine
 
 REPO = Path(__file__).resolve().parents[1]
 BOX = ((0.0, 0.0), (100.0, 0.0), (100.0, 20.0), (0.0, 20.0))
@@ -248,9 +248,7 @@ def test_without_the_engine_nothing_is_read_and_the_desk_says_so(desk, tmp_path:
         svc.read_all([ev])
 
 
-@pytest.mark.skipif(
-    engine_id() is None and not os.environ.get("CI"), reason="text recognition engine not installed"
-)
+@needs_engine
 def test_cli_reads_what_it_adds_and_reads_the_rest_with_progress(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
